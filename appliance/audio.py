@@ -1,0 +1,89 @@
+"""PCM helpers: signed 16-bit mono bytes, resampling, framing, levels and WAV files."""
+
+from __future__ import annotations
+
+import math
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from appliance.models.protocols import FRAME_MS, SAMPLE_RATE
+
+
+def to_float(pcm: bytes) -> np.ndarray:
+    """s16 bytes -> float32 samples in [-1, 1)."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    """float samples in [-1, 1] -> s16 bytes (clipped)."""
+    return (np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2").tobytes()
+
+
+def resample(pcm: bytes, src_rate: int, dst_rate: int) -> bytes:
+    """Resample a whole s16 buffer (use `Resampler` for a stream)."""
+    if src_rate == dst_rate or not pcm:
+        return pcm
+    out = soxr.resample(np.frombuffer(pcm, dtype="<i2"), src_rate, dst_rate, quality="HQ")
+    return out.astype("<i2").tobytes()
+
+
+class Resampler:
+    """Streaming resampler that keeps filter state between chunks (no clicks at joins)."""
+
+    def __init__(self, src_rate: int, dst_rate: int) -> None:
+        self.src_rate = src_rate
+        self.dst_rate = dst_rate
+        self._stream = (None if src_rate == dst_rate else
+                        soxr.ResampleStream(src_rate, dst_rate, 1, dtype="int16", quality="HQ"))
+
+    def process(self, pcm: bytes, last: bool = False) -> bytes:
+        """Resample the next chunk; `last=True` flushes what the filter still holds."""
+        if self._stream is None:
+            return pcm
+        out = self._stream.resample_chunk(np.frombuffer(pcm, dtype="<i2"), last=last)
+        return out.astype("<i2").tobytes()
+
+
+def frames(pcm: bytes, rate: int = SAMPLE_RATE, frame_ms: int = FRAME_MS) -> Iterator[bytes]:
+    """Split PCM into whole frames; a short tail is padded with silence."""
+    size = rate * frame_ms // 1000 * 2
+    for start in range(0, len(pcm), size):
+        chunk = pcm[start:start + size]
+        yield chunk + b"\0" * (size - len(chunk))
+
+
+def level_dbfs(pcm: bytes) -> float:
+    """RMS level in dBFS (-inf for digital silence)."""
+    if not pcm:
+        return -math.inf
+    rms = float(np.sqrt(np.mean(to_float(pcm) ** 2)))
+    return 20 * math.log10(rms) if rms > 0 else -math.inf
+
+
+def duration_s(pcm: bytes, rate: int = SAMPLE_RATE) -> float:
+    """Length of s16 mono PCM in seconds."""
+    return len(pcm) / 2 / rate
+
+
+def read_wav(path: Path, rate: int = SAMPLE_RATE) -> bytes:
+    """Read a 16-bit WAV file as mono PCM at `rate`."""
+    with wave.open(str(path), "rb") as wav:
+        if wav.getsampwidth() != 2:
+            raise ValueError(f"{path}: only 16-bit WAV is supported")
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        if wav.getnchannels() > 1:
+            data = data.reshape(-1, wav.getnchannels()).mean(axis=1).astype("<i2")
+        return resample(data.tobytes(), wav.getframerate(), rate)
+
+
+def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
+    """Write mono s16 PCM as a WAV file."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm)

@@ -1,0 +1,1 @@
+"""Benchmarks that print a human table and one JSON line."""

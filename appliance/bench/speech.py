@@ -1,0 +1,40 @@
+"""Synthesized test speech (espeak-ng), for benchmarks, the demo caller and tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from appliance.audio import read_wav
+from appliance.errors import ApplianceError
+from appliance.models.protocols import SAMPLE_RATE
+
+
+class SpeechSynthError(ApplianceError):
+    """espeak-ng is missing or failed."""
+
+    code = "speech.synth"
+
+
+def espeak(text: str, voice: str = "en-us", words_per_minute: int = 160,
+           rate: int = SAMPLE_RATE, pitch: int = 50) -> bytes:
+    """Speak `text` with espeak-ng; return mono s16 PCM at `rate`."""
+    binary = shutil.which("espeak-ng")
+    if binary is None:
+        raise SpeechSynthError("espeak-ng is not installed (installer/install.sh installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        proc = subprocess.run(
+            [binary, "-v", voice, "-s", str(words_per_minute), "-p", str(pitch), "-w", str(wav), text],
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0 or not wav.exists():
+            raise SpeechSynthError(f"espeak-ng failed: {proc.stderr.strip()}")
+        return read_wav(wav, rate)
+
+
+def silence(seconds: float, rate: int = SAMPLE_RATE) -> bytes:
+    """Digital silence."""
+    return b"\0\0" * int(seconds * rate)

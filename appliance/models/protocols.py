@@ -1,0 +1,126 @@
+"""One small interface per role. Audio inside the appliance is 16 kHz mono signed 16-bit PCM.
+
+Adapters implement these; the rest of the appliance depends on nothing else of an engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+SAMPLE_RATE = 16000
+FRAME_MS = 20
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2  # 640
+
+
+@dataclass(frozen=True)
+class SttResult:
+    """A transcript of the audio fed so far: partial while the caller speaks, then final."""
+
+    text: str
+    confidence: float  # 0..1, the engine's own estimate
+    final: bool
+    audio_s: float  # seconds of audio this result covers
+
+
+class SttStream(Protocol):
+    """One utterance being recognised."""
+
+    def feed(self, pcm: bytes) -> list[SttResult]:
+        """Add 16 kHz PCM (any whole number of samples); return partial results now ready."""
+
+    def finish(self) -> SttResult:
+        """End the utterance and return the final result."""
+
+
+class SttEngine(Protocol):
+    """A loaded speech recogniser."""
+
+    name: str
+
+    def stream(self) -> SttStream:
+        """Start recognising a new utterance."""
+
+    def close(self) -> None:
+        """Free the model."""
+
+
+class VadStream(Protocol):
+    """Speech probability for consecutive 20 ms frames of one call."""
+
+    def feed(self, frame: bytes) -> float:
+        """Take one 20 ms 16 kHz frame; return the probability that it is speech (0..1)."""
+
+
+class VadEngine(Protocol):
+    """A loaded voice activity detector."""
+
+    name: str
+    threshold: float
+
+    def stream(self) -> VadStream:
+        """Start a detector with fresh state."""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message of a chat: role is system, user or assistant."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class LlmStats:
+    """What one reply cost."""
+
+    prompt_tokens: int
+    cached_tokens: int  # prompt tokens reused from the KV cache, not evaluated again
+    completion_tokens: int
+    first_token_s: float
+    total_s: float
+    stop_reason: str  # stop | max_tokens | time_budget
+
+
+class LlmReply(Protocol):
+    """A streaming reply: iterate for text pieces; `stats` is set once iteration ends."""
+
+    stats: LlmStats | None
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None:
+        """Stop generating (for a barge-in); safe to call at any time."""
+
+
+class LlmEngine(Protocol):
+    """A loaded chat model."""
+
+    name: str
+
+    def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+             time_budget_s: float | None = None,
+             json_schema: dict[str, Any] | None = None) -> LlmReply:
+        """Stream a reply; with `json_schema` the output is constrained to match it."""
+
+    def chat_json(self, messages: Sequence[ChatMessage], json_schema: dict[str, Any], *,
+                  max_tokens: int | None = None,
+                  time_budget_s: float | None = None) -> dict[str, Any]:
+        """A reply constrained to `json_schema`, parsed; `EngineError` when cut short."""
+
+    def close(self) -> None:
+        """Free the model."""
+
+
+class TtsEngine(Protocol):
+    """A loaded voice."""
+
+    name: str
+    native_rate: int
+
+    def synthesize(self, text: str, rate: int = SAMPLE_RATE) -> Iterator[bytes]:
+        """Speak `text` sentence by sentence: one PCM chunk (s16 mono at `rate`) per sentence."""
+
+    def close(self) -> None:
+        """Free the model."""

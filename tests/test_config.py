@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from appliance.config import Config, load_config, parse_config
+from appliance.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "appliance.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(monkeypatch):
+    monkeypatch.delenv("APPLIANCE_CONFIG", raising=False)
+    monkeypatch.setattr("appliance.config.DEFAULT_CONFIG_PATHS", ())
+    assert load_config() == Config()
+
+
+def test_values_are_read_and_converted(tmp_path):
+    path = write(tmp_path, '[engines]\ndevice = "cpu"\nthreads = 4\n[llm]\ntime_budget_s = 3\n'
+                           '[paths]\nmodels = "/srv/models"\n')
+    config = load_config(path)
+    assert config.engines.device == "cpu" and config.engines.threads == 4
+    assert config.llm.time_budget_s == 3.0 and isinstance(config.llm.time_budget_s, float)
+    assert config.paths.models == Path("/srv/models")
+
+
+def test_environment_variable_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("APPLIANCE_CONFIG", str(write(tmp_path, '[engines]\ndevice = "cuda"\n')))
+    assert load_config().engines.device == "cuda"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[engines]\ndevcie = "cpu"\n', "unknown key 'engines.devcie' (did you mean 'engines.device'?)"),
+    ('[engines]\ndevice = "gpu"\n', "engines.device must be one of 'auto', 'cpu', 'cuda', got 'gpu'"),
+    ('[engines]\nthreads = "two"\n', "engines.threads must be a whole number, got a string"),
+    ('[engines]\nthreads = true\n', "engines.threads must be a whole number, got true/false"),
+    ('[engines]\nthreads = 0\n', "engines.threads must be 1..64, got 0"),
+    ('engines = 3\n', "engines must be a table, got a whole number"),
+    ('[llm]\nmax_tokens = 100000\n', "llm.max_tokens must be 1..4096"),
+    ('[vad]\nthreshold = 1.5\n', "vad.threshold must be between 0 and 1"),
+    ('[paths]\nmodels = ""\n', "paths.models must be a path"),
+    ('[sip]\nuser = "x"\n', "unknown key 'sip'"),
+])
+def test_bad_values_name_the_key(tmp_path, text, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert message in str(err.value)
+    assert err.value.code == "config.invalid"
+    assert str(tmp_path) in str(err.value)
+
+
+def test_invalid_toml_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_config(write(tmp_path, "[engines\n"))
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_parse_config_accepts_an_empty_table():
+    assert parse_config({}) == Config()
