@@ -12,15 +12,13 @@ class PocketsphinxStt:
     """PocketSphinx with the US English model inside the package."""
 
     def __init__(self, name: str = "pocketsphinx", partial_interval_s: float = 0.25) -> None:
-        from pocketsphinx import Decoder
+        from pocketsphinx import Config, Decoder
 
         self.name = name
         self.partial_interval_s = partial_interval_s
         self._decoder_class = Decoder
         try:
-            self._config = Decoder.default_config()
-            self._config["samprate"] = SAMPLE_RATE
-            self._config["loglevel"] = "FATAL"
+            self._config = Config(samprate=SAMPLE_RATE, loglevel="FATAL")
             Decoder(self._config)  # fail at load time, not on the first call
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"pocketsphinx could not load its model: {exc}") from exc

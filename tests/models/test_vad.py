@@ -1,0 +1,50 @@
+"""Both VAD engines on synthesized speech with pauses, silence and noise."""
+
+import numpy as np
+import pytest
+
+from appliance.audio import frames, to_pcm
+from appliance.models.endpointer import EndpointEvent, Endpointer, EndpointOptions
+from appliance.models.engines import load_engine
+from appliance.models.manifest import Role
+from tests.speech import espeak, silence
+
+
+@pytest.fixture(scope="module", params=["silero-vad-v6", "webrtc-vad"])
+def vad(request, config, store):
+    return load_engine(Role.VAD, config, store, request.param)
+
+
+def speech_flags(vad, pcm):
+    stream = vad.stream()
+    return [stream.feed(f) >= vad.threshold for f in frames(pcm)]
+
+
+def test_speech_is_found_and_silence_is_not(vad):
+    speech = espeak("Good morning, I need to move my appointment to Friday.")
+    flags = speech_flags(vad, silence(1.0) + speech + silence(1.0))
+    lead, body, tail = flags[:45], flags[50:50 + len(speech) // 640 - 10], flags[-40:]
+    assert sum(lead) == 0 and sum(tail) == 0
+    assert sum(body) / len(body) > 0.6
+
+
+def test_white_noise_is_mostly_not_speech(vad):
+    rng = np.random.default_rng(1)
+    noise = to_pcm(rng.normal(0, 0.02, 16000 * 3).astype(np.float32))
+    flags = speech_flags(vad, noise)
+    assert sum(flags) / len(flags) < 0.3
+
+
+def test_endpointing_splits_two_utterances_separated_by_a_pause(vad):
+    pcm = (silence(0.5) + espeak("Hello there.") + silence(1.2) + espeak("I want to book.")
+           + silence(1.2))
+    ep = Endpointer(EndpointOptions(end_silence_ms=700))
+    stream = vad.stream()
+    events = [ev for f in frames(pcm) if (ev := ep.feed(stream.feed(f) >= vad.threshold))]
+    assert events == [EndpointEvent.SPEECH_START, EndpointEvent.SPEECH_END] * 2
+
+
+def test_webrtc_refuses_a_wrong_frame_size(config, store):
+    vad = load_engine(Role.VAD, config, store, "webrtc-vad")
+    with pytest.raises(ValueError, match="640 bytes"):
+        vad.stream().feed(b"\0" * 100)
