@@ -84,10 +84,22 @@ if [ "$GPU" = 1 ]; then
     FLAVOUR="cuda"
     CMAKE_FLAGS="-DGGML_NATIVE=OFF -DGGML_CUDA=on"
 else
-    # x86-64-v3 (AVX2/FMA/F16C): runs on any x86-64 CPU from 2013 on, at full speed.
-    # -DGGML_NATIVE=OFF alone builds for a baseline CPU and runs about 3x slower.
-    FLAVOUR="x86-64-v3"
-    CMAKE_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    # Built for the instruction set this machine has, never tuned to one CPU model
+    # (-DGGML_NATIVE=OFF), so the cached wheel runs on any machine of the same flavour.
+    # Plain NATIVE=OFF builds for a baseline CPU and runs several times slower.
+    CPU_FLAGS=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+    has() { for f in "$@"; do case "$CPU_FLAGS" in *" $f "*) ;; *) return 1 ;; esac; done; }
+    V3="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    if has avx512f avx512bw avx512vl avx512vbmi avx512_vnni avx512_bf16 avx2 fma f16c bmi2; then
+        FLAVOUR="x86-64-v4"
+        CMAKE_FLAGS="$V3 -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
+    elif has avx2 fma f16c bmi2; then
+        FLAVOUR="x86-64-v3"
+        CMAKE_FLAGS="$V3"
+    else
+        FLAVOUR="x86-64"
+        CMAKE_FLAGS="-DGGML_NATIVE=OFF"
+    fi
 fi
 WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/appliance-wheels/$FLAVOUR"
 STAMP="$VENV/.llama-flavour"

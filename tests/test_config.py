@@ -42,7 +42,12 @@ def test_environment_variable_names_the_file(tmp_path, monkeypatch):
     ('[llm]\nmax_tokens = 100000\n', "llm.max_tokens must be 1..4096"),
     ('[vad]\nthreshold = 1.5\n', "vad.threshold must be between 0 and 1"),
     ('[paths]\nmodels = ""\n', "paths.models must be a path"),
-    ('[sip]\nuser = "x"\n', "unknown key 'sip'"),
+    ('[sipp]\nuser = "x"\n', "unknown key 'sipp' (did you mean 'sip'?)"),
+    ('[sip]\nregister = true\n', "sip.registrar and sip.user are needed"),
+    ('[sip]\ntransport = "sctp"\n', "sip.transport must be one of 'udp', 'tcp', 'tls'"),
+    ('[sip]\ncodecs = ["opus"]\n', "sip.codecs may hold G722, PCMU and PCMA"),
+    ('[sip]\nallowed_sources = "10.0.0.1"\n', "sip.allowed_sources must be a list"),
+    ('[transfer]\nstaff_uri = "frontdesk"\n', "transfer.staff_uri must start with sip:"),
 ])
 def test_bad_values_name_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError) as err:

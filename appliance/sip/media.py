@@ -1,0 +1,105 @@
+"""The audio port between a call and the rest of the appliance.
+
+pjmedia's clock thread calls `onFrameReceived` / `onFrameRequested` every 20 ms. They only
+move bytes between the call and two deques (append/popleft are atomic in CPython): no
+locks held, no logging, no blocking. Frames are 16 kHz mono s16; pjmedia's conference
+bridge resamples to and from the call's codec (8 kHz PCMU/PCMA, 16 kHz G.722).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+import pjsua2 as pj
+
+from appliance.models.protocols import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+
+SILENCE = b"\0" * FRAME_BYTES
+# hold moves a call's media but audio must keep flowing to and from the port
+ACTIVE_AUDIO_STATUSES = (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
+                         pj.PJSUA_CALL_MEDIA_REMOTE_HOLD)
+MAX_INBOUND_FRAMES = 1500  # 30 s: a consumer that stalls loses the oldest audio, never blocks
+
+
+class AudioPort(pj.AudioMediaPort):
+    """Audio in and out of one call as 20 ms frames."""
+
+    def __init__(self, name: str, record: bool = False) -> None:
+        super().__init__()
+        self.inbound: deque[tuple[float, bytes]] = deque(maxlen=MAX_INBOUND_FRAMES)
+        self.outbound: deque[tuple[float, bytes]] = deque()
+        self.on_inbound: Callable[[], None] | None = None
+        self.frames_in = 0
+        self.frames_out = 0  # frames of real audio sent
+        self.ticks_out = 0  # every frame sent, silence included
+        self.out_delays: deque[float] = deque(maxlen=3000)  # seconds queued before sending
+        self.recorded_in: list[bytes] | None = [] if record else None
+        self.recorded_out: list[bytes] | None = [] if record else None
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.id = pj.PJMEDIA_FORMAT_L16
+        fmt.clockRate = SAMPLE_RATE
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = FRAME_MS * 1000
+        fmt.avgBps = fmt.maxBps = SAMPLE_RATE * 16
+        self.createPort(name, fmt)
+
+    # --- pjmedia clock thread ------------------------------------------------------------
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 API
+        if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
+            data = SILENCE
+        else:
+            data = bytes(frame.buf)
+        self.frames_in += 1
+        self.inbound.append((time.monotonic(), data))
+        if self.recorded_in is not None:
+            self.recorded_in.append(data)
+        callback = self.on_inbound
+        if callback is not None:
+            callback()
+
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 API
+        self.ticks_out += 1
+        try:
+            queued_at, data = self.outbound.popleft()
+        except IndexError:
+            data = SILENCE
+        else:
+            self.frames_out += 1
+            self.out_delays.append(time.monotonic() - queued_at)
+        if self.recorded_out is not None:
+            self.recorded_out.append(data)
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(data)
+        frame.size = len(data)
+
+    # --- any thread ----------------------------------------------------------------------
+    def write(self, pcm: bytes) -> int:
+        """Queue audio to send (split into 20 ms frames, the tail padded); return frames queued."""
+        now = time.monotonic()
+        count = 0
+        for start in range(0, len(pcm), FRAME_BYTES):
+            chunk = pcm[start:start + FRAME_BYTES]
+            self.outbound.append((now, chunk.ljust(FRAME_BYTES, b"\0")))
+            count += 1
+        return count
+
+    def clear(self) -> int:
+        """Drop queued outbound audio (a barge-in); return how many frames were dropped."""
+        dropped = 0
+        while True:
+            try:
+                self.outbound.popleft()
+            except IndexError:
+                return dropped
+            dropped += 1
+
+    def read(self) -> bytes | None:
+        """The oldest received frame, or None when none is waiting."""
+        try:
+            return self.inbound.popleft()[1]
+        except IndexError:
+            return None

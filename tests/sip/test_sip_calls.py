@@ -1,0 +1,172 @@
+"""Real pjsua2 endpoints and Kamailio on 127.0.0.1: registration, calls, audio, DTMF, limits."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from appliance.audio import level_dbfs, read_wav, to_float
+from appliance.sip.events import (
+    CallEndedEvent, CallRejectedEvent, CallStartedEvent, DtmfEvent, RegistrationEvent,
+    RegistrationState,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def registered(agent, after: int = 0, timeout: float = 10):
+    return agent.events.wait_for(lambda e: isinstance(e, RegistrationEvent)
+                                 and e.state == RegistrationState.REGISTERED, timeout, after)
+
+
+def call_agent(peer, kamailio, **headers):
+    peer.send(cmd="call", uri=f"sip:agent@{kamailio.address}", headers=headers)
+    return peer.wait("answered")
+
+
+def speech_level(path) -> float:
+    pcm = read_wav(path)
+    return level_dbfs(pcm)
+
+
+def test_registers_with_the_right_password(kamailio, agent_config, make_agent):
+    agent = make_agent(agent_config)
+    event = registered(agent)
+    assert event.code == 200
+
+
+def test_wrong_password_fails_with_the_sip_code_and_retries(kamailio, agent_config, make_agent):
+    agent = make_agent(agent_config, password="wrong")
+    failed = agent.events.wait_for(lambda e: isinstance(e, RegistrationEvent)
+                                   and e.state == RegistrationState.FAILED)
+    assert failed.code in (401, 403)
+    retry = agent.events.wait_for(lambda e: isinstance(e, RegistrationEvent)
+                                  and e.state == RegistrationState.RETRYING)
+    assert 0 < retry.retry_in_s <= 2.0
+    agent.events.wait_for(lambda e: isinstance(e, RegistrationEvent) and e.state == RegistrationState.FAILED,
+                          after=agent.events.items.index(retry) + 1), "it tried again"
+    assert not any(e.state == RegistrationState.REGISTERED for e in agent.events.of(RegistrationEvent))
+
+
+def test_answers_streams_audio_both_ways_and_reads_caller_id(kamailio, agent_config, make_agent,
+                                                             make_peer, caller_wav):
+    agent = make_agent(agent_config)
+    registered(agent)
+    caller = make_peer("--play", str(caller_wav), name="caller")
+    call_agent(caller, kamailio, **{"P-Asserted-Identity": "<sip:+15551234567@127.0.0.1>"})
+    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
+    assert started.caller_number == "+15551234567" and started.direction == "inbound"
+    time.sleep(3.5)
+    caller.send(cmd="hangup")
+    ended = caller.wait("ended")
+    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent) and e.hung_up_by == "remote")
+    assert speech_level(ended["received"]) > -40, "the caller heard the agent"
+    heard = b"".join(agent.received[started.call_id])
+    assert level_dbfs(heard) > -40, "the agent heard the caller"
+
+
+def test_dtmf_rfc4733_and_sip_info(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config)
+    registered(agent)
+    caller = make_peer(name="caller")
+    call_agent(caller, kamailio)
+    caller.send(cmd="dtmf", digits="0", method="rfc4733")
+    caller.send(cmd="dtmf", digits="#", method="info")
+    agent.events.wait_for(lambda e: isinstance(e, DtmfEvent) and e.digit == "0" and e.method == "rfc4733")
+    agent.events.wait_for(lambda e: isinstance(e, DtmfEvent) and e.digit == "#" and e.method == "info")
+
+
+def test_the_agent_hangs_up(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config)
+    registered(agent)
+    caller = make_peer(name="caller")
+    call_agent(caller, kamailio)
+    leg = agent.legs.wait_for(lambda leg: True)
+    leg.hangup()
+    caller.wait("ended")
+    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent) and e.hung_up_by == "local")
+    assert leg.ended.is_set() and agent.agent.active_calls() == []
+
+
+def test_busy_beyond_the_call_limit(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config, max_calls=1)
+    registered(agent)
+    first, second = make_peer(name="first"), make_peer(name="second")
+    call_agent(first, kamailio)
+    second.send(cmd="call", uri=f"sip:agent@{kamailio.address}")
+    assert second.wait("ended")["code"] == 486
+    rejected = agent.events.wait_for(lambda e: isinstance(e, CallRejectedEvent))
+    assert rejected.code == 486
+    assert len(agent.agent.active_calls()) == 1
+
+
+def test_forbidden_from_an_address_that_is_not_the_trunk(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config)
+    registered(agent)
+    rogue = make_peer("--bind", "127.0.0.2", name="rogue")
+    rogue.send(cmd="call", uri=agent.agent.local_uri)
+    assert rogue.wait("ended")["code"] == 403
+    rejected = agent.events.wait_for(lambda e: isinstance(e, CallRejectedEvent))
+    assert rejected.code == 403 and rejected.source.startswith("127.0.0.2")
+
+
+def test_reregisters_after_the_registrar_restarts(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config, expiry_s=8)
+    registered(agent)
+    kamailio.stop()
+    time.sleep(1)
+    kamailio.start()  # its registrations are gone
+    mark = len(agent.events.items)
+    registered(agent, after=mark, timeout=20)
+    caller = make_peer(name="caller")
+    call_agent(caller, kamailio)
+
+
+def test_outbound_call_and_no_registration_mode(agent_config, make_agent, make_peer, caller_wav):
+    agent = make_agent(agent_config, register=False, allow_any_source=True)
+    phone = make_peer("--play", str(caller_wav), name="phone")
+    leg = agent.agent.call(phone.uri, {"X-Purpose": "callback"})
+    assert phone.wait("incoming")["headers"]["x-purpose"] == "callback"
+    assert leg.answered.wait(5)
+    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
+    assert started.direction == "outbound"
+    frames = [leg.read(1.0) for _ in range(150)]
+    assert level_dbfs(b"".join(f for f in frames if f)) > -40
+    # a direct call in no-registration mode
+    caller = make_peer(name="direct")
+    caller.send(cmd="call", uri=agent.agent.local_uri)
+    caller.wait("answered")
+
+
+def test_echo_latency_through_the_bridge(agent_config, make_agent, make_peer, caller_wav):
+    """Frame in to frame out inside the agent, and the round trip the caller hears."""
+    agent = make_agent(agent_config, register=False, allow_any_source=True)
+    agent.speech = b""
+    echo = []
+
+    def on_call(leg):
+        import threading
+
+        def run():
+            while not leg.ended.is_set():
+                frame = leg.read(0.5)
+                if frame:
+                    leg.write(frame)
+        threading.Thread(target=run, daemon=True).start()
+        echo.append(leg)
+    agent.agent.on_call = on_call
+    caller = make_peer("--play", str(caller_wav), "--codecs", "G722", name="echo")
+    caller.send(cmd="call", uri=agent.agent.local_uri)
+    caller.wait("answered")
+    time.sleep(4)
+    delays = list(echo[0].port.out_delays) if echo[0].port else []
+    caller.send(cmd="hangup")
+    ended = caller.wait("ended")
+    sent, got = to_float(read_wav(ended["sent"])), to_float(read_wav(ended["received"]))
+    onset = lambda x: int(np.argmax(np.abs(x) > 0.05))  # noqa: E731
+    round_trip_ms = (onset(got) - onset(sent)) / 16
+    queue_ms = 1000 * float(np.median(delays))
+    print(f"\nbridge queue delay median {queue_ms:.1f} ms; caller round trip {round_trip_ms:.0f} ms")
+    assert queue_ms < 40 and 0 < round_trip_ms < 300
