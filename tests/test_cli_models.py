@@ -53,9 +53,12 @@ def test_config_check_reports_a_bad_value(tmp_path, capsys):
     assert main(["--config", str(bad), "config", "check"]) == 2
     assert "engines.device must be one of" in capsys.readouterr().err
     good = tmp_path / "good.toml"
-    good.write_text('[engines]\ndevice = "cpu"\n')
+    good.write_text('[engines]\ndevice = "cpu"\n[sip]\nregister = true\nregistrar = "trunk:5060"\n'
+                    'user = "clinic"\npassword = "hunter2-secret"\n')
     assert main(["--config", str(good), "config", "check"]) == 0
-    assert "config ok" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "config ok" in out and "registrar = trunk:5060" in out
+    assert "hunter2" not in out and "password = (set, not shown)" in out
 
 
 def test_manifest_json_roundtrip_of_added_models(config_file, empty_models, capsys):

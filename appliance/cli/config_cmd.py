@@ -7,6 +7,8 @@ import dataclasses
 
 from appliance.config import load_config
 
+SECRET_WORDS = ("password", "secret", "token")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `config` subcommands."""
@@ -23,6 +25,8 @@ def run_check(args: argparse.Namespace) -> int:
         values = dataclasses.asdict(getattr(config, section.name))
         print(f"[{section.name}]")
         for key, value in values.items():
+            if any(word in key for word in SECRET_WORDS) and value:
+                value = "(set, not shown)"
             print(f"  {key} = {value}")
     print("config ok")
     return 0

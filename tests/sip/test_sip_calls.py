@@ -170,3 +170,25 @@ def test_echo_latency_through_the_bridge(agent_config, make_agent, make_peer, ca
     queue_ms = 1000 * float(np.median(delays))
     print(f"\nbridge queue delay median {queue_ms:.1f} ms; caller round trip {round_trip_ms:.0f} ms")
     assert queue_ms < 40 and 0 < round_trip_ms < 300
+
+
+@pytest.mark.parametrize("codec", ["PCMU", "PCMA", "G722"])
+def test_each_codec_carries_audio_both_ways(agent_config, make_agent, make_peer, caller_wav, codec):
+    agent = make_agent(agent_config, register=False, allow_any_source=True)
+    caller = make_peer("--play", str(caller_wav), "--codecs", codec, name=f"caller-{codec}")
+    caller.send(cmd="call", uri=agent.agent.local_uri)
+    caller.wait("answered")
+    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
+    time.sleep(3)
+    caller.send(cmd="hangup")
+    ended = caller.wait("ended")
+    assert speech_level(ended["received"]) > -40
+    assert level_dbfs(b"".join(agent.received[started.call_id])) > -40
+
+
+def test_registers_and_takes_calls_over_tcp(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config, transport="tcp")
+    assert registered(agent).code == 200
+    caller = make_peer(name="caller")
+    call_agent(caller, kamailio)
+    agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
