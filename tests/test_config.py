@@ -69,3 +69,23 @@ def test_missing_file_is_reported(tmp_path):
 
 def test_parse_config_accepts_an_empty_table():
     assert parse_config({}) == Config()
+
+
+def test_clinic_profile_and_voice_timing(tmp_path):
+    config = load_config(write(tmp_path, '[clinic]\nname = "Riverside Dental"\ntimezone = "Europe/Berlin"\n'
+                                         '[clinic.faq]\n"parking" = "Free parking behind the building."\n'
+                                         '[voice]\nendpoint_silence_ms = 500\n'))
+    assert config.clinic.faq == {"parking": "Free parking behind the building."}
+    assert config.voice.endpoint_silence_ms == 500
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[clinic]\ntimezone = "Mars/Olympus"\n', "is not a known time zone"),
+    ('[clinic]\ngreeting = "Hi {caller}"\n', "only use the placeholder {name}"),
+    ('[clinic]\nfaq = "x"\n', "clinic.faq must be a table"),
+    ('[clinic.faq]\nparking = 3\n', "clinic.faq.parking must be a string"),
+    ('[voice]\nspeculative_stt_ms = 900\n', "below voice.endpoint_silence_ms"),
+])
+def test_bad_clinic_and_voice_values(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, text))

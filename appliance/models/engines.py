@@ -39,7 +39,7 @@ def _build(entry: ModelEntry, path: Path | None, config: Config) -> Any:
         from appliance.models.stt_whisper import WhisperStt
 
         return WhisperStt(path, entry.name, device, threads, entry.language,
-                          config.stt.partial_interval_s, config.stt.beam_size)
+                          config.stt.partial_interval_s, config.stt.beam_size, config.stt.window_s)
     if entry.engine == Engine.VOSK:
         from appliance.models.stt_vosk import VoskStt
 

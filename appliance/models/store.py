@@ -23,7 +23,7 @@ import tomli_w
 
 from appliance.errors import ModelChecksumError, ModelError, ModelMissingError
 from appliance.models.detect import check_role, detect_model
-from appliance.models.hashing import CHUNK, Progress, sha256_file, sha256_tree, tree_size
+from appliance.models.hashing import CHUNK, Progress, sha256_tree, tree_size
 from appliance.models.manifest import (
     ADDED_NAME, Manifest, ModelEntry, Role, Source, entry_to_table, load_manifest,
 )
@@ -228,7 +228,7 @@ def _join_parts(entry: ModelEntry, sources: list[Path], tmp: Path, progress: Pro
     """Concatenate file parts into `tmp`, checking each pinned part hash; return the sha256."""
     whole = hashlib.sha256()
     with tmp.open("wb") as out:
-        for part, src in zip(entry.parts, sources):
+        for part, src in zip(entry.parts, sources, strict=True):
             piece = hashlib.sha256()
             with src.open("rb") as fh:
                 while chunk := fh.read(CHUNK):

@@ -2,11 +2,18 @@
 
 Whisper has no native streaming: the stream keeps the utterance's audio, decodes it again
 every `partial_interval_s` of new audio for a partial result, and once more at the end.
+
+Whisper's encoder is built for 30 s windows, and encoding the padding costs most of a short
+utterance's decode. CTranslate2 accepts a shorter input: the utterance is padded to
+`window_s` (10 s by default: the same word error rate on telephone speech as 30 s in our
+measurements, about 4x faster; 6 s starts to hallucinate). Utterances near 30 s and
+`window_s = 30` take faster-whisper's own full path.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +27,24 @@ class WhisperStt:
     """A loaded faster-whisper model."""
 
     def __init__(self, path: Path, name: str = "whisper", device: str = "cpu", threads: int = 2,
-                 language: str = "en", partial_interval_s: float = 0.0, beam_size: int = 1) -> None:
+                 language: str = "en", partial_interval_s: float = 0.0, beam_size: int = 1,
+                 window_s: float = 10.0) -> None:
         from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
 
         self.name = name
         self.language = language
         self.partial_interval_s = partial_interval_s
         self.beam_size = beam_size
+        self.window_s = window_s
         try:
             self._model = WhisperModel(str(path), device=device, cpu_threads=threads,
                                        compute_type="float16" if device == "cuda" else "int8")
         except Exception as exc:  # noqa: BLE001 - engine load errors vary by build
             raise EngineError(f"faster-whisper could not load {path}: {exc}") from exc
+        self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
+                                    task="transcribe", language=language)
+        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
 
     def stream(self) -> "WhisperStream":
         """Start a new utterance."""
@@ -43,21 +56,45 @@ class WhisperStt:
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
         try:
-            segments, _ = self._model.transcribe(
-                samples, language=self.language, beam_size=self.beam_size,
-                without_timestamps=True, condition_on_previous_text=False, vad_filter=False,
-            )
-            segments = list(segments)
+            if self.window_s >= 30 or audio_s > 28:
+                text, logprob, no_speech = self._decode_full(samples)
+            else:
+                text, logprob, no_speech = self._decode_window(samples)
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"faster-whisper failed: {exc}") from exc
-        text = " ".join(s.text.strip() for s in segments).strip()
-        if not text:
+        if not re.search(r"\w", text) or (no_speech > 0.6 and logprob < -1.0):  # Whisper's own rule
             return SttResult("", 0.0, final, audio_s)
+        confidence = math.exp(logprob) * (0.5 + 0.5 * (1.0 - no_speech))
+        if len(text.split()) > 6 * audio_s + 2:  # far more words than time to say them: a loop
+            confidence *= 0.3
+        return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
+
+    def _decode_window(self, samples: np.ndarray) -> tuple[str, float, float]:
+        import ctranslate2
+
+        features = self._model.feature_extractor(samples, padding=0)
+        frames = max(int(self.window_s * 100), features.shape[1] + 100)
+        features = np.pad(features, ((0, 0), (0, max(0, frames - features.shape[1]))))[:, :frames]
+        encoded = self._model.model.encode(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
+        result = self._model.model.generate(
+            encoded, [self._prompt], beam_size=self.beam_size, max_length=160,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
+        text = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        return text, result.scores[0], result.no_speech_prob
+
+    def _decode_full(self, samples: np.ndarray) -> tuple[str, float, float]:
+        segments, _ = self._model.transcribe(
+            samples, language=self.language, beam_size=self.beam_size,
+            without_timestamps=True, condition_on_previous_text=False, vad_filter=False,
+        )
+        segments = list(segments)
+        text = " ".join(s.text.strip() for s in segments).strip()
+        if not segments:
+            return "", -10.0, 1.0
         weights = [max(len(s.text), 1) for s in segments]
-        logprob = sum(s.avg_logprob * w for s, w in zip(segments, weights)) / sum(weights)
-        speech = 1.0 - min(s.no_speech_prob for s in segments)
-        confidence = max(0.0, min(1.0, math.exp(logprob) * (0.5 + 0.5 * speech)))
-        return SttResult(text, confidence, final, audio_s)
+        logprob = sum(s.avg_logprob * w for s, w in zip(segments, weights, strict=True)) / sum(weights)
+        return text, logprob, min(s.no_speech_prob for s in segments)
 
     def close(self) -> None:
         """Drop the model."""

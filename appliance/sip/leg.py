@@ -49,18 +49,31 @@ class CallLeg:
 
     def read(self, timeout: float | None = None) -> bytes | None:
         """The next received 20 ms frame; None on timeout or when the call has ended."""
+        timed = self.read_timed(timeout)
+        return timed[1] if timed is not None else None
+
+    def read_timed(self, timeout: float | None = None) -> tuple[float, bytes] | None:
+        """(arrival time, frame) of the next received frame, like `read`."""
         with self._frames:
             if not self._inbound and not self.ended.is_set():
                 self._frames.wait(timeout)
             try:
-                return self._inbound.popleft()[1]
+                return self._inbound.popleft()
             except IndexError:
                 return None
 
-    def write(self, pcm: bytes) -> int:
-        """Queue audio to play to the far end; returns the number of 20 ms frames queued."""
+    def write(self, pcm: bytes, mark: str | None = None) -> int:
+        """Queue audio to play to the far end; returns the number of 20 ms frames queued.
+
+        With `mark`, `sent_at(mark)` later tells when its first frame left for the network.
+        """
         port = self.port
-        return port.write(pcm) if port is not None and not self.ended.is_set() else 0
+        return port.write(pcm, mark) if port is not None and not self.ended.is_set() else 0
+
+    def sent_at(self, mark: str) -> float | None:
+        """When the first frame written with `mark` was sent (monotonic), if it was."""
+        port = self.port
+        return port.marks_sent.get(mark) if port is not None else None
 
     def clear(self) -> int:
         """Drop audio not yet played (barge-in); returns the frames dropped."""

@@ -29,12 +29,13 @@ class AudioPort(pj.AudioMediaPort):
     def __init__(self, name: str, record: bool = False) -> None:
         super().__init__()
         self.inbound: deque[tuple[float, bytes]] = deque(maxlen=MAX_INBOUND_FRAMES)
-        self.outbound: deque[tuple[float, bytes]] = deque()
+        self.outbound: deque[tuple[float, bytes, str | None]] = deque()
         self.on_inbound: Callable[[], None] | None = None
         self.frames_in = 0
         self.frames_out = 0  # frames of real audio sent
         self.ticks_out = 0  # every frame sent, silence included
         self.out_delays: deque[float] = deque(maxlen=3000)  # seconds queued before sending
+        self.marks_sent: dict[str, float] = {}  # marker -> when its first frame was sent
         self.recorded_in: list[bytes] | None = [] if record else None
         self.recorded_out: list[bytes] | None = [] if record else None
         fmt = pj.MediaFormatAudio()
@@ -64,12 +65,15 @@ class AudioPort(pj.AudioMediaPort):
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 API
         self.ticks_out += 1
         try:
-            queued_at, data = self.outbound.popleft()
+            queued_at, data, mark = self.outbound.popleft()
         except IndexError:
             data = SILENCE
         else:
+            now = time.monotonic()
             self.frames_out += 1
-            self.out_delays.append(time.monotonic() - queued_at)
+            self.out_delays.append(now - queued_at)
+            if mark is not None:
+                self.marks_sent[mark] = now
         if self.recorded_out is not None:
             self.recorded_out.append(data)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
@@ -77,13 +81,16 @@ class AudioPort(pj.AudioMediaPort):
         frame.size = len(data)
 
     # --- any thread ----------------------------------------------------------------------
-    def write(self, pcm: bytes) -> int:
-        """Queue audio to send (split into 20 ms frames, the tail padded); return frames queued."""
+    def write(self, pcm: bytes, mark: str | None = None) -> int:
+        """Queue audio to send (20 ms frames, the tail padded); return the frames queued.
+
+        With `mark`, `marks_sent[mark]` records when the first of these frames goes out.
+        """
         now = time.monotonic()
         count = 0
         for start in range(0, len(pcm), FRAME_BYTES):
             chunk = pcm[start:start + FRAME_BYTES]
-            self.outbound.append((now, chunk.ljust(FRAME_BYTES, b"\0")))
+            self.outbound.append((now, chunk.ljust(FRAME_BYTES, b"\0"), mark if count == 0 else None))
             count += 1
         return count
 

@@ -18,14 +18,16 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
+import numpy as np
 import pjsua2 as pj
 
 from appliance.audio import read_wav, write_wav
 from appliance.sip.callerid import parse_headers
 from appliance.sip.endpoint import EndpointSettings, SipThread
-from appliance.sip.media import ACTIVE_AUDIO_STATUSES, AudioPort
+from appliance.sip.media import ACTIVE_AUDIO_STATUSES, SILENCE, AudioPort
 
 _print_lock = threading.Lock()
 
@@ -36,6 +38,28 @@ def emit(event: str, **fields: object) -> None:
         print(json.dumps({"event": event, "t": round(time.monotonic(), 3), **fields}), flush=True)
 
 
+class EchoPort(AudioPort):
+    """Sends back what it hears, `gain_db` quieter and 60 ms later, mixed into what it plays:
+    the line echo a real phone line gives the agent."""
+
+    def __init__(self, name: str, gain_db: float, delay_frames: int = 3) -> None:
+        super().__init__(name, record=True)
+        self.gain = 10 ** (gain_db / 20)
+        self.echo: deque[bytes] = deque([SILENCE] * delay_frames)
+
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802
+        super().onFrameReceived(frame)
+        self.echo.append(self.recorded_in[-1])
+
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802
+        super().onFrameRequested(frame)
+        echo = np.frombuffer(self.echo.popleft() if self.echo else SILENCE, dtype="<i2") * self.gain
+        mixed = np.frombuffer(self.recorded_out[-1], dtype="<i2") + echo
+        data = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+        self.recorded_out[-1] = data
+        frame.buf = pj.ByteVector(data)
+
+
 class PeerCall(pj.Call):
     """A call of the peer; records both directions."""
 
@@ -43,7 +67,8 @@ class PeerCall(pj.Call):
         super().__init__(account, call_id)
         self.peer = peer
         self.number = next(peer.counter)
-        self.port = AudioPort(f"peer{self.number}", record=True)
+        self.port = (EchoPort(f"peer{self.number}", peer.echo_db) if peer.echo_db is not None
+                     else AudioPort(f"peer{self.number}", record=True))
         self.audio: pj.AudioMedia | None = None
         self.saved = False
 
@@ -125,6 +150,7 @@ class Peer:
         self.args = args
         self.mode = args.mode
         self.refuse_refer = args.refuse_refer
+        self.echo_db: float | None = args.echo_db
         self.record_dir: Path | None = args.record_dir
         self.play_pcm = read_wav(args.play) if args.play else b""
         self.calls: list[PeerCall] = []
@@ -226,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--play", type=Path, help="WAV to play into every call")
     parser.add_argument("--record-dir", type=Path)
     parser.add_argument("--codecs", default="PCMU,PCMA,G722")
+    parser.add_argument("--echo-db", type=float, help="echo what it hears back, this many dB down (e.g. -20)")
     args = parser.parse_args(argv)
     peer = Peer(args)
     peer.thread.start()

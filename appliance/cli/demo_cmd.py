@@ -1,0 +1,49 @@
+"""`appliance demo` and `appliance run`: the scripted demo call, and the service itself."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from appliance.config import load_config
+from appliance.service import ApplianceService
+from appliance.voice.demo import report, run_demo
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `demo` and `run`."""
+    demo = sub.add_parser("demo", help="answer a scripted call on loopback and print transcript and latency")
+    demo.add_argument("--say", action="append", help="a caller line (repeatable; default: the demo script)")
+    demo.set_defaults(run=run_demo_cmd)
+    run = sub.add_parser("run", help="run the service: register, answer calls until stopped")
+    run.set_defaults(run=run_service)
+
+
+def run_demo_cmd(args: argparse.Namespace) -> int:
+    """Run the demo call and print its report."""
+    print("starting the appliance on loopback (loading and warming the models)...", flush=True)
+    result = asyncio.run(run_demo(load_config(args.config), args.say))
+    print(report(result))
+    return 0 if result.transcript else 1
+
+
+def run_service(args: argparse.Namespace) -> int:
+    """Answer calls until SIGINT or SIGTERM."""
+    logging.getLogger().setLevel(logging.INFO)
+
+    async def main() -> None:
+        service = ApplianceService(load_config(args.config))
+        await service.start()
+        log.info("answering calls at %s", service.agent.local_uri)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await service.stop()
+    asyncio.run(main())
+    return 0

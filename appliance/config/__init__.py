@@ -1,0 +1,77 @@
+"""The appliance's configuration: one TOML file read into frozen dataclasses.
+
+Every value is checked when the file is read; a bad value raises `ConfigError` naming the key
+and what was expected, so the clinic's IT person can fix the file without reading code.
+Secrets are never part of an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.config.clinic import ClinicConfig, VoiceConfig
+from appliance.config.engines import (
+    PROJECT_ROOT, EnginesConfig, LlmConfig, ModelsConfig, PathsConfig, SttConfig, TtsConfig, VadConfig,
+)
+from appliance.config.loader import build
+from appliance.config.telephony import SipConfig, TransferConfig
+from appliance.errors import ConfigError
+
+__all__ = ["PROJECT_ROOT", "ClinicConfig", "Config", "VoiceConfig", "EnginesConfig", "LlmConfig", "ModelsConfig", "PathsConfig",
+           "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "load_config",
+           "parse_config"]
+
+CONFIG_ENV = "APPLIANCE_CONFIG"
+DEFAULT_CONFIG_PATHS = (Path("/etc/appliance/appliance.toml"),)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration file."""
+
+    engines: EnginesConfig = field(default_factory=EnginesConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    sip: SipConfig = field(default_factory=SipConfig)
+    transfer: TransferConfig = field(default_factory=TransferConfig)
+    clinic: ClinicConfig = field(default_factory=ClinicConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Build a `Config` from a parsed TOML table, raising `ConfigError` on any bad value."""
+    try:
+        return build(Config, data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.args[0]}") from None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file: `path`, else $APPLIANCE_CONFIG, else /etc/appliance, else defaults."""
+    if path is None:
+        env = os.environ.get(CONFIG_ENV)
+        if env:
+            path = Path(env)
+        else:
+            path = next((p for p in DEFAULT_CONFIG_PATHS if p.is_file()), None)
+    if path is None:
+        return Config()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return parse_config(data, str(path))
+
+

@@ -1,0 +1,62 @@
+"""Configuration of the clinic the appliance answers for, and of the conversation's timing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from appliance.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    """What callers hear about the clinic. `faq` maps a topic's key words to its answer."""
+
+    name: str = "the clinic"
+    timezone: str = "UTC"
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    parking: str = ""
+    insurance: str = ""
+    emergency_number: str = "911"
+    greeting: str = "Thank you for calling {name}. How can I help you today?"
+    faq: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"clinic.timezone {self.timezone!r} is not a known time zone "
+                              "(use a name like 'Europe/Berlin')") from None
+        if "{" in self.greeting.replace("{name}", ""):
+            raise ConfigError("clinic.greeting may only use the placeholder {name}")
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Turn-taking: when the caller has finished, when they interrupt, when they are silent."""
+
+    endpoint_silence_ms: int = 450  # silence that ends the caller's turn
+    min_speech_ms: int = 120  # shorter sounds are not a turn
+    speculative_stt_ms: int = 200  # start recognising after this much silence
+    barge_in_ms: int = 160  # caller speech this long stops the agent
+    barge_in_min_dbfs: float = -40.0
+    echo_margin_db: float = 15.0  # during playback, caller audio quieter than the agent by more is echo
+    reprompt_after_s: float = 7.0
+    max_reprompts: int = 2
+    on_silence: Literal["hangup", "transfer"] = "hangup"
+    max_utterance_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 150 <= self.endpoint_silence_ms <= 3000:
+            raise ConfigError(f"voice.endpoint_silence_ms must be 150..3000, got {self.endpoint_silence_ms}")
+        if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:
+            raise ConfigError("voice.speculative_stt_ms must be below voice.endpoint_silence_ms")
+        if not 40 <= self.barge_in_ms <= 1000 or not 40 <= self.min_speech_ms <= 1000:
+            raise ConfigError("voice.barge_in_ms and voice.min_speech_ms must be 40..1000")
+        if not 1 <= self.reprompt_after_s <= 60 or not 0 <= self.max_reprompts <= 10:
+            raise ConfigError("voice.reprompt_after_s must be 1..60 and voice.max_reprompts 0..10")
+        if not 2 <= self.max_utterance_s <= 300:
+            raise ConfigError(f"voice.max_utterance_s must be 2..300, got {self.max_utterance_s}")

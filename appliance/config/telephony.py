@@ -1,0 +1,66 @@
+"""Configuration of the SIP trunk and of transfers to staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from appliance.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SipConfig:
+    """The clinic's SIP trunk and this box's SIP endpoint.
+
+    With `register = false` nothing registers: the box answers calls sent straight to
+    `bind_address:port` (a PBX that routes to it, or a local demo).
+    """
+
+    register: bool = False
+    registrar: str = ""  # host or host:port of the trunk's registrar
+    user: str = ""
+    auth_user: str = ""  # empty: the same as user
+    password: str = field(default="", repr=False)
+    realm: str = "*"
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    expiry_s: int = 300
+    bind_address: str = "0.0.0.0"
+    port: int = 5060
+    public_address: str = ""  # address advertised in Contact and SDP; empty: bind_address
+    rtp_port: int = 40000  # first RTP port; each call takes the next free pair
+    allowed_sources: list[str] = field(default_factory=list)  # IPs/CIDRs/hosts; empty: the registrar
+    allow_any_source: bool = False
+    max_calls: int = 4
+    codecs: list[str] = field(default_factory=lambda: ["G722", "PCMU", "PCMA"])
+    retry_min_s: float = 2.0
+    retry_max_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.register and not (self.registrar and self.user):
+            raise ConfigError("sip.registrar and sip.user are needed when sip.register = true")
+        if not 5 <= self.expiry_s <= 86400:
+            raise ConfigError(f"sip.expiry_s must be 5..86400, got {self.expiry_s}")
+        if not 0 <= self.port <= 65535 or not 1024 <= self.rtp_port <= 65000:
+            raise ConfigError("sip.port must be 0..65535 and sip.rtp_port 1024..65000")
+        if not 1 <= self.max_calls <= 64:
+            raise ConfigError(f"sip.max_calls must be 1..64, got {self.max_calls}")
+        unknown = [c for c in self.codecs if c.upper() not in ("G722", "PCMU", "PCMA")]
+        if unknown or not self.codecs:
+            raise ConfigError(f"sip.codecs may hold G722, PCMU and PCMA, got {self.codecs}")
+        if not 0.1 <= self.retry_min_s <= self.retry_max_s:
+            raise ConfigError("sip.retry_min_s must be at least 0.1 and at most sip.retry_max_s")
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Where a caller is handed over to a person, and how."""
+
+    staff_uri: str = ""  # e.g. sip:frontdesk@pbx.clinic.local
+    mode: Literal["blind", "attended"] = "attended"
+    ring_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.staff_uri and not self.staff_uri.startswith(("sip:", "sips:")):
+            raise ConfigError(f"transfer.staff_uri must start with sip: or sips:, got {self.staff_uri!r}")
+        if not 3 <= self.ring_timeout_s <= 120:
+            raise ConfigError(f"transfer.ring_timeout_s must be 3..120, got {self.ring_timeout_s}")

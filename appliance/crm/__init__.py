@@ -1,0 +1,1 @@
+"""The local store: SQLite through sqlite-utils, every write in a transaction."""

@@ -1,0 +1,105 @@
+"""The appliance service: SIP agent, engines, store and one `CallSession` per call.
+
+The SIP thread hands calls and events to the asyncio loop; subscribers (the GUI's control
+channel, the demo, tests) receive every SIP and conversation event on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from appliance.config import Config
+from appliance.crm.calls import CallLog
+from appliance.crm.db import open_store
+from appliance.sip.agent import SipAgent
+from appliance.sip.events import CallEndedEvent, DtmfEvent, SipEvent, TransferEvent
+from appliance.sip.leg import CallLeg
+from appliance.voice.hub import EngineHub
+from appliance.voice.policy import FaqPolicy, Policy, clinic_prompt
+from appliance.voice.session import CallSession
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[SipEvent], None]
+
+
+class ApplianceService:
+    """Everything that answers calls; `await start()`, then calls are answered until `stop()`."""
+
+    def __init__(self, config: Config, database: Path | None = None,
+                 policy_factory: Callable[[EngineHub], Policy] | None = None) -> None:
+        self.config = config
+        self.database = database or config.paths.data / "appliance.db"
+        self.policy_factory = policy_factory or (
+            lambda hub: FaqPolicy(config.clinic, hub.llm, config.voice.on_silence))
+        self.sessions: dict[str, CallSession] = {}
+        self.subscribers: list[Subscriber] = []
+        self.hub: EngineHub | None = None
+        self.agent: SipAgent | None = None
+        self.call_log: CallLog | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        """Load and warm the engines, open the store, start the SIP agent."""
+        self._loop = asyncio.get_running_loop()
+        self.call_log = CallLog(open_store(self.database))
+        self.hub = await asyncio.to_thread(EngineHub, self.config)
+        warm_s = await asyncio.to_thread(self.hub.warm, clinic_prompt(self.config.clinic))
+        log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
+        self.agent = SipAgent(self.config.sip, on_event=self._from_sip_thread(self._dispatch),
+                              on_call=self._from_sip_thread(self._start_session))
+        await asyncio.to_thread(self.agent.start)
+
+    async def stop(self) -> None:
+        """Hang up, stop SIP, wait for sessions to close their records, free the engines."""
+        if self.agent is not None:
+            await asyncio.to_thread(self.agent.stop)
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        if self.hub is not None:
+            await asyncio.to_thread(self.hub.close)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Receive every event on the loop."""
+        self.subscribers.append(subscriber)
+
+    def publish(self, event: SipEvent) -> None:
+        """Hand an event to every subscriber (on the loop)."""
+        for subscriber in list(self.subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # noqa: BLE001 - a broken subscriber never hurts a call
+                log.exception("event subscriber failed")
+
+    def _from_sip_thread(self, fn: Callable) -> Callable:
+        loop = self._loop
+        return lambda item: loop.call_soon_threadsafe(fn, item)
+
+    def _start_session(self, leg: CallLeg) -> None:
+        session = CallSession(leg, self.hub, self.policy_factory(self.hub), self.config,
+                              self.call_log, self.publish)
+        self.sessions[leg.call_id] = session
+        task = self._loop.create_task(session.run())
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._session_done(leg.call_id, t))
+
+    def _session_done(self, call_id: str, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self.sessions.pop(call_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call %s session failed", call_id, exc_info=task.exception())
+
+    def _dispatch(self, event: SipEvent) -> None:
+        session = self.sessions.get(getattr(event, "call_id", ""))
+        if session is not None:
+            if isinstance(event, DtmfEvent):
+                session.on_dtmf(event.digit)
+            elif isinstance(event, TransferEvent):
+                session.on_transfer(event)
+        if isinstance(event, CallEndedEvent):
+            log.info("call %s ended: %s %s", event.call_id, event.code, event.reason)
+        self.publish(event)

@@ -1,0 +1,1 @@
+"""What happens inside one call: turn-taking, recognition, the reply spoken as it is written."""

@@ -1,0 +1,63 @@
+"""The demo: the appliance on loopback with a demo clinic, called by a scripted caller."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from appliance.config import ClinicConfig, Config, PathsConfig, SipConfig
+from appliance.service import ApplianceService
+from appliance.sip.peer_client import free_port
+from appliance.voice.scripted_call import CallResult, run_script
+from appliance.voice.timing import STAGES
+
+DEMO_CLINIC = ClinicConfig(
+    name="Riverside Dental",
+    timezone="America/New_York",
+    address="We are at 12 Mill Street, next to the post office.",
+    hours="We are open Monday to Friday from 8 in the morning to 6 in the evening, "
+          "and on Saturday from 9 to 1.",
+    parking="There is free parking behind the building.",
+    insurance="We accept most dental insurance plans. Please bring your insurance card.",
+)
+DEMO_SCRIPT = [
+    "Hi, what are your opening hours?",
+    "Is there parking at the clinic?",
+    "Great, thank you. Goodbye.",
+]
+
+
+def demo_config(base: Config, workdir: Path | None = None) -> Config:
+    """`base` with the demo clinic, SIP on a free loopback port (no registration), data in `workdir`."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="appliance-demo-"))
+    sip = SipConfig(register=False, bind_address="127.0.0.1", port=free_port(), rtp_port=free_port(),
+                    allow_any_source=True, max_calls=8)
+    return replace(base, clinic=DEMO_CLINIC, sip=sip,
+                   paths=PathsConfig(models=base.paths.models, data=workdir))
+
+
+async def run_demo(base: Config, lines: list[str] | None = None) -> CallResult:
+    """Start the service, place one scripted call, stop; return what happened."""
+    config = demo_config(base)
+    service = ApplianceService(config)
+    await service.start()
+    try:
+        return await run_script(service, lines or DEMO_SCRIPT, config.paths.data)
+    finally:
+        await service.stop()
+
+
+def report(result: CallResult) -> str:
+    """The transcript and the per-turn latency table."""
+    out = ["Transcript:"]
+    out += [f"  {speaker:>6}: {text}" for speaker, text in result.transcript]
+    out.append("")
+    out.append("Latency per caller turn (ms; 'heard' is measured at the caller, the rest inside the agent):")
+    names = ["heard", *STAGES]
+    out.append("  turn " + " ".join(f"{n:>15}" for n in names))
+    for index, heard in enumerate(result.latencies_ms):
+        stages = result.stages_ms[index] if index < len(result.stages_ms) else {}
+        cells = [heard, *(stages.get(s) for s in STAGES)]
+        out.append(f"  {index + 1:>4} " + " ".join(f"{c:>15.0f}" if c is not None else f"{'-':>15}" for c in cells))
+    return "\n".join(out)

@@ -1,0 +1,101 @@
+"""A scripted caller: a peer phone process that calls the service over SIP on loopback and
+says each line once the agent has answered and finished its reply. The caller's voice is
+synthesized (by default the Piper voice raised three semitones and sped up, so it is not the
+agent's voice; or espeak-ng) and sent as 8 kHz PCMU, the telephone band."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.audio import read_wav, write_wav
+from appliance.bench.speech import espeak, shifted_piper, silence
+from appliance.service import ApplianceService
+from appliance.sip.events import CallEndedEvent, CallStartedEvent
+from appliance.sip.peer_client import EventLog, PeerPhone
+from appliance.voice.events import AgentSaidEvent, TurnLatencyEvent
+from appliance.voice.measure import reply_latencies_ms
+
+CALLER_VOICES = ("shifted-piper", "espeak")
+_callers = itertools.count(1)
+
+
+@dataclass
+class CallResult:
+    """What one scripted call produced."""
+
+    call_id: str
+    transcript: list[tuple[str, str]] = field(default_factory=list)  # (speaker, text)
+    latencies_ms: list[float | None] = field(default_factory=list)  # caller-side, per line
+    stages_ms: list[dict[str, float]] = field(default_factory=list)  # agent-side, per turn
+    ended_by: str = ""
+
+
+async def run_script(service: ApplianceService, lines: list[str], workdir: Path | None = None,
+                     pause_s: float = 0.4, timeout_s: float = 30.0, voice: str = "shifted-piper") -> CallResult:
+    """Call the service, say `lines` one by one after each agent reply, hang up; measure."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="scripted-call-"))
+    user = f"caller{next(_callers)}"
+    events = EventLog()
+    service.subscribe(events.add)
+    wavs = []
+    for index, line in enumerate(lines):
+        path = workdir / f"{user}-line{index}.wav"
+        speech = (shifted_piper(service.hub.tts, line) if voice == "shifted-piper"
+                  else espeak(line, voice="en-us+m3"))
+        write_wav(path, speech + silence(0.05))
+        wavs.append(path)
+    peer = await asyncio.to_thread(PeerPhone, "--user", user, "--codecs", "PCMU",
+                                   record_dir=workdir / user)
+    try:
+        peer.send(cmd="call", uri=service.agent.local_uri)
+        started = await _wait(events, lambda e: isinstance(e, CallStartedEvent) and e.caller_number == user,
+                              timeout_s)
+        call_id = started.call_id
+        said = lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
+        await _wait(events, said, timeout_s)  # the greeting
+        for wav in wavs:
+            if _ended(events, call_id):
+                break
+            await asyncio.sleep(pause_s)
+            mark = len(events.items)
+            peer.send(cmd="play", wav=str(wav))
+            await _wait(events, said, timeout_s, after=mark)
+        await asyncio.sleep(pause_s)
+        if not _ended(events, call_id):
+            peer.send(cmd="hangup")
+        ended = await _wait(events, lambda e: isinstance(e, CallEndedEvent) and e.call_id == call_id, timeout_s)
+        record = await asyncio.to_thread(peer.wait, "ended", timeout_s, call=1)
+    finally:
+        await asyncio.to_thread(peer.stop)
+        service.subscribers.remove(events.add)
+    result = CallResult(call_id=call_id, ended_by=ended.hung_up_by)
+    result.latencies_ms = reply_latencies_ms(read_wav(Path(record["sent"])), read_wav(Path(record["received"])))
+    result.stages_ms = [e.stages_ms for e in events.of(TurnLatencyEvent) if e.call_id == call_id]
+    result.transcript = _transcript(events, call_id)
+    return result
+
+
+def _transcript(events: EventLog, call_id: str) -> list[tuple[str, str]]:
+    from appliance.voice.events import TranscriptEvent
+
+    lines = []
+    for event in events.items:
+        if getattr(event, "call_id", None) != call_id:
+            continue
+        if isinstance(event, TranscriptEvent) and event.final:
+            lines.append(("caller", event.text))
+        elif isinstance(event, AgentSaidEvent):
+            lines.append(("agent", event.text + (" [interrupted]" if event.interrupted else "")))
+    return lines
+
+
+def _ended(events: EventLog, call_id: str) -> bool:
+    return any(isinstance(e, CallEndedEvent) and e.call_id == call_id for e in events.items)
+
+
+async def _wait(events: EventLog, match, timeout: float, after: int = 0):  # noqa: ANN001, ANN202
+    return await asyncio.to_thread(events.wait_for, match, timeout, after)

@@ -1,0 +1,336 @@
+"""One call's conversation: listen, detect the end of the caller's turn, recognise, reply.
+
+Runs on the service's asyncio loop. Audio frames arrive from the call's `CallLeg` through a
+reader thread; STT, LLM and TTS work runs on the engines' own threads (`EngineHub`).
+- Endpointing: VAD per 20 ms frame into the `Endpointer`; speech before the start is kept.
+- Speculative recognition: after `speculative_stt_ms` of silence the utterance is decoded
+  while the endpoint is still being confirmed, so the transcript is ready when it is.
+- The reply is spoken sentence by sentence as the policy (or the LLM) writes it.
+- Barge-in: caller speech over the agent (not its echo) drops the queued audio; the
+  transcript keeps only what was heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from appliance.audio import level_dbfs
+from appliance.config import Config
+from appliance.crm.calls import CallLog
+from appliance.models.endpointer import EndpointEvent, Endpointer, EndpointOptions
+from appliance.models.protocols import FRAME_MS, SttResult
+from appliance.sip.events import SipEvent, TransferEvent, TransferState
+from appliance.sip.leg import CallLeg
+from appliance.voice.bargein import BargeInDetector, BargeInOptions
+from appliance.voice.events import (
+    AgentSaidEvent, AgentState, AgentStateEvent, BargeInEvent, TranscriptEvent, TurnLatencyEvent,
+)
+from appliance.voice.hub import EngineHub
+from appliance.voice.playback import Playback
+from appliance.voice.policy import Action, Policy, Reply
+from appliance.voice.sentences import SentenceSplitter
+from appliance.voice.timing import TurnTiming
+
+log = logging.getLogger(__name__)
+END = object()
+
+
+class CallSession:
+    """The conversation on one call."""
+
+    def __init__(self, leg: CallLeg, hub: EngineHub, policy: Policy, config: Config,
+                 call_log: CallLog | None, emit: Callable[[SipEvent], None]) -> None:
+        self.leg = leg
+        self.hub = hub
+        self.policy = policy
+        self.config = config
+        self.voice = config.voice
+        self.call_log = call_log
+        self.emit = emit
+        self.vad = hub.vad.stream()
+        self.endpointer = Endpointer(EndpointOptions(
+            start_speech_ms=self.voice.min_speech_ms, start_window_ms=max(200, self.voice.min_speech_ms + 80),
+            end_silence_ms=self.voice.endpoint_silence_ms, max_utterance_ms=int(self.voice.max_utterance_s * 1000)))
+        self.bargein = BargeInDetector(BargeInOptions(
+            min_speech_ms=self.voice.barge_in_ms, min_dbfs=self.voice.barge_in_min_dbfs,
+            echo_margin_db=self.voice.echo_margin_db))
+        self.preroll: deque[bytes] = deque(maxlen=20)
+        self.utterance: list[bytes] | None = None
+        self.stt = None
+        self.speculative: Future | None = None
+        self.trailing_ms = 0
+        self.last_speech_at = 0.0
+        self.playback = Playback()
+        self.speaking: asyncio.Task | None = None
+        self.current_reply: Reply | None = None
+        self.idle_since = time.monotonic()
+        self.reprompts = 0
+        self.barge_onset = 0.0
+        self.turn = 0
+        self.outcome = ""
+        self.record_id: int | None = None
+        self.finished = asyncio.Event()
+
+    # --- the loop ------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Greet, then converse until the call ends."""
+        loop = asyncio.get_running_loop()
+        frames: asyncio.Queue = asyncio.Queue()
+        threading.Thread(target=self._read_frames, args=(loop, frames), daemon=True,
+                         name=f"audio-{self.leg.call_id}").start()
+        if self.call_log is not None:
+            self.record_id = self.call_log.start(self.leg.caller.number, self.leg.caller.name, self.leg.direction)
+        self._speak(self.policy.greeting(self.leg.caller.number), None)
+        try:
+            while (timed := await frames.get()) is not END:
+                await self._on_frame(*timed)
+        finally:
+            await self._stop_speaking()
+            self._set_state(AgentState.ENDED)
+            if self.call_log is not None and self.record_id is not None:
+                self.call_log.end(self.record_id, self.outcome or "caller_hung_up",
+                                  f"SIP {self.leg.end_code}" if self.leg.end_code else "")
+            self.finished.set()
+
+    def _read_frames(self, loop: asyncio.AbstractEventLoop, frames: asyncio.Queue) -> None:
+        while True:
+            timed = self.leg.read_timed(0.2)
+            if timed is not None:
+                loop.call_soon_threadsafe(frames.put_nowait, timed)
+            elif self.leg.ended.is_set():
+                loop.call_soon_threadsafe(frames.put_nowait, END)
+                return
+
+    async def _on_frame(self, arrived: float, frame: bytes) -> None:
+        is_speech = self.vad.feed(frame) >= self.hub.vad.threshold
+        level = level_dbfs(frame)
+        playing = self._agent_playing()
+        agent_level = self.playback.level_near(self.leg.pending_frames) if playing else None
+        speechy = self.bargein.counts(is_speech, level, agent_level) if playing else is_speech
+        if playing:
+            triggered = self.bargein.feed(is_speech, level, agent_level)
+            if self.bargein.onset_frames_ago == 1:
+                self.barge_onset = arrived
+            if triggered:
+                await self._barge_in()
+        self.preroll.append(frame)
+        event = self.endpointer.feed(speechy)
+        if event == EndpointEvent.SPEECH_START:
+            self._start_utterance()
+        elif self.utterance is not None:
+            self._continue_utterance(frame, speechy)
+        if event == EndpointEvent.SPEECH_END:
+            await self._end_utterance()
+        elif self.utterance is None and not playing and self.speaking is None:
+            await self._maybe_reprompt()
+
+    # --- caller speech -------------------------------------------------------------------
+    def _start_utterance(self) -> None:
+        back = self.endpointer.speech_start_offset_ms // FRAME_MS
+        self.utterance = list(self.preroll)[-back:] if back else []
+        self.trailing_ms = 0
+        self.last_speech_at = time.monotonic()
+        self.speculative = None
+        self.stt = self.hub.stt.stream()
+        self._feed_stt(b"".join(self.utterance))
+
+    def _continue_utterance(self, frame: bytes, speechy: bool) -> None:
+        self.utterance.append(frame)
+        if speechy:
+            self.last_speech_at = time.monotonic()
+            self.trailing_ms = 0
+            if self.speculative is not None:  # the caller went on: decode afresh later
+                self.speculative = None
+                self.stt = self.hub.stt.stream()
+                self._feed_stt(b"".join(self.utterance))
+            else:
+                self._feed_stt(frame)
+            return
+        self.trailing_ms += FRAME_MS
+        if self.speculative is None and self.trailing_ms >= self.voice.speculative_stt_ms:
+            self.speculative = self.hub.submit("stt", self.stt.finish)
+
+    def _feed_stt(self, pcm: bytes) -> None:
+        stream, loop = self.stt, asyncio.get_running_loop()
+        future = self.hub.submit("stt", stream.feed, pcm)
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._partials, f))
+
+    def _partials(self, future: Future) -> None:
+        if future.exception() is None:
+            for result in future.result():
+                self.emit(TranscriptEvent(call_id=self.leg.call_id, text=result.text,
+                                          confidence=result.confidence, final=False))
+
+    async def _end_utterance(self) -> None:
+        timing = TurnTiming(speech_end=self.last_speech_at)
+        timing.stamp("endpoint")
+        spec, stream = self.speculative, self.stt
+        self.utterance, self.speculative, self.stt = None, None, None
+        try:
+            result: SttResult = await (asyncio.wrap_future(spec) if spec else self.hub.run("stt", stream.finish))
+        except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
+            log.exception("speech recognition failed on %s", self.leg.call_id)
+            result = SttResult("", 0.0, True, 0.0)
+        timing.stamp("stt_final")
+        self.turn += 1
+        self.emit(TranscriptEvent(call_id=self.leg.call_id, text=result.text,
+                                  confidence=result.confidence, final=True))
+        if self.call_log is not None and self.record_id is not None and result.text:
+            self.call_log.add_turn(self.record_id, "caller", result.text, confidence=result.confidence)
+        self.reprompts = 0
+        self._set_state(AgentState.THINKING)
+        self._speak(self.policy.respond(result.text, result.confidence), timing)
+
+    async def _maybe_reprompt(self) -> None:
+        if time.monotonic() - self.idle_since < self.voice.reprompt_after_s:
+            return
+        self.reprompts += 1
+        final = self.reprompts > self.voice.max_reprompts
+        self._speak(self.policy.silence(self.reprompts, final), None)
+
+    # --- agent speech --------------------------------------------------------------------
+    def _agent_playing(self) -> bool:
+        return self.speaking is not None or self.leg.pending_frames > 0
+
+    def _speak(self, reply: Reply, timing: TurnTiming | None) -> None:
+        if self.speaking is not None:
+            self.speaking.cancel()
+        self.current_reply = reply
+        self.bargein.reset()
+        self.speaking = asyncio.get_running_loop().create_task(self._say(reply, timing))
+
+    async def _say(self, reply: Reply, timing: TurnTiming | None) -> None:
+        self.playback = Playback()
+        splitter = SentenceSplitter()
+        mark = f"turn{self.turn}-{time.monotonic_ns()}"
+        try:
+            async for piece in self._pieces(reply):
+                if timing is not None and reply.uses_llm:
+                    timing.stamp("llm_first_token")
+                for sentence in splitter.push(piece):
+                    await self._say_sentence(sentence, timing, mark)
+            rest = splitter.flush()
+            if rest:
+                await self._say_sentence(rest, timing, mark)
+            while self.leg.pending_frames > 0 and not self.leg.ended.is_set():
+                await asyncio.sleep(FRAME_MS / 1000)
+        except asyncio.CancelledError:
+            if reply.close:
+                reply.close()
+            raise
+        except Exception:  # noqa: BLE001 - an engine failed mid-reply: apologise, keep the call
+            log.exception("reply failed on %s", self.leg.call_id)
+            fallback = "Sorry, I had a problem there. Could you say that again?"
+            await self._say_sentence(fallback, timing, mark)
+        self._said(self.playback.full_text(), interrupted=False)
+        if timing is not None:
+            sent = self.leg.sent_at(mark)
+            if sent is not None:
+                timing.stamp("first_frame_out", sent)
+            self.emit(TurnLatencyEvent(call_id=self.leg.call_id, turn=self.turn, stages_ms=timing.breakdown_ms()))
+        self.speaking = None
+        self.idle_since = time.monotonic()
+        self._set_state(AgentState.LISTENING)
+        if reply.action is not None:
+            self._act(reply.action)
+
+    async def _pieces(self, reply: Reply):
+        if not reply.uses_llm:
+            for piece in reply.pieces:
+                yield piece
+            return
+        queue: asyncio.Queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def produce() -> None:
+            try:
+                for piece in reply.pieces:
+                    loop.call_soon_threadsafe(queue.put_nowait, piece)
+            except Exception as exc:  # noqa: BLE001 - handed to the consumer
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            loop.call_soon_threadsafe(queue.put_nowait, END)
+        self.hub.submit("llm", produce)
+        while (item := await queue.get()) is not END:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    async def _say_sentence(self, sentence: str, timing: TurnTiming | None, mark: str) -> None:
+        if timing is not None:
+            timing.stamp("first_sentence")
+        pcm = await self.hub.run("tts", lambda: b"".join(self.hub.tts.synthesize(sentence, 16000)))
+        if timing is not None:
+            timing.stamp("tts_first_audio")
+        if self.leg.ended.is_set():
+            return
+        self._set_state(AgentState.SPEAKING)
+        self.playback.add(sentence, pcm)
+        self.leg.write(pcm, mark if len(self.playback.sentences) == 1 else None)
+
+    async def _barge_in(self) -> None:
+        dropped = self.leg.clear()
+        heard = self.playback.heard_text(dropped)
+        task, self.speaking = self.speaking, None
+        if task is not None:
+            task.cancel()
+        self.emit(BargeInEvent(call_id=self.leg.call_id, frames_dropped=dropped,
+                               stopped_after_ms=round((time.monotonic() - self.barge_onset) * 1000, 1)))
+        self._said(heard, interrupted=True)
+        self.playback = Playback()
+        self.bargein.reset()
+        self._set_state(AgentState.LISTENING)
+
+    async def _stop_speaking(self) -> None:
+        task, self.speaking = self.speaking, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    def _said(self, text: str, interrupted: bool) -> None:
+        if not text:
+            return
+        self.emit(AgentSaidEvent(call_id=self.leg.call_id, text=text, interrupted=interrupted))
+        if self.call_log is not None and self.record_id is not None:
+            self.call_log.add_turn(self.record_id, "agent", text, interrupted=interrupted)
+
+    # --- actions and outside events -----------------------------------------------------
+    def _act(self, action: Action) -> None:
+        if action.kind == "hangup":
+            self.outcome = "no_input" if action.reason == "no input" else "completed"
+            self.leg.hangup()
+        elif action.kind == "transfer":
+            staff = self.config.transfer.staff_uri
+            if not staff:
+                self._speak(Reply.say("I'm sorry, there is nobody I can put you through to right now. "
+                                      "Please call back during opening hours."), None)
+                return
+            self._set_state(AgentState.TRANSFERRING)
+            self.leg.transfer(staff, {"reason": action.reason, "caller": self.leg.caller.number},
+                              mode=self.config.transfer.mode, ring_timeout_s=self.config.transfer.ring_timeout_s)
+
+    def on_dtmf(self, digit: str) -> None:
+        """A key press from the caller (on the loop)."""
+        reply = self.policy.dtmf(digit)
+        if reply is not None:
+            self.leg.clear()
+            self._speak(reply, None)
+
+    def on_transfer(self, event: TransferEvent) -> None:
+        """Transfer progress (on the loop): success ends our part, failure returns the caller."""
+        if event.state == TransferState.SUCCEEDED:
+            self.outcome = "transferred"
+        elif event.state in (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED):
+            self._speak(Reply.say("I'm sorry, nobody at the front desk could take your call just now. "
+                                  "How else can I help?"), None)
+
+    def _set_state(self, state: AgentState) -> None:
+        self.emit(AgentStateEvent(call_id=self.leg.call_id, state=state))

@@ -1,0 +1,111 @@
+"""Pure parts of the call loop: sentences, barge-in, playback bookkeeping, timing, the FAQ policy."""
+
+import pytest
+
+from appliance.config import ClinicConfig
+from appliance.voice.bargein import BargeInDetector, BargeInOptions
+from appliance.voice.playback import Playback
+from appliance.voice.policy import FaqPolicy, sounds_like
+from appliance.voice.sentences import SentenceSplitter
+from appliance.voice.timing import TurnTiming
+
+
+def split(pieces, **kw):
+    splitter = SentenceSplitter(**kw)
+    out = []
+    for piece in pieces:
+        out += splitter.push(piece)
+    rest = splitter.flush()
+    return out + ([rest] if rest else [])
+
+
+def test_sentences_come_out_as_soon_as_they_end():
+    splitter = SentenceSplitter()
+    assert splitter.push("We open at eight") == []
+    assert splitter.push(". Dr. Patel is in on Tuesday") == ["We open at eight."]
+    assert splitter.push(" at 10.30 a.m. today. Bye") == ["Dr. Patel is in on Tuesday at 10.30 a.m. today."]
+    assert splitter.flush() == "Bye"
+
+
+def test_the_first_sentence_may_end_at_a_comma_later_ones_may_not():
+    text = "We are open Monday to Friday from eight, and Saturday morning. Later, we close, of course."
+    assert split([text]) == ["We are open Monday to Friday from eight,", "and Saturday morning.",
+                             "Later, we close, of course."]
+    assert split(["Yes, we are open."]) == ["Yes, we are open."], "too short to cut at the comma"
+
+
+def test_streamed_tokens_split_like_whole_text():
+    text = "Sure. I can help with that! What day suits you?"
+    tokens = [text[i:i + 3] for i in range(0, len(text), 3)]
+    assert split(tokens) == split([text]) == ["Sure.", "I can help with that!", "What day suits you?"]
+
+
+def test_barge_in_needs_enough_loud_speech():
+    detector = BargeInDetector(BargeInOptions(min_speech_ms=100, min_dbfs=-40))
+    assert not any(detector.feed(True, -20, None) for _ in range(4))
+    assert detector.feed(True, -20, None)
+    detector.reset()
+    assert not any(detector.feed(True, -50, None) for _ in range(20)), "too quiet"
+    assert not any(detector.feed(i % 3 == 0, -20, None) for i in range(30)), "clicks, not speech"
+
+
+def test_echo_of_the_agent_does_not_barge_in_but_speech_over_it_does():
+    detector = BargeInDetector(BargeInOptions(min_speech_ms=100, echo_margin_db=15))
+    assert not any(detector.feed(True, -32, agent_dbfs=-12) for _ in range(20)), "20 dB down: echo"
+    assert any(detector.feed(True, -20, agent_dbfs=-12) for _ in range(6)), "8 dB down: a person"
+
+
+def test_playback_knows_what_was_heard():
+    playback = Playback()
+    playback.add("Hello there.", b"\1\0" * 320 * 10)  # 10 frames
+    playback.add("We open at eight in the morning.", b"\1\0" * 320 * 10)
+    assert playback.heard_text(pending=20) == ""
+    assert playback.heard_text(pending=10) == "Hello there."
+    assert playback.heard_text(pending=5) == "Hello there. We open at"
+    assert playback.heard_text(pending=0) == playback.full_text()
+    assert -91 < playback.level_near(pending=10) < -89  # a sample value of 1 is -90 dBFS
+
+
+def test_turn_timing_is_relative_to_the_end_of_speech():
+    now = iter([10.5, 10.9])
+    timing = TurnTiming(speech_end=10.0, clock=lambda: next(now))
+    timing.stamp("endpoint")
+    timing.stamp("stt_final")
+    timing.stamp("endpoint", at=99)  # the first stamp wins
+    assert timing.breakdown_ms() == {"endpoint": 500.0, "stt_final": 900.0}
+    with pytest.raises(ValueError):
+        timing.stamp("lunch")
+
+
+@pytest.fixture()
+def policy():
+    clinic = ClinicConfig(name="Riverside Dental", hours="Open nine to five.", parking="Park behind.",
+                          faq={"x-ray xray radiograph": "We take X-rays on site."})
+    return FaqPolicy(clinic)
+
+
+@pytest.mark.parametrize("said, expected, action", [
+    ("When do you open on Monday?", "Open nine to five.", None),
+    ("is they're barking at the clinic", "Park behind.", None),
+    ("Do you do an xray?", "We take X-rays on site.", None),
+    ("Can I talk to a real person", "put you through", "transfer"),
+    ("no that's all, bye", "Goodbye", "hangup"),
+    ("", "didn't catch that", None),
+    ("Tell me about quantum physics", "take a message", None),
+])
+def test_faq_policy(policy, said, expected, action):
+    reply = policy.respond(said, 0.9)
+    assert expected in "".join(reply.pieces)
+    assert (reply.action.kind if reply.action else None) == action
+
+
+def test_silence_and_dtmf(policy):
+    assert "still there" in "".join(policy.silence(1, final=False).pieces)
+    assert policy.silence(3, final=True).action.kind == "hangup"
+    assert policy.dtmf("0").action.kind == "transfer" and policy.dtmf("5") is None
+    assert "Riverside Dental" in "".join(policy.greeting("+1555").pieces)
+
+
+def test_sounds_like():
+    assert sounds_like("barking", "parking") and sounds_like("parkin", "parking")
+    assert not sounds_like("car", "bar") and not sounds_like("working", "parking")
