@@ -20,6 +20,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     eng.add_argument("--all-models", action="store_true",
                      help="every installed English model, not only those in use")
     eng.set_defaults(run=run_engines)
+    lat = cmds.add_parser("latency", help="voice-to-voice latency of scripted calls over SIP on loopback")
+    lat.add_argument("--calls", type=int, default=5, help="calls per concurrency level (default 5)")
+    lat.add_argument("--concurrency", default="1,2,4", help="calls at once, comma separated (default 1,2,4)")
+    lat.set_defaults(run=run_latency)
+
+
+def run_latency(args: argparse.Namespace) -> int:
+    """Run the latency benchmark and print its report."""
+    import asyncio
+
+    from appliance.bench import latency
+
+    levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    if args.calls < 1 or not levels or min(levels) < 1:
+        raise SystemExit("--calls and every --concurrency level must be at least 1")
+    results = asyncio.run(latency.measure(load_config(args.config), args.calls, levels))
+    print(latency.report(latency.summarise(results)))
+    return 0
 
 
 def run_engines(args: argparse.Namespace) -> int:

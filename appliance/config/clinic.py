@@ -39,6 +39,7 @@ class VoiceConfig:
     """Turn-taking: when the caller has finished, when they interrupt, when they are silent."""
 
     endpoint_silence_ms: int = 450  # silence that ends the caller's turn
+    early_endpoint_ms: int = 300  # ...or this much, once the transcript reads as a finished sentence
     min_speech_ms: int = 120  # shorter sounds are not a turn
     speculative_stt_ms: int = 200  # start recognising after this much silence
     barge_in_ms: int = 160  # caller speech this long stops the agent
@@ -54,6 +55,9 @@ class VoiceConfig:
             raise ConfigError(f"voice.endpoint_silence_ms must be 150..3000, got {self.endpoint_silence_ms}")
         if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:
             raise ConfigError("voice.speculative_stt_ms must be below voice.endpoint_silence_ms")
+        if not self.speculative_stt_ms <= self.early_endpoint_ms <= self.endpoint_silence_ms:
+            raise ConfigError("voice.early_endpoint_ms must lie between voice.speculative_stt_ms "
+                              "and voice.endpoint_silence_ms (equal to the latter turns it off)")
         if not 40 <= self.barge_in_ms <= 1000 or not 40 <= self.min_speech_ms <= 1000:
             raise ConfigError("voice.barge_in_ms and voice.min_speech_ms must be 40..1000")
         if not 1 <= self.reprompt_after_s <= 60 or not 0 <= self.max_reprompts <= 10:

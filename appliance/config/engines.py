@@ -57,7 +57,7 @@ class LlmConfig:
 class SttConfig:
     """Speech recognition settings."""
 
-    partial_interval_s: float = 0.0  # Whisper re-decodes for a partial this often; 0 = off
+    partial_interval_s: float = 1.0  # Whisper re-decodes for a partial this often; 0 = off
     beam_size: int = 1
     window_s: float = 10.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
 

@@ -116,7 +116,7 @@ class FaqPolicy:
             return Reply.say("Of course, let me put you through to the front desk.",
                              Action("transfer", "caller asked for a person"))
         best, hits = None, 0
-        for topic, (keys, answer) in self.topics.items():
+        for keys, answer in self.topics.values():
             score = sum(1 for key in keys if any(sounds_like(word, key) for word in words))
             if score > hits:
                 best, hits = answer, score

@@ -6,6 +6,7 @@ agent's voice; or espeak-ng) and sent as 8 kHz PCMU, the telephone band."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import tempfile
 from dataclasses import dataclass, field
@@ -41,13 +42,7 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     user = f"caller{next(_callers)}"
     events = EventLog()
     service.subscribe(events.add)
-    wavs = []
-    for index, line in enumerate(lines):
-        path = workdir / f"{user}-line{index}.wav"
-        speech = (shifted_piper(service.hub.tts, line) if voice == "shifted-piper"
-                  else espeak(line, voice="en-us+m3"))
-        write_wav(path, speech + silence(0.05))
-        wavs.append(path)
+    wavs = [_caller_wav(service, line, voice, workdir) for line in lines]
     peer = await asyncio.to_thread(PeerPhone, "--user", user, "--codecs", "PCMU",
                                    record_dir=workdir / user)
     try:
@@ -77,6 +72,16 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     result.stages_ms = [e.stages_ms for e in events.of(TurnLatencyEvent) if e.call_id == call_id]
     result.transcript = _transcript(events, call_id)
     return result
+
+
+def _caller_wav(service: ApplianceService, line: str, voice: str, workdir: Path) -> Path:
+    """The caller's line as a WAV file, synthesized once per text and voice."""
+    path = workdir / f"line-{voice}-{hashlib.sha1(line.encode()).hexdigest()[:12]}.wav"
+    if not path.exists():
+        speech = (shifted_piper(service.hub.tts, line) if voice == "shifted-piper"
+                  else espeak(line, voice="en-us+m3"))
+        write_wav(path, speech + silence(0.05))
+    return path
 
 
 def _transcript(events: EventLog, call_id: str) -> list[tuple[str, str]]:

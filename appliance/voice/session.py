@@ -4,7 +4,9 @@ Runs on the service's asyncio loop. Audio frames arrive from the call's `CallLeg
 reader thread; STT, LLM and TTS work runs on the engines' own threads (`EngineHub`).
 - Endpointing: VAD per 20 ms frame into the `Endpointer`; speech before the start is kept.
 - Speculative recognition: after `speculative_stt_ms` of silence the utterance is decoded
-  while the endpoint is still being confirmed, so the transcript is ready when it is.
+  while the endpoint is still being confirmed, so the transcript is ready when it is; when
+  that transcript ends a sentence (".", "?", "!"), the turn ends after `early_endpoint_ms`
+  instead of the full `endpoint_silence_ms`.
 - The reply is spoken sentence by sentence as the policy (or the LLM) writes it.
 - Barge-in: caller speech over the agent (not its echo) drops the queued audio; the
   transcript keeps only what was heard.
@@ -125,7 +127,8 @@ class CallSession:
             self._start_utterance()
         elif self.utterance is not None:
             self._continue_utterance(frame, speechy)
-        if event == EndpointEvent.SPEECH_END:
+        if event == EndpointEvent.SPEECH_END or self._sentence_complete():
+            self.endpointer.reset()
             await self._end_utterance()
         elif self.utterance is None and not playing and self.speaking is None:
             await self._maybe_reprompt()
@@ -155,6 +158,14 @@ class CallSession:
         self.trailing_ms += FRAME_MS
         if self.speculative is None and self.trailing_ms >= self.voice.speculative_stt_ms:
             self.speculative = self.hub.submit("stt", self.stt.finish)
+
+    def _sentence_complete(self) -> bool:
+        """The caller paused after what recognition already reads as a finished sentence."""
+        spec = self.speculative
+        if (self.utterance is None or spec is None or not spec.done() or spec.exception() is not None
+                or self.trailing_ms < self.voice.early_endpoint_ms):
+            return False
+        return spec.result().text.rstrip().endswith((".", "?", "!"))
 
     def _feed_stt(self, pcm: bytes) -> None:
         stream, loop = self.stt, asyncio.get_running_loop()

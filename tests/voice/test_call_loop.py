@@ -44,7 +44,7 @@ def test_two_turn_conversation_is_transcribed_answered_and_stored(live, tmp_path
     result = live.run(run_script(live.service, lines, tmp_path))
     callers = [text for speaker, text in result.transcript if speaker == "caller"]
     agents = [text for speaker, text in result.transcript if speaker == "agent"]
-    assert len(callers) == 2 and all(word_error_rate(a, b) <= 0.35 for a, b in zip(lines, callers))
+    assert len(callers) == 2 and all(word_error_rate(a, b) <= 0.35 for a, b in zip(lines, callers, strict=True))
     assert agents[0].startswith("Thank you for calling Riverside Dental")
     assert agents[1] == DEMO_CLINIC.hours and agents[2] == DEMO_CLINIC.parking
     assert all(ms is not None and ms < 3000 for ms in result.latencies_ms)
@@ -134,6 +134,9 @@ def test_partial_transcripts_are_reported_as_the_caller_speaks(live, tmp_path):
     live.events.wait_for(on_call(call_id, AgentSaidEvent))
     peer.send(cmd="play", wav=str(line))
     final = live.events.wait_for(on_call(call_id, TranscriptEvent, final=True), timeout=15)
+    partials = [e for e in live.events.items if isinstance(e, TranscriptEvent) and e.call_id == call_id
+                and not e.final]
+    assert partials and partials[0].at < final.at and len(partials[0].text) <= len(final.text) + 5
     assert word_error_rate("I would like to know where the clinic is located please.", final.text) <= 0.3
     reply = live.events.wait_for(lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id
                                  and "Mill Street" in e.text, timeout=15)
