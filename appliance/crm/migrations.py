@@ -33,3 +33,130 @@ MIGRATIONS: list[list[str]] = [
         )""",
     ],
 ]
+
+MIGRATIONS.append([
+    # 2: contacts, the schedule, appointments (no double booking, even by direct SQL),
+    #    messages, handovers, the audit log and the outbox for outside systems.
+    """CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        date_of_birth TEXT,
+        email TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX contacts_name_dob ON contacts(name_key, date_of_birth)",
+    """CREATE TABLE contact_phones (
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        phone TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (phone, contact_id)
+    )""",
+    "CREATE INDEX contact_phones_contact ON contact_phones(contact_id)",
+    """CREATE TABLE providers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL DEFAULT 'dentist',
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE services (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        duration_min INTEGER NOT NULL CHECK (duration_min BETWEEN 5 AND 480),
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE provider_services (
+        provider_id INTEGER NOT NULL REFERENCES providers(id),
+        service_id INTEGER NOT NULL REFERENCES services(id),
+        PRIMARY KEY (provider_id, service_id)
+    )""",
+    """CREATE TABLE opening_hours (
+        id INTEGER PRIMARY KEY,
+        weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+        opens TEXT NOT NULL,
+        closes TEXT NOT NULL CHECK (closes > opens),
+        provider_id INTEGER REFERENCES providers(id)
+    )""",
+    """CREATE TABLE closures (
+        id INTEGER PRIMARY KEY,
+        starts_on TEXT NOT NULL,
+        ends_on TEXT NOT NULL CHECK (ends_on >= starts_on),
+        reason TEXT NOT NULL DEFAULT '',
+        provider_id INTEGER REFERENCES providers(id)
+    )""",
+    """CREATE TABLE appointments (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        provider_id INTEGER NOT NULL REFERENCES providers(id),
+        service_id INTEGER NOT NULL REFERENCES services(id),
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL CHECK (ends_at > starts_at),
+        status TEXT NOT NULL DEFAULT 'booked'
+            CHECK (status IN ('booked', 'cancelled', 'completed', 'no_show')),
+        source TEXT NOT NULL CHECK (source IN ('phone_agent', 'front_desk', 'import')),
+        idempotency_key TEXT UNIQUE,
+        call_id INTEGER REFERENCES calls(id),
+        version INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX appointments_provider_time ON appointments(provider_id, starts_at)",
+    "CREATE INDEX appointments_contact ON appointments(contact_id, starts_at)",
+    """CREATE TRIGGER appointments_no_overlap_insert BEFORE INSERT ON appointments
+       WHEN NEW.status = 'booked' AND EXISTS (
+           SELECT 1 FROM appointments a WHERE a.provider_id = NEW.provider_id AND a.status = 'booked'
+           AND a.starts_at < NEW.ends_at AND a.ends_at > NEW.starts_at)
+       BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
+    """CREATE TRIGGER appointments_no_overlap_update BEFORE UPDATE OF starts_at, ends_at, provider_id, status
+       ON appointments WHEN NEW.status = 'booked' AND EXISTS (
+           SELECT 1 FROM appointments a WHERE a.id != NEW.id AND a.provider_id = NEW.provider_id
+           AND a.status = 'booked' AND a.starts_at < NEW.ends_at AND a.ends_at > NEW.starts_at)
+       BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
+    """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        call_id INTEGER REFERENCES calls(id),
+        contact_id INTEGER REFERENCES contacts(id),
+        caller_number TEXT NOT NULL DEFAULT '',
+        caller_name TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'callback')),
+        text TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    )""",
+    "CREATE INDEX messages_status ON messages(status, created_at)",
+    """CREATE TABLE handovers (
+        id INTEGER PRIMARY KEY,
+        call_id INTEGER REFERENCES calls(id),
+        reason TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
+        mode TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL DEFAULT 'started',
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        detail_json TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX audit_entity ON audit_log(entity, entity_id)",
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        last_error TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX outbox_due ON outbox(delivered_at, next_attempt_at)",
+])

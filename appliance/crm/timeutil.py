@@ -1,0 +1,24 @@
+"""Time in the store: UTC text of one fixed width, so text order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(moment: datetime) -> str:
+    """A timezone-aware datetime as stored: '2026-11-24T14:30:00Z'."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC).strftime(FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    """Stored text back to an aware UTC datetime."""
+    return datetime.strptime(text, FORMAT).replace(tzinfo=UTC)
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
