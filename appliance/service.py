@@ -14,6 +14,8 @@ from pathlib import Path
 from appliance.config import Config
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
+from appliance.crm.maintenance import purge
+from appliance.crm.outbox import OutboxWorker
 from appliance.sip.agent import SipAgent
 from appliance.sip.events import CallEndedEvent, DtmfEvent, SipEvent, TransferEvent
 from appliance.sip.leg import CallLeg
@@ -40,6 +42,8 @@ class ApplianceService:
         self.hub: EngineHub | None = None
         self.agent: SipAgent | None = None
         self.call_log: CallLog | None = None
+        self.outbox: OutboxWorker | None = None
+        self._housekeeping: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -47,6 +51,11 @@ class ApplianceService:
         """Load and warm the engines, open the store, start the SIP agent."""
         self._loop = asyncio.get_running_loop()
         self.call_log = CallLog(open_store(self.database))
+        crm = self.config.crm
+        if crm.webhook_url:
+            self.outbox = OutboxWorker(open_store(self.database), crm.webhook_url, crm.webhook_secret)
+            self.outbox.start()
+        self._housekeeping = self._loop.create_task(self._retention())
         self.hub = await asyncio.to_thread(EngineHub, self.config)
         warm_s = await asyncio.to_thread(self.hub.warm, clinic_prompt(self.config.clinic))
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
@@ -58,10 +67,25 @@ class ApplianceService:
         """Hang up, stop SIP, wait for sessions to close their records, free the engines."""
         if self.agent is not None:
             await asyncio.to_thread(self.agent.stop)
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+        if self.outbox is not None:
+            await asyncio.to_thread(self.outbox.stop)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         if self.hub is not None:
             await asyncio.to_thread(self.hub.close)
+
+    async def _retention(self) -> None:
+        """Apply the retention periods now and once a day."""
+        crm = self.config.crm
+        while True:
+            try:
+                await asyncio.to_thread(lambda: purge(open_store(self.database), crm.transcript_retention_days,
+                                                      crm.recording_retention_days))
+            except Exception:  # noqa: BLE001 - retried tomorrow; calls go on
+                log.exception("retention purge failed")
+            await asyncio.sleep(24 * 3600)
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every event on the loop."""

@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     lat.add_argument("--calls", type=int, default=5, help="calls per concurrency level (default 5)")
     lat.add_argument("--concurrency", default="1,2,4", help="calls at once, comma separated (default 1,2,4)")
     lat.set_defaults(run=run_latency)
+    crm = cmds.add_parser("crm", help="caller lookup speed on a large synthetic store")
+    crm.add_argument("--contacts", type=int, default=100_000)
+    crm.add_argument("--appointments", type=int, default=1_000_000)
+    crm.add_argument("--lookups", type=int, default=2000)
+    crm.set_defaults(run=run_crm)
 
 
 def run_latency(args: argparse.Namespace) -> int:
@@ -37,6 +42,14 @@ def run_latency(args: argparse.Namespace) -> int:
         raise SystemExit("--calls and every --concurrency level must be at least 1")
     results = asyncio.run(latency.measure(load_config(args.config), args.calls, levels))
     print(latency.report(latency.summarise(results)))
+    return 0
+
+
+def run_crm(args: argparse.Namespace) -> int:
+    """Run the store lookup benchmark."""
+    from appliance.bench import crm
+
+    print(crm.run(args.contacts, args.appointments, args.lookups))
     return 0
 
 

@@ -18,10 +18,11 @@ from appliance.config.engines import (
     PROJECT_ROOT, EnginesConfig, LlmConfig, ModelsConfig, PathsConfig, SttConfig, TtsConfig, VadConfig,
 )
 from appliance.config.loader import build
+from appliance.config.store import CrmConfig
 from appliance.config.telephony import SipConfig, TransferConfig
 from appliance.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "ClinicConfig", "Config", "VoiceConfig", "EnginesConfig", "LlmConfig", "ModelsConfig", "PathsConfig",
+__all__ = ["PROJECT_ROOT", "ClinicConfig", "Config", "CrmConfig", "VoiceConfig", "EnginesConfig", "LlmConfig", "ModelsConfig", "PathsConfig",
            "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "load_config",
            "parse_config"]
 
@@ -43,6 +44,7 @@ class Config:
     transfer: TransferConfig = field(default_factory=TransferConfig)
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    crm: CrmConfig = field(default_factory=CrmConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -14,6 +14,9 @@ from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import parse_utc, utc_text
 
 
+MAX_SERVICE = timedelta(minutes=480)  # the longest service the schema allows
+
+
 @dataclass(frozen=True)
 class Slot:
     """A bookable time with one provider, as aware datetimes in the clinic's zone."""
@@ -47,8 +50,8 @@ def free_slots(db: sqlite_utils.Database, tz: ZoneInfo, service_id: int, start: 
     for provider in providers:
         busy = [(parse_utc(a), parse_utc(b)) for a, b in db.execute(
             "SELECT starts_at, ends_at FROM appointments WHERE provider_id = ? AND status = 'booked' "
-            "AND starts_at < ? AND ends_at > ? ORDER BY starts_at",
-            [provider.id, utc_text(end + length), utc_text(start)]).fetchall()]
+            "AND starts_at > ? AND starts_at < ? AND ends_at > ? ORDER BY starts_at",
+            [provider.id, utc_text(start - MAX_SERVICE), utc_text(end + length), utc_text(start)]).fetchall()]
         day = start.astimezone(tz).date()
         while day <= end.astimezone(tz).date():
             for opens, closes in schedule.hours_on(day, provider.id):

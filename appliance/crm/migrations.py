@@ -35,7 +35,8 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 MIGRATIONS.append([
-    # 2: contacts, the schedule, appointments (no double booking, even by direct SQL),
+    # 2: contacts, the schedule, appointments (no double booking, even by direct SQL; the
+    #    overlap check looks back 480 minutes, the longest service, so it stays an index range),
     #    messages, handovers, the audit log and the outbox for outside systems.
     """CREATE TABLE contacts (
         id INTEGER PRIMARY KEY,
@@ -107,12 +108,14 @@ MIGRATIONS.append([
     """CREATE TRIGGER appointments_no_overlap_insert BEFORE INSERT ON appointments
        WHEN NEW.status = 'booked' AND EXISTS (
            SELECT 1 FROM appointments a WHERE a.provider_id = NEW.provider_id AND a.status = 'booked'
+           AND a.starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', NEW.starts_at, '-480 minutes')
            AND a.starts_at < NEW.ends_at AND a.ends_at > NEW.starts_at)
        BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
     """CREATE TRIGGER appointments_no_overlap_update BEFORE UPDATE OF starts_at, ends_at, provider_id, status
        ON appointments WHEN NEW.status = 'booked' AND EXISTS (
            SELECT 1 FROM appointments a WHERE a.id != NEW.id AND a.provider_id = NEW.provider_id
-           AND a.status = 'booked' AND a.starts_at < NEW.ends_at AND a.ends_at > NEW.starts_at)
+           AND a.status = 'booked' AND a.starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', NEW.starts_at, '-480 minutes')
+           AND a.starts_at < NEW.ends_at AND a.ends_at > NEW.starts_at)
        BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
     """CREATE TABLE messages (
         id INTEGER PRIMARY KEY,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import signal
 import socket
@@ -88,29 +89,35 @@ class Kamailio:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start in the foreground (-DD -E) and wait until it answers OPTIONS."""
+        """Start in the foreground (-DD -E) and wait until it answers OPTIONS. Its ports may
+        still be held for a moment after a restart: then it is started again."""
         binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
-        log = (self.workdir / "kamailio.log").open("ab")
-        self.proc = subprocess.Popen([binary, "-f", str(self.cfg), "-DD", "-E", "-m", "64", "-M", "8",
-                                      "-w", str(self.workdir), "-Y", str(self.workdir)],
-                                     stdout=log, stderr=log)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kamailio exited: {(self.workdir / 'kamailio.log').read_text()[-2000:]}")
-            if self._answers_options():
-                return
-            time.sleep(0.1)
-        raise RuntimeError("kamailio did not answer OPTIONS")
+        deadline = time.monotonic() + 20
+        while True:
+            log_path = self.workdir / "kamailio.log"
+            offset = log_path.stat().st_size if log_path.exists() else 0
+            with log_path.open("ab") as log:
+                self.proc = subprocess.Popen([binary, "-f", str(self.cfg), "-DD", "-E", "-m", "64", "-M", "8",
+                                              "-w", str(self.workdir), "-Y", str(self.workdir)],
+                                             stdout=log, stderr=log, start_new_session=True)
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if self._answers_options():
+                    return
+                time.sleep(0.1)
+            output = log_path.read_text(errors="replace")[offset:]
+            if self.proc.poll() is None or time.monotonic() >= deadline or "Address already in use" not in output:
+                self.stop()
+                raise RuntimeError(f"kamailio did not start: {output[-2000:]}")
+            time.sleep(0.5)
 
     def stop(self) -> None:
-        """Stop by PID (SIGTERM, then SIGKILL)."""
+        """Stop by PID: SIGTERM to its process group (the main process and its children)."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         self.proc = None
 

@@ -1,0 +1,109 @@
+"""`appliance crm`: exports, contact import, backup and restore, retention, outbox delivery."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from appliance.config import load_config
+from appliance.crm.contacts import Contacts
+from appliance.crm.db import open_store
+from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
+from appliance.crm.maintenance import backup, purge, restore
+from appliance.crm.outbox import OutboxWorker
+from appliance.crm.timeutil import now_utc
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `crm` subcommands."""
+    parser = sub.add_parser("crm", help="the local store: exports, import, backup, retention, outbox")
+    parser.add_argument("--db", type=Path, help="store file (default: data folder/appliance.db)")
+    cmds = parser.add_subparsers(dest="action", required=True)
+    ics = cmds.add_parser("export-ics", help="iCalendar feed of appointments")
+    ics.add_argument("--provider", type=int, help="one provider's feed (default: all)")
+    ics.add_argument("-o", "--output", type=Path)
+    ics.set_defaults(run=lambda a: _write(a, ics_feed(_db(a), load_config(a.config).clinic.name, a.provider)))
+    csv_ = cmds.add_parser("export-csv", help="CSV of appointments or calls")
+    csv_.add_argument("what", choices=["appointments", "calls"])
+    csv_.add_argument("-o", "--output", type=Path)
+    csv_.set_defaults(run=lambda a: _write(a, (appointments_csv if a.what == "appointments" else calls_csv)(_db(a))))
+    imp = cmds.add_parser("import-contacts", help="contacts from CSV (name, phone, date_of_birth, email, notes)")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(run=run_import)
+    bak = cmds.add_parser("backup", help="an online copy of the store")
+    bak.add_argument("file", type=Path, nargs="?")
+    bak.set_defaults(run=run_backup)
+    res = cmds.add_parser("restore", help="replace the store with a backup (stop the service first)")
+    res.add_argument("file", type=Path)
+    res.set_defaults(run=run_restore)
+    cmds.add_parser("purge", help="apply the retention periods to transcripts and recordings").set_defaults(
+        run=run_purge)
+    out = cmds.add_parser("outbox", help="state of the outside-CRM outbox, or deliver now")
+    out.add_argument("--deliver", action="store_true")
+    out.set_defaults(run=run_outbox)
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return args.db or load_config(args.config).paths.data / "appliance.db"
+
+
+def _db(args: argparse.Namespace):  # noqa: ANN202
+    return open_store(_store_path(args))
+
+
+def _write(args: argparse.Namespace, text: str) -> int:
+    if args.output:
+        args.output.write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import contacts; print the rejected rows; exit 1 if any were rejected."""
+    crm = load_config(args.config).crm
+    report = import_contacts_csv(Contacts(_db(args), crm.country_code, crm.trunk_prefix),
+                                 args.file.read_text(encoding="utf-8-sig"))
+    print(f"imported {report.imported} contacts, rejected {len(report.rejected)}")
+    for line, reason in report.rejected:
+        print(f"  line {line}: {reason}")
+    return 1 if report.rejected else 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    """Write a backup next to the store unless a file is named."""
+    target = args.file or _store_path(args).parent / "backups" / f"appliance-{now_utc():%Y%m%d-%H%M%S}.db"
+    print(f"backup written to {backup(_db(args), target)}")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """Restore a backup over the store."""
+    kept = restore(args.file, _store_path(args))
+    print(f"restored {args.file}; the previous store is kept as {kept}")
+    return 0
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    """Apply the configured retention periods."""
+    crm = load_config(args.config).crm
+    result = purge(_db(args), crm.transcript_retention_days, crm.recording_retention_days)
+    print(f"blanked {result['turns_blanked']} transcript turns, removed {result['recordings_removed']} recordings")
+    return 0
+
+
+def run_outbox(args: argparse.Namespace) -> int:
+    """Print the outbox state; with --deliver, try the due events now."""
+    crm = load_config(args.config).crm
+    worker = OutboxWorker(_db(args), crm.webhook_url, crm.webhook_secret)
+    if args.deliver:
+        if not crm.webhook_url:
+            print("no crm.webhook_url configured", file=sys.stderr)
+            return 2
+        print(f"delivered {worker.run_once(batch=1000)} events")
+    s = worker.status()
+    print(f"pending {s.pending}, failing {s.failing}, delivered {s.delivered}"
+          + (f"; last error: {s.last_error}" if s.last_error else ""))
+    return 0
