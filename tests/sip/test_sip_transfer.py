@@ -99,9 +99,9 @@ def test_unanswered_staff_phone_times_out_back_to_the_agent(lab, agent_speech):
     assert_caller_still_hears_the_agent(caller, leg, agent_speech)
 
 
-def test_unregistered_staff_fails_cleanly(lab, agent_speech):
+def test_unregistered_staff_fails_cleanly(lab, agent_speech, kamailio):
     agent, caller, leg, staff, target = lab
-    leg.transfer(target, CONTEXT, mode="attended")
+    leg.transfer(f"sip:nobody-registered@{kamailio.address}", CONTEXT, mode="attended")
     event = transfer_event(agent, TransferState.FAILED)
     assert event.code == 404
     assert_caller_still_hears_the_agent(caller, leg, agent_speech)
