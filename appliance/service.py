@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from pathlib import Path
 
 from appliance.config import Config
 from appliance.crm.calls import CallLog
+from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.maintenance import purge
 from appliance.crm.outbox import OutboxWorker
+from appliance.dialogue.policy import Dialogue
+from appliance.dialogue.tools import Tools
 from appliance.sip.agent import SipAgent
 from appliance.sip.events import CallEndedEvent, DtmfEvent, SipEvent, TransferEvent
 from appliance.sip.leg import CallLeg
 from appliance.voice.hub import EngineHub
-from appliance.voice.policy import FaqPolicy, Policy, clinic_prompt
+from appliance.voice.policy import Policy, clinic_prompt
 from appliance.voice.session import CallSession
 
 log = logging.getLogger(__name__)
@@ -35,8 +40,7 @@ class ApplianceService:
                  policy_factory: Callable[[EngineHub], Policy] | None = None) -> None:
         self.config = config
         self.database = database or config.paths.data / "appliance.db"
-        self.policy_factory = policy_factory or (
-            lambda hub: FaqPolicy(config.clinic, hub.llm, config.voice.on_silence))
+        self.policy_factory = policy_factory or self._dialogue
         self.sessions: dict[str, CallSession] = {}
         self.subscribers: list[Subscriber] = []
         self.hub: EngineHub | None = None
@@ -46,6 +50,17 @@ class ApplianceService:
         self._housekeeping: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+
+    def _dialogue(self, hub: EngineHub) -> Policy:
+        """The receptionist for one call, with its own connection to the store (used only on
+        the LLM worker thread, where the session runs policy decisions)."""
+        tz = ZoneInfo(self.config.clinic.timezone)
+        crm = self.config.crm
+        db = open_store(self.database)
+        tools = Tools(db, tz, Contacts(db, crm.country_code, crm.trunk_prefix))
+        return Dialogue(self.config.clinic, tools, now=lambda: datetime.now(tz), llm=hub.llm,
+                        can_transfer=bool(self.config.transfer.staff_uri),
+                        on_call=bool(self.config.transfer.after_hours_uri))
 
     async def start(self) -> None:
         """Load and warm the engines, open the store, start the SIP agent."""

@@ -36,11 +36,12 @@ def espeak(text: str, voice: str = "en-us", words_per_minute: int = 160,
 
 
 def shifted_piper(tts, text: str, cents: int = 300, tempo: float = 1.1) -> bytes:  # noqa: ANN001
-    """A second voice from the agent's Piper voice: pitch raised, a little faster (sox)."""
+    """A second voice from the agent's Piper voice: pitch raised, a little faster (sox), and
+    without Piper's random variation, so each line sounds the same every time."""
     binary = shutil.which("sox")
     if binary is None:
         raise SpeechSynthError("sox is not installed (installer/install.sh installs it)")
-    pcm = b"".join(tts.synthesize(text, SAMPLE_RATE))
+    pcm = b"".join(tts.synthesize(text, SAMPLE_RATE, steady=True))
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
         write_wav(src, pcm)

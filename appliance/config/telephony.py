@@ -56,11 +56,14 @@ class TransferConfig:
     """Where a caller is handed over to a person, and how."""
 
     staff_uri: str = ""  # e.g. sip:frontdesk@pbx.clinic.local
+    after_hours_uri: str = ""  # an on-call number for outside opening hours; empty: take a message
     mode: Literal["blind", "attended"] = "attended"
     ring_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:
-        if self.staff_uri and not self.staff_uri.startswith(("sip:", "sips:")):
-            raise ConfigError(f"transfer.staff_uri must start with sip: or sips:, got {self.staff_uri!r}")
+        for key in ("staff_uri", "after_hours_uri"):
+            value = getattr(self, key)
+            if value and not value.startswith(("sip:", "sips:")):
+                raise ConfigError(f"transfer.{key} must start with sip: or sips:, got {value!r}")
         if not 3 <= self.ring_timeout_s <= 120:
             raise ConfigError(f"transfer.ring_timeout_s must be 3..120, got {self.ring_timeout_s}")

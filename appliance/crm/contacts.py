@@ -66,6 +66,10 @@ class Contacts:
         """`raw` in E.164 (raises `PhoneError`)."""
         return normalise_phone(raw, self.country_code, self.trunk_prefix)
 
+    def phone_or_none(self, raw: str) -> str | None:
+        """`raw` in E.164, or None when it is not a number (anonymous, a SIP user name)."""
+        return try_normalise(raw, self.country_code, self.trunk_prefix)
+
     def add(self, name: str, phones: tuple[str, ...] | list[str] = (), date_of_birth: str | None = None,
             email: str = "", notes: str = "", actor: str = "front_desk") -> Contact:
         """Create a contact; phones are stored in E.164."""
@@ -121,7 +125,7 @@ class Contacts:
 
     def by_phone(self, raw: str) -> list[Contact]:
         """Contacts with this number (caller ID); none for a withheld or non-numeric ID."""
-        number = try_normalise(raw, self.country_code, self.trunk_prefix)
+        number = self.phone_or_none(raw)
         if number is None:
             return []
         rows = self.db.execute(

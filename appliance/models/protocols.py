@@ -119,8 +119,9 @@ class TtsEngine(Protocol):
     name: str
     native_rate: int
 
-    def synthesize(self, text: str, rate: int = SAMPLE_RATE) -> Iterator[bytes]:
-        """Speak `text` sentence by sentence: one PCM chunk (s16 mono at `rate`) per sentence."""
+    def synthesize(self, text: str, rate: int = SAMPLE_RATE, steady: bool = False) -> Iterator[bytes]:
+        """Speak `text` sentence by sentence: one PCM chunk (s16 mono at `rate`) per sentence;
+        `steady` gives the same audio for the same text every time."""
 
     def close(self) -> None:
         """Free the model."""

@@ -39,14 +39,19 @@ class PiperTts:
             raise EngineError(f"Piper could not load {onnx}: {exc}") from exc
         self.native_rate = self._voice.config.sample_rate
         self._syn_config = SynthesisConfig(length_scale=length_scale)
+        self._steady_config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
 
-    def synthesize(self, text: str, rate: int = SAMPLE_RATE) -> Iterator[bytes]:
-        """Yield one PCM chunk per sentence at `rate` as soon as it is synthesized."""
+    def synthesize(self, text: str, rate: int = SAMPLE_RATE, steady: bool = False) -> Iterator[bytes]:
+        """Yield one PCM chunk per sentence at `rate` as soon as it is synthesized.
+
+        `steady` turns off Piper's random variation: the same text gives the same audio
+        (for test callers, so a test hears the same words every run)."""
         if not text.strip():
             return
         resampler = Resampler(self.native_rate, rate)
         try:
-            for chunk in self._voice.synthesize(text, syn_config=self._syn_config):
+            config = self._steady_config if steady else self._syn_config
+            for chunk in self._voice.synthesize(text, syn_config=config):
                 out = resampler.process(chunk.audio_int16_bytes)
                 if out:
                     yield out

@@ -7,6 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from appliance.config import ClinicConfig, Config, PathsConfig, SipConfig
+from appliance.crm.contacts import Contacts
+from appliance.crm.db import open_store
+from appliance.crm.schedule import Schedule
 from appliance.service import ApplianceService
 from appliance.sip.peer_client import free_port
 from appliance.voice.scripted_call import CallResult, run_script
@@ -28,13 +31,35 @@ DEMO_SCRIPT = [
 ]
 
 
+DEMO_PATIENT = ("Maria Lopez", "+15551234567", "1980-05-03")
+
+
 def demo_config(base: Config, workdir: Path | None = None) -> Config:
-    """`base` with the demo clinic, SIP on a free loopback port (no registration), data in `workdir`."""
+    """`base` with the demo clinic, SIP on a free loopback port (no registration), and a store
+    in `workdir` holding the demo clinic's providers, services, hours and one patient."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="appliance-demo-"))
     sip = SipConfig(register=False, bind_address="127.0.0.1", port=free_port(), rtp_port=free_port(),
                     allow_any_source=True, max_calls=8)
-    return replace(base, clinic=DEMO_CLINIC, sip=sip,
-                   paths=PathsConfig(models=base.paths.models, data=workdir))
+    config = replace(base, clinic=DEMO_CLINIC, sip=sip, paths=PathsConfig(models=base.paths.models, data=workdir))
+    seed_demo_store(open_store(workdir / "appliance.db"))
+    return config
+
+
+def seed_demo_store(db) -> None:  # noqa: ANN001
+    """The demo clinic's calendar (once): two dentists, three services, weekday and Saturday hours."""
+    if db.execute("SELECT COUNT(*) FROM providers").fetchone()[0]:
+        return
+    schedule = Schedule(db)
+    patel = schedule.add_provider("Dr. Patel").id
+    schedule.add_provider("Dr. Okafor")
+    schedule.add_service("check-up", 30)
+    schedule.add_service("cleaning", 45, providers=[patel])
+    schedule.add_service("filling", 60)
+    for day in range(5):
+        schedule.set_hours(day, "08:00", "18:00")
+    schedule.set_hours("saturday", "09:00", "13:00")
+    name, phone, born = DEMO_PATIENT
+    Contacts(db).add(name, [phone], born)
 
 
 async def run_demo(base: Config, lines: list[str] | None = None) -> CallResult:

@@ -31,6 +31,8 @@ class Action:
 
     kind: str  # hangup | transfer
     reason: str = ""
+    summary: str = ""  # for a transfer: who, verified or not, what they want, what was done
+    after_hours: bool = False  # for a transfer: to the on-call number, not the front desk
 
 
 @dataclass
@@ -59,12 +61,16 @@ class Policy(Protocol):
 
     def dtmf(self, digit: str) -> Reply | None: ...
 
+    def transfer_failed(self) -> Reply: ...
+
+    def bind_call(self, record_id: int) -> None: ...
+
 
 def sounds_like(word: str, key: str) -> bool:
     """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
     if word == key:
         return True
-    if len(key) < 5 or abs(len(word) - len(key)) > 1:
+    if len(key) < 6 or abs(len(word) - len(key)) > 1:
         return False
     if len(word) == len(key):
         return sum(a != b for a, b in zip(word, key, strict=True)) == 1
@@ -142,3 +148,10 @@ class FaqPolicy:
         if digit == "0":
             return Reply.say("Putting you through to the front desk.", Action("transfer", "caller pressed 0"))
         return None
+
+    def transfer_failed(self) -> Reply:
+        """Nobody took the handover."""
+        return Reply.say("I'm sorry, nobody at the front desk could take your call just now. How else can I help?")
+
+    def bind_call(self, record_id: int) -> None:
+        """This policy keeps no per-call records."""

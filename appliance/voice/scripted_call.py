@@ -36,8 +36,10 @@ class CallResult:
 
 
 async def run_script(service: ApplianceService, lines: list[str], workdir: Path | None = None,
-                     pause_s: float = 0.4, timeout_s: float = 30.0, voice: str = "shifted-piper") -> CallResult:
-    """Call the service, say `lines` one by one after each agent reply, hang up; measure."""
+                     pause_s: float = 0.4, timeout_s: float = 30.0, voice: str = "shifted-piper",
+                     caller_id: str = "") -> CallResult:
+    """Call the service, say `lines` one by one after each agent reply, hang up; measure.
+    With `caller_id`, the call carries it in P-Asserted-Identity, as a trunk would."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="scripted-call-"))
     user = f"caller{next(_callers)}"
     events = EventLog()
@@ -46,9 +48,10 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     peer = await asyncio.to_thread(PeerPhone, "--user", user, "--codecs", "PCMU",
                                    record_dir=workdir / user)
     try:
-        peer.send(cmd="call", uri=service.agent.local_uri)
-        started = await _wait(events, lambda e: isinstance(e, CallStartedEvent) and e.caller_number == user,
-                              timeout_s)
+        headers = {"P-Asserted-Identity": f"<sip:{caller_id}@127.0.0.1>"} if caller_id else {}
+        peer.send(cmd="call", uri=service.agent.local_uri, headers=headers)
+        started = await _wait(events, lambda e: isinstance(e, CallStartedEvent)
+                              and f"sip:{user}@" in e.headers.get("from", ""), timeout_s)
         call_id = started.call_id
         said = lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
         await _wait(events, said, timeout_s)  # the greeting

@@ -41,6 +41,7 @@ from appliance.voice.timing import TurnTiming
 
 log = logging.getLogger(__name__)
 END = object()
+PREROLL_MS = 300
 
 
 class CallSession:
@@ -62,7 +63,7 @@ class CallSession:
         self.bargein = BargeInDetector(BargeInOptions(
             min_speech_ms=self.voice.barge_in_ms, min_dbfs=self.voice.barge_in_min_dbfs,
             echo_margin_db=self.voice.echo_margin_db))
-        self.preroll: deque[bytes] = deque(maxlen=20)
+        self.preroll: deque[bytes] = deque(maxlen=40)
         self.utterance: list[bytes] | None = None
         self.stt = None
         self.speculative: Future | None = None
@@ -88,7 +89,8 @@ class CallSession:
                          name=f"audio-{self.leg.call_id}").start()
         if self.call_log is not None:
             self.record_id = self.call_log.start(self.leg.caller.number, self.leg.caller.name, self.leg.direction)
-        self._speak(self.policy.greeting(self.leg.caller.number), None)
+            self.policy.bind_call(self.record_id)
+        self._speak(await self._ask(self.policy.greeting, self.leg.caller.number), None)
         try:
             while (timed := await frames.get()) is not END:
                 await self._on_frame(*timed)
@@ -135,8 +137,9 @@ class CallSession:
 
     # --- caller speech -------------------------------------------------------------------
     def _start_utterance(self) -> None:
-        back = self.endpointer.speech_start_offset_ms // FRAME_MS
-        self.utterance = list(self.preroll)[-back:] if back else []
+        # the VAD notices speech a little after it starts: keep PREROLL_MS more before it
+        back = (self.endpointer.speech_start_offset_ms + PREROLL_MS) // FRAME_MS
+        self.utterance = list(self.preroll)[-back:]
         self.trailing_ms = 0
         self.last_speech_at = time.monotonic()
         self.speculative = None
@@ -196,7 +199,17 @@ class CallSession:
             self.call_log.add_turn(self.record_id, "caller", result.text, confidence=result.confidence)
         self.reprompts = 0
         self._set_state(AgentState.THINKING)
-        self._speak(self.policy.respond(result.text, result.confidence), timing)
+        self._speak(await self._ask(self.policy.respond, result.text, result.confidence), timing)
+
+    async def _ask(self, decide, *args) -> Reply:  # noqa: ANN001
+        """Run a policy decision on the LLM worker (it may classify with the LLM or use the
+        store); a policy that fails apologises instead of leaving the caller in silence."""
+        try:
+            return await self.hub.run("llm", decide, *args)
+        except Exception:  # noqa: BLE001
+            log.exception("the policy failed on %s", self.leg.call_id)
+            return Reply.say("Sorry, I had a problem there. Let me put you through to the front desk.",
+                             Action("transfer", "the agent had an internal error"))
 
     async def _maybe_reprompt(self) -> None:
         if time.monotonic() - self.idle_since < self.voice.reprompt_after_s:
@@ -319,18 +332,25 @@ class CallSession:
             self.outcome = "no_input" if action.reason == "no input" else "completed"
             self.leg.hangup()
         elif action.kind == "transfer":
-            staff = self.config.transfer.staff_uri
+            transfer = self.config.transfer
+            staff = transfer.after_hours_uri if action.after_hours else transfer.staff_uri
             if not staff:
                 self._speak(Reply.say("I'm sorry, there is nobody I can put you through to right now. "
                                       "Please call back during opening hours."), None)
                 return
             self._set_state(AgentState.TRANSFERRING)
-            self.leg.transfer(staff, {"reason": action.reason, "caller": self.leg.caller.number},
-                              mode=self.config.transfer.mode, ring_timeout_s=self.config.transfer.ring_timeout_s)
+            context = {"reason": action.reason, "caller": self.leg.caller.number}
+            if action.summary:
+                context["summary"] = action.summary
+            self.leg.transfer(staff, context, mode=self.config.transfer.mode,
+                              ring_timeout_s=self.config.transfer.ring_timeout_s)
 
     def on_dtmf(self, digit: str) -> None:
         """A key press from the caller (on the loop)."""
-        reply = self.policy.dtmf(digit)
+        asyncio.get_running_loop().create_task(self._dtmf(digit))
+
+    async def _dtmf(self, digit: str) -> None:
+        reply = await self._ask(self.policy.dtmf, digit)
         if reply is not None:
             self.leg.clear()
             self._speak(reply, None)
@@ -340,8 +360,10 @@ class CallSession:
         if event.state == TransferState.SUCCEEDED:
             self.outcome = "transferred"
         elif event.state in (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED):
-            self._speak(Reply.say("I'm sorry, nobody at the front desk could take your call just now. "
-                                  "How else can I help?"), None)
+            asyncio.get_running_loop().create_task(self._transfer_failed())
+
+    async def _transfer_failed(self) -> None:
+        self._speak(await self._ask(self.policy.transfer_failed), None)
 
     def _set_state(self, state: AgentState) -> None:
         self.emit(AgentStateEvent(call_id=self.leg.call_id, state=state))

@@ -46,7 +46,7 @@ def test_two_turn_conversation_is_transcribed_answered_and_stored(live, tmp_path
     agents = [text for speaker, text in result.transcript if speaker == "agent"]
     assert len(callers) == 2 and all(word_error_rate(a, b) <= 0.35 for a, b in zip(lines, callers, strict=True))
     assert agents[0].startswith("Thank you for calling Riverside Dental")
-    assert agents[1] == DEMO_CLINIC.hours and agents[2] == DEMO_CLINIC.parking
+    assert agents[1].startswith(DEMO_CLINIC.hours) and agents[2].startswith(DEMO_CLINIC.parking)
     assert all(ms is not None and ms < 3000 for ms in result.latencies_ms)
     assert len(result.stages_ms) == 2 and all("first_frame_out" in s for s in result.stages_ms)
     log = live.service.call_log

@@ -1,0 +1,56 @@
+"""What the dialogue knows about one call so far, and the handover summary made from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from appliance.crm.appointments import Appointment
+from appliance.crm.availability import Slot
+from appliance.crm.contacts import Contact
+from appliance.crm.schedule import Provider, Service
+from appliance.dialogue.when import When
+
+WANTS = {"book": "book an appointment", "reschedule": "move an appointment", "cancel": "cancel an appointment",
+         "confirm": "check an appointment", "message": "leave a message", "faq": "ask a question",
+         "emergency": "get urgent help", "human": "speak to someone"}
+
+
+@dataclass
+class CallState:
+    """Slots filled so far, what the agent is waiting for, and what it has done."""
+
+    caller_number: str
+    contact: Contact | None = None
+    verified: bool = False
+    intent: str | None = None
+    step: str = "intent"  # what the next caller turn should answer
+    name: str | None = None
+    service: Service | None = None
+    provider: Provider | None = None
+    when: When | None = None
+    offered: list[Slot] = field(default_factory=list)
+    chosen: Slot | None = None
+    target: Appointment | None = None
+    candidates: list[Appointment] = field(default_factory=list)
+    pending: tuple[str, str] | None = None  # (intent the LLM read, the caller's words) awaiting a yes
+    not_understood: int = 0
+    low_confidence: int = 0
+    done: list[str] = field(default_factory=list)
+    last_caller_text: str = ""
+    turns: int = 0
+
+    def who(self) -> str:
+        """The caller as staff should hear it."""
+        if self.contact is not None:
+            return f"{self.contact.name} ({self.caller_number or 'number withheld'})"
+        if self.name:
+            return f"{self.name}, not on file ({self.caller_number or 'number withheld'})"
+        return f"unknown caller ({self.caller_number or 'number withheld'})"
+
+    def summary(self, reason: str) -> str:
+        """Who, verified or not, what they want, what was already done, and why we hand over."""
+        verified = "identity verified" if self.verified else "identity not verified"
+        wants = WANTS.get(self.intent or "", "not yet clear what they want")
+        done = "; ".join(self.done) if self.done else "nothing yet"
+        said = f' Last said: "{self.last_caller_text[:120]}".' if self.last_caller_text else ""
+        return f"{self.who()}, {verified}. Wants to {wants}. Done: {done}. Handover: {reason}.{said}"

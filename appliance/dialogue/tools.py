@@ -1,0 +1,122 @@
+"""The tools the policy calls: plain typed functions over the store. The LLM never calls them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from appliance.crm.appointments import Appointment, Appointments
+from appliance.crm.availability import Slot, free_slots
+from appliance.crm.changes import audit, enqueue
+from appliance.crm.contacts import Contact, Contacts
+from appliance.crm.db import transaction
+from appliance.crm.schedule import Provider, Schedule, Service
+from appliance.crm.timeutil import now_utc, utc_text
+from appliance.dialogue.when import When
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tools:
+    """Everything the dialogue may read or change, for one call."""
+
+    db: sqlite_utils.Database
+    tz: ZoneInfo
+    contacts: Contacts
+    call_record: int | None = None
+
+    def __post_init__(self) -> None:
+        self.schedule = Schedule(self.db)
+        self.appointments = Appointments(self.db, self.tz)
+
+    def lookup_caller(self, number: str) -> Contact | None:
+        """The one contact with this caller ID (none when unknown or shared by several)."""
+        found = self.contacts.by_phone(number)
+        return found[0] if len(found) == 1 else None
+
+    def find_contact(self, name: str, date_of_birth: str) -> Contact | None:
+        """The one contact with this name and date of birth."""
+        found = self.contacts.by_name_dob(name, date_of_birth)
+        return found[0] if len(found) == 1 else None
+
+    def new_contact(self, name: str, date_of_birth: str, number: str) -> Contact:
+        """Register a new patient from the call."""
+        phones = [number] if self.contacts.phone_or_none(number) else []
+        return self.contacts.add(name, phones, date_of_birth, actor="phone_agent")
+
+    def services(self) -> list[Service]:
+        """Bookable services."""
+        return self.schedule.services()
+
+    def providers(self, service_id: int | None = None) -> list[Provider]:
+        """Providers (of a service)."""
+        return self.schedule.providers(service_id)
+
+    def find_slots(self, service_id: int, when: When, now: datetime, provider_id: int | None = None,
+                   count: int = 3) -> list[Slot]:
+        """Up to `count` free slots that fit `when`, spread over the day when possible."""
+        start = datetime.combine(when.first, datetime.min.time(), self.tz)
+        end = datetime.combine(when.last + timedelta(days=1), datetime.min.time(), self.tz)
+        fitting = [s for s in free_slots(self.db, self.tz, service_id, start, end, provider_id, now=now)
+                   if when.allows(s.starts_at)]
+        chosen: list[Slot] = []
+        for slot in fitting:  # no two offers within an hour of each other, so the choice is real
+            if all(abs((slot.starts_at - c.starts_at).total_seconds()) >= 3600 for c in chosen):
+                chosen.append(slot)
+            if len(chosen) == count:
+                break
+        return chosen or fitting[:count]
+
+    def book(self, contact_id: int, slot: Slot, key: str) -> Appointment:
+        """Book `slot` (idempotent per `key`)."""
+        return self.appointments.book(contact_id, slot.provider_id, slot.service_id, slot.starts_at,
+                                      "phone_agent", idempotency_key=key, call_id=self.call_record)
+
+    def upcoming(self, contact_id: int, now: datetime) -> list[Appointment]:
+        """The contact's booked appointments from now on."""
+        return self.appointments.for_contact(contact_id, now)
+
+    def cancel(self, appointment: Appointment) -> Appointment:
+        """Cancel it (checking nobody changed it meanwhile)."""
+        return self.appointments.cancel(appointment.id, appointment.version, "cancelled by phone",
+                                        actor="phone_agent")
+
+    def reschedule(self, appointment: Appointment, slot: Slot) -> Appointment:
+        """Move it to `slot`."""
+        return self.appointments.reschedule(appointment.id, slot.starts_at, slot.provider_id,
+                                            appointment.version, actor="phone_agent")
+
+    def take_message(self, text: str, number: str, name: str, contact_id: int | None, callback: bool) -> int:
+        """Leave a message (or a callback request) for the front desk."""
+        with transaction(self.db) as conn:
+            mid = conn.execute(
+                "INSERT INTO messages (call_id, contact_id, caller_number, caller_name, kind, text, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self.call_record, contact_id, number, name, "callback" if callback else "message", text,
+                 utc_text(now_utc()))).lastrowid
+            audit(conn, "phone_agent", "create", "message", mid, {"callback": callback})
+            enqueue(conn, "message.created", {"message_id": mid, "caller_number": number, "name": name,
+                                              "text": text, "callback": callback})
+        return mid
+
+    def record_handover(self, reason: str, summary: str, target: str, mode: str) -> int:
+        """Note a handover to staff."""
+        with transaction(self.db) as conn:
+            hid = conn.execute("INSERT INTO handovers (call_id, reason, summary, target, mode, created_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?)",
+                               (self.call_record, reason, summary, target, mode, utc_text(now_utc()))).lastrowid
+            audit(conn, "phone_agent", "create", "handover", hid, {"reason": reason})
+        return hid
+
+    def clinic_open(self, now: datetime) -> bool:
+        """Whether the clinic's own opening hours include `now`."""
+        local = now.astimezone(self.tz)
+        hhmm = f"{local:%H:%M}"
+        return self.db.execute("SELECT 1 FROM opening_hours WHERE provider_id IS NULL AND weekday = ? "
+                               "AND opens <= ? AND closes > ? LIMIT 1",
+                               [local.weekday(), hhmm, hhmm]).fetchone() is not None

@@ -1,0 +1,52 @@
+"""The test clinic for dialogue scenarios: a fixed 'now', two providers, three services, patients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from appliance.config import ClinicConfig
+from appliance.crm.appointments import Appointments
+from appliance.crm.contacts import Contacts
+from appliance.crm.db import open_store
+from appliance.crm.schedule import Schedule
+from appliance.dialogue.policy import Dialogue
+from appliance.dialogue.tools import Tools
+
+TZ = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)  # a Wednesday morning
+CLINIC = ClinicConfig(name="Riverside Dental", timezone="America/New_York",
+                      hours="We are open Monday to Friday from 8 to 6, and Saturday from 9 to 1.",
+                      address="We are at 12 Mill Street.", parking="There is free parking behind the building.",
+                      insurance="We accept most dental insurance plans.")
+MARIA = "+15551234567"
+JOHN = "+15559990000"
+
+
+def build_store(path: Path):  # noqa: ANN201
+    """A fresh store with the test clinic's schedule and two known patients."""
+    db = open_store(path)
+    schedule = Schedule(db)
+    patel = schedule.add_provider("Dr. Patel").id
+    okafor = schedule.add_provider("Dr. Okafor").id
+    schedule.add_service("check-up", 30)
+    schedule.add_service("cleaning", 45, providers=[patel])
+    schedule.add_service("filling", 60)
+    for day in range(5):
+        schedule.set_hours(day, "08:00", "12:00")
+        schedule.set_hours(day, "13:00", "18:00")
+    schedule.set_hours("saturday", "09:00", "13:00")
+    contacts = Contacts(db)
+    maria = contacts.add("Maria Lopez", [MARIA], "1980-05-03")
+    john = contacts.add("John Smith", [JOHN], "1975-11-20")
+    appointments = Appointments(db, TZ)
+    appointments.book(maria.id, patel, 2, datetime(2026, 12, 4, 9, tzinfo=TZ), "front_desk")
+    appointments.book(john.id, okafor, 1, datetime(2026, 12, 7, 14, tzinfo=TZ), "front_desk")
+    appointments.book(john.id, okafor, 3, datetime(2026, 12, 10, 9, tzinfo=TZ), "front_desk")
+    return db, {"patel": patel, "okafor": okafor}
+
+
+def make_dialogue(db, llm=None, now: datetime = NOW, can_transfer: bool = True) -> Dialogue:  # noqa: ANN001
+    """A dialogue for one call at `now`."""
+    return Dialogue(CLINIC, Tools(db, TZ, Contacts(db)), now=lambda: now, llm=llm, can_transfer=can_transfer)

@@ -1,0 +1,89 @@
+"""Spoken numbers, dates, times, names and intents (pure)."""
+
+from datetime import date, datetime, time
+
+import pytest
+
+from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
+from appliance.dialogue.understand import extract_dob, extract_name, rule_intent, yes_or_no
+from appliance.dialogue.when import parse_when
+from tests.dialogue.clinic import NOW, TZ
+
+
+@pytest.mark.parametrize("said, digits", [
+    ("nineteen eighty", "1980"), ("twenty third of may", "23rd of may"), ("two thirty", "2 30"),
+    ("the first", "the 1st"), ("twenty twenty six", "2026"), ("eleven fifteen", "11 15"),
+])
+def test_words_to_digits(said, digits):
+    assert words_to_digits(said) == digits
+
+
+@pytest.mark.parametrize("said, expected", [
+    ("at half past two", time(14, 30)), ("quarter to five", time(16, 45)), ("10 30", time(10, 30)),
+    ("9 am", time(9, 0)), ("at 2", time(14, 0)), ("noon", time(12, 0)), ("3 in the afternoon", time(15, 0)),
+    ("whenever", None),
+])
+def test_clock(said, expected):
+    assert parse_clock(words_to_digits(said)) == expected
+
+
+@pytest.mark.parametrize("said, first, hours, exact", [
+    ("next Tuesday afternoon", date(2026, 12, 8), (12, 17), None),
+    ("the 3rd at half past two", date(2026, 12, 3), (0, 24), time(14, 30)),
+    ("tomorrow morning", date(2026, 12, 3), (8, 12), None),
+    ("any time after 4", date(2026, 12, 2), (16, 24), None),
+    ("no, Wednesday", date(2026, 12, 9), (0, 24), None),
+    ("December twenty third at 9 am", date(2026, 12, 23), (0, 24), time(9, 0)),
+    ("the first", date(2027, 1, 1), (0, 24), None),
+])
+def test_when(said, first, hours, exact):
+    when = parse_when(said, NOW)
+    assert (when.first, (when.from_hour, when.to_hour), when.exact) == (first, hours, exact)
+
+
+def test_a_correction_keeps_what_it_does_not_change():
+    before = parse_when("Tuesday afternoon", NOW)
+    after = before.merged(parse_when("no, Wednesday", NOW))
+    assert after.first == date(2026, 12, 9) and (after.from_hour, after.to_hour) == (12, 17)
+    assert parse_when("I'd like to book", NOW) is None
+
+
+@pytest.mark.parametrize("said, iso", [
+    ("May third nineteen eighty", "1980-05-03"), ("the 3rd of May 1980", "1980-05-03"),
+    ("5/3/1980", "1980-05-03"), ("1980-05-03", "1980-05-03"), ("February 30th 1980", None), ("soon", None),
+])
+def test_date_of_birth(said, iso):
+    assert extract_dob(said) == iso
+
+
+@pytest.mark.parametrize("said, name", [
+    ("my name is maria lopez", "Maria Lopez"), ("this is Anna K O W A L S K I", "Anna Kowalski"),
+    ("Peter Parker", "Peter Parker"), ("I want to book an appointment please now", None),
+])
+def test_names(said, name):
+    assert extract_name(said) == name
+
+
+@pytest.mark.parametrize("said, intent", [
+    ("I'd like to book a cleaning", "book"), ("can I move my appointment", "reschedule"),
+    ("I can't make it tomorrow", "cancel"), ("when is my appointment", "confirm"),
+    ("could you take a message", "message"), ("let me talk to a real person", "human"),
+    ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
+    ("okay bye", "goodbye"), ("purple monkey", None),
+])
+def test_rule_intents(said, intent):
+    assert rule_intent(said) == intent
+
+
+@pytest.mark.parametrize("said, answer", [("yes please", True), ("yeah that works", True), ("no", False),
+                                          ("no, that's fine", False), ("hmm", None)])
+def test_yes_no(said, answer):
+    assert yes_or_no(said) == answer
+
+
+def test_speaking_times_and_dates():
+    assert say_time(datetime(2026, 12, 3, 14, 30)) == "2:30 in the afternoon"
+    assert say_time(datetime(2026, 12, 3, 12, 0)) == "12 noon"
+    assert say_moment(datetime(2026, 12, 8, 9, 0, tzinfo=TZ), NOW.date()) == \
+        "Tuesday the 8th of December at 9 in the morning"
+    assert say_moment(datetime(2026, 12, 3, 9, 0, tzinfo=TZ), NOW.date()) == "tomorrow at 9 in the morning"
