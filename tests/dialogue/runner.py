@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from appliance.crm.timeutil import utc_text
-from tests.dialogue.clinic import NOW, build_store, make_dialogue
+from tests.dialogue.clinic import build_store, make_dialogue
 from tests.dialogue.scenarios import Scenario
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from tests.dialogue.clinic import JOHN, MARIA, NOW, TZ
+from tests.dialogue.clinic import JOHN, MARIA, TZ
 
 
 @dataclass
