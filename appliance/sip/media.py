@@ -103,10 +103,3 @@ class AudioPort(pj.AudioMediaPort):
             except IndexError:
                 return dropped
             dropped += 1
-
-    def read(self) -> bytes | None:
-        """The oldest received frame, or None when none is waiting."""
-        try:
-            return self.inbound.popleft()[1]
-        except IndexError:
-            return None

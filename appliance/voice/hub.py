@@ -25,13 +25,13 @@ T = TypeVar("T")
 class EngineHub:
     """STT, VAD, LLM and TTS for every call of the service."""
 
-    def __init__(self, config: Config, with_llm: bool = True) -> None:
+    def __init__(self, config: Config) -> None:
         store = open_store(config)
         started = time.monotonic()
         self.vad = load_engine(Role.VAD, config, store)
         self.stt = load_engine(Role.STT, config, store)
         self.tts = load_engine(Role.TTS, config, store)
-        self.llm = load_engine(Role.LLM, config, store) if with_llm else None
+        self.llm = load_engine(Role.LLM, config, store)
         self.load_s = time.monotonic() - started
         self._pools = {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
                        for role in ("stt", "llm", "tts")}
@@ -52,7 +52,7 @@ class EngineHub:
         stream.finish()
         for _ in self.tts.synthesize("Hello."):
             pass
-        if self.llm is not None and system_prompt:
+        if system_prompt:
             reply = self.llm.chat([ChatMessage("system", system_prompt), ChatMessage("user", "Hello")],
                                   max_tokens=1)
             for _ in reply:
@@ -64,5 +64,4 @@ class EngineHub:
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
         for engine in (self.stt, self.tts, self.llm):
-            if engine is not None:
-                engine.close()
+            engine.close()
