@@ -50,7 +50,9 @@ class EngineHub:
         stream = self.stt.stream()
         stream.feed(b"\0" * 16000)
         stream.finish()
-        for _ in self.tts.synthesize("Hello."):
+        # sentences of several lengths: ONNX Runtime sizes its buffers on the first runs
+        for _ in self.tts.synthesize("Hello. Thank you for calling, how can I help you today? We are open "
+                                     "Monday to Friday from 8 in the morning to 6 in the evening."):
             pass
         if system_prompt:
             reply = self.llm.chat([ChatMessage("system", system_prompt), ChatMessage("user", "Hello")],
