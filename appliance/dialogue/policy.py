@@ -104,10 +104,6 @@ class Dialogue:
         self.tools.call_record = record_id
         self.call_key = f"call{record_id}"
 
-    def close(self) -> None:
-        """The call is over: release this dialogue's connection to the store."""
-        self.tools.db.conn.close()
-
     def transfer_failed(self) -> Reply:
         """Nobody answered the handover: take a message instead."""
         self.state.step = "message"

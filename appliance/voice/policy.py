@@ -65,8 +65,6 @@ class Policy(Protocol):
 
     def bind_call(self, record_id: int) -> None: ...
 
-    def close(self) -> None: ...
-
 
 def sounds_like(word: str, key: str) -> bool:
     """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
@@ -157,6 +155,3 @@ class FaqPolicy:
 
     def bind_call(self, record_id: int) -> None:
         """This policy keeps no per-call records."""
-
-    def close(self) -> None:
-        """Nothing to release."""

@@ -96,7 +96,6 @@ class CallSession:
                 await self._on_frame(*timed)
         finally:
             await self._stop_speaking()
-            await self.hub.run("llm", self.policy.close)  # after any decision still running there
             self._set_state(AgentState.ENDED)
             if self.call_log is not None and self.record_id is not None:
                 self.call_log.end(self.record_id, self.outcome or "caller_hung_up",
