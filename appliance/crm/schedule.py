@@ -119,9 +119,9 @@ class Schedule:
             raise ScheduleError(f"no service {service_id}")
         return Service(*row)
 
-    def hours_on(self, day: date, provider_id: int) -> list[tuple[str, str]]:
-        """Opening periods of `provider_id` on `day`: its own hours if it has any, else the
-        clinic's; none on a closure day."""
+    def hours_on(self, day: date, provider_id: int | None) -> list[tuple[str, str]]:
+        """Opening periods of `provider_id` on `day` (None: the clinic itself): its own hours if
+        it has any, else the clinic's; none on a closure day."""
         closed = self.db.execute(
             "SELECT 1 FROM closures WHERE starts_on <= ? AND ends_on >= ? AND "
             "(provider_id IS NULL OR provider_id = ?) LIMIT 1", [day.isoformat(), day.isoformat(), provider_id]

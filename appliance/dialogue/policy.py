@@ -114,7 +114,7 @@ class Dialogue:
     # --- steps ---------------------------------------------------------------------------
     def _step_intent(self, text: str, intent: str | None) -> Reply:
         if intent is None:
-            answer = self._faq_answer(text)
+            answer = self.faq.answer(text)
             if answer:
                 return self._then_anything_else(answer, "faq")
             guess = llm_intent(self.llm, text) if self.llm is not None else "unknown"
@@ -141,7 +141,7 @@ class Dialogue:
 
     def _dispatch(self, text: str, intent: str | None) -> Reply:
         if intent == "faq":
-            answer = self._faq_answer(text)
+            answer = self.faq.answer(text)
             if answer:
                 return self._then_anything_else(answer, "faq")
             return self._not_understood("I'm not sure about that. I can take a message for the team, or "
@@ -405,12 +405,6 @@ class Dialogue:
     # --- helpers -------------------------------------------------------------------------
     def _local_now(self) -> datetime:
         return self.now().astimezone(self.tools.tz)
-
-    def _faq_answer(self, text: str) -> str | None:
-        reply = self.faq.respond(text, 1.0)
-        answer = "".join(reply.pieces)
-        known = [t[1] for t in self.faq.topics.values()]
-        return answer if answer in known else None
 
     def _pick_service(self, text: str) -> bool:
         services = self.tools.services()

@@ -114,9 +114,7 @@ class Tools:
         return hid
 
     def clinic_open(self, now: datetime) -> bool:
-        """Whether the clinic's own opening hours include `now`."""
+        """Whether the clinic's own opening hours include `now` (a closure day is closed)."""
         local = now.astimezone(self.tz)
         hhmm = f"{local:%H:%M}"
-        return self.db.execute("SELECT 1 FROM opening_hours WHERE provider_id IS NULL AND weekday = ? "
-                               "AND opens <= ? AND closes > ? LIMIT 1",
-                               [local.weekday(), hhmm, hhmm]).fetchone() is not None
+        return any(opens <= hhmm < closes for opens, closes in self.schedule.hours_on(local.date(), None))

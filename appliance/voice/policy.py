@@ -121,17 +121,24 @@ class FaqPolicy:
         if words & set(HUMAN):
             return Reply.say("Of course, let me put you through to the front desk.",
                              Action("transfer", "caller asked for a person"))
-        best, hits = None, 0
-        for keys, answer in self.topics.values():
-            score = sum(1 for key in keys if any(sounds_like(word, key) for word in words))
-            if score > hits:
-                best, hits = answer, score
+        best = self.answer(text)
         if best is not None:
             return Reply.say(best)
         if self.llm is None:
             return Reply.say("I'm sorry, I can't help with that. Can I take a message for the team?")
         reply = self.llm.chat([ChatMessage("system", self.system), ChatMessage("user", text)], max_tokens=60)
         return Reply(iter(reply), uses_llm=True, close=reply.close)
+
+    def answer(self, text: str) -> str | None:
+        """The clinic's answer to the topic `text` matches best (key words, tolerant of one
+        misheard letter), or None."""
+        words = set(re.findall(r"[a-z']+", text.lower()))
+        best, hits = None, 0
+        for keys, answer in self.topics.values():
+            score = sum(1 for key in keys if any(sounds_like(word, key) for word in words))
+            if score > hits:
+                best, hits = answer, score
+        return best
 
     def silence(self, count: int, final: bool) -> Reply:
         """When the caller says nothing."""
