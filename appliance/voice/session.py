@@ -64,8 +64,7 @@ class CallSession:
             min_speech_ms=self.voice.barge_in_ms, min_dbfs=self.voice.barge_in_min_dbfs,
             echo_margin_db=self.voice.echo_margin_db))
         self.preroll: deque[bytes] = deque(maxlen=40)
-        self.utterance: list[bytes] | None = None
-        self.stt = None
+        self.stt = None  # the utterance's recognition stream while the caller speaks
         self.speculative: Future | None = None
         self.trailing_ms = 0
         self.last_speech_at = 0.0
@@ -127,36 +126,32 @@ class CallSession:
         event = self.endpointer.feed(speechy)
         if event == EndpointEvent.SPEECH_START:
             self._start_utterance()
-        elif self.utterance is not None:
+        elif self.stt is not None:
             self._continue_utterance(frame, speechy)
         if event == EndpointEvent.SPEECH_END or self._sentence_complete():
             self.endpointer.reset()
             await self._end_utterance()
-        elif self.utterance is None and not playing and self.speaking is None:
+        elif self.stt is None and not playing and self.speaking is None:
             await self._maybe_reprompt()
 
     # --- caller speech -------------------------------------------------------------------
     def _start_utterance(self) -> None:
         # the VAD notices speech a little after it starts: keep PREROLL_MS more before it
         back = (self.endpointer.speech_start_offset_ms + PREROLL_MS) // FRAME_MS
-        self.utterance = list(self.preroll)[-back:]
         self.trailing_ms = 0
         self.last_speech_at = time.monotonic()
         self.speculative = None
         self.stt = self.hub.stt.stream()
-        self._feed_stt(b"".join(self.utterance))
+        self._feed_stt(b"".join(list(self.preroll)[-back:]))
 
     def _continue_utterance(self, frame: bytes, speechy: bool) -> None:
-        self.utterance.append(frame)
+        # every frame goes to recognition, pauses and unvoiced sounds included: cutting them
+        # out splices the words together ("the clinic" heard as "when it")
+        self._feed_stt(frame)
         if speechy:
             self.last_speech_at = time.monotonic()
             self.trailing_ms = 0
-            if self.speculative is not None:  # the caller went on: decode afresh later
-                self.speculative = None
-                self.stt = self.hub.stt.stream()
-                self._feed_stt(b"".join(self.utterance))
-            else:
-                self._feed_stt(frame)
+            self.speculative = None  # the caller went on: that early decode is stale
             return
         self.trailing_ms += FRAME_MS
         if self.speculative is None and self.trailing_ms >= self.voice.speculative_stt_ms:
@@ -165,7 +160,7 @@ class CallSession:
     def _sentence_complete(self) -> bool:
         """The caller paused after what recognition already reads as a finished sentence."""
         spec = self.speculative
-        if (self.utterance is None or spec is None or not spec.done() or spec.exception() is not None
+        if (self.stt is None or spec is None or not spec.done() or spec.exception() is not None
                 or self.trailing_ms < self.voice.early_endpoint_ms):
             return False
         return spec.result().text.rstrip().endswith((".", "?", "!"))
@@ -185,7 +180,7 @@ class CallSession:
         timing = TurnTiming(speech_end=self.last_speech_at)
         timing.stamp("endpoint")
         spec, stream = self.speculative, self.stt
-        self.utterance, self.speculative, self.stt = None, None, None
+        self.speculative, self.stt = None, None
         try:
             result: SttResult = await (asyncio.wrap_future(spec) if spec else self.hub.run("stt", stream.finish))
         except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
