@@ -5,9 +5,21 @@ from __future__ import annotations
 import re
 
 
+CONTRACTIONS = {
+    "where's": "where is", "what's": "what is", "when's": "when is", "who's": "who is",
+    "how's": "how is", "it's": "it is", "that's": "that is", "there's": "there is",
+    "i'm": "i am", "you're": "you are", "we're": "we are", "they're": "they are",
+    "i'd": "i would", "i'll": "i will", "i've": "i have", "we'll": "we will",
+    "can't": "cannot", "won't": "will not", "don't": "do not", "doesn't": "does not",
+    "isn't": "is not", "didn't": "did not",
+}
+
+
 def normalise(text: str) -> list[str]:
-    """Lower-case words without punctuation."""
-    return re.findall(r"[\w']+", text.lower())
+    """Lower-case words without punctuation, common contractions spelled out (a recogniser
+    that hears "where's" for "where is" made no error)."""
+    words = re.findall(r"[\w']+", text.lower().replace("\u2019", "'"))
+    return [part for word in words for part in CONTRACTIONS.get(word, word).split()]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

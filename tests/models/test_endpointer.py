@@ -54,4 +54,5 @@ def test_wer_helpers():
 
     assert word_error_rate("Book me in, please.", "book me in please") == 0
     assert word_error_rate("a b c d", "a x c") == 0.5
+    assert word_error_rate("Where is the clinic?", "Where\u2019s the clinic") == 0
     assert char_error_rate("감사합니다", "감사합니다") == 0
