@@ -6,6 +6,7 @@ waits for the result) or `post` (which does not), and timers with `call_later`.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import logging
@@ -92,7 +93,7 @@ class SipThread:
         """Run `fn` on the SIP thread and return its result (or raise its exception)."""
         if self.on_thread():
             return fn()
-        if not self._thread.is_alive():
+        if not self._thread.is_alive() or self._stop.is_set():
             raise SipError("the SIP stack is not running")
         future: Future = Future()
         self._commands.put((fn, future))
@@ -126,7 +127,21 @@ class SipThread:
                 self._teardown()
             except Exception:  # noqa: BLE001
                 log.exception("SIP teardown failed")
+            self._drop_pending()
             self._destroy()
+
+    def _drop_pending(self) -> None:
+        """Forget queued work once the calls are torn down: its closures may hold the last
+        reference to a pjsua2 object, which must be freed before the library is, not after."""
+        self._timers.clear()
+        while True:
+            try:
+                _, future = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            if future is not None:
+                future.set_exception(SipError("the SIP stack stopped"))
+        gc.collect()
 
     def _run_commands(self) -> None:
         while True:
