@@ -87,3 +87,15 @@ def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
         wav.setsampwidth(2)
         wav.setframerate(rate)
         wav.writeframes(pcm)
+
+
+def write_stereo_wav(path: Path, left: bytes, right: bytes, rate: int = SAMPLE_RATE) -> None:
+    """Write two mono s16 PCM streams as one stereo WAV (the shorter padded with silence)."""
+    a, b = np.frombuffer(left, dtype="<i2"), np.frombuffer(right, dtype="<i2")
+    frames = np.zeros((max(len(a), len(b)), 2), dtype="<i2")
+    frames[:len(a), 0], frames[:len(b), 1] = a, b
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(frames.tobytes())

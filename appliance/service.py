@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from appliance.config import Config
+from appliance.control.protocol import socket_path
+from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
@@ -47,6 +49,7 @@ class ApplianceService:
         self.agent: SipAgent | None = None
         self.call_log: CallLog | None = None
         self.outbox: OutboxWorker | None = None
+        self.control: ControlServer | None = None
         self._housekeeping: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -63,9 +66,11 @@ class ApplianceService:
                         on_call=bool(self.config.transfer.after_hours_uri))
 
     async def start(self) -> None:
-        """Load and warm the engines, open the store, start the SIP agent."""
+        """Open the store and the control channel, load and warm the engines, start the SIP agent."""
         self._loop = asyncio.get_running_loop()
         self.call_log = CallLog(open_store(self.database))
+        self.control = ControlServer(self, socket_path(self.config))
+        await self.control.start()
         crm = self.config.crm
         if crm.webhook_url:
             self.outbox = OutboxWorker(open_store(self.database), crm.webhook_url, crm.webhook_secret)
@@ -75,13 +80,16 @@ class ApplianceService:
         warm_s = await asyncio.to_thread(self.hub.warm, clinic_prompt(self.config.clinic))
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
         self.agent = SipAgent(self.config.sip, on_event=self._from_sip_thread(self._dispatch),
-                              on_call=self._from_sip_thread(self._start_session))
+                              on_call=self._from_sip_thread(self._start_session),
+                              record=self.config.crm.record_calls)
         await asyncio.to_thread(self.agent.start)
 
     async def stop(self) -> None:
         """Hang up, stop SIP, wait for sessions to close their records, free the engines."""
         if self.agent is not None:
             await asyncio.to_thread(self.agent.stop)
+        if self.control is not None:
+            await self.control.stop()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         if self.outbox is not None:

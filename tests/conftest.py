@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
 from appliance.models.store import ModelStore
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests run without a display
 MODELS_DIR = PROJECT_ROOT / "models"
 FAST_LLM = "smollm2-135m-instruct-q4_1"
 

@@ -15,6 +15,7 @@ class CrmConfig:
     trunk_prefix: str = ""  # the national prefix callers dial, e.g. "0" in Germany or the UK
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
+    record_calls: bool = False  # keep each call's audio (caller left, agent right) for the call log
     transcript_retention_days: int = 365
     recording_retention_days: int = 30
 

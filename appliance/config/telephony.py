@@ -57,11 +57,12 @@ class TransferConfig:
 
     staff_uri: str = ""  # e.g. sip:frontdesk@pbx.clinic.local
     after_hours_uri: str = ""  # an on-call number for outside opening hours; empty: take a message
+    desk_uri: str = ""  # the receptionist's own phone, for "take over" in the GUI; empty: staff_uri
     mode: Literal["blind", "attended"] = "attended"
     ring_timeout_s: float = 20.0
 
     def __post_init__(self) -> None:
-        for key in ("staff_uri", "after_hours_uri"):
+        for key in ("staff_uri", "after_hours_uri", "desk_uri"):
             value = getattr(self, key)
             if value and not value.startswith(("sip:", "sips:")):
                 raise ConfigError(f"transfer.{key} must start with sip: or sips:, got {value!r}")

@@ -52,6 +52,11 @@ class CallLog:
             conn.execute("UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE id = ?",
                                  (now_iso(), outcome, reason, call_id))
 
+    def set_recording(self, call_id: int, path: str) -> None:
+        """Note where the call's audio was saved."""
+        with self._lock, transaction(self.db) as conn:
+            conn.execute("UPDATE calls SET recording_path = ? WHERE id = ?", (path, call_id))
+
     def turns(self, call_id: int) -> list[dict]:
         """A call's turns in order."""
         rows = self.db.query("SELECT * FROM turns WHERE call_id = ? ORDER BY seq", [call_id])

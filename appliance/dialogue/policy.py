@@ -111,6 +111,19 @@ class Dialogue:
         return Reply.say("I'm sorry, nobody at the front desk can take your call right now. I can take a "
                          "message and someone will call you back. What would you like me to tell them?")
 
+    def handover(self, reason: str) -> str:
+        """The front desk takes the call over: record it and return the summary for staff."""
+        summary = self.state.summary(reason)
+        try:
+            self.tools.record_handover(reason, summary, "front desk", "desk")
+        except Exception:  # noqa: BLE001 - the handover itself must still happen
+            log.exception("could not record the handover")
+        return summary
+
+    def outcome(self) -> str | None:
+        """What the call achieved: booked, rescheduled, cancelled, message, or None."""
+        return self.state.outcome
+
     # --- steps ---------------------------------------------------------------------------
     def _step_intent(self, text: str, intent: str | None) -> Reply:
         if intent is None:
@@ -255,6 +268,7 @@ class Dialogue:
             return self._then_anything_else("All right, I'll leave it as it is.", "confirm")
         cancelled = self.tools.cancel(s.target)
         s.done.append(f"cancelled the appointment of {self._say_appointment(cancelled)}")
+        s.outcome = "cancelled"
         return self._then_anything_else(f"Done. Your appointment on {self._say_appointment(cancelled)} "
                                         "is cancelled.", "cancel")
 
@@ -263,6 +277,7 @@ class Dialogue:
         name = s.contact.name if s.contact else (s.name or "")
         self.tools.take_message(text, s.caller_number, name, s.contact.id if s.contact else None, callback=True)
         s.done.append("took a message")
+        s.outcome = s.outcome or "message"
         back = f" at {self._say_number()}" if any(c.isdigit() for c in s.caller_number) else ""
         return self._then_anything_else(
             f"Thank you, I've passed your message on. Someone will call you back{back}.", "message")
@@ -338,6 +353,7 @@ class Dialogue:
             if s.intent == "reschedule":
                 done = self.tools.reschedule(s.target, s.chosen)
                 s.done.append(f"moved the appointment to {self._say_appointment(done)}")
+                s.outcome = "rescheduled"
                 return self._then_anything_else(f"Done. Your appointment is now {self._describe(done)}.", "reschedule")
             done = self.tools.book(s.contact.id, s.chosen, f"{self.call_key}-{s.turns}")
         except SlotTakenError:
@@ -345,6 +361,7 @@ class Dialogue:
             s.chosen = None
             return self._taken()
         s.done.append(f"booked {self._say_appointment(done)}")
+        s.outcome = "booked"
         return self._then_anything_else(f"You're booked: {self._describe(done)}.", "book")
 
     def _taken(self) -> Reply:

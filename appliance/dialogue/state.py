@@ -36,6 +36,7 @@ class CallState:
     not_understood: int = 0
     low_confidence: int = 0
     done: list[str] = field(default_factory=list)
+    outcome: str | None = None  # booked | rescheduled | cancelled | message: the call's result
     last_caller_text: str = ""
     turns: int = 0
 

@@ -49,8 +49,9 @@ class SipAgent:
     """The box's SIP endpoint and account."""
 
     def __init__(self, config: SipConfig, on_event: EventSink | None = None,
-                 on_call: Callable[[CallLeg], None] | None = None) -> None:
+                 on_call: Callable[[CallLeg], None] | None = None, record: bool = False) -> None:
         self.config = config
+        self.record = record  # keep every call's audio, both ways, for its recording
         self.on_event = on_event or (lambda event: None)
         self.on_call = on_call or (lambda leg: None)
         sources = list(config.allowed_sources) or ([config.registrar] if config.registrar else [])

@@ -28,6 +28,7 @@ class CallLeg:
         self.ended = threading.Event()
         self.end_code = 0
         self.port: AudioPort | None = None  # set and cleared on the SIP thread only
+        self.recording: tuple[list[bytes], list[bytes]] | None = None  # (in, out) once ended, if recorded
         self._inbound: deque[tuple[float, bytes]] = deque()
         self._frames = threading.Condition()
 
@@ -46,6 +47,8 @@ class CallLeg:
         port, self.port = self.port, None
         if port is not None:
             port.on_inbound = None
+            if port.recorded_in is not None:
+                self.recording = (port.recorded_in, port.recorded_out)
 
     def read(self, timeout: float | None = None) -> bytes | None:
         """The next received 20 ms frame; None on timeout or when the call has ended."""

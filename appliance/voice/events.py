@@ -58,6 +58,16 @@ class BargeInEvent(SipEvent):
 
 
 @dataclass(frozen=True)
+class HandoverEvent(SipEvent):
+    """The call is being handed to a person: why, and the summary they get."""
+
+    call_id: str
+    reason: str
+    summary: str
+    target: str
+
+
+@dataclass(frozen=True)
 class TurnLatencyEvent(SipEvent):
     """Milliseconds from the end of caller speech to each stage of the reply."""
 

@@ -65,6 +65,10 @@ class Policy(Protocol):
 
     def bind_call(self, record_id: int) -> None: ...
 
+    def handover(self, reason: str) -> str: ...
+
+    def outcome(self) -> str | None: ...
+
 
 def sounds_like(word: str, key: str) -> bool:
     """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
@@ -162,3 +166,11 @@ class FaqPolicy:
 
     def bind_call(self, record_id: int) -> None:
         """This policy keeps no per-call records."""
+
+    def handover(self, reason: str) -> str:
+        """The summary for staff when the front desk takes the call over."""
+        return f"Caller asked a general question. Handover: {reason}."
+
+    def outcome(self) -> str | None:
+        """Questions only: nothing booked or left."""
+        return None

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from appliance.audio import level_dbfs
+from appliance.audio import level_dbfs, write_stereo_wav
 from appliance.config import Config
 from appliance.crm.calls import CallLog
 from appliance.models.endpointer import EndpointEvent, Endpointer, EndpointOptions
@@ -31,7 +31,8 @@ from appliance.sip.events import SipEvent, TransferEvent, TransferState
 from appliance.sip.leg import CallLeg
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
-    AgentSaidEvent, AgentState, AgentStateEvent, BargeInEvent, TranscriptEvent, TurnLatencyEvent,
+    AgentSaidEvent, AgentState, AgentStateEvent, BargeInEvent, HandoverEvent, TranscriptEvent,
+    TurnLatencyEvent,
 )
 from appliance.voice.hub import EngineHub
 from appliance.voice.playback import Playback
@@ -97,9 +98,29 @@ class CallSession:
             await self._stop_speaking()
             self._set_state(AgentState.ENDED)
             if self.call_log is not None and self.record_id is not None:
-                self.call_log.end(self.record_id, self.outcome or "caller_hung_up",
+                self.call_log.end(self.record_id, self._final_outcome(),
                                   f"SIP {self.leg.end_code}" if self.leg.end_code else "")
+                if self.config.crm.record_calls:
+                    await self._save_recording()
             self.finished.set()
+
+    async def _save_recording(self) -> None:
+        """Write the call's audio (caller left, agent right) next to the store."""
+        for _ in range(100):  # the SIP thread hands the recording over as it lets the call go
+            if self.leg.recording is not None:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            log.warning("no recording arrived for %s", self.leg.call_id)
+            return
+        heard, sent = self.leg.recording
+        path = self.config.paths.data / "recordings" / f"call-{self.record_id}.wav"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(write_stereo_wav, path, b"".join(heard), b"".join(sent))
+            self.call_log.set_recording(self.record_id, str(path))
+        except OSError:
+            log.exception("could not save the recording of %s", self.leg.call_id)
 
     def _read_frames(self, loop: asyncio.AbstractEventLoop, frames: asyncio.Queue) -> None:
         while True:
@@ -247,12 +268,14 @@ class CallSession:
             log.exception("reply failed on %s", self.leg.call_id)
             fallback = "Sorry, I had a problem there. Could you say that again?"
             await self._say_sentence(fallback, timing, mark)
-        self._said(self.playback.full_text(), interrupted=False)
+        latency = None
         if timing is not None:
             sent = self.leg.sent_at(mark)
             if sent is not None:
                 timing.stamp("first_frame_out", sent)
-            self.emit(TurnLatencyEvent(call_id=self.leg.call_id, turn=self.turn, stages_ms=timing.breakdown_ms()))
+            latency = timing.breakdown_ms()
+            self.emit(TurnLatencyEvent(call_id=self.leg.call_id, turn=self.turn, stages_ms=latency))
+        self._said(self.playback.full_text(), interrupted=False, latency=latency)
         self.speaking = None
         self.idle_since = time.monotonic()
         self._set_state(AgentState.LISTENING)
@@ -314,12 +337,25 @@ class CallSession:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
 
-    def _said(self, text: str, interrupted: bool) -> None:
+    def _said(self, text: str, interrupted: bool, latency: dict[str, float] | None = None) -> None:
         if not text:
             return
         self.emit(AgentSaidEvent(call_id=self.leg.call_id, text=text, interrupted=interrupted))
         if self.call_log is not None and self.record_id is not None:
-            self.call_log.add_turn(self.record_id, "agent", text, interrupted=interrupted)
+            self.call_log.add_turn(self.record_id, "agent", text, interrupted=interrupted, latency=latency)
+
+    def _final_outcome(self) -> str:
+        """transferred or no_input as decided on the call, else what the dialogue achieved
+        (booked, rescheduled, cancelled, message), else completed / caller_hung_up, or
+        abandoned when the caller hung up before saying anything."""
+        if self.outcome in ("transferred", "no_input"):
+            return self.outcome
+        try:
+            achieved = self.policy.outcome()
+        except Exception:  # noqa: BLE001 - the record is closed whatever the policy does
+            log.exception("the policy's outcome failed on %s", self.leg.call_id)
+            achieved = None
+        return achieved or self.outcome or ("caller_hung_up" if self.turn else "abandoned")
 
     # --- actions and outside events -----------------------------------------------------
     def _act(self, action: Action) -> None:
@@ -333,12 +369,36 @@ class CallSession:
                 self._speak(Reply.say("I'm sorry, there is nobody I can put you through to right now. "
                                       "Please call back during opening hours."), None)
                 return
-            self._set_state(AgentState.TRANSFERRING)
-            context = {"reason": action.reason, "caller": self.leg.caller.number}
-            if action.summary:
-                context["summary"] = action.summary
-            self.leg.transfer(staff, context, mode=self.config.transfer.mode,
-                              ring_timeout_s=self.config.transfer.ring_timeout_s)
+            self._transfer(staff, action.reason, action.summary)
+
+    def _transfer(self, target: str, reason: str, summary: str) -> None:
+        self._set_state(AgentState.TRANSFERRING)
+        self.emit(HandoverEvent(call_id=self.leg.call_id, reason=reason, summary=summary, target=target))
+        context = {"reason": reason, "caller": self.leg.caller.number}
+        if summary:
+            context["summary"] = summary
+        self.leg.transfer(target, context, mode=self.config.transfer.mode,
+                          ring_timeout_s=self.config.transfer.ring_timeout_s)
+
+    async def hand_over(self, target: str, reason: str) -> str:
+        """The front desk takes the call (one click in the GUI): tell the caller, then transfer
+        to `target` with the summary so far; return that summary."""
+        summary = await self._ask_summary(reason)
+        await self._stop_speaking()
+        self.leg.clear()
+        reply = Reply.say("One moment please, I'm putting you through to the front desk.")
+        self._speak(reply, None)
+        await asyncio.wait([self.speaking])  # a caller talking over it does not stop the handover
+        if not self.leg.ended.is_set():
+            self._transfer(target, reason, summary)
+        return summary
+
+    async def _ask_summary(self, reason: str) -> str:
+        try:
+            return await self.hub.run("llm", self.policy.handover, reason)
+        except Exception:  # noqa: BLE001 - the transfer goes ahead without one
+            log.exception("the handover summary failed on %s", self.leg.call_id)
+            return f"Handover: {reason}."
 
     def on_dtmf(self, digit: str) -> None:
         """A key press from the caller (on the loop)."""

@@ -144,3 +144,24 @@ def test_partial_transcripts_are_reported_as_the_caller_speaks(live, tmp_path):
     peer.send(cmd="hangup")
     peer.stop()
     assert np.isfinite(final.confidence)
+
+
+def test_a_recorded_call_keeps_both_voices_in_a_stereo_file(live, tmp_path):
+    import wave
+    from dataclasses import replace
+
+    config = live.service.config
+    live.service.config = replace(config, crm=replace(config.crm, record_calls=True))
+    live.service.agent.record = True
+    try:
+        result = live.run(run_script(live.service, ["What are your opening hours?"], tmp_path))
+    finally:
+        live.service.config, live.service.agent.record = config, False
+    time.sleep(1)
+    row = next(live.service.call_log.db.query("SELECT recording_path FROM calls ORDER BY id DESC LIMIT 1"))
+    assert row["recording_path"] and result.transcript
+    with wave.open(row["recording_path"], "rb") as wav:
+        assert wav.getnchannels() == 2 and wav.getframerate() == 16000
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    caller, agent = (np.abs(frames[:, i]).astype(float).mean() for i in (0, 1))
+    assert caller > 50 and agent > 50, "both the caller's and the agent's voices are in the file"

@@ -1,0 +1,46 @@
+"""`appliance status`: ask the running service how it is (registration, calls, engines)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+
+from appliance.config import load_config
+from appliance.control.client import ControlClient, ControlError
+from appliance.control.protocol import socket_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `status`."""
+    parser = sub.add_parser("status", help="show the running service's registration, calls and engines")
+    parser.add_argument("--json", action="store_true", help="print the raw status as JSON")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the service")
+    parser.set_defaults(run=run_status)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Print the status; exit 3 when the service is not reachable."""
+    path = socket_path(load_config(args.config))
+    connected = threading.Event()
+    client = ControlClient(path, on_message=lambda m: None,
+                           on_connected=lambda up, detail: connected.set() if up else None)
+    client.start()
+    try:
+        if not connected.wait(args.timeout):
+            raise ControlError(f"the service is not reachable at {path} (is `appliance run` running?)")
+        status = client.call("status", timeout=args.timeout)
+    finally:
+        client.stop()
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    reg = status["registration"]
+    print(f"clinic:        {status['clinic']}")
+    print(f"registration:  {reg['state']}" + (f" ({reg.get('code')} {reg.get('reason', '')})" if reg.get("code") else ""))
+    print("engines:       " + ", ".join(f"{role} {name or '(loading)'}" for role, name in status["engines"].items()))
+    print(f"transfer:      {status['transfer']['mode']}, staff phone {'set' if status['transfer']['staff'] else 'NOT set'}")
+    print(f"calls now:     {len(status['calls'])}")
+    for call in status["calls"]:
+        print(f"  {call['call_id']}  {call['caller_number'] or 'withheld'}  {call['contact']}  {call['state']}")
+    return 0

@@ -1,0 +1,176 @@
+"""The control channel: wire format, the live-call view from events, and the server's
+handling of good, bad and hostile clients (on a real Unix socket)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import stat
+import threading
+import time
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+
+from appliance.cli import main
+from appliance.config import Config, PathsConfig, TransferConfig
+from appliance.control.client import ControlClient, ControlError
+from appliance.control.live import LiveCalls
+from appliance.control.protocol import MAX_LINE, event_message, socket_path
+from appliance.control.server import ControlServer
+from appliance.crm.contacts import Contacts
+from appliance.crm.db import open_store
+from appliance.sip.events import CallEndedEvent, CallStartedEvent, RegistrationEvent, RegistrationState
+from appliance.voice.events import AgentSaidEvent, AgentState, AgentStateEvent, TranscriptEvent, TurnLatencyEvent
+
+
+def test_events_become_tagged_json_with_wall_clock_times():
+    message = event_message(AgentStateEvent(call_id="c1", state=AgentState.SPEAKING))
+    assert message["type"] == "AgentState" and message["state"] == "speaking"
+    assert abs(message["at"] - time.time()) < 1
+    json.dumps(message)
+
+
+def test_live_calls_follow_a_call_from_start_to_end():
+    live = LiveCalls()
+    for event in (CallStartedEvent(call_id="c1", direction="inbound", caller_number="+15551234567",
+                                   caller_name="", remote_uri="<sip:x@y>"),
+                  TranscriptEvent(call_id="c1", text="I'd like", confidence=0.5, final=False),
+                  TranscriptEvent(call_id="c1", text="I'd like to book", confidence=0.9, final=True),
+                  AgentSaidEvent(call_id="c1", text="Sure.", interrupted=True),
+                  TurnLatencyEvent(call_id="c1", turn=1, stages_ms={"first_frame_out": 640.0})):
+        live.apply(event_message(event))
+    call = live.calls["c1"]
+    assert call.partial == "" and [t["speaker"] for t in call.transcript] == ["caller", "agent"]
+    assert call.transcript[1]["interrupted"] and call.latencies_ms == [640.0]
+    copy = LiveCalls()
+    copy.load(live.snapshot())
+    assert copy.calls["c1"] == call
+    live.apply(event_message(CallEndedEvent(call_id="c1", code=200, reason="", hung_up_by="remote")))
+    assert live.calls == {}
+    live.apply(event_message(RegistrationEvent(state=RegistrationState.FAILED, code=403, reason="Forbidden")))
+    assert live.registration["state"] == "failed" and live.registration["code"] == 403
+
+
+class ServiceOnLoop:
+    """A control server for a service with no calls, on its own loop thread."""
+
+    def __init__(self, tmp_path):
+        config = replace(Config(), paths=PathsConfig(data=tmp_path), transfer=TransferConfig(staff_uri="sip:desk@x"))
+        db = open_store(tmp_path / "appliance.db")
+        Contacts(db).add("Maria Lopez", ["+15551234567"])
+        self.subscribers = []
+        self.service = SimpleNamespace(config=config, database=tmp_path / "appliance.db", sessions={}, hub=None,
+                                       subscribe=self.subscribers.append)
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.server = ControlServer(self.service, socket_path(config))
+        self.run(self.server.start())
+
+    def run(self, coro):  # noqa: ANN001, ANN201
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    def publish(self, event) -> None:  # noqa: ANN001
+        self.loop.call_soon_threadsafe(lambda: [s(event) for s in self.subscribers])
+
+    def close(self) -> None:
+        self.run(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.fixture()
+def served(tmp_path):
+    service = ServiceOnLoop(tmp_path)
+    yield service
+    service.close()
+
+
+def raw_client(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(str(path))
+    sock.settimeout(5)
+    return sock, sock.makefile("rb")
+
+
+def test_socket_is_private_to_the_service_user_and_group(served):
+    mode = stat.S_IMODE(socket_path(served.service.config).stat().st_mode)
+    assert mode == 0o660
+
+
+def test_snapshot_then_events_then_replies(served):
+    sock, lines = raw_client(socket_path(served.service.config))
+    snapshot = json.loads(lines.readline())
+    assert snapshot["type"] == "Snapshot" and snapshot["calls"] == [] and snapshot["transfer"]["staff"]
+    served.publish(CallStartedEvent(call_id="c9", direction="inbound", caller_number="+15551234567",
+                                    caller_name="", remote_uri="<sip:x@y>"))
+    started = json.loads(lines.readline())
+    assert started["type"] == "CallStarted" and started["contact"] == "Maria Lopez"
+    sock.sendall(b'{"id": 7, "cmd": "status"}\n')
+    reply = json.loads(lines.readline())
+    assert reply["id"] == 7 and reply["ok"] and reply["result"]["calls"][0]["contact"] == "Maria Lopez"
+
+
+def test_bad_input_gets_a_clear_error_and_the_connection_survives(served):
+    sock, lines = raw_client(socket_path(served.service.config))
+    lines.readline()
+    sock.sendall(b"this is not json\n[1, 2]\n")
+    assert "not a JSON object" in json.loads(lines.readline())["error"]
+    assert "not a JSON object" in json.loads(lines.readline())["error"]
+    sock.sendall(b'{"id": 1, "cmd": "reboot"}\n{"id": 2, "cmd": "transfer", "call_id": "c404"}\n')
+    assert "unknown command" in json.loads(lines.readline())["error"]
+    assert "no call 'c404'" in json.loads(lines.readline())["error"]
+    sock.sendall(b'{"id": 3, "cmd": "status"}\n')
+    assert json.loads(lines.readline())["ok"]
+
+
+def test_an_endless_line_is_refused_and_the_client_dropped(served):
+    sock, lines = raw_client(socket_path(served.service.config))
+    lines.readline()
+    try:
+        sock.sendall(b"x" * (MAX_LINE + 10))
+    except OSError:
+        pass
+    assert "too long" in json.loads(lines.readline())["error"]
+    assert lines.readline() == b""  # closed
+    other, other_lines = raw_client(socket_path(served.service.config))
+    assert json.loads(other_lines.readline())["type"] == "Snapshot"  # others unaffected
+
+
+def test_client_waits_for_the_service_and_reconnects(tmp_path):
+    config = replace(Config(), paths=PathsConfig(data=tmp_path))
+    states, messages = [], []
+    client = ControlClient(socket_path(config), messages.append, lambda up, detail: states.append((up, detail)),
+                           retry_s=0.1)
+    client.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not states and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert states[0][0] is False and "not reachable" in states[0][1]
+        with pytest.raises(ControlError):
+            client.call("status")
+        service = ServiceOnLoop(tmp_path)
+        try:
+            while not client.connected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert client.call("status")["clinic"] == config.clinic.name
+        finally:
+            service.close()
+        while client.connected and time.monotonic() < deadline + 5:
+            time.sleep(0.05)
+        assert (False, "the service went away; reconnecting") in states
+    finally:
+        client.stop()
+
+
+def test_status_command_reports_or_says_the_service_is_away(served, tmp_path, capsys):
+    conf = tmp_path / "appliance.toml"
+    conf.write_text(f'[paths]\ndata = "{tmp_path}"\n')
+    assert main(["--config", str(conf), "status"]) == 0
+    assert "calls now:     0" in capsys.readouterr().out
+    away = tmp_path / "away.toml"
+    away.write_text(f'[paths]\ndata = "{tmp_path / "nowhere"}"\n')
+    assert main(["--config", str(away), "status", "--timeout", "0.5"]) == 2
+    assert "not reachable" in capsys.readouterr().err
