@@ -3,27 +3,33 @@ handling of good, bad and hostile clients (on a real Unix socket)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import stat
-import threading
 import time
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 
 from appliance.cli import main
-from appliance.config import Config, PathsConfig, TransferConfig
+from appliance.config import Config, PathsConfig
 from appliance.control.client import ControlClient, ControlError
 from appliance.control.live import LiveCalls
 from appliance.control.protocol import MAX_LINE, event_message, socket_path
-from appliance.control.server import ControlServer
-from appliance.crm.contacts import Contacts
-from appliance.crm.db import open_store
-from appliance.sip.events import CallEndedEvent, CallStartedEvent, RegistrationEvent, RegistrationState
-from appliance.voice.events import AgentSaidEvent, AgentState, AgentStateEvent, TranscriptEvent, TurnLatencyEvent
+from appliance.sip.events import (
+    CallEndedEvent,
+    CallStartedEvent,
+    RegistrationEvent,
+    RegistrationState,
+)
+from appliance.voice.events import (
+    AgentSaidEvent,
+    AgentState,
+    AgentStateEvent,
+    TranscriptEvent,
+    TurnLatencyEvent,
+)
+from tests.control_service import ServiceOnLoop
 
 
 def test_events_become_tagged_json_with_wall_clock_times():
@@ -52,32 +58,6 @@ def test_live_calls_follow_a_call_from_start_to_end():
     assert live.calls == {}
     live.apply(event_message(RegistrationEvent(state=RegistrationState.FAILED, code=403, reason="Forbidden")))
     assert live.registration["state"] == "failed" and live.registration["code"] == 403
-
-
-class ServiceOnLoop:
-    """A control server for a service with no calls, on its own loop thread."""
-
-    def __init__(self, tmp_path):
-        config = replace(Config(), paths=PathsConfig(data=tmp_path), transfer=TransferConfig(staff_uri="sip:desk@x"))
-        db = open_store(tmp_path / "appliance.db")
-        Contacts(db).add("Maria Lopez", ["+15551234567"])
-        self.subscribers = []
-        self.service = SimpleNamespace(config=config, database=tmp_path / "appliance.db", sessions={}, hub=None,
-                                       subscribe=self.subscribers.append)
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.server = ControlServer(self.service, socket_path(config))
-        self.run(self.server.start())
-
-    def run(self, coro):  # noqa: ANN001, ANN201
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
-
-    def publish(self, event) -> None:  # noqa: ANN001
-        self.loop.call_soon_threadsafe(lambda: [s(event) for s in self.subscribers])
-
-    def close(self) -> None:
-        self.run(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 @pytest.fixture()
@@ -148,7 +128,7 @@ def test_client_waits_for_the_service_and_reconnects(tmp_path):
         deadline = time.monotonic() + 5
         while not states and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert states[0][0] is False and "not reachable" in states[0][1]
+        assert states[0][0] is False and "no answer at" in states[0][1]
         with pytest.raises(ControlError):
             client.call("status")
         service = ServiceOnLoop(tmp_path)

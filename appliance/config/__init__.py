@@ -23,8 +23,8 @@ from appliance.config.telephony import SipConfig, TransferConfig
 from appliance.errors import ConfigError
 
 __all__ = ["PROJECT_ROOT", "ClinicConfig", "Config", "CrmConfig", "VoiceConfig", "EnginesConfig", "LlmConfig", "ModelsConfig", "PathsConfig",
-           "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "load_config",
-           "parse_config"]
+           "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "config_file_path",
+           "load_config", "parse_config"]
 
 CONFIG_ENV = "APPLIANCE_CONFIG"
 DEFAULT_CONFIG_PATHS = (Path("/etc/appliance/appliance.toml"),)
@@ -56,14 +56,24 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: {exc.args[0]}") from None
 
 
+def _named_config_file(path: Path | None) -> Path | None:
+    """`path`, else $APPLIANCE_CONFIG, else the first default file that exists; None when there is none."""
+    if path is not None:
+        return path
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return next((p for p in DEFAULT_CONFIG_PATHS if p.is_file()), None)
+
+
+def config_file_path(path: Path | None = None) -> Path:
+    """The config file in force (as `load_config` picks it), or where a new one goes: /etc/appliance."""
+    return _named_config_file(path) or DEFAULT_CONFIG_PATHS[0]
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file: `path`, else $APPLIANCE_CONFIG, else /etc/appliance, else defaults."""
-    if path is None:
-        env = os.environ.get(CONFIG_ENV)
-        if env:
-            path = Path(env)
-        else:
-            path = next((p for p in DEFAULT_CONFIG_PATHS if p.is_file()), None)
+    path = _named_config_file(path)
     if path is None:
         return Config()
     try:

@@ -85,7 +85,7 @@ class ControlClient:
                 sock.close()
                 if exc.strerror != detail:
                     detail = exc.strerror or str(exc)
-                    self.on_connected(False, f"service not reachable at {self.path}: {detail}")
+                    self.on_connected(False, f"no answer at {self.path} ({detail})")
                 self._stop.wait(self.retry_s)
                 continue
             detail = ""

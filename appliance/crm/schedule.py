@@ -136,3 +136,27 @@ class Schedule:
         return [tuple(r) for r in self.db.execute(
             "SELECT opens, closes FROM opening_hours WHERE weekday = ? AND provider_id IS NULL ORDER BY opens",
             [day.weekday()]).fetchall()]
+
+    def weekly_hours(self, provider_id: int | None = None) -> dict[int, list[tuple[str, str]]]:
+        """The opening periods entered for `provider_id` (None: the clinic) by weekday, 0 = Monday;
+        a weekday without periods is absent. No fallback to the clinic's hours, closures not applied."""
+        rows = self.db.execute("SELECT weekday, opens, closes FROM opening_hours WHERE provider_id IS ? "
+                               "ORDER BY weekday, opens", [provider_id]).fetchall()
+        week: dict[int, list[tuple[str, str]]] = {}
+        for weekday, opens, closes in rows:
+            week.setdefault(weekday, []).append((opens, closes))
+        return week
+
+    def replace_hours(self, weekday: int | str, periods: list[tuple[str, str]], provider_id: int | None = None,
+                      actor: str = "front_desk") -> None:
+        """A weekday's opening periods become `periods` (none: closed that weekday), all or nothing."""
+        day = WEEKDAYS.index(weekday.lower()) if isinstance(weekday, str) else weekday
+        checked = [(check_hhmm(opens), check_hhmm(closes)) for opens, closes in periods]
+        for opens, closes in checked:
+            if closes <= opens:
+                raise ScheduleError(f"closing time {closes} must be after opening time {opens}")
+        with transaction(self.db) as conn:
+            conn.execute("DELETE FROM opening_hours WHERE weekday = ? AND provider_id IS ?", (day, provider_id))
+            conn.executemany("INSERT INTO opening_hours (weekday, opens, closes, provider_id) VALUES (?, ?, ?, ?)",
+                             [(day, opens, closes, provider_id) for opens, closes in checked])
+            audit(conn, actor, "replace", "opening_hours", provider_id, {"weekday": day, "periods": checked})

@@ -22,3 +22,10 @@ def parse_utc(text: str) -> datetime:
 def now_utc() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    """Any stored UTC time ('...Z', or '+00:00' with milliseconds as the call log writes it) as
+    an aware UTC datetime."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

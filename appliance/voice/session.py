@@ -77,6 +77,7 @@ class CallSession:
         self.barge_onset = 0.0
         self.turn = 0
         self.outcome = ""
+        self.handing_over = False  # the front desk is taking the call: the agent says no more
         self.record_id: int | None = None
         self.finished = asyncio.Event()
 
@@ -238,7 +239,9 @@ class CallSession:
     def _agent_playing(self) -> bool:
         return self.speaking is not None or self.leg.pending_frames > 0
 
-    def _speak(self, reply: Reply, timing: TurnTiming | None) -> None:
+    def _speak(self, reply: Reply, timing: TurnTiming | None, handover: bool = False) -> None:
+        if self.handing_over and not handover:
+            return
         if self.speaking is not None:
             self.speaking.cancel()
         self.current_reply = reply
@@ -383,11 +386,12 @@ class CallSession:
     async def hand_over(self, target: str, reason: str) -> str:
         """The front desk takes the call (one click in the GUI): tell the caller, then transfer
         to `target` with the summary so far; return that summary."""
+        self.handing_over = True
         summary = await self._ask_summary(reason)
         await self._stop_speaking()
         self.leg.clear()
         reply = Reply.say("One moment please, I'm putting you through to the front desk.")
-        self._speak(reply, None)
+        self._speak(reply, None, handover=True)
         await asyncio.wait([self.speaking])  # a caller talking over it does not stop the handover
         if not self.leg.ended.is_set():
             self._transfer(target, reason, summary)
@@ -418,6 +422,7 @@ class CallSession:
             asyncio.get_running_loop().create_task(self._transfer_failed())
 
     async def _transfer_failed(self) -> None:
+        self.handing_over = False
         self._speak(await self._ask(self.policy.transfer_failed), None)
 
     def _set_state(self, state: AgentState) -> None:

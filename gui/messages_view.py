@@ -1,0 +1,244 @@
+"""Messages: the to-do list of messages and callback requests the phone agent takes, worked
+through by marking each one done."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appliance.config import Config
+from appliance.crm.messages import Message, Messages
+from gui.contacts_view import local_text
+from gui.store_worker import Store, StoreWorker
+from gui.style import ERROR_STYLE
+
+COLUMNS = ("Done", "Created", "Kind", "Caller", "Number", "Text", "Status")
+DONE, CREATED, KIND, CALLER, NUMBER, TEXT, STATUS = range(len(COLUMNS))
+FILTERS = ("Open only", "All")
+URGENT_BACKGROUND = QColor("#fde2e2")
+URGENT_FOREGROUND = QColor("#b00020")
+DONE_FOREGROUND = QColor("#808080")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def read_messages(store: Store, open_only: bool) -> tuple[list[Message], int]:
+    """The messages to show and how many are open."""
+    messages = Messages(store.db)
+    return messages.list(open_only), messages.open_count()
+
+
+class MessagesModel(QAbstractTableModel):
+    """Messages as table rows. Ticking a row's box asks for the change (`done_requested`); the
+    row itself changes only when the store has been written and re-read."""
+
+    done_requested = Signal(int, bool)  # message id, done
+
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tz = tz
+        self.messages: list[Message] = []
+
+    def set_messages(self, messages: list[Message]) -> None:
+        """Show these messages instead."""
+        self.beginResetModel()
+        self.messages = messages
+        self.endResetModel()
+
+    def row_of(self, message_id: int) -> int | None:
+        """The row showing this message, if shown."""
+        return next((row for row, m in enumerate(self.messages) if m.id == message_id), None)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        """Qt: the number of messages."""
+        return 0 if parent.isValid() else len(self.messages)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        """Qt: the number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> object:
+        """Qt: column titles."""
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        """Qt: rows are selectable; the Done column is a checkbox."""
+        flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        return flags | Qt.ItemIsUserCheckable if index.column() == DONE else flags
+
+    def data(self, index: AnyIndex, role: int = Qt.DisplayRole) -> object:
+        """Qt: cell text, the Done checkbox, and the look of urgent and done messages."""
+        if not index.isValid():
+            return None
+        message, column = self.messages[index.row()], index.column()
+        if role == Qt.DisplayRole:
+            return self._text(message, column)
+        if role == Qt.CheckStateRole and column == DONE:
+            return Qt.Checked if message.done else Qt.Unchecked
+        if role == Qt.ToolTipRole:
+            return message.text
+        if role == Qt.BackgroundRole and message.urgent and not message.done:
+            return URGENT_BACKGROUND
+        if role == Qt.ForegroundRole and (message.done or message.urgent):
+            return DONE_FOREGROUND if message.done else URGENT_FOREGROUND
+        if role == Qt.FontRole and message.urgent and not message.done:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def setData(self, index: AnyIndex, value: object, role: int = Qt.EditRole) -> bool:
+        """Qt: a ticked or cleared Done box asks for the message to be marked done or open."""
+        if role != Qt.CheckStateRole or index.column() != DONE or not index.isValid():
+            return False
+        self.done_requested.emit(self.messages[index.row()].id, Qt.CheckState(value) == Qt.Checked)
+        return False
+
+    def _text(self, message: Message, column: int) -> str | None:
+        if column == CREATED:
+            return local_text(message.created_at, self.tz)
+        if column == STATUS:
+            return f"Done {local_text(message.done_at, self.tz)}" if message.done_at else message.status.title()
+        return {KIND: message.kind.title(), CALLER: message.caller_name or "unknown",
+                NUMBER: message.caller_number or "withheld", TEXT: " ".join(message.text.split())}.get(column)
+
+
+class MessagesTable(QTableView):
+    """The messages table; Space marks the current message done, or open again."""
+
+    toggle_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Space toggles the current message; other keys as usual."""
+        if event.key() == Qt.Key_Space and not event.modifiers():
+            self.toggle_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class MessagesView(QWidget):
+    """Open messages (or all of them), urgent ones highlighted, marked done with a button,
+    Space or the checkbox. `open_count_changed` carries the number of open messages."""
+
+    open_count_changed = Signal(int)
+
+    def __init__(self, store: StoreWorker, config: Config, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.config = config
+        self.open_count: int | None = None
+        self.filter = QComboBox()
+        self.filter.addItems(FILTERS)
+        self.model = MessagesModel(ZoneInfo(config.clinic.timezone), self)
+        self.table = MessagesTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
+        self.toggle_button = QPushButton("Mar&k done")
+        self.count_label = QLabel()
+        self.status = QLabel(wordWrap=True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Sho&w:", buddy=self.filter))
+        top.addWidget(self.filter)
+        top.addWidget(self.toggle_button)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        box = QVBoxLayout(self)
+        box.addLayout(top)
+        box.addWidget(self.table, 1)
+        box.addWidget(self.status)
+        self.filter.currentIndexChanged.connect(self.refresh)
+        self.model.done_requested.connect(self.set_done)
+        self.table.toggle_requested.connect(self.toggle_current)
+        self.toggle_button.clicked.connect(self.toggle_current)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_button())
+        self.model.modelReset.connect(self._update_button)
+        self._update_button()
+
+    def open_only(self) -> bool:
+        """Whether only open messages are shown."""
+        return self.filter.currentIndex() == 0
+
+    def current_message(self) -> Message | None:
+        """The message at the table's current row, if any."""
+        index = self.table.currentIndex()
+        return self.model.messages[index.row()] if index.isValid() else None
+
+    def refresh(self) -> None:
+        """Re-read the messages, keeping the current row and the scroll position."""
+        open_only = self.open_only()
+        self.store.run(lambda s: read_messages(s, open_only), lambda found: self._show(open_only, *found),
+                       self._show_error)
+
+    def toggle_current(self) -> None:
+        """Mark the current message done, or open again if it is done."""
+        message = self.current_message()
+        if message is None:
+            self._set_status("Select a message first.", error=True)
+            return
+        self.set_done(message.id, not message.done)
+
+    def set_done(self, message_id: int, done: bool) -> None:
+        """Mark a message done (or open again) in the store, then re-read."""
+        self.store.run(lambda s: Messages(s.db).set_done(message_id, done), self._changed, self._show_error)
+
+    def _changed(self, message: Message) -> None:
+        who = message.caller_name or message.caller_number or "unknown caller"
+        self._set_status(f"Marked {'done' if message.done else 'open'}: {message.kind} from {who}.")
+        self.refresh()
+
+    def _show(self, open_only: bool, messages: list[Message], open_count: int) -> None:
+        if open_only != self.open_only():
+            return  # the filter changed; a newer read is queued
+        current, row = self.current_message(), self.table.currentIndex().row()
+        scroll = self.table.verticalScrollBar().value()
+        self.model.set_messages(messages)
+        if current is not None:
+            found = self.model.row_of(current.id)
+            row = found if found is not None else min(row, len(messages) - 1)
+        if row >= 0:
+            self.table.selectRow(row)
+        self.table.verticalScrollBar().setValue(scroll)
+        self.count_label.setText(f"{open_count} open" + ("" if open_only else f", {len(messages)} shown"))
+        if open_count != self.open_count:
+            self.open_count = open_count
+            self.open_count_changed.emit(open_count)
+
+    def _update_button(self) -> None:
+        message = self.current_message()
+        self.toggle_button.setEnabled(message is not None)
+        self.toggle_button.setText("Mar&k open again" if message and message.done else "Mar&k done")
+
+    def _show_error(self, exc: Exception) -> None:
+        self._set_status(str(exc), error=True)
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(ERROR_STYLE if error else "")

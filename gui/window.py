@@ -1,0 +1,96 @@
+"""The main window: one tab per job, the service's state in the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+
+from appliance.config import Config
+from appliance.control.protocol import socket_path
+from gui.calendar_view import CalendarView
+from gui.call_log_view import CallLogView
+from gui.contacts_view import ContactsView
+from gui.dashboard_view import DashboardView
+from gui.live_view import LiveView
+from gui.messages_view import MessagesView
+from gui.service_link import ServiceLink
+from gui.settings_view import SettingsView
+from gui.store_worker import StoreWorker
+from gui.style import ERROR_STYLE
+
+REFRESH_MS = 5000  # store-backed views are re-read this often (and at once after each call)
+
+
+class MainWindow(QMainWindow):
+    """Live calls, call log, calendar, contacts, messages, settings and a dashboard."""
+
+    def __init__(self, config: Config, config_path: Path | None = None, control_path: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(f"Front desk - {config.clinic.name}")
+        self.resize(1280, 800)
+        self.config = config
+        self.store = StoreWorker(config.paths.data / "appliance.db", config, self)
+        self.link = ServiceLink(control_path or socket_path(config), self)
+        self.dashboard = DashboardView(self.store, config)
+        self.live = LiveView(self.link, config)
+        self.calls = CallLogView(self.store, config)
+        self.calendar = CalendarView(self.store, config)
+        self.contacts = ContactsView(self.store, config)
+        self.messages = MessagesView(self.store, config)
+        self.settings = SettingsView(self.store, config, config_path)
+        self.tabs = QTabWidget()
+        for view, title in ((self.live, "&Live calls"), (self.dashboard, "&Dashboard"), (self.calls, "Call &log"),
+                            (self.calendar, "Cale&ndar"), (self.contacts, "C&ontacts"),
+                            (self.messages, "&Messages"), (self.settings, "&Settings")):
+            self.tabs.addTab(view, title)
+        self.setCentralWidget(self.tabs)
+        for index in range(self.tabs.count()):
+            QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self, lambda i=index: self.tabs.setCurrentIndex(i))
+        QShortcut(QKeySequence("F5"), self, self.refresh)
+        self.service_label, self.registration_label = QLabel(), QLabel()
+        self.statusBar().addPermanentWidget(self.registration_label)
+        self.statusBar().addPermanentWidget(self.service_label)
+        self.store.failed.connect(lambda text: self.statusBar().showMessage(f"Store: {text}", 10000))
+        self.link.connection.connect(self._on_connection)
+        self.link.message.connect(self._on_message)
+        self._on_connection(False, "connecting to the service...")
+        self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
+        self.timer.start()
+        self.link.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the store for every view (work queued off the GUI thread)."""
+        for view in (self.dashboard, self.calls, self.calendar, self.contacts, self.messages):
+            view.refresh()
+
+    def _on_connection(self, up: bool, detail: str) -> None:
+        self.service_label.setText("Service: connected" if up else f"Service not reachable - {detail}")
+        self.service_label.setStyleSheet("" if up else ERROR_STYLE)
+        if not up:
+            self.registration_label.setText("")
+        self.settings.set_service_status(up, detail)
+
+    def _on_message(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind in ("Snapshot", "Registration"):
+            registration = message.get("registration", message)
+            state = registration.get("state", "")
+            self.registration_label.setText(f"Trunk: {state}")
+            self.registration_label.setStyleSheet("" if state in ("registered", "not configured")
+                                                  else ERROR_STYLE)
+            if kind == "Snapshot":
+                self.settings.set_engines(message.get("engines", {}))
+            self.settings.set_registration(registration)
+        elif kind == "CallEnded":
+            self.refresh()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        """Stop the timers and threads before the window goes."""
+        self.timer.stop()
+        self.link.stop()
+        self.store.close()
+        super().closeEvent(event)

@@ -1,0 +1,96 @@
+"""The front desk's live-calls view against the running service: a real call appears with its
+transcript, and the Transfer button hands the caller to a real staff phone over SIP."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from appliance.audio import write_wav
+from appliance.bench.speech import shifted_piper, silence
+from appliance.config import TransferConfig
+from appliance.control.protocol import socket_path
+from appliance.sip.events import CallEndedEvent
+from appliance.sip.peer_client import PeerPhone
+from appliance.voice.demo import DEMO_PATIENT
+from gui.live_view import LiveView
+from gui.service_link import ServiceLink
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def desk(qtbot, live):
+    link = ServiceLink(socket_path(live.service.config))
+    view = LiveView(link, live.service.config)
+    qtbot.addWidget(view)
+    view.show()
+    link.start()
+    qtbot.waitUntil(lambda: link.connected, timeout=5000)
+    yield view
+    link.stop()
+
+
+@pytest.mark.parametrize(("button", "setting", "reason"), [
+    ("transfer_button", "staff_uri", "the front desk transferred the call"),
+    ("take_over_button", "desk_uri", "the front desk took the call over"),
+])
+def test_one_click_hands_the_live_caller_to_a_phone_with_the_summary(qtbot, live, desk, tmp_path, button, setting,
+                                                                     reason):
+    staff = PeerPhone("--user", "staff", record_dir=tmp_path / "staff")
+    line = tmp_path / "line.wav"
+    write_wav(line, shifted_piper(live.service.hub.tts, "I'd like to book a cleaning please.") + silence(0.05))
+    caller = PeerPhone("--codecs", "PCMU", record_dir=tmp_path / "caller")
+    live.service.config = replace(live.service.config, transfer=TransferConfig(
+        **{"staff_uri": "sip:nobody@127.0.0.1:9", setting: staff.uri}, mode="blind"))
+    try:
+        mark = len(live.events.items)
+        caller.send(cmd="call", uri=live.service.agent.local_uri,
+                    headers={"P-Asserted-Identity": f"<sip:{DEMO_PATIENT[1]}@127.0.0.1>"})
+        qtbot.waitUntil(lambda: desk.calls.count() == 1, timeout=10000)
+        assert DEMO_PATIENT[0] in desk.calls.item(0).text()  # matched to the contact by caller ID
+        qtbot.waitUntil(lambda: "Thank you for calling" in desk.transcript.toPlainText(), timeout=15000)
+        caller.send(cmd="play", wav=str(line))
+        said = lambda: [t["text"].lower() for c in desk.live.calls.values() for t in c.transcript]  # noqa: E731
+        qtbot.waitUntil(lambda: any("cleaning" in text for text in said()), timeout=20000)
+        assert getattr(desk, button).isEnabled()
+        qtbot.mouseClick(getattr(desk, button), Qt.LeftButton)
+        qtbot.waitUntil(lambda: desk.handover.isVisible() and "Maria Lopez" in desk.handover.text(), timeout=20000)
+        incoming = staff.wait("incoming", timeout=25)
+        summary = incoming["headers"]["x-handover-summary"]
+        assert "Maria Lopez" in summary and reason in summary
+        live.events.wait_for(lambda e: isinstance(e, CallEndedEvent) and e.hung_up_by == "transfer",
+                             timeout=20, after=mark)
+        qtbot.waitUntil(lambda: desk.calls.count() == 0, timeout=5000)
+        call = next(live.service.call_log.db.query("SELECT outcome FROM calls ORDER BY id DESC LIMIT 1"))
+        assert call["outcome"] == "transferred"
+    finally:
+        live.service.config = replace(live.service.config, transfer=TransferConfig())
+        caller.stop()
+        staff.stop()
+
+
+def test_a_failed_transfer_is_shown_not_hidden(qtbot, live, desk, tmp_path):
+    staff = PeerPhone("--user", "staff", "--mode", "busy", record_dir=tmp_path / "staff")
+    caller = PeerPhone("--codecs", "PCMU", record_dir=tmp_path / "caller")
+    live.service.config = replace(live.service.config, transfer=TransferConfig(staff_uri=staff.uri, mode="attended"))
+    try:
+        caller.send(cmd="call", uri=live.service.agent.local_uri)
+        qtbot.waitUntil(lambda: desk.calls.count() == 1, timeout=10000)
+        qtbot.mouseClick(desk.transfer_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: "failed" in desk.status.text(), timeout=30000)
+        assert "busy" in desk.status.text().lower() and desk.calls.count() == 1  # the caller is still with us
+        qtbot.mouseClick(desk.hangup_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: desk.calls.count() == 0, timeout=10000)
+    finally:
+        live.service.config = replace(live.service.config, transfer=TransferConfig())
+        caller.stop()
+        staff.stop()
+
+
+def test_commands_for_a_call_that_is_gone_get_a_clear_answer(qtbot, live, desk):
+    with qtbot.waitSignal(desk.link.command_done, timeout=5000) as done:
+        desk.link.command("transfer", "c-unknown")
+    assert done.args[2] is False and "no call" in done.args[3]
