@@ -1,11 +1,13 @@
-"""Start the front-desk window."""
+"""Start the front-desk window: `appliance-desk [--config PATH]`."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from appliance.config import load_config
+from appliance.errors import ApplianceError
 
 
 def run(config_path: Path | None = None) -> int:
@@ -20,3 +22,16 @@ def run(config_path: Path | None = None) -> int:
     window = MainWindow(config, config_path)
     window.show()
     return app.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `appliance-desk` command."""
+    parser = argparse.ArgumentParser(prog="appliance-desk", description="The clinic's front-desk window.")
+    parser.add_argument("--config", type=Path, help="config file (default: $APPLIANCE_CONFIG, "
+                        "then /etc/appliance/appliance.toml, then built-in defaults)")
+    args = parser.parse_args(argv)
+    try:
+        return run(args.config)
+    except ApplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

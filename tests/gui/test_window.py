@@ -49,3 +49,12 @@ def test_every_tab_reads_the_store_off_the_gui_thread(qtbot, desk_config):
     qtbot.waitUntil(lambda: window.calendar.data is not None, timeout=5000)
     assert window.statusBar().currentMessage() == ""  # no store error was reported
     window.close()
+
+
+def test_desk_command_refuses_a_bad_config_with_a_clear_message(tmp_path, capsys):
+    from gui.app import main
+
+    bad = tmp_path / "appliance.toml"
+    bad.write_text("[transfer]\nstaff_uri = 'frontdesk'\n")
+    assert main(["--config", str(bad)]) == 2
+    assert "transfer.staff_uri must start with sip:" in capsys.readouterr().err
