@@ -8,7 +8,7 @@ from pathlib import Path
 
 from appliance.config import load_config
 from appliance.crm.contacts import Contacts
-from appliance.crm.db import open_store
+from appliance.crm.db import open_store, schema_version
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
 from appliance.crm.maintenance import backup, purge, restore
 from appliance.crm.outbox import OutboxWorker
@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     res.set_defaults(run=run_restore)
     cmds.add_parser("purge", help="apply the retention periods to transcripts and recordings").set_defaults(
         run=run_purge)
+    cmds.add_parser("migrate", help="bring the store's schema up to date (upgrades run this)").set_defaults(
+        run=run_migrate)
     out = cmds.add_parser("outbox", help="state of the outside-CRM outbox, or deliver now")
     out.add_argument("--deliver", action="store_true")
     out.set_defaults(run=run_outbox)
@@ -50,6 +52,13 @@ def _store_path(args: argparse.Namespace) -> Path:
 
 def _db(args: argparse.Namespace):  # noqa: ANN202
     return open_store(_store_path(args))
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """Open the store (which applies any new migration) and print its schema version."""
+    path = _store_path(args)
+    print(f"{path}: schema version {schema_version(open_store(path))}")
+    return 0
 
 
 def _write(args: argparse.Namespace, text: str) -> int:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
 
 from appliance.config import load_config
-from appliance.control.client import ControlClient, ControlError
+from appliance.control.client import fetch_status
 from appliance.control.protocol import socket_path
 
 
@@ -20,18 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """Print the status; exit 3 when the service is not reachable."""
-    path = socket_path(load_config(args.config))
-    connected = threading.Event()
-    client = ControlClient(path, on_message=lambda m: None,
-                           on_connected=lambda up, detail: connected.set() if up else None)
-    client.start()
-    try:
-        if not connected.wait(args.timeout):
-            raise ControlError(f"the service is not reachable at {path} (is `appliance run` running?)")
-        status = client.call("status", timeout=args.timeout)
-    finally:
-        client.stop()
+    """Print the status; a service that is not reachable is an error (exit 2)."""
+    status = fetch_status(socket_path(load_config(args.config)), args.timeout)
     if args.json:
         print(json.dumps(status, indent=2))
         return 0

@@ -138,3 +138,19 @@ class ControlClient:
             self.on_message(message)
         except Exception:  # noqa: BLE001 - a consumer bug never kills the connection
             log.exception("control message handler failed")
+
+
+def fetch_status(path: Path, timeout: float = 5.0) -> dict[str, Any]:
+    """Connect to the service at `path`, ask `status` and disconnect; `ControlError` when it does not answer."""
+    connected = threading.Event()
+    client = ControlClient(path, on_message=lambda m: None,
+                           on_connected=lambda up, detail: connected.set() if up else None)
+    client.start()
+    try:
+        if not connected.wait(timeout):
+            raise ControlError(f"the service is not reachable at {path} (is `appliance run` running?)")
+        return client.call("status", timeout=timeout)
+    except TimeoutError:
+        raise ControlError(f"the service at {path} did not answer within {timeout:g} s") from None
+    finally:
+        client.stop()

@@ -1,0 +1,222 @@
+"""Health checks for `appliance doctor`: each returns a `Check` and never raises.
+
+A check looks and reports; it changes nothing (except `--verify`, which records the checksums
+it computed, as `appliance models verify` does).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from appliance.config import Config
+from appliance.control.client import ControlError, fetch_status
+from appliance.control.protocol import socket_path
+from appliance.crm.migrations import MIGRATIONS
+from appliance.errors import ModelError
+from appliance.models.manifest import Role
+from appliance.models.store import ModelStore, Status
+
+GIB = 1 << 30
+Level = Literal["ok", "warn", "fail"]
+LEVELS: tuple[Level, ...] = ("ok", "warn", "fail")
+ServiceAnswer = dict[str, Any] | str  # the service's status, or why it could not be asked
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check: its name, ok / warn / fail, and what was found."""
+
+    name: str
+    status: Level
+    detail: str
+
+
+def worst(checks: list[Check]) -> Level:
+    """The most serious status among `checks` ("ok" when there are none)."""
+    return max((c.status for c in checks), key=LEVELS.index, default="ok")
+
+
+def run_checks(config: Config, config_file: Path, timeout: float = 2.0, verify: bool = False) -> list[Check]:
+    """Every check, in the order `appliance doctor` prints them."""
+    answer = ask_service(config, timeout)
+    return [
+        check_service(answer),
+        check_registration(answer),
+        check_models(config, verify),
+        check_database(config.paths.data / "appliance.db"),
+        check_disk(config.paths.data),
+        check_timezone(config.clinic.timezone),
+        check_audio(),
+        check_config_file(config_file, config),
+    ]
+
+
+def ask_service(config: Config, timeout: float) -> ServiceAnswer:
+    """The running service's `status` reply, or why it could not be had."""
+    try:
+        return fetch_status(socket_path(config), timeout)
+    except ControlError as exc:
+        return exc.args[0]
+    except OSError as exc:  # the connection broke just as it was being closed
+        return f"the service's connection failed: {exc}"
+
+
+def check_service(answer: ServiceAnswer) -> Check:
+    """Is the service running and answering on its control socket?"""
+    if isinstance(answer, str):
+        return Check("service", "fail", answer)
+    return Check("service", "ok", f"running, {len(answer.get('calls', []))} call(s) in progress")
+
+
+def check_registration(answer: ServiceAnswer) -> Check:
+    """Is the SIP trunk registration up, as the service reports it?"""
+    if isinstance(answer, str):
+        return Check("registration", "fail", "unknown: the service is not running")
+    reg = answer.get("registration", {})
+    state = reg.get("state", "unknown")
+    if state == "registered":
+        return Check("registration", "ok", "registered to the trunk")
+    if state == "not configured":
+        return Check("registration", "warn", "not configured: only calls sent straight to this box are answered "
+                     "(set [sip] register = true with registrar, user and password to register to a trunk)")
+    why = " ".join(str(reg[key]) for key in ("code", "reason") if reg.get(key))
+    retry = f", next try in {reg['retry_in_s']:.0f} s" if reg.get("retry_in_s") else ""
+    return Check("registration", "fail", state + (f" ({why})" if why else "") + retry)
+
+
+def check_models(config: Config, verify: bool = False) -> Check:
+    """Is the model each role uses installed and matching its sha256 (recorded, or hashed again)?"""
+    try:
+        store = ModelStore(config.paths.models)
+        rows = []
+        for role in Role:
+            name = getattr(config.models, role.value)
+            entry = store.manifest.get(name) if name else store.manifest.default(role)
+            if entry.role != role:
+                return Check("models", "fail", f"models.{role} names {entry.name}, a {entry.role} model")
+            rows.append(store.verify(entry) if verify else store.status(entry))
+    except (ModelError, OSError) as exc:
+        return Check("models", "fail", str(exc))
+    problems = {Status.MISSING: "fail", Status.CORRUPT: "fail", Status.UNVERIFIED: "warn"}
+    found = [Check(r.entry.name, problems[r.status], f"{r.entry.name} {r.status}")
+             for r in rows if r.status in problems]
+    if not found:
+        names = ", ".join(r.entry.name for r in rows)
+        return Check("models", "ok", f"{names}: in place and {'verified just now' if verify else 'verified'}")
+    level = worst(found)
+    fix = "run 'appliance models install'" if level == "fail" else "run 'appliance doctor --verify'"
+    return Check("models", level, "; ".join(c.detail for c in found) + f": {fix}")
+
+
+def check_database(path: Path, timeout: float = 2.0) -> Check:
+    """Does the store open, pass `PRAGMA quick_check`, have the latest schema and take writes?"""
+    if not path.exists():
+        return Check("database", "warn", f"{path} not created yet (the service creates it when it starts)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        return Check("database", "fail", f"cannot open {path}: {exc}")
+    try:
+        result = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if result != ["ok"]:
+            return Check("database", "fail", f"{path} is damaged: {'; '.join(result[:3])} "
+                         "(restore a backup with 'appliance crm restore')")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE main.doctor_write_probe (x)")  # a real write, undone below
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return Check("database", "fail", _store_error(path, exc, timeout))
+    finally:
+        conn.close()
+    if version > len(MIGRATIONS):
+        return Check("database", "fail", f"schema version {version} is newer than this software's "
+                     f"{len(MIGRATIONS)}: it was written by a later release")
+    if version < len(MIGRATIONS):
+        return Check("database", "warn", f"schema version {version} of {len(MIGRATIONS)}: "
+                     "the service applies the rest when it starts")
+    return Check("database", "ok", f"{path}, schema version {version}, writable")
+
+
+def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> str:
+    """What a failed read or write of the store means, in words."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return f"{path} is locked: another program held a write for over {timeout:g} s"
+    if name.startswith("SQLITE_READONLY"):
+        return f"{path} is read-only for this user: check the owner and mode of the file and its folder"
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return f"{path} is damaged ({exc}): restore a backup with 'appliance crm restore'"
+    return f"{path}: {exc}"
+
+
+def check_disk(folder: Path, fail_below: int = GIB, warn_below: int = 5 * GIB) -> Check:
+    """Is there room left on the file system that holds `folder` (the data folder)?"""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    try:
+        usage = shutil.disk_usage(existing)
+    except OSError as exc:
+        return Check("disk space", "fail", f"cannot read the free space of {existing}: {exc.strerror}")
+    detail = f"{usage.free / GIB:.1f} GiB free of {usage.total / GIB:.0f} GiB at {existing}"
+    if usage.free < fail_below:
+        return Check("disk space", "fail", f"{detail} (below {fail_below / GIB:g} GiB)")
+    if usage.free < warn_below:
+        return Check("disk space", "warn", f"{detail} (below {warn_below / GIB:g} GiB)")
+    return Check("disk space", "ok", detail)
+
+
+def check_timezone(timezone: str) -> Check:
+    """Does the system clock's UTC offset match the clinic's time zone right now?"""
+    try:
+        clinic_now = datetime.now(ZoneInfo(timezone))
+    except (ValueError, LookupError) as exc:
+        return Check("time zone", "fail", f"clinic.timezone {timezone!r} is not usable: {exc}")
+    clinic_offset = clinic_now.utcoffset()
+    system_offset = clinic_now.astimezone().utcoffset()
+    detail = (f"clinic {timezone}, {clinic_now:%Y-%m-%d %H:%M} ({_offset(clinic_offset)}); "
+              f"system clock {_offset(system_offset)}")
+    if clinic_offset != system_offset:
+        return Check("time zone", "warn", f"{detail}: other programs on this box show times that differ "
+                     "from the bookings'")
+    return Check("time zone", "ok", detail)
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    return f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def check_audio() -> Check:
+    """Sound devices are not used (calls are SIP audio); count them if the library can."""
+    unused = "not used (calls are SIP audio)"
+    try:
+        import sounddevice
+
+        count = len(sounddevice.query_devices())
+    except Exception:  # noqa: BLE001 - no PortAudio, no sound card, no server: all fine on a headless box
+        return Check("audio", "ok", unused)
+    return Check("audio", "ok", f"{unused}; {count} sound device(s) present" if count else unused)
+
+
+def check_config_file(path: Path, config: Config) -> Check:
+    """Is the config file readable, and not readable by every user when it holds secrets?"""
+    if not path.exists():
+        return Check("config file", "ok", f"none at {path}: built-in defaults in force")
+    try:
+        path.read_bytes()
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        return Check("config file", "fail", f"cannot read {path}: {exc.strerror}")
+    secrets = [key for key, value in (("sip.password", config.sip.password),
+                                      ("crm.webhook_secret", config.crm.webhook_secret)) if value]
+    if secrets and mode & stat.S_IROTH:
+        return Check("config file", "warn", f"{path} holds {' and '.join(secrets)} but every user can read it "
+                     f"(mode {mode:04o}): chmod 640 {path}")
+    return Check("config file", "ok", f"{path}, mode {mode:04o}" + (", secrets private" if secrets else ""))
