@@ -161,7 +161,12 @@ system_files() {
             || ln -sfn "$PREFIX_DIR/current/venv/bin/$cmd" "$DESTROOT/usr/local/bin/$cmd"
     done
     # keep the release in use and the one before it
-    (cd "$PREFIX_DIR/releases" && ls -1t | grep -vx "$RELEASE" | tail -n +2 | xargs -r rm -rf)
+    local older
+    older="$(cd "$PREFIX_DIR/releases" && ls -1t | { grep -vx "$RELEASE" || true; } | tail -n +2)"
+    for old in $older; do
+        rm -rf "${PREFIX_DIR:?}/releases/$old"
+        echo "    removed the old release $old"
+    done
     if systemd_running; then
         systemctl daemon-reload
         systemctl enable appliance >/dev/null 2>&1
