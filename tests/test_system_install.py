@@ -4,8 +4,9 @@ answering a real call, an upgrade that keeps a booking, and a broken upgrade rol
 
 from __future__ import annotations
 
-import getpass
+import grp
 import os
+import pwd
 import signal
 import sqlite3
 import stat
@@ -28,7 +29,7 @@ from appliance.sip.peer_client import PeerPhone, free_port
 from appliance.voice.demo import seed_demo_store
 
 pytestmark = pytest.mark.slow
-USER = getpass.getuser()
+USER = "appliance-ci"  # the service user the installer creates (removed again afterwards)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -57,9 +58,13 @@ def checkout(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def root(checkout, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("root")
-    done = install(checkout, root)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+    try:
+        done = install(checkout, root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        yield root
+    finally:
+        subprocess.run(["userdel", USER], capture_output=True)
+        subprocess.run(["groupdel", USER], capture_output=True)
 
 
 def tree(root: Path) -> dict[str, float]:
@@ -76,6 +81,11 @@ def mode(path: Path) -> int:
 def test_layout_service_desktop_entry_and_permissions(root):
     etc, data = root / "etc/appliance", root / "var/lib/appliance"
     assert mode(etc / "appliance.toml") == 0o640 and mode(etc / "secrets.toml") == 0o600
+    account = pwd.getpwnam(USER)
+    assert account.pw_shell == "/usr/sbin/nologin" and account.pw_dir == str(data)
+    group = grp.getgrnam(USER).gr_gid
+    assert (etc / "appliance.toml").stat().st_uid == 0 and (etc / "appliance.toml").stat().st_gid == group
+    assert (etc / "secrets.toml").stat().st_uid == account.pw_uid and data.stat().st_uid == account.pw_uid
     assert mode(data) & 0o7777 == 0o2770 and (data / "backups").is_dir() and (data / "recordings").is_dir()
     current = root / "opt/appliance/current"
     assert current.is_symlink() and (current / "venv/bin/appliance").exists()
@@ -162,3 +172,14 @@ def test_upgrade_keeps_a_booking_and_a_broken_upgrade_is_rolled_back(root, check
     conn = sqlite3.connect(store)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert conn.execute("SELECT status FROM appointments WHERE id = ?", (booked.id,)).fetchone() == ("booked",)
+
+
+def test_uninstall_keeps_the_store_unless_purged(root, checkout):
+    uninstall = [str(checkout / "installer/uninstall.sh"), "--root", str(root), "--user", USER]
+    kept = subprocess.run(["bash", *uninstall], capture_output=True, text=True)
+    assert kept.returncode == 0, kept.stderr
+    assert not (root / "opt/appliance").exists() and not (root / "etc/systemd/system/appliance.service").exists()
+    assert (root / "var/lib/appliance/appliance.db").exists() and (root / "etc/appliance/appliance.toml").exists()
+    purged = subprocess.run(["bash", *uninstall, "--purge"], capture_output=True, text=True)
+    assert purged.returncode == 0, purged.stderr
+    assert not (root / "var/lib/appliance").exists() and not (root / "etc/appliance").exists()
