@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from appliance.config import load_config
+from appliance.config import Config, config_file_path, load_config
 from appliance.errors import ApplianceError
 
 
@@ -16,10 +16,11 @@ def run(config_path: Path | None = None) -> int:
 
     from gui.window import MainWindow
 
-    config = load_config(config_path)
+    path = config_file_path(config_path)
+    config = load_config(path) if path.exists() else Config()  # first run: the setup wizard opens
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Front desk")
-    window = MainWindow(config, config_path)
+    window = MainWindow(config, path)
     window.show()
     return app.exec()
 

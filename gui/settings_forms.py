@@ -5,6 +5,8 @@ so the widgets accept what can be typed and the config layer says what is wrong 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from appliance.config import Config
+from appliance.config.files import secrets_withheld
 from appliance.errors import ConfigError
 
 WIDE_INT = 999_999  # spin boxes take any sensible number; the config says which ones it accepts
@@ -164,17 +167,21 @@ def show_value(widget: QWidget, value: Any) -> None:
 
 
 class ConfigForm(QWidget):
-    """Rows of label + widget, each bound to one key of one config section."""
+    """Rows of label + widget, each bound to one key of one config section (with `only`: those keys)."""
 
-    def __init__(self, section: str, parent: QWidget | None = None) -> None:
+    def __init__(self, section: str, parent: QWidget | None = None, only: Collection[str] | None = None) -> None:
         super().__init__(parent)
         self.section = section
+        self.only = only
         self.fields: dict[str, QWidget] = {}
         self.form = QFormLayout(self)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
     def add(self, key: str, label: str, widget: QWidget, tip: str = "") -> QWidget:
-        """Bind `widget` to `section.key` and show it under `label` (`&` marks its mnemonic)."""
+        """Bind `widget` to `section.key` and show it under `label` (`&` marks its mnemonic); a key
+        outside `only` is left out."""
+        if self.only is not None and key not in self.only:
+            return widget
         widget.setObjectName(key)
         widget.setToolTip(tip or f"{self.section}.{key}")
         self.fields[key] = widget
@@ -192,9 +199,9 @@ class ConfigForm(QWidget):
         return {key: read_widget(widget) for key, widget in self.fields.items()}
 
 
-def sip_form() -> ConfigForm:
+def sip_form(only: Collection[str] | None = None) -> ConfigForm:
     """The clinic's SIP trunk and this box's SIP endpoint."""
-    form = ConfigForm("sip")
+    form = ConfigForm("sip", only=only)
     form.add("register", "", QCheckBox("Re&gister with the trunk"),
              "Off: nothing registers; the PBX sends calls straight to this box's address and port")
     form.add("registrar", "&Registrar:", QLineEdit(placeholderText="sip.provider.example or host:port"))
@@ -216,9 +223,9 @@ def sip_form() -> ConfigForm:
     return form
 
 
-def transfer_form() -> ConfigForm:
+def transfer_form(only: Collection[str] | None = None) -> ConfigForm:
     """Where callers are handed to a person, and how."""
-    form = ConfigForm("transfer")
+    form = ConfigForm("transfer", only=only)
     form.add("staff_uri", "Staff &phone:", QLineEdit(placeholderText="sip:frontdesk@pbx.clinic.local"))
     form.add("desk_uri", "Des&k phone:", QLineEdit(placeholderText="empty: the staff phone"),
              "The receptionist's own phone, used by 'take over' in the live calls tab")
@@ -229,23 +236,29 @@ def transfer_form() -> ConfigForm:
     return form
 
 
-def clinic_form() -> ConfigForm:
+def clinic_form(only: Collection[str] | None = None) -> ConfigForm:
     """What callers hear about the clinic."""
-    form = ConfigForm("clinic")
+    form = ConfigForm("clinic", only=only)
     form.add("name", "Name:", QLineEdit())
     form.add("timezone", "Time &zone:", choice_box(tuple(sorted(available_timezones())), editable=True))
     form.add("address", "Add&ress:", QLineEdit())
     form.add("phone", "&Phone:", QLineEdit())
-    form.add("hours", "&Hours (as spoken):", _text_box())
-    form.add("parking", "Par&king:", _text_box())
-    form.add("insurance", "&Insurance:", _text_box())
+    form.add("hours", "&Hours (as spoken):", text_box())
+    form.add("parking", "Par&king:", text_box())
+    form.add("insurance", "&Insurance:", text_box())
     form.add("emergency_number", "Emergenc&y number:", QLineEdit())
     form.add("greeting", "&Greeting:", QLineEdit(), "What the caller hears first; {name} is the clinic's name")
     form.add("faq", "FAQ:", FaqTable())
     return form
 
 
-def _text_box() -> QPlainTextEdit:
+def password_placeholder(config: Config, config_path: Path) -> str:
+    """'(set)' when a trunk password is stored, also one this user may not read (secrets.toml); else empty."""
+    return "(set)" if config.sip.password or secrets_withheld(config_path) else ""
+
+
+def text_box() -> QPlainTextEdit:
+    """A few lines of text, as the caller will hear them."""
     box = QPlainTextEdit(tabChangesFocus=True)
     box.setFixedHeight(box.fontMetrics().lineSpacing() * 3 + 12)
     return box

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from appliance.config import Config, config_file_path
+from appliance.config.writer import save_config
 from appliance.errors import ApplianceError
 from appliance.models.manifest import Role
 from appliance.models.store import Status
-from gui.settings_file import save_config
-from gui.settings_forms import clinic_form, sip_form, transfer_form
+from gui.settings_forms import clinic_form, password_placeholder, sip_form, transfer_form
 from gui.settings_models import (
     ROLE_NAMES,
     InstalledModels,
@@ -184,7 +184,10 @@ class SettingsView(QWidget):
     def save(self) -> Config | None:
         """Check the edited settings and write them to the file; on a problem show it and write nothing."""
         try:
-            saved = save_config(self.path, {form.section: form.values() for form in self.forms})
+            edits = {form.section: form.values() for form in self.forms}
+            if edits["sip"]["password"] == self.config.sip.password:
+                del edits["sip"]["password"]  # only a password typed here is written
+            saved = save_config(self.path, edits)
         except ApplianceError as exc:
             styled(self.status, f"Not saved: {exc.args[0]}", RED, bold=True)
             return None
@@ -193,8 +196,14 @@ class SettingsView(QWidget):
         self._show_models()
         return saved
 
+    def show_config(self, config: Config) -> None:
+        """Show `config`, saved elsewhere (the setup wizard), as the settings last saved."""
+        self.config = config
+        self.revert()
+
     def revert(self) -> None:
         """Show the settings as last loaded or saved."""
         for form in self.forms:
             form.load(self.config)
+        self.sip.fields["password"].setPlaceholderText(password_placeholder(self.config, self.path))
         styled(self.status, RESTART_NOTE, GREY)

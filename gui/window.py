@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
-from appliance.config import Config
+from appliance.config import ClinicConfig, Config
 from appliance.control.protocol import socket_path
 from gui.calendar_view import CalendarView
 from gui.call_log_view import CallLogView
@@ -18,6 +18,7 @@ from gui.live_view import LiveView
 from gui.messages_view import MessagesView
 from gui.service_link import ServiceLink
 from gui.settings_view import SettingsView
+from gui.setup_wizard import SetupWizard
 from gui.store_worker import StoreWorker
 from gui.style import ERROR_STYLE
 
@@ -28,6 +29,8 @@ class MainWindow(QMainWindow):
     """Live calls, call log, calendar, contacts, messages, settings and a dashboard."""
 
     def __init__(self, config: Config, config_path: Path | None = None, control_path: Path | None = None) -> None:
+        """`config_path` names the settings file; when it is given and the box is not set up yet
+        (first run), the setup wizard opens."""
         super().__init__()
         self.setWindowTitle(f"Front desk - {config.clinic.name}")
         self.resize(1280, 800)
@@ -61,6 +64,21 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self.link.start()
         self.refresh()
+        self.wizard: SetupWizard | None = None
+        self.setup_action = QAction("Setup &wizard...", self, triggered=self.open_setup_wizard)
+        self.menuBar().addMenu("Set&up").addAction(self.setup_action)
+        if config_path is not None and needs_setup(config, config_path):
+            QTimer.singleShot(0, self.open_setup_wizard)
+
+    def open_setup_wizard(self) -> SetupWizard:
+        """Open the setup wizard on the settings file, without blocking the window (or raise the open one)."""
+        if self.wizard is not None and self.wizard.isVisible():
+            self.wizard.raise_()
+            return self.wizard
+        self.wizard = SetupWizard(self.settings.config, self.settings.path, self)
+        self.wizard.saved.connect(self.settings.show_config)
+        self.wizard.open()
+        return self.wizard
 
     def refresh(self) -> None:
         """Re-read the store for every view (work queued off the GUI thread)."""
@@ -94,3 +112,8 @@ class MainWindow(QMainWindow):
         self.link.stop()
         self.store.close()
         super().closeEvent(event)
+
+
+def needs_setup(config: Config, path: Path) -> bool:
+    """First run: no settings file yet, or the installer's (no trunk, the clinic not named)."""
+    return not path.exists() or (not config.sip.registrar and config.clinic.name == ClinicConfig().name)

@@ -54,3 +54,11 @@ def fast_llm(config, store):
     engine = load_engine(Role.LLM, config, store, FAST_LLM)
     yield engine
     engine.close()
+
+
+@pytest.fixture()
+def withheld_secrets(monkeypatch):
+    """This user may not read secrets.toml files, as the front desk's user may not (tests run as root)."""
+    real = os.access
+    monkeypatch.setattr("appliance.config.files.os.access",
+                        lambda path, mode: Path(path).name != "secrets.toml" and real(path, mode))

@@ -8,7 +8,6 @@ Secrets are never part of an error message.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from appliance.config.clinic import ClinicConfig, VoiceConfig
 from appliance.config.engines import (
     PROJECT_ROOT, EnginesConfig, LlmConfig, ModelsConfig, PathsConfig, SttConfig, TtsConfig, VadConfig,
 )
+from appliance.config.files import merged, read_secrets, read_table
 from appliance.config.loader import build
 from appliance.config.store import CrmConfig
 from appliance.config.telephony import SipConfig, TransferConfig
@@ -72,18 +72,15 @@ def config_file_path(path: Path | None = None) -> Path:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read the config file: `path`, else $APPLIANCE_CONFIG, else /etc/appliance, else defaults."""
+    """Read the config file: `path`, else $APPLIANCE_CONFIG, else /etc/appliance, else defaults.
+
+    `secrets.toml` beside the file (the SIP password and the webhook secret, mode 0600) is merged
+    in when it exists and this user may read it; its keys override the file's. A secrets file this
+    user may not read (the front-desk window's user) is skipped without a word: the window never
+    needs the secrets, and the service would report the missing password as a refused registration.
+    """
     path = _named_config_file(path)
     if path is None:
         return Config()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    data = merged(read_table(path), read_secrets(path))
     return parse_config(data, str(path))
-
-

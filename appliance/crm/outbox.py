@@ -21,6 +21,7 @@ import sqlite_utils
 
 from appliance.crm.db import transaction
 from appliance.crm.timeutil import now_utc, utc_text
+from appliance.errors import ConfigError
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Appliance-Signature"
@@ -46,6 +47,9 @@ class OutboxWorker:
 
     def __init__(self, db: sqlite_utils.Database, url: str, secret: str, timeout_s: float = 5.0,
                  backoff_min_s: float = 2.0, backoff_max_s: float = 900.0) -> None:
+        if not secret:
+            raise ConfigError("crm.webhook_secret is needed when crm.webhook_url is set "
+                              "(it goes in secrets.toml beside the config file)")
         self.db = db
         self.url = url
         self.secret = secret

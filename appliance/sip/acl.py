@@ -20,7 +20,7 @@ class SourceAcl:
         if self.allow_any:
             return True
         try:
-            address = ipaddress.ip_address(_host_of(source))
+            address = ipaddress.ip_address(host_of(source))
         except ValueError:
             return False
         return any(address in net for net in self.networks)
@@ -29,7 +29,8 @@ class SourceAcl:
         return "SourceAcl(any)" if self.allow_any else f"SourceAcl({[str(n) for n in self.networks]})"
 
 
-def _host_of(source: str) -> str:
+def host_of(source: str) -> str:
+    """The host of 'host', 'host:port' or '[v6]:port'."""
     source = source.strip()
     if source.startswith("["):
         return source[1:source.index("]")]
@@ -39,7 +40,7 @@ def _host_of(source: str) -> str:
 
 
 def _networks(entry: str) -> list:
-    host = _host_of(entry)
+    host = host_of(entry)
     try:
         return [ipaddress.ip_network(host, strict=False)]
     except ValueError:

@@ -34,13 +34,18 @@ DEMO_SCRIPT = [
 DEMO_PATIENT = ("Maria Lopez", "+15551234567", "1980-05-03")
 
 
+def loopback_config(base: Config, workdir: Path) -> Config:
+    """`base` answering SIP on a free loopback port (no registration), its data kept in `workdir`."""
+    sip = SipConfig(register=False, bind_address="127.0.0.1", port=free_port(), rtp_port=free_port(),
+                    allow_any_source=True, max_calls=8)
+    return replace(base, sip=sip, paths=PathsConfig(models=base.paths.models, data=workdir))
+
+
 def demo_config(base: Config, workdir: Path | None = None) -> Config:
     """`base` with the demo clinic, SIP on a free loopback port (no registration), and a store
     in `workdir` holding the demo clinic's providers, services, hours and one patient."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="appliance-demo-"))
-    sip = SipConfig(register=False, bind_address="127.0.0.1", port=free_port(), rtp_port=free_port(),
-                    allow_any_source=True, max_calls=8)
-    config = replace(base, clinic=DEMO_CLINIC, sip=sip, paths=PathsConfig(models=base.paths.models, data=workdir))
+    config = replace(loopback_config(base, workdir), clinic=DEMO_CLINIC)
     seed_demo_store(open_store(workdir / "appliance.db"))
     return config
 

@@ -26,14 +26,16 @@ def config_path(tmp_path, desk_config):
         "llm": {"max_tokens": 64},
         "voice": {"endpoint_silence_ms": 500},
         "crm": {"country_code": "1"},
-        "sip": {"bind_address": "127.0.0.1", "port": desk_config.sip.port, "password": "s3cret-pass",
-                "allow_any_source": True},
+        "sip": {"bind_address": "127.0.0.1", "port": desk_config.sip.port, "allow_any_source": True},
         "transfer": {"staff_uri": "sip:frontdesk@pbx.clinic.local", "ring_timeout_s": 25.0},
         "clinic": {"name": "Riverside Dental", "timezone": "America/New_York", "hours": "Mon-Fri 8 to 6.",
                    "faq": {"wheelchair ramp": "There is a ramp at the side entrance."}},
         "paths": {"models": str(PROJECT_ROOT / "models"), "data": str(desk_config.paths.data)},
     }))
     path.chmod(0o600)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(tomli_w.dumps({"sip": {"password": "s3cret-pass"}}))
+    secrets.chmod(0o600)
     return path
 
 
@@ -163,12 +165,29 @@ def test_a_valid_save_writes_the_file_and_keeps_what_the_view_does_not_edit(qtbo
 def test_a_file_that_cannot_be_written_is_reported(qtbot, view, config_path, monkeypatch):
     def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-    monkeypatch.setattr("gui.settings_file.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("appliance.config.writer.tempfile.mkstemp", refuse)
     before = config_path.read_bytes()
     replace_text(qtbot, view.clinic.fields["phone"], "+1 555 010 2000")
     click(qtbot, view.save_button)
     assert f"cannot write {config_path}: permission denied - ask IT" in view.status.text()
     assert config_path.read_bytes() == before
+
+
+def test_only_a_typed_password_is_written_and_one_not_readable_shows_as_set(qtbot, store_worker, config_path,
+                                                                             withheld_secrets):
+    secrets = config_path.parent / "secrets.toml"
+    widget = SettingsView(store_worker, load_config(config_path), config_path)
+    qtbot.addWidget(widget)
+    password = widget.sip.fields["password"]
+    assert password.text() == "" and password.placeholderText() == "(set)"
+    replace_text(qtbot, widget.clinic.fields["phone"], "+1 555 010 2000")
+    click(qtbot, widget.save_button)
+    assert widget.status.text().startswith("Saved to")
+    assert tomllib.loads(secrets.read_text()) == {"sip": {"password": "s3cret-pass"}}, "the stored one is kept"
+    qtbot.keyClicks(password, "new-pass")
+    click(qtbot, widget.save_button)
+    assert tomllib.loads(secrets.read_text()) == {"sip": {"password": "new-pass"}}
+    assert "password" not in tomllib.loads(config_path.read_text())["sip"]
 
 
 def test_revert_drops_unsaved_edits(qtbot, view):
