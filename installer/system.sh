@@ -131,6 +131,7 @@ system_switch() {
     if "$VENV/bin/appliance" --config "$ETC/appliance.toml" config check >/dev/null \
         && "$VENV/bin/appliance" --config "$ETC/appliance.toml" crm migrate; then
         chown "$SERVICE_USER:$GROUP" "$DATA"/appliance.db* 2>/dev/null || true
+        chmod 0660 "$DATA"/appliance.db* 2>/dev/null || true  # the front desk's group writes it too
         echo "    now running $RELEASE${old:+ (was ${old#releases/})}"
         return
     fi
@@ -140,6 +141,7 @@ system_switch() {
         if [ -n "$backup" ]; then
             "$PREFIX_DIR/$old/venv/bin/appliance" --config "$ETC/appliance.toml" crm restore "$backup"
             chown "$SERVICE_USER:$GROUP" "$DATA"/appliance.db* 2>/dev/null || true
+            chmod 0660 "$DATA"/appliance.db* 2>/dev/null || true
         fi
         systemd_running && systemctl start appliance || true
         fail "upgrade to $RELEASE rolled back: ${old#releases/} is running again with the store as it was"

@@ -86,6 +86,8 @@ def test_layout_service_desktop_entry_and_permissions(root):
     group = grp.getgrnam(USER).gr_gid
     assert (etc / "appliance.toml").stat().st_uid == 0 and (etc / "appliance.toml").stat().st_gid == group
     assert (etc / "secrets.toml").stat().st_uid == account.pw_uid and data.stat().st_uid == account.pw_uid
+    store = data / "appliance.db"  # created by the install's migration, writable by the front desk's group
+    assert store.stat().st_uid == account.pw_uid and mode(store) == 0o660
     assert mode(data) & 0o7777 == 0o2770 and (data / "backups").is_dir() and (data / "recordings").is_dir()
     current = root / "opt/appliance/current"
     assert current.is_symlink() and (current / "venv/bin/appliance").exists()

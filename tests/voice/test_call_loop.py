@@ -44,11 +44,12 @@ def test_two_turn_conversation_is_transcribed_answered_and_stored(live, tmp_path
     result = live.run(run_script(live.service, lines, tmp_path))
     callers = [text for speaker, text in result.transcript if speaker == "caller"]
     agents = [text for speaker, text in result.transcript if speaker == "agent"]
-    assert len(callers) == 2 and all(word_error_rate(a, b) <= 0.35 for a, b in zip(lines, callers, strict=True))
-    assert agents[0].startswith("Thank you for calling Riverside Dental")
-    assert agents[1].startswith(DEMO_CLINIC.hours) and agents[2].startswith(DEMO_CLINIC.address)
-    assert all(ms is not None and ms < 3000 for ms in result.latencies_ms)
-    assert len(result.stages_ms) == 2 and all("first_frame_out" in s for s in result.stages_ms)
+    what = f"transcript {result.transcript}, heard after {result.latencies_ms} ms, stages {result.stages_ms}"
+    assert len(callers) == 2 and all(word_error_rate(a, b) <= 0.35 for a, b in zip(lines, callers, strict=True)), what
+    assert agents[0].startswith("Thank you for calling Riverside Dental"), what
+    assert agents[1].startswith(DEMO_CLINIC.hours) and agents[2].startswith(DEMO_CLINIC.address), what
+    assert all(ms is not None and ms < 3000 for ms in result.latencies_ms), what
+    assert len(result.stages_ms) == 2 and all("first_frame_out" in s for s in result.stages_ms), what
     log = live.service.call_log
     call = next(log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
     turns = log.turns(call["id"])
