@@ -254,6 +254,12 @@ class SipAgent:
         for key, value in list(self._calls.items()):
             if value is call:
                 del self._calls[key]
+        # no reference cycles through a Call: it must be freed here, by reference count, never
+        # later by the cyclic collector on whatever thread runs it (or after libDestroy)
+        partner, call.bridged_to = call.bridged_to, None
+        if partner is not None and partner.bridged_to is call:
+            partner.bridged_to = None
+        call.on_state = call.on_transfer_status = None
         if call.leg is not None:
             call.leg.detach()
         now = time.monotonic()

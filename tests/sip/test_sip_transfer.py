@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
 
 from appliance.audio import level_dbfs, read_wav
 from appliance.sip.events import CallEndedEvent, RegistrationEvent, RegistrationState, TransferEvent, TransferState
+from appliance.sip.calls import SipCall
 from tests.sip.conftest import USERS
 
 pytestmark = pytest.mark.slow
@@ -125,3 +127,7 @@ def test_caller_that_refuses_refer_is_bridged_by_the_agent(kamailio, agent_confi
     ended = phone.wait("ended")
     assert level_dbfs(read_wav(ended["received"])[16000 * 2:]) > -40, "staff heard the caller"
     caller.wait("ended", timeout=10)  # staff hung up: the agent ends the caller's side too
+    time.sleep(1)  # the SIP thread lets ended calls go
+    kept = list(agent.agent._calls.values())
+    stray = [o for o in gc.get_objects() if isinstance(o, SipCall) and not any(o is k for k in kept)]
+    assert not stray, "ended Calls must be freed at once on the SIP thread, not later by the cyclic collector"
