@@ -47,7 +47,7 @@ class OutboxWorker:
 
     def __init__(self, db: sqlite_utils.Database, url: str, secret: str, timeout_s: float = 5.0,
                  backoff_min_s: float = 2.0, backoff_max_s: float = 900.0) -> None:
-        if not secret:
+        if url and not secret:
             raise ConfigError("crm.webhook_secret is needed when crm.webhook_url is set "
                               "(it goes in secrets.toml beside the config file)")
         self.db = db

@@ -43,6 +43,7 @@ from appliance.voice.timing import TurnTiming
 log = logging.getLogger(__name__)
 END = object()
 PREROLL_MS = 300
+HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
 
 
 class CallSession:
@@ -78,6 +79,7 @@ class CallSession:
         self.turn = 0
         self.outcome = ""
         self.handing_over = False  # the front desk is taking the call: the agent says no more
+        self.handover_sent: tuple[str, str] | None = None  # (target, reason) staff were told about
         self.record_id: int | None = None
         self.finished = asyncio.Event()
 
@@ -376,7 +378,7 @@ class CallSession:
 
     def _transfer(self, target: str, reason: str, summary: str) -> None:
         self._set_state(AgentState.TRANSFERRING)
-        self.emit(HandoverEvent(call_id=self.leg.call_id, reason=reason, summary=summary, target=target))
+        self._announce_handover(target, reason, summary)
         context = {"reason": reason, "caller": self.leg.caller.number}
         if summary:
             context["summary"] = summary
@@ -387,15 +389,23 @@ class CallSession:
         """The front desk takes the call (one click in the GUI): tell the caller, then transfer
         to `target` with the summary so far; return that summary."""
         self.handing_over = True
+        log.info("the front desk takes call %s (%s)", self.leg.call_id, reason)
         summary = await self._ask_summary(reason)
+        self._announce_handover(target, reason, summary)  # staff see who and why at once
         await self._stop_speaking()
         self.leg.clear()
         reply = Reply.say("One moment please, I'm putting you through to the front desk.")
         self._speak(reply, None, handover=True)
-        await asyncio.wait([self.speaking])  # a caller talking over it does not stop the handover
+        # a caller talking over it does not stop the handover, nor does a stuck engine
+        await asyncio.wait([self.speaking], timeout=HANDOVER_ANNOUNCE_S)
         if not self.leg.ended.is_set():
             self._transfer(target, reason, summary)
         return summary
+
+    def _announce_handover(self, target: str, reason: str, summary: str) -> None:
+        if self.handover_sent != (target, reason):
+            self.handover_sent = (target, reason)
+            self.emit(HandoverEvent(call_id=self.leg.call_id, reason=reason, summary=summary, target=target))
 
     async def _ask_summary(self, reason: str) -> str:
         try:
@@ -422,7 +432,7 @@ class CallSession:
             asyncio.get_running_loop().create_task(self._transfer_failed())
 
     async def _transfer_failed(self) -> None:
-        self.handing_over = False
+        self.handing_over, self.handover_sent = False, None
         self._speak(await self._ask(self.policy.transfer_failed), None)
 
     def _set_state(self, state: AgentState) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from appliance.audio import write_wav
 from appliance.bench.speech import shifted_piper, silence
@@ -53,11 +54,17 @@ def test_one_click_hands_the_live_caller_to_a_phone_with_the_summary(qtbot, live
         assert DEMO_PATIENT[0] in desk.calls.item(0).text()  # matched to the contact by caller ID
         qtbot.waitUntil(lambda: "Thank you for calling" in desk.transcript.toPlainText(), timeout=15000)
         caller.send(cmd="play", wav=str(line))
-        said = lambda: [t["text"].lower() for c in desk.live.calls.values() for t in c.transcript]  # noqa: E731
-        qtbot.waitUntil(lambda: any("cleaning" in text for text in said()), timeout=20000)
+        turns = lambda: [t for c in desk.live.calls.values() for t in c.transcript]  # noqa: E731
+        heard = lambda: next(i for i, t in enumerate(turns()) if "cleaning" in t["text"].lower())  # noqa: E731
+        qtbot.waitUntil(lambda: any("cleaning" in t["text"].lower() for t in turns()), timeout=20000)
+        qtbot.waitUntil(lambda: len(turns()) > heard() + 1, timeout=20000)  # the agent answered it
         assert getattr(desk, button).isEnabled()
         qtbot.mouseClick(getattr(desk, button), Qt.LeftButton)
-        qtbot.waitUntil(lambda: desk.handover.isVisible() and "Maria Lopez" in desk.handover.text(), timeout=20000)
+        try:
+            qtbot.waitUntil(lambda: desk.handover.isVisible() and "Maria Lopez" in desk.handover.text(),
+                            timeout=20000)
+        except QtTimeoutError:
+            raise AssertionError(f"no handover shown; status {desk.status.text()!r}, turns {turns()}") from None
         incoming = staff.wait("incoming", timeout=25)
         summary = incoming["headers"]["x-handover-summary"]
         assert "Maria Lopez" in summary and reason in summary
