@@ -13,8 +13,16 @@ from PySide6.QtGui import QDesktopServices
 from appliance.audio import write_stereo_wav
 from appliance.crm.db import StoreError, open_store
 from gui import call_log_view
+from gui.call_log_view import (
+    CALLER,
+    DURATION,
+    LATENCY,
+    OUTCOME,
+    STARTED,
+    TURNS,
+    CallLogView,
+)
 from tests.gui.call_data import Calls, agent, caller, minutes_ago
-from gui.call_log_view import CALLER, DURATION, LATENCY, OUTCOME, STARTED, TURNS, CallLogView
 
 
 @pytest.fixture()

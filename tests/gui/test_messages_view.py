@@ -13,7 +13,17 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.messages import MessageError, Messages
 from appliance.dialogue.tools import Tools
-from gui.messages_view import CALLER, CREATED, DONE, KIND, NUMBER, STATUS, TEXT, URGENT_BACKGROUND, MessagesView
+from gui.messages_view import (
+    CALLER,
+    CREATED,
+    DONE,
+    KIND,
+    NUMBER,
+    STATUS,
+    TEXT,
+    URGENT_BACKGROUND,
+    MessagesView,
+)
 
 TZ = ZoneInfo("America/New_York")
 URGENT = "URGENT: possible emergency. Caller said: my face is swollen"

@@ -16,6 +16,7 @@ from appliance.config import PROJECT_ROOT, load_config
 from appliance.models.manifest import Role
 from appliance.models.store import ModelStore, Status
 from gui.settings_view import AMBER, GREEN, RED, SettingsView
+from tests.gui.widgets import click, replace_text
 
 
 @pytest.fixture()
@@ -47,17 +48,6 @@ def view(qtbot, store_worker, config_path):
     widget.show()
     qtbot.waitUntil(lambda: widget.schedule.providers.rowCount() == 2 and widget.installed is not None)
     return widget
-
-
-def replace_text(qtbot, edit: QLineEdit, text: str) -> None:
-    """Clear a line edit and type `text` into it."""
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
-
-
-def click(qtbot, button) -> None:  # noqa: ANN001
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def store_value(store_worker, fn):  # noqa: ANN001, ANN201

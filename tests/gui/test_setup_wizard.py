@@ -7,14 +7,14 @@ import threading
 import tomllib
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QWizard
+from PySide6.QtWidgets import QWizard
 
 from appliance.config import Config, load_config
 from appliance.setup import CheckResult, SelfTestResult
 from gui.setup_wizard import SetupWizard
 from gui.style import ERROR_STYLE, OK_STYLE
 from gui.window import MainWindow
+from tests.gui.widgets import click, replace_text
 
 
 class Checks:
@@ -63,16 +63,6 @@ def wizard(qtbot, path, checks) -> SetupWizard:
     return widget
 
 
-def type_into(qtbot, edit: QLineEdit, text: str) -> None:
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
-
-
-def click(qtbot, button) -> None:  # noqa: ANN001
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
 def run_check(qtbot, panel) -> CheckResult:  # noqa: ANN001
     """Press the panel's button and wait for its result to show."""
     click(qtbot, panel.button)
@@ -82,32 +72,32 @@ def run_check(qtbot, panel) -> CheckResult:  # noqa: ANN001
 
 def test_the_wizard_checks_each_step_off_the_gui_thread_and_finish_writes_the_settings(qtbot, wizard, path, checks):
     trunk = wizard.trunk.fields
-    type_into(qtbot, trunk["registrar"], "127.0.0.1:5060")
-    type_into(qtbot, trunk["user"], "agent")
-    type_into(qtbot, trunk["password"], "wrong-pass")
+    replace_text(qtbot, trunk["registrar"], "127.0.0.1:5060")
+    replace_text(qtbot, trunk["user"], "agent")
+    replace_text(qtbot, trunk["password"], "wrong-pass")
     assert not run_check(qtbot, wizard.registration).ok
     assert wizard.registration.message.text() == "The trunk refused the username or password"
     assert wizard.registration.message.styleSheet() == ERROR_STYLE
     assert "401 Unauthorized" in wizard.registration.detail.text()
-    type_into(qtbot, trunk["password"], "right-pass")
+    replace_text(qtbot, trunk["password"], "right-pass")
     assert run_check(qtbot, wizard.registration).ok
     assert wizard.registration.message.text() == "Registered with 127.0.0.1:5060 as agent"
     assert wizard.registration.message.styleSheet() == OK_STYLE
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
-    type_into(qtbot, wizard.staff.fields["staff_uri"], "sip:frontdesk@pbx.clinic.local")
+    replace_text(qtbot, wizard.staff.fields["staff_uri"], "sip:frontdesk@pbx.clinic.local")
     assert run_check(qtbot, wizard.staff_call).ok
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
     clinic = wizard.clinic.fields
     profile_page = wizard.currentId()
-    type_into(qtbot, clinic["name"], "Riverside Dental")
-    type_into(qtbot, clinic["timezone"].lineEdit(), "Mars/Olympus_Mons")
+    replace_text(qtbot, clinic["name"], "Riverside Dental")
+    replace_text(qtbot, clinic["timezone"].lineEdit(), "Mars/Olympus_Mons")
     clinic["hours"].setPlainText("Monday to Friday from 8 to 6.")
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
     assert wizard.currentId() == profile_page, "a bad time zone keeps the wizard on the page"
     assert "clinic.timezone 'Mars/Olympus_Mons' is not a known time zone" in wizard.currentPage().problem.text()
-    type_into(qtbot, clinic["timezone"].lineEdit(), "America/New_York")
+    replace_text(qtbot, clinic["timezone"].lineEdit(), "America/New_York")
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
     assert wizard.currentId() != profile_page
 
@@ -134,7 +124,7 @@ def test_the_wizard_checks_each_step_off_the_gui_thread_and_finish_writes_the_se
 
 
 def test_settings_that_cannot_be_checked_are_refused_before_any_check_runs(qtbot, wizard, checks):
-    type_into(qtbot, wizard.trunk.fields["registrar"], "sip.example.net")
+    replace_text(qtbot, wizard.trunk.fields["registrar"], "sip.example.net")
     click(qtbot, wizard.registration.button)
     assert "sip.registrar and sip.user are needed" in wizard.registration.message.text()
     assert checks.calls == []

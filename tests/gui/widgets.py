@@ -1,0 +1,18 @@
+"""Driving widgets the way a person does, for the GUI tests."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+
+def replace_text(qtbot, edit: QLineEdit, text: str) -> None:  # noqa: ANN001
+    """Clear a line edit and type `text` into it."""
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def click(qtbot, button) -> None:  # noqa: ANN001
+    """A left click."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
