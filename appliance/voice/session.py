@@ -79,7 +79,6 @@ class CallSession:
         self.turn = 0
         self.outcome = ""
         self.handing_over = False  # the front desk is taking the call: the agent says no more
-        self.handover_sent: tuple[str, str] | None = None  # (target, reason) staff were told about
         self.record_id: int | None = None
         self.finished = asyncio.Event()
 
@@ -374,11 +373,11 @@ class CallSession:
                 self._speak(Reply.say("I'm sorry, there is nobody I can put you through to right now. "
                                       "Please call back during opening hours."), None)
                 return
+            self._announce_handover(staff, action.reason, action.summary)
             self._transfer(staff, action.reason, action.summary)
 
     def _transfer(self, target: str, reason: str, summary: str) -> None:
         self._set_state(AgentState.TRANSFERRING)
-        self._announce_handover(target, reason, summary)
         context = {"reason": reason, "caller": self.leg.caller.number}
         if summary:
             context["summary"] = summary
@@ -403,9 +402,8 @@ class CallSession:
         return summary
 
     def _announce_handover(self, target: str, reason: str, summary: str) -> None:
-        if self.handover_sent != (target, reason):
-            self.handover_sent = (target, reason)
-            self.emit(HandoverEvent(call_id=self.leg.call_id, reason=reason, summary=summary, target=target))
+        """Tell the front desk who is coming, why, and the summary (before the transfer starts)."""
+        self.emit(HandoverEvent(call_id=self.leg.call_id, reason=reason, summary=summary, target=target))
 
     async def _ask_summary(self, reason: str) -> str:
         try:
@@ -432,7 +430,7 @@ class CallSession:
             asyncio.get_running_loop().create_task(self._transfer_failed())
 
     async def _transfer_failed(self) -> None:
-        self.handing_over, self.handover_sent = False, None
+        self.handing_over = False
         self._speak(await self._ask(self.policy.transfer_failed), None)
 
     def _set_state(self, state: AgentState) -> None:
