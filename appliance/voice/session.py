@@ -65,7 +65,8 @@ class CallSession:
         self.bargein = BargeInDetector(BargeInOptions(
             min_speech_ms=self.voice.barge_in_ms, min_dbfs=self.voice.barge_in_min_dbfs,
             echo_margin_db=self.voice.echo_margin_db))
-        self.preroll: deque[bytes] = deque(maxlen=40)
+        self.preroll: deque[bytes] = deque(
+            maxlen=(self.endpointer.options.lookback_ms + PREROLL_MS) // FRAME_MS)
         self.stt = None  # the utterance's recognition stream while the caller speaks
         self.speculative: Future | None = None
         self.trailing_ms = 0

@@ -43,7 +43,7 @@ def test_reset_forgets_the_utterance():
 
 
 @pytest.mark.parametrize("kwargs", [dict(start_speech_ms=300, start_window_ms=200),
-                                    dict(end_silence_ms=0)])
+                                    dict(end_silence_ms=0), dict(lookback_ms=100)])
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(ValueError):
         EndpointOptions(**kwargs)
@@ -56,3 +56,23 @@ def test_wer_helpers():
     assert word_error_rate("a b c d", "a x c") == 0.5
     assert word_error_rate("Where is the clinic?", "Where\u2019s the clinic") == 0
     assert char_error_rate("감사합니다", "감사합니다") == 0
+
+
+def test_start_reaches_back_over_a_soft_onset_of_scattered_speech_frames():
+    # "where is" scored as a few speech frames, a short gap, then the clear start
+    onset = [True, False, False, True, True] + [False] * 13 + [True] * 5
+    _, ep = run([False] * 20 + onset)
+    assert ep.in_speech and ep.speech_start_offset_ms == len(onset) * 20
+
+
+def test_start_does_not_reach_back_over_a_long_silence():
+    _, ep = run([False] * 10 + [True] + [False] * 25 + [True] * 5)
+    assert ep.speech_start_offset_ms == 100
+
+
+def test_start_reaches_back_no_further_than_the_lookback():
+    frames = [True, False, False, False] * 10 + [True] * 5
+    _, unlimited = run(frames)
+    _, limited = run(frames, EndpointOptions(start_speech_ms=100, start_window_ms=200, end_silence_ms=200,
+                                             lookback_ms=300))
+    assert unlimited.speech_start_offset_ms > 600 and 200 < limited.speech_start_offset_ms <= 300
