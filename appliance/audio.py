@@ -11,6 +11,7 @@ import numpy as np
 import soxr
 
 from appliance.models.protocols import FRAME_MS, SAMPLE_RATE
+from appliance.private_files import open_private
 
 
 def to_float(pcm: bytes) -> np.ndarray:
@@ -90,11 +91,13 @@ def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
 
 
 def write_stereo_wav(path: Path, left: bytes, right: bytes, rate: int = SAMPLE_RATE) -> None:
-    """Write two mono s16 PCM streams as one stereo WAV (the shorter padded with silence)."""
+    """Write two mono s16 PCM streams as one stereo WAV (the shorter padded with silence).
+
+    This is a call's recording: the file is made unreadable to other users."""
     a, b = np.frombuffer(left, dtype="<i2"), np.frombuffer(right, dtype="<i2")
     frames = np.zeros((max(len(a), len(b)), 2), dtype="<i2")
     frames[:len(a), 0], frames[:len(b), 1] = a, b
-    with wave.open(str(path), "wb") as wav:
+    with open_private(path, "wb") as out, wave.open(out, "wb") as wav:
         wav.setnchannels(2)
         wav.setsampwidth(2)
         wav.setframerate(rate)

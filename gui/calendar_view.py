@@ -36,6 +36,7 @@ from appliance.crm import exports
 from appliance.crm.appointments import Appointment
 from appliance.crm.contacts import Contact
 from appliance.crm.schedule import Provider
+from appliance.private_files import write_private
 from gui.calendar_dialogs import (
     DATE_FORMAT,
     ERROR_STYLE,
@@ -425,7 +426,7 @@ class CalendarView(QWidget):
             return None
 
         def write(store: Store) -> str:
-            Path(path).write_bytes(render(store).encode("utf-8"))
+            write_private(Path(path), render(store))  # patient data: not for other users
             return path
         return self.store.run(write, lambda saved: self._say(f"Saved {saved}."),
                               lambda exc: self._warn(f"Could not save {path}: {readable(exc)}"))

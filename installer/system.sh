@@ -85,6 +85,9 @@ system_accounts_and_folders() {
     done
     install -d -m 2770 -o "$SERVICE_USER" -g "$GROUP" "$DATA" "$DATA/backups" "$DATA/recordings"
     install -d -m 2750 -o "$SERVICE_USER" -g "$GROUP" "$LOGS"
+    # patient data: nothing in them for other users, also what an older release or a root
+    # shell with a wider umask left behind (the service itself runs with UMask=0007)
+    chmod -R o-rwx "$DATA" "$LOGS"
     install -d -m 0755 "$ETC" "$PREFIX_DIR/models"
     if [ ! -f "$ETC/appliance.toml" ]; then
         template appliance.toml.in | put "$ETC/appliance.toml" 0640 "root:$GROUP"

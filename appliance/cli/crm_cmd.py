@@ -13,6 +13,7 @@ from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_
 from appliance.crm.maintenance import backup, purge, restore
 from appliance.crm.outbox import OutboxWorker
 from appliance.crm.timeutil import now_utc
+from appliance.private_files import write_private
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +64,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, text: str) -> int:
     if args.output:
-        args.output.write_text(text, encoding="utf-8", newline="")
+        write_private(args.output, text)  # patient data: not for other users of the machine
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)

@@ -8,6 +8,7 @@ import logging
 import signal
 
 from appliance.config import load_config
+from appliance.private_files import restrict_umask
 from appliance.service import ApplianceService
 from appliance.voice.demo import report, run_demo
 
@@ -34,6 +35,7 @@ def run_demo_cmd(args: argparse.Namespace) -> int:
 def run_service(args: argparse.Namespace) -> int:
     """Answer calls until SIGINT or SIGTERM."""
     logging.getLogger().setLevel(logging.INFO)
+    restrict_umask()  # the store, recordings and backups it writes: not for other users
 
     async def main() -> None:
         service = ApplianceService(load_config(args.config))

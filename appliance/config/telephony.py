@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from appliance.errors import ConfigError
+
+SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"  # Debian's ca-certificates bundle
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,9 @@ class SipConfig:
 
     With `register = false` nothing registers: the box answers calls sent straight to
     `bind_address:port` (a PBX that routes to it, or a local demo).
+
+    With `transport = "tls"` SIP is encrypted; `srtp` then encrypts the audio too (its keys
+    travel in the SIP messages, so SRTP is refused over udp and tcp).
     """
 
     register: bool = False
@@ -34,6 +40,18 @@ class SipConfig:
     codecs: list[str] = field(default_factory=lambda: ["G722", "PCMU", "PCMA"])
     retry_min_s: float = 2.0
     retry_max_s: float = 300.0
+    tls_cert: str = ""  # this box's certificate (PEM, chain after it); needed to accept TLS calls
+    tls_key: str = ""  # its private key (PEM, unencrypted; keep it 0600, service user)
+    tls_ca: str = ""  # CA certificates trusted for the trunk's certificate; empty: the system's
+    tls_verify_server: bool = True  # refuse a trunk/phone whose certificate does not check out
+    srtp: Literal["off", "optional", "mandatory"] = "off"
+
+    @property
+    def tls_ca_file(self) -> str:
+        """The CA list in force: `tls_ca`, else the system's bundle when it exists, else ""."""
+        if self.tls_ca:
+            return self.tls_ca
+        return SYSTEM_CA_FILE if Path(SYSTEM_CA_FILE).is_file() else ""
 
     def __post_init__(self) -> None:
         if self.register and not (self.registrar and self.user):
@@ -49,6 +67,27 @@ class SipConfig:
             raise ConfigError(f"sip.codecs may hold G722, PCMU and PCMA, got {self.codecs}")
         if not 0.1 <= self.retry_min_s <= self.retry_max_s:
             raise ConfigError("sip.retry_min_s must be at least 0.1 and at most sip.retry_max_s")
+        self._check_tls()
+
+    def _check_tls(self) -> None:
+        """The TLS files exist and go together; SRTP only over TLS."""
+        for key in ("tls_cert", "tls_key", "tls_ca"):
+            path = getattr(self, key)
+            if path and not Path(path).is_file():
+                raise ConfigError(f"sip.{key}: there is no file {path}")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError("sip.tls_cert and sip.tls_key go together: set both or neither")
+        if self.srtp != "off" and self.transport != "tls":
+            raise ConfigError(f"sip.srtp = {self.srtp!r} needs sip.transport = 'tls': the SRTP keys travel "
+                              f"in the SIP messages, readable by anyone on the network over {self.transport}")
+        if self.transport != "tls":
+            return
+        if not self.register and not self.tls_cert:
+            raise ConfigError("sip.transport = 'tls' with sip.register = false needs sip.tls_cert and "
+                              "sip.tls_key: callers connect to this box over TLS, which takes its certificate")
+        if self.tls_verify_server and not self.tls_ca_file:
+            raise ConfigError(f"sip.tls_verify_server = true needs sip.tls_ca (the CA certificates the "
+                              f"trunk's certificate is checked against): {SYSTEM_CA_FILE} is not there either")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from appliance.crm.migrations import MIGRATIONS
 from appliance.errors import ApplianceError
+from appliance.private_files import create_private, make_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,15 @@ class StoreError(ApplianceError):
 
 
 def open_store(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database at `path` (":memory:" for tests)."""
+    """Open (creating if needed) and migrate the database at `path` (":memory:" for tests).
+
+    A store file this creates has no permissions for other users, and nor have its -wal and
+    -shm files (SQLite gives them the store file's mode)."""
     if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _private_store_files(path)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
     try:
         conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -38,6 +45,15 @@ def open_store(path: Path | str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     migrate(db)
     return db
+
+
+def _private_store_files(path: Path) -> None:
+    """The store's folder and file, created without access for others; an existing store
+    (and its -wal and -shm) this user owns loses any access others had."""
+    private_dir(path.parent)
+    create_private(path)
+    for suffix in ("-wal", "-shm"):
+        make_private(Path(f"{path}{suffix}"))
 
 
 @contextmanager

@@ -13,14 +13,17 @@ import sqlite_utils
 
 from appliance.crm.db import StoreError, transaction
 from appliance.crm.timeutil import now_utc
+from appliance.private_files import create_private, make_private, private_dir
 
 log = logging.getLogger(__name__)
 
 
 def backup(db: sqlite_utils.Database, target: Path) -> Path:
-    """An online, consistent copy of the store (the service may keep writing meanwhile)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """An online, consistent copy of the store (the service may keep writing meanwhile); no
+    other user may read it."""
+    private_dir(target.parent)
     tmp = target.with_suffix(target.suffix + ".partial")
+    create_private(tmp)
     dest = sqlite3.connect(str(tmp))
     try:
         db.conn.backup(dest)
@@ -51,10 +54,12 @@ def restore(backup_file: Path, store: Path) -> Path:
     kept = store.with_suffix(store.suffix + ".before-restore")
     if store.exists():
         shutil.copy2(store, kept)
+        make_private(kept)
     for suffix in ("-wal", "-shm"):
         Path(str(store) + suffix).unlink(missing_ok=True)
     tmp = store.with_suffix(store.suffix + ".restoring")
     shutil.copy2(backup_file, tmp)
+    make_private(tmp)  # copy2 copied the backup's mode, which may be wider
     os.replace(tmp, store)
     return kept
 

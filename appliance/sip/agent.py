@@ -26,6 +26,7 @@ from appliance.sip.events import (
     RegistrationEvent, RegistrationState, SipEvent,
 )
 from appliance.sip.leg import CallLeg
+from appliance.sip.security import TlsFiles, apply_srtp
 from appliance.sip.transfer import TransferManager, header_lines
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ class SipAgent:
         self.thread = SipThread(
             EndpointSettings(bind_address=config.bind_address, port=config.port,
                              transport=config.transport, public_address=config.public_address,
-                             codecs=tuple(config.codecs)),
+                             codecs=tuple(config.codecs),
+                             tls=TlsFiles(config.tls_cert, config.tls_key, config.tls_ca_file,
+                                          config.tls_verify_server)),
             self._setup, self._teardown)
         self.transfers = TransferManager(self)
         self._account: _Account | None = None
@@ -81,8 +84,10 @@ class SipAgent:
     @property
     def local_uri(self) -> str:
         """The SIP URI calls can be sent to directly."""
-        host = self.config.public_address or self.config.bind_address
-        return f"sip:{self.config.user or 'agent'}@{host}:{self.config.port}"
+        c = self.config
+        host = c.public_address or c.bind_address
+        transport = "" if c.transport == "udp" else f";transport={c.transport}"
+        return f"sip:{c.user or 'agent'}@{host}:{c.port}{transport}"
 
     def _setup(self, ep: pj.Endpoint) -> None:
         c = self.config
@@ -96,6 +101,7 @@ class SipAgent:
         acfg.natConfig.viaRewriteUse = 0
         acfg.natConfig.sdpNatRewriteUse = 0
         acfg.natConfig.sipOutboundUse = 0
+        apply_srtp(acfg.mediaConfig, c.srtp)
         if c.register:
             transport = "" if c.transport == "udp" else f";transport={c.transport}"
             scheme = "sips" if c.transport == "tls" else "sip"

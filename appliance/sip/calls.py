@@ -10,6 +10,7 @@ import pjsua2 as pj
 
 from appliance.sip.leg import CallLeg
 from appliance.sip.media import ACTIVE_AUDIO_STATUSES, AudioPort
+from appliance.sip.security import audio_is_srtp
 
 if TYPE_CHECKING:
     from appliance.sip.agent import SipAgent
@@ -44,6 +45,8 @@ class SipCall(pj.Call):
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in ACTIVE_AUDIO_STATUSES:
                 self.audio = self.getAudioMedia(index)
+                if self.leg is not None:
+                    self.leg.srtp = audio_is_srtp(self, index)
                 self.connect_audio()
 
     def connect_audio(self) -> None:

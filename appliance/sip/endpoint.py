@@ -12,8 +12,10 @@ import itertools
 import logging
 import os
 import queue
+import re
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from typing import Any
 import pjsua2 as pj
 
 from appliance.errors import ApplianceError
+from appliance.sip.security import TlsFileError, TlsFiles, tls_config
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,26 @@ class EndpointSettings:
     codecs: tuple[str, ...] = ("G722", "PCMU", "PCMA")
     log_level: int = 2
     user_agent: str = "clinic-voice-appliance"
+    tls: TlsFiles = TlsFiles()  # used with transport "tls"
+
+
+# a digest answer (from the password and the nonce) is open to offline guessing: never logged
+_DIGEST_RESPONSE = re.compile(r'(response\s*=\s*)"?[0-9a-fA-F]+"?')
+
+
+def redact(line: str) -> str:
+    """A pjsip log line with the digest responses of Authorization headers hidden."""
+    return _DIGEST_RESPONSE.sub(r'\1"(hidden)"', line)
 
 
 class _LogWriter(pj.LogWriter):
-    """pjlib log lines into Python logging (pjlib may call this from any of its threads)."""
+    """pjlib log lines into Python logging (pjlib may call this from any of its threads).
+
+    Passwords never reach pjsip's log (it prints whole SIP messages from level 4 on, and
+    those hold only digest responses, which are hidden here)."""
 
     def write(self, entry: pj.LogEntry) -> None:
-        log.log(logging.WARNING if entry.level <= 2 else logging.DEBUG, "pjsip: %s", entry.msg.rstrip())
+        log.log(logging.WARNING if entry.level <= 2 else logging.DEBUG, "pjsip: %s", redact(entry.msg.rstrip()))
 
 
 class SipThread:
@@ -113,8 +129,9 @@ class SipThread:
             self.endpoint = _create_endpoint(self.settings)
             self._setup(self.endpoint)
         except Exception as exc:  # noqa: BLE001 - report any start failure to start()
+            _drop_frames(exc)
+            self._destroy()  # before start() returns: the caller may start another stack at once
             self._ready.set_exception(exc if isinstance(exc, SipError) else SipError(f"SIP start failed: {exc}"))
-            self._destroy()
             return
         self._ready.set_result(True)
         try:
@@ -182,6 +199,24 @@ def _create_endpoint(s: EndpointSettings) -> pj.Endpoint:
     ep = pj.Endpoint()
     with _quiet_stdout():  # pjlib prints a banner before its log config applies
         ep.libCreate()
+    try:
+        _start_endpoint(ep, s)
+    except BaseException:
+        ep.libDestroy()
+        raise
+    return ep
+
+
+def _drop_frames(exc: BaseException | None) -> None:
+    """Clear the local variables of the frames `exc` (and what it chains) went through: one of
+    them may hold the `Endpoint`, and while it lives pjsua2 aborts the process on the next
+    `Endpoint()` (one per process)."""
+    while exc is not None:
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+
+
+def _start_endpoint(ep: pj.Endpoint, s: EndpointSettings) -> None:
     config = pj.EpConfig()
     config.uaConfig.threadCnt = 0
     config.uaConfig.mainThreadOnly = True
@@ -203,6 +238,11 @@ def _create_endpoint(s: EndpointSettings) -> pj.Endpoint:
     transport.port = s.port
     transport.boundAddress = s.bind_address
     transport.publicAddress = s.public_address or s.bind_address
+    if s.transport == "tls":
+        try:
+            tls_config(s.tls, transport.tlsConfig)
+        except TlsFileError as exc:
+            raise SipError(exc.args[0]) from None
     try:
         ep.transportCreate(TRANSPORTS[s.transport], transport)
     except pj.Error as exc:
@@ -214,7 +254,6 @@ def _create_endpoint(s: EndpointSettings) -> pj.Endpoint:
         ep.codecSetPriority(codec.codecId, 0)
     for rank, name in enumerate(s.codecs):
         ep.codecSetPriority(CODEC_IDS[name.upper()], 250 - rank)
-    return ep
 
 
 class _quiet_stdout:  # noqa: N801 - used as a context manager

@@ -27,6 +27,7 @@ class CallLeg:
         self.answered = threading.Event()
         self.ended = threading.Event()
         self.end_code = 0
+        self.srtp = False  # the audio goes over SRTP (set on the SIP thread when media starts)
         self.port: AudioPort | None = None  # set and cleared on the SIP thread only
         self.recording: tuple[list[bytes], list[bytes]] | None = None  # (in, out) once ended, if recorded
         self._inbound: deque[tuple[float, bytes]] = deque()

@@ -2,9 +2,11 @@
 
     python -m appliance.sip.peer --port 5071 [--register user:password@host:port]
         [--answer | --busy | --no-answer] [--call URI] [--play WAV] [--record-dir DIR]
+        [--transport tls --tls-ca CA.pem [--tls-verify-server] --srtp off|optional|mandatory]
 
 Prints one JSON object per line for every event (registered, incoming with the INVITE's
-headers, answered, dtmf, transfer_request, ended with the recording paths). Reads commands
+headers, answered, media with whether it is SRTP, dtmf, transfer_request, ended with the
+recording paths). Reads commands
 as JSON lines on stdin: {"cmd": "call", "uri": ...}, {"cmd": "play", "wav": ...},
 {"cmd": "dtmf", "digits": "12", "method": "rfc4733"|"info"}, {"cmd": "hangup"}, {"cmd": "quit"}.
 Each call records what it sent and what it received on one 20 ms timeline.
@@ -28,6 +30,7 @@ from appliance.audio import read_wav, write_wav
 from appliance.sip.callerid import parse_headers
 from appliance.sip.endpoint import EndpointSettings, SipThread
 from appliance.sip.media import ACTIVE_AUDIO_STATUSES, SILENCE, AudioPort
+from appliance.sip.security import TlsFiles, apply_srtp, audio_is_srtp
 
 _print_lock = threading.Lock()
 
@@ -88,6 +91,7 @@ class PeerCall(pj.Call):
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in ACTIVE_AUDIO_STATUSES:
                 self.audio = self.getAudioMedia(index)
+                emit("media", call=self.number, srtp=audio_is_srtp(self, index))
                 self.audio.startTransmit(self.port)
                 self.port.startTransmit(self.audio)
                 if self.peer.play_pcm and not self.port.outbound:
@@ -157,8 +161,9 @@ class Peer:
         self.counter = iter(range(1, 1_000_000))
         self.account: PeerAccount | None = None
         self.done = threading.Event()
-        self.thread = SipThread(EndpointSettings(bind_address=args.bind, port=args.port,
-                                                 codecs=tuple(args.codecs.split(",")), log_level=1),
+        tls = TlsFiles(args.tls_cert or "", args.tls_key or "", args.tls_ca or "", args.tls_verify_server)
+        self.thread = SipThread(EndpointSettings(bind_address=args.bind, port=args.port, transport=args.transport,
+                                                 codecs=tuple(args.codecs.split(",")), log_level=1, tls=tls),
                                 self.setup, self.teardown, name="peer")
 
     def setup(self, ep: pj.Endpoint) -> None:
@@ -170,6 +175,7 @@ class Peer:
         config.natConfig.contactRewriteUse = 0
         config.natConfig.viaRewriteUse = 0
         config.natConfig.sdpNatRewriteUse = 0
+        apply_srtp(config.mediaConfig, a.srtp)
         if a.register:
             creds, registrar = a.register.rsplit("@", 1)
             user, password = creds.split(":", 1)
@@ -253,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record-dir", type=Path)
     parser.add_argument("--codecs", default="PCMU,PCMA,G722")
     parser.add_argument("--echo-db", type=float, help="echo what it hears back, this many dB down (e.g. -20)")
+    parser.add_argument("--transport", choices=["udp", "tcp", "tls"], default="udp")
+    parser.add_argument("--tls-cert", help="certificate (PEM), to accept TLS calls")
+    parser.add_argument("--tls-key", help="its private key (PEM)")
+    parser.add_argument("--tls-ca", help="CA certificates (PEM) to check the far end's certificate with")
+    parser.add_argument("--tls-verify-server", action="store_true", help="refuse a server whose certificate fails")
+    parser.add_argument("--srtp", choices=["off", "optional", "mandatory"], default="off")
     args = parser.parse_args(argv)
     peer = Peer(args)
     peer.thread.start()

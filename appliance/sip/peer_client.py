@@ -63,6 +63,7 @@ class PeerPhone:
 
     def __init__(self, *args: str, record_dir: Path | None = None) -> None:
         self.port = free_port()
+        self.transport = args[args.index("--transport") + 1] if "--transport" in args else "udp"
         cmd = [sys.executable, "-m", "appliance.sip.peer", "--port", str(self.port),
                "--rtp-port", str(free_port()), *args]
         if record_dir is not None:
@@ -76,7 +77,8 @@ class PeerPhone:
 
     @property
     def uri(self) -> str:
-        return f"sip:peer@127.0.0.1:{self.port}"
+        transport = "" if self.transport == "udp" else f";transport={self.transport}"
+        return f"sip:peer@127.0.0.1:{self.port}{transport}"
 
     def _read(self) -> None:
         for line in self.proc.stdout:
