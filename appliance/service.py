@@ -21,11 +21,13 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.maintenance import purge
 from appliance.crm.outbox import OutboxWorker
+from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.tools import Tools
 from appliance.sip.agent import SipAgent
 from appliance.sip.events import CallEndedEvent, DtmfEvent, SipEvent, TransferEvent
 from appliance.sip.leg import CallLeg
+from appliance.voice.events import AlertEvent
 from appliance.voice.hub import EngineHub
 from appliance.voice.policy import Policy, clinic_prompt
 from appliance.voice.session import CallSession
@@ -43,6 +45,7 @@ class ApplianceService:
         self.config = config
         self.database = database or config.paths.data / "appliance.db"
         self.policy_factory = policy_factory or self._dialogue
+        self.spool = Spool.beside(self.database)
         self.sessions: dict[str, CallSession] = {}
         self.subscribers: list[Subscriber] = []
         self.hub: EngineHub | None = None
@@ -60,7 +63,7 @@ class ApplianceService:
         tz = ZoneInfo(self.config.clinic.timezone)
         crm = self.config.crm
         db = open_store(self.database)
-        tools = Tools(db, tz, Contacts(db, crm.country_code, crm.trunk_prefix))
+        tools = Tools(db, tz, Contacts(db, crm.country_code, crm.trunk_prefix), spool=self.spool)
         return Dialogue(self.config.clinic, tools, now=lambda: datetime.now(tz), llm=hub.llm,
                         can_transfer=bool(self.config.transfer.staff_uri),
                         on_call=bool(self.config.transfer.after_hours_uri))
@@ -69,6 +72,11 @@ class ApplianceService:
         """Open the store and the control channel, load and warm the engines, start the SIP agent."""
         self._loop = asyncio.get_running_loop()
         self.call_log = CallLog(open_store(self.database))
+        interrupted = self.call_log.close_interrupted()
+        if interrupted:
+            log.warning("%d call(s) were in progress when the service last stopped without closing them: "
+                        "recorded as interrupted", interrupted)
+        self._replay_spool()
         self.control = ControlServer(self, socket_path(self.config))
         await self.control.start()
         crm = self.config.crm
@@ -128,7 +136,7 @@ class ApplianceService:
 
     def _start_session(self, leg: CallLeg) -> None:
         session = CallSession(leg, self.hub, self.policy_factory(self.hub), self.config,
-                              self.call_log, self.publish)
+                              self.call_log, self.publish, self.spool)
         self.sessions[leg.call_id] = session
         task = self._loop.create_task(session.run())
         self._tasks.add(task)
@@ -137,8 +145,35 @@ class ApplianceService:
     def _session_done(self, call_id: str, task: asyncio.Task) -> None:
         self._tasks.discard(task)
         self.sessions.pop(call_id, None)
+        if self.spool.path.exists():
+            self._replay_spool()
         if not task.cancelled() and task.exception() is not None:
             log.error("call %s session failed", call_id, exc_info=task.exception())
+
+    def _replay_spool(self) -> None:
+        """Write messages that waited for the store; they wait on (and the front desk is told)
+        if it still refuses them."""
+        try:
+            self.spool.replay(self.call_log.db)
+        except OSError:
+            log.exception("the pending messages in %s cannot be read", self.spool.path)
+        waiting = self._waiting_messages()
+        if waiting:
+            self.publish(AlertEvent(call_id="", problem=waiting))
+
+    def _waiting_messages(self) -> str:
+        try:
+            count = len(self.spool.pending())
+        except OSError:
+            return f"the pending messages in {self.spool.path} cannot be read"
+        return f"{count} message(s) wait for the store to accept them" if count else ""
+
+    def problems(self) -> list[str]:
+        """What is wrong now, in the front desk's words (empty when all is well)."""
+        stuck = sorted(self.hub.stuck) if self.hub is not None else []
+        found = [f"the {role} engine is not answering: calls are handed to staff" for role in stuck]
+        waiting = self._waiting_messages()
+        return found + [waiting] if waiting else found
 
     def _dispatch(self, event: SipEvent) -> None:
         session = self.sessions.get(getattr(event, "call_id", ""))

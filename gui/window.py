@@ -102,9 +102,17 @@ class MainWindow(QMainWindow):
                                                   else ERROR_STYLE)
             if kind == "Snapshot":
                 self.settings.set_engines(message.get("engines", {}))
+                for problem in message.get("problems", []):
+                    self._alert(problem)
             self.settings.set_registration(registration)
         elif kind == "CallEnded":
             self.refresh()
+        elif kind == "Alert":
+            self._alert(message.get("problem", ""))
+
+    def _alert(self, problem: str) -> None:
+        """Show a problem of the service (an engine failed, the store refused writes) for a minute."""
+        self.statusBar().showMessage(f"Problem: {problem}", 60000)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         """Stop the timers and threads before the window goes."""

@@ -25,7 +25,7 @@ class ServiceOnLoop:
             Contacts(db).add("Maria Lopez", ["+15551234567"])
         self.subscribers = []
         self.service = SimpleNamespace(config=config, database=tmp_path / "appliance.db", sessions={}, hub=None,
-                                       subscribe=self.subscribers.append)
+                                       problems=list, subscribe=self.subscribers.append)
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.server = ControlServer(self.service, socket_path(config))

@@ -49,8 +49,11 @@ class VoiceConfig:
     max_reprompts: int = 2
     on_silence: Literal["hangup", "transfer"] = "hangup"
     max_utterance_s: float = 30.0
+    engine_timeout_s: float = 10.0  # an engine call slower than this counts as failed: the caller is handed over
 
     def __post_init__(self) -> None:
+        if not 0.5 <= self.engine_timeout_s <= 120:
+            raise ConfigError(f"voice.engine_timeout_s must be 0.5..120, got {self.engine_timeout_s}")
         if not 150 <= self.endpoint_silence_ms <= 3000:
             raise ConfigError(f"voice.endpoint_silence_ms must be 150..3000, got {self.endpoint_silence_ms}")
         if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:

@@ -28,6 +28,7 @@ OUTCOMES = {  # what the service writes as a call's outcome, in the front desk's
     "caller_hung_up": "Caller hung up",
     "abandoned": "Hung up before speaking",
     "in_progress": "In progress",
+    "interrupted": "Cut off: the service stopped",
 }
 
 

@@ -52,6 +52,14 @@ class CallLog:
             conn.execute("UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE id = ?",
                                  (now_iso(), outcome, reason, call_id))
 
+    def close_interrupted(self) -> int:
+        """Close calls left open by a service that stopped without ending them (killed, power
+        cut) as `interrupted`; return how many. Run at start-up, before any call begins."""
+        with self._lock, transaction(self.db) as conn:
+            return conn.execute("UPDATE calls SET ended_at = ?, outcome = 'interrupted', "
+                                "end_reason = 'the service stopped during the call' WHERE ended_at IS NULL",
+                                (now_iso(),)).rowcount
+
     def set_recording(self, call_id: int, path: str) -> None:
         """Note where the call's audio was saved."""
         with self._lock, transaction(self.db) as conn:

@@ -9,9 +9,9 @@ from datetime import datetime
 import sqlite_utils
 
 from appliance.crm.calls import now_iso
-from appliance.crm.changes import audit
+from appliance.crm.changes import audit, enqueue
 from appliance.crm.db import transaction
-from appliance.crm.timeutil import parse_iso
+from appliance.crm.timeutil import now_utc, parse_iso, utc_text
 from appliance.errors import ApplianceError
 
 COLUMNS = "id, call_id, contact_id, caller_number, caller_name, kind, text, status, created_at, done_at"
@@ -60,6 +60,20 @@ class Messages:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+
+    def add(self, text: str, number: str, name: str, contact_id: int | None, callback: bool, *,
+            call_id: int | None = None, created_at: str | None = None, actor: str = "phone_agent") -> int:
+        """Leave a message (or a callback request) for the front desk; return its id."""
+        with transaction(self.db) as conn:
+            mid = conn.execute(
+                "INSERT INTO messages (call_id, contact_id, caller_number, caller_name, kind, text, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (call_id, contact_id, number, name, "callback" if callback else "message", text,
+                 created_at or utc_text(now_utc()))).lastrowid
+            audit(conn, actor, "create", "message", mid, {"callback": callback})
+            enqueue(conn, "message.created", {"message_id": mid, "caller_number": number, "name": name,
+                                              "text": text, "callback": callback})
+        return mid
 
     def list(self, open_only: bool = True, limit: int = 500) -> list[Message]:
         """Open messages first, then done ones (unless `open_only`), newest first within each."""

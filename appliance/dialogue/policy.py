@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
@@ -87,7 +88,9 @@ class Dialogue:
             return Reply.say(f"Thank you for calling {self.clinic.name}. Goodbye!", Action("hangup", "goodbye"))
         try:
             return getattr(self, f"_step_{s.step}")(text, intent)
-        except (AppointmentError, OSError) as exc:
+        except (sqlite3.Error, OSError) as exc:
+            return self._store_failed(exc)
+        except AppointmentError as exc:
             log.exception("a tool failed")
             return self._escalate(f"the booking system failed ({exc.__class__.__name__})")
 
@@ -376,10 +379,35 @@ class Dialogue:
         s.not_understood = 0
         return Reply.say(f"{text} Is there anything else I can help with?")
 
+    def _store_failed(self, exc: Exception) -> Reply:
+        """The store refused a read or write (locked, full, broken): nothing is claimed, the
+        request becomes a callback message (kept in the spool if the store refuses that too)."""
+        s = self.state
+        log.error("the store failed while the caller wanted to %s: %s", s.intent or "talk", exc)
+        wanted = f"Caller wanted to {s.intent or 'talk to us'}"
+        if s.chosen is not None:
+            wanted += f" ({self._say_slot(s.chosen, with_provider=True)})"
+        name = s.contact.name if s.contact else (s.name or "")
+        sorry = "I'm sorry, I can't reach our booking system right now, so nothing has been changed."
+        try:
+            self.tools.take_message(f"{wanted}, but the booking system failed ({exc.__class__.__name__}). "
+                                    "Nothing was changed: please call back.", s.caller_number, name,
+                                    s.contact.id if s.contact else None, callback=True)
+        except Exception:  # noqa: BLE001 - still say the truth to the caller
+            log.exception("could not leave the callback request either")
+            s.done.append("the booking system failed")
+            return Reply.say(f"{sorry} Please call us again a little later. Goodbye.", Action("hangup", "store failed"))
+        s.done.append("the booking system failed: left a callback request")
+        s.step, s.chosen = "message", None
+        s.outcome = s.outcome or "message"
+        return Reply.say(f"{sorry} I've asked the front desk to call you back. Is there anything you'd like me "
+                         "to add to the message?")
+
     def _escalate(self, reason: str) -> Reply:
         s = self.state
         summary = s.summary(reason)
         is_open = self.tools.clinic_open(self.now())
+        log.info("%s: handing over (%s)", self.call_key, reason)
         if not (self.can_transfer and is_open) and not (self.on_call and not is_open):
             s.step = "message"
             return Reply.say("I can't put you through to a person right now, but I can take a message and "

@@ -11,10 +11,11 @@ import sqlite_utils
 
 from appliance.crm.appointments import Appointment, Appointments
 from appliance.crm.availability import Slot, free_slots
-from appliance.crm.changes import audit, enqueue
+from appliance.crm.changes import audit
 from appliance.crm.contacts import Contact, Contacts
 from appliance.crm.db import transaction
 from appliance.crm.schedule import Provider, Schedule, Service
+from appliance.crm.spool import Spool, leave_message
 from appliance.crm.timeutil import now_utc, utc_text
 from appliance.dialogue.when import When
 
@@ -29,6 +30,7 @@ class Tools:
     tz: ZoneInfo
     contacts: Contacts
     call_record: int | None = None
+    spool: Spool | None = None  # where messages wait when the store refuses them
 
     def __post_init__(self) -> None:
         self.schedule = Schedule(self.db)
@@ -91,18 +93,10 @@ class Tools:
         return self.appointments.reschedule(appointment.id, slot.starts_at, slot.provider_id,
                                             appointment.version, actor="phone_agent")
 
-    def take_message(self, text: str, number: str, name: str, contact_id: int | None, callback: bool) -> int:
-        """Leave a message (or a callback request) for the front desk."""
-        with transaction(self.db) as conn:
-            mid = conn.execute(
-                "INSERT INTO messages (call_id, contact_id, caller_number, caller_name, kind, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self.call_record, contact_id, number, name, "callback" if callback else "message", text,
-                 utc_text(now_utc()))).lastrowid
-            audit(conn, "phone_agent", "create", "message", mid, {"callback": callback})
-            enqueue(conn, "message.created", {"message_id": mid, "caller_number": number, "name": name,
-                                              "text": text, "callback": callback})
-        return mid
+    def take_message(self, text: str, number: str, name: str, contact_id: int | None, callback: bool) -> int | None:
+        """Leave a message (or a callback request) for the front desk; None when the store
+        refused it and it waits in the spool."""
+        return leave_message(self.db, self.spool, text, number, name, contact_id, callback, self.call_record)
 
     def record_handover(self, reason: str, summary: str, target: str, mode: str) -> int:
         """Note a handover to staff."""

@@ -74,3 +74,11 @@ class TurnLatencyEvent(SipEvent):
     call_id: str
     turn: int
     stages_ms: dict[str, float]
+
+
+@dataclass(frozen=True)
+class AlertEvent(SipEvent):
+    """Something the front desk must know: an engine failed on a call, the store refused writes."""
+
+    call_id: str
+    problem: str

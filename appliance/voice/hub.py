@@ -2,6 +2,11 @@
 
 Engines are not thread-safe and a 2-core box gains nothing from running two decodes of one
 engine at once, so every STT, LLM and TTS call goes through that engine's executor.
+
+An engine call that outlives its timeout marks the engine stuck: its one worker is busy for
+good, so later calls fail at once (`EngineStuckError`) instead of queueing behind it, until
+the hung call returns. The apologies a call needs when an engine fails are synthesized at
+warm-up (`fallback_audio`), so they can be played even when the voice itself is what failed.
 """
 
 from __future__ import annotations
@@ -10,16 +15,28 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from appliance.config import Config
+from appliance.errors import EngineError
 from appliance.models.engines import load_engine, open_store
 from appliance.models.manifest import Role
 from appliance.models.protocols import ChatMessage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+FALLBACK_PHRASES = {
+    "transfer": "I'm sorry, I'm having a technical problem. Let me put you through to the front desk.",
+    "callback": "I'm sorry, I'm having a technical problem. I've noted your number and someone will "
+                "call you back soon. Goodbye.",
+}
+
+
+class EngineStuckError(EngineError):
+    """An engine did not answer in time; its worker is still busy with the hung call."""
+
+    code = "engine.stuck"
 
 
 class EngineHub:
@@ -35,12 +52,33 @@ class EngineHub:
         self.load_s = time.monotonic() - started
         self._pools = {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
                        for role in ("stt", "llm", "tts")}
+        self.stuck: set[str] = set()
+        self.fallback_audio: dict[str, bytes] = {}  # key of FALLBACK_PHRASES -> 16 kHz PCM
 
-    async def run(self, role: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` on the worker thread of `role`."""
-        return await asyncio.get_running_loop().run_in_executor(self._pools[role], fn, *args)
+    async def run(self, role: str, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run `fn(*args)` on the worker thread of `role`; with `timeout`, give up after that many
+        seconds and mark the engine stuck (`EngineStuckError`)."""
+        if role in self.stuck:
+            raise EngineStuckError(f"the {role} engine is still busy with a call that hung")
+        return await self.wait(role, self._pools[role].submit(fn, *args), timeout)
 
-    def submit(self, role: str, fn: Callable[..., T], *args: Any):
+    async def wait(self, role: str, future: Future[T], timeout: float | None) -> T:
+        """Await work already queued on `role` (see `run`)."""
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except TimeoutError:
+            if not future.done():
+                self.stuck.add(role)
+                future.add_done_callback(lambda _: self._unstuck(role))
+                log.critical("the %s engine did not answer within %.1f s; calls fall back until it does",
+                             role, timeout)
+            raise EngineStuckError(f"the {role} engine did not answer within {timeout:.1f} s") from None
+
+    def _unstuck(self, role: str) -> None:
+        self.stuck.discard(role)
+        log.warning("the %s engine answered again", role)
+
+    def submit(self, role: str, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Queue `fn(*args)` on the worker of `role` without waiting (returns a Future)."""
         return self._pools[role].submit(fn, *args)
 
@@ -54,6 +92,8 @@ class EngineHub:
         for _ in self.tts.synthesize("Hello. Thank you for calling, how can I help you today? We are open "
                                      "Monday to Friday from 8 in the morning to 6 in the evening."):
             pass
+        self.fallback_audio = {key: b"".join(self.tts.synthesize(text, 16000))
+                               for key, text in FALLBACK_PHRASES.items()}
         if system_prompt:
             reply = self.llm.chat([ChatMessage("system", system_prompt), ChatMessage("user", "Hello")],
                                   max_tokens=1)

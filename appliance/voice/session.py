@@ -10,12 +10,16 @@ reader thread; STT, LLM and TTS work runs on the engines' own threads (`EngineHu
 - The reply is spoken sentence by sentence as the policy (or the LLM) writes it.
 - Barge-in: caller speech over the agent (not its echo) drops the queued audio; the
   transcript keeps only what was heard.
+- Engine failure: an engine call that raises or outlives `voice.engine_timeout_s` never leaves
+  the caller in silence: an apology rendered at start-up plays, then the call goes to staff,
+  or a callback request is left for them and the call ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -25,16 +29,17 @@ from concurrent.futures import Future
 from appliance.audio import level_dbfs, write_stereo_wav
 from appliance.config import Config
 from appliance.crm.calls import CallLog
+from appliance.crm.spool import Spool, leave_message
 from appliance.models.endpointer import EndpointEvent, Endpointer, EndpointOptions
 from appliance.models.protocols import FRAME_MS, SttResult
 from appliance.sip.events import SipEvent, TransferEvent, TransferState
 from appliance.sip.leg import CallLeg
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
-    AgentSaidEvent, AgentState, AgentStateEvent, BargeInEvent, HandoverEvent, TranscriptEvent,
-    TurnLatencyEvent,
+    AgentSaidEvent, AgentState, AgentStateEvent, AlertEvent, BargeInEvent, HandoverEvent,
+    TranscriptEvent, TurnLatencyEvent,
 )
-from appliance.voice.hub import EngineHub
+from appliance.voice.hub import EngineHub, EngineStuckError
 from appliance.voice.playback import Playback
 from appliance.voice.policy import Action, Policy, Reply
 from appliance.voice.sentences import SentenceSplitter
@@ -50,13 +55,14 @@ class CallSession:
     """The conversation on one call."""
 
     def __init__(self, leg: CallLeg, hub: EngineHub, policy: Policy, config: Config,
-                 call_log: CallLog | None, emit: Callable[[SipEvent], None]) -> None:
+                 call_log: CallLog | None, emit: Callable[[SipEvent], None], spool: Spool | None = None) -> None:
         self.leg = leg
         self.hub = hub
         self.policy = policy
         self.config = config
         self.voice = config.voice
         self.call_log = call_log
+        self.spool = spool  # where a callback request waits when the store refuses it
         self.emit = emit
         self.vad = hub.vad.stream()
         self.endpointer = Endpointer(EndpointOptions(
@@ -80,6 +86,10 @@ class CallSession:
         self.turn = 0
         self.outcome = ""
         self.handing_over = False  # the front desk is taking the call: the agent says no more
+        self.failed_over = False  # an engine failed: the caller is being handed over or called back
+        self.failed_over_reason = ""
+        self.last_caller_text = ""
+        self.dtmf_busy = False
         self.record_id: int | None = None
         self.finished = asyncio.Event()
 
@@ -91,8 +101,10 @@ class CallSession:
         threading.Thread(target=self._read_frames, args=(loop, frames), daemon=True,
                          name=f"audio-{self.leg.call_id}").start()
         if self.call_log is not None:
-            self.record_id = self.call_log.start(self.leg.caller.number, self.leg.caller.name, self.leg.direction)
-            self.policy.bind_call(self.record_id)
+            self.record_id = self._record("the call", self.call_log.start, self.leg.caller.number,
+                                          self.leg.caller.name, self.leg.direction)
+            if self.record_id is not None:
+                self.policy.bind_call(self.record_id)
         self._speak(await self._ask(self.policy.greeting, self.leg.caller.number), None)
         try:
             while (timed := await frames.get()) is not END:
@@ -101,8 +113,8 @@ class CallSession:
             await self._stop_speaking()
             self._set_state(AgentState.ENDED)
             if self.call_log is not None and self.record_id is not None:
-                self.call_log.end(self.record_id, self._final_outcome(),
-                                  f"SIP {self.leg.end_code}" if self.leg.end_code else "")
+                self._record("the end of the call", self.call_log.end, self.record_id, self._final_outcome(),
+                             f"SIP {self.leg.end_code}" if self.leg.end_code else "")
                 if self.config.crm.record_calls:
                     await self._save_recording()
             self.finished.set()
@@ -121,7 +133,7 @@ class CallSession:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(write_stereo_wav, path, b"".join(heard), b"".join(sent))
-            self.call_log.set_recording(self.record_id, str(path))
+            self._record("the recording", self.call_log.set_recording, self.record_id, str(path))
         except OSError:
             log.exception("could not save the recording of %s", self.leg.call_id)
 
@@ -205,8 +217,13 @@ class CallSession:
         timing.stamp("endpoint")
         spec, stream = self.speculative, self.stt
         self.speculative, self.stt = None, None
+        timeout = self.voice.engine_timeout_s
         try:
-            result: SttResult = await (asyncio.wrap_future(spec) if spec else self.hub.run("stt", stream.finish))
+            result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
+                                       else self.hub.run("stt", stream.finish, timeout=timeout))
+        except EngineStuckError as exc:
+            await self._fail_over(str(exc))
+            return
         except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
             log.exception("speech recognition failed on %s", self.leg.call_id)
             result = SttResult("", 0.0, True, 0.0)
@@ -215,20 +232,22 @@ class CallSession:
         self.emit(TranscriptEvent(call_id=self.leg.call_id, text=result.text,
                                   confidence=result.confidence, final=True))
         if self.call_log is not None and self.record_id is not None and result.text:
-            self.call_log.add_turn(self.record_id, "caller", result.text, confidence=result.confidence)
+            self._record("a caller turn", lambda: self.call_log.add_turn(
+                self.record_id, "caller", result.text, confidence=result.confidence))
+        self.last_caller_text = result.text or self.last_caller_text
         self.reprompts = 0
         self._set_state(AgentState.THINKING)
         self._speak(await self._ask(self.policy.respond, result.text, result.confidence), timing)
 
-    async def _ask(self, decide, *args) -> Reply:  # noqa: ANN001
+    async def _ask(self, decide, *args) -> Reply | None:  # noqa: ANN001
         """Run a policy decision on the LLM worker (it may classify with the LLM or use the
-        store); a policy that fails apologises instead of leaving the caller in silence."""
+        store); when it fails or hangs, the caller is handed over instead (None is returned)."""
         try:
-            return await self.hub.run("llm", decide, *args)
-        except Exception:  # noqa: BLE001
+            return await self.hub.run("llm", decide, *args, timeout=self.voice.engine_timeout_s)
+        except Exception as exc:  # noqa: BLE001
             log.exception("the policy failed on %s", self.leg.call_id)
-            return Reply.say("Sorry, I had a problem there. Let me put you through to the front desk.",
-                             Action("transfer", "the agent had an internal error"))
+            await self._fail_over(f"the agent had an internal error: {exc}")
+            return None
 
     async def _maybe_reprompt(self) -> None:
         if time.monotonic() - self.idle_since < self.voice.reprompt_after_s:
@@ -241,8 +260,8 @@ class CallSession:
     def _agent_playing(self) -> bool:
         return self.speaking is not None or self.leg.pending_frames > 0
 
-    def _speak(self, reply: Reply, timing: TurnTiming | None, handover: bool = False) -> None:
-        if self.handing_over and not handover:
+    def _speak(self, reply: Reply | None, timing: TurnTiming | None, handover: bool = False) -> None:
+        if reply is None or (self.handing_over and not handover):
             return
         if self.speaking is not None:
             self.speaking.cancel()
@@ -269,10 +288,12 @@ class CallSession:
             if reply.close:
                 reply.close()
             raise
-        except Exception:  # noqa: BLE001 - an engine failed mid-reply: apologise, keep the call
+        except Exception as exc:  # noqa: BLE001 - an engine failed mid-reply
             log.exception("reply failed on %s", self.leg.call_id)
-            fallback = "Sorry, I had a problem there. Could you say that again?"
-            await self._say_sentence(fallback, timing, mark)
+            self._said(self.playback.full_text(), interrupted=True)
+            self.speaking = None
+            asyncio.get_running_loop().create_task(self._fail_over(f"the reply failed: {exc}"))
+            return
         latency = None
         if timing is not None:
             sent = self.leg.sent_at(mark)
@@ -303,7 +324,7 @@ class CallSession:
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
             loop.call_soon_threadsafe(queue.put_nowait, END)
         self.hub.submit("llm", produce)
-        while (item := await queue.get()) is not END:
+        while (item := await asyncio.wait_for(queue.get(), self.voice.engine_timeout_s)) is not END:
             if isinstance(item, Exception):
                 raise item
             yield item
@@ -311,7 +332,8 @@ class CallSession:
     async def _say_sentence(self, sentence: str, timing: TurnTiming | None, mark: str) -> None:
         if timing is not None:
             timing.stamp("first_sentence")
-        pcm = await self.hub.run("tts", lambda: b"".join(self.hub.tts.synthesize(sentence, 16000)))
+        pcm = await self.hub.run("tts", lambda: b"".join(self.hub.tts.synthesize(sentence, 16000)),
+                                 timeout=self.voice.engine_timeout_s)
         if timing is not None:
             timing.stamp("tts_first_audio")
         if self.leg.ended.is_set():
@@ -347,7 +369,16 @@ class CallSession:
             return
         self.emit(AgentSaidEvent(call_id=self.leg.call_id, text=text, interrupted=interrupted))
         if self.call_log is not None and self.record_id is not None:
-            self.call_log.add_turn(self.record_id, "agent", text, interrupted=interrupted, latency=latency)
+            self._record("an agent turn", lambda: self.call_log.add_turn(
+                self.record_id, "agent", text, interrupted=interrupted, latency=latency))
+
+    def _record(self, what: str, write: Callable, *args):  # noqa: ANN202
+        """Write to the call log; a store that refuses (locked, full) is logged and the call goes on."""
+        try:
+            return write(*args)
+        except sqlite3.Error as exc:
+            log.error("call %s: the call log could not record %s: %s", self.leg.call_id, what, exc)
+            return None
 
     def _final_outcome(self) -> str:
         """transferred or no_input as decided on the call, else what the dialogue achieved
@@ -408,17 +439,29 @@ class CallSession:
 
     async def _ask_summary(self, reason: str) -> str:
         try:
-            return await self.hub.run("llm", self.policy.handover, reason)
+            return await self.hub.run("llm", self.policy.handover, reason, timeout=self.voice.engine_timeout_s)
         except Exception:  # noqa: BLE001 - the transfer goes ahead without one
             log.exception("the handover summary failed on %s", self.leg.call_id)
             return f"Handover: {reason}."
 
     def on_dtmf(self, digit: str) -> None:
-        """A key press from the caller (on the loop)."""
+        """A key press from the caller (on the loop). Keys pressed while one is being handled,
+        or once the call is being handed over, are dropped: a flood of keys is one key."""
+        reply = self.current_reply if self.speaking is not None else None
+        transferring = self.handing_over or (reply is not None and reply.action is not None
+                                             and reply.action.kind == "transfer")
+        if self.dtmf_busy or transferring:
+            log.info("key %s on %s ignored: %s", digit, self.leg.call_id,
+                     "handing over" if transferring else "another key is being handled")
+            return
+        self.dtmf_busy = True
         asyncio.get_running_loop().create_task(self._dtmf(digit))
 
     async def _dtmf(self, digit: str) -> None:
-        reply = await self._ask(self.policy.dtmf, digit)
+        try:
+            reply = await self._ask(self.policy.dtmf, digit)
+        finally:
+            self.dtmf_busy = False
         if reply is not None:
             self.leg.clear()
             self._speak(reply, None)
@@ -431,8 +474,57 @@ class CallSession:
             asyncio.get_running_loop().create_task(self._transfer_failed())
 
     async def _transfer_failed(self) -> None:
+        if self.failed_over:
+            await self._call_back_later(self.failed_over_reason)
+            return
         self.handing_over = False
         self._speak(await self._ask(self.policy.transfer_failed), None)
+
+    # --- engine failure ------------------------------------------------------------------
+    async def _fail_over(self, problem: str) -> None:
+        """An engine failed or hung: apologise with audio rendered at start-up, then transfer
+        to staff, or leave them a callback request and end the call."""
+        if self.failed_over or self.leg.ended.is_set():
+            return
+        self.failed_over, self.failed_over_reason, self.handing_over = True, problem, True
+        log.error("call %s: %s; the caller is handed over", self.leg.call_id, problem)
+        self.emit(AlertEvent(call_id=self.leg.call_id, problem=f"{problem}: the caller was handed over"))
+        current = asyncio.current_task()
+        if self.speaking is not current:
+            await self._stop_speaking()
+        self.leg.clear()
+        staff = self.config.transfer.staff_uri or self.config.transfer.after_hours_uri
+        if not staff:
+            await self._call_back_later(problem)
+            return
+        summary = (f"Caller {self.leg.caller.number or 'unknown'}: the phone agent had a technical problem "
+                   f"({problem}).") + (f' Last said: "{self.last_caller_text}"' if self.last_caller_text else "")
+        self._announce_handover(staff, problem, summary)
+        await self._play_fallback("transfer")
+        if not self.leg.ended.is_set():
+            self._transfer(staff, problem, summary)
+
+    async def _call_back_later(self, problem: str) -> None:
+        """Leave staff a callback request for this caller, tell the caller, hang up."""
+        if self.call_log is not None:
+            try:
+                leave_message(self.call_log.db, self.spool, f"Please call back: the phone agent had a technical "
+                              f"problem during this call ({problem}).", self.leg.caller.number,
+                              self.leg.caller.name, None, True, self.record_id)
+            except Exception:  # noqa: BLE001 - the caller still hears what happens
+                log.exception("could not leave the callback request for %s", self.leg.call_id)
+        self.outcome = "message"
+        await self._play_fallback("callback")
+        self.leg.hangup()
+
+    async def _play_fallback(self, key: str) -> None:
+        """Play one of the apologies rendered at start-up and wait until it has been sent."""
+        pcm = self.hub.fallback_audio.get(key, b"")
+        self._set_state(AgentState.SPEAKING)
+        frames = self.leg.write(pcm)
+        deadline = time.monotonic() + frames * FRAME_MS / 1000 + 2
+        while self.leg.pending_frames > 0 and not self.leg.ended.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(FRAME_MS / 1000)
 
     def _set_state(self, state: AgentState) -> None:
         self.emit(AgentStateEvent(call_id=self.leg.call_id, state=state))

@@ -4,6 +4,7 @@ no freeze when the service is away, comes, goes and comes back."""
 from __future__ import annotations
 
 from appliance.sip.events import CallStartedEvent, RegistrationEvent, RegistrationState
+from appliance.voice.events import AlertEvent
 from gui.window import MainWindow
 from tests.control_service import ServiceOnLoop
 
@@ -25,6 +26,8 @@ def test_window_works_without_the_service_and_connects_when_it_comes(qtbot, desk
                                          caller_name="", remote_uri="<sip:x@y>"))
         qtbot.waitUntil(lambda: window.live.calls.count() == 1, timeout=3000)
         assert "Maria Lopez" in window.live.calls.item(0).text()
+        service.publish(AlertEvent(call_id="c1", problem="the stt engine did not answer within 10.0 s"))
+        qtbot.waitUntil(lambda: "stt engine" in window.statusBar().currentMessage(), timeout=3000)
     finally:
         service.close()
     qtbot.waitUntil(lambda: "not reachable" in window.service_label.text(), timeout=5000)

@@ -112,16 +112,26 @@ def test_forbidden_from_an_address_that_is_not_the_trunk(kamailio, agent_config,
     assert rejected.code == 403 and rejected.source.startswith("127.0.0.2")
 
 
-def test_reregisters_after_the_registrar_restarts(kamailio, agent_config, make_agent, make_peer):
+def test_reregisters_after_the_registrar_restarts_and_the_call_in_progress_goes_on(
+        kamailio, agent_config, make_agent, make_peer, caller_wav):
     agent = make_agent(agent_config, expiry_s=8)
     registered(agent)
+    talking = make_peer("--play", str(caller_wav), name="talking")
+    call_agent(talking, kamailio)
+    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
     kamailio.stop()
     time.sleep(1)
+    during = len(agent.received[started.call_id])
+    time.sleep(2)
+    assert len(agent.received[started.call_id]) > during + 50, "audio flows while the registrar is away"
     kamailio.start()  # its registrations are gone
     mark = len(agent.events.items)
     registered(agent, after=mark, timeout=20)
     caller = make_peer(name="caller")
     call_agent(caller, kamailio)
+    assert started.call_id in [leg.call_id for leg in agent.agent.active_calls()], "the first call survived"
+    talking.send(cmd="hangup")
+    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent) and e.call_id == started.call_id)
 
 
 def test_outbound_call_and_no_registration_mode(agent_config, make_agent, make_peer, caller_wav):

@@ -1,0 +1,105 @@
+"""Writes the store refused (locked past its timeout, disk or quota full), kept until it works.
+
+Each is one JSON line appended and fsynced to a file next to the store; `replay` writes them
+into the store in order and keeps only those it still could not write. Nothing a caller
+said for the front desk is lost because the database was busy at that moment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from appliance.crm.messages import Messages
+from appliance.crm.timeutil import now_utc, utc_text
+from appliance.private_files import FILE_MODE, write_private
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()  # one writer per process: sessions and policies share the file
+
+
+class Spool:
+    """The file of pending writes for one store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def beside(cls, database: Path) -> Spool:
+        """The spool of the store at `database`."""
+        return cls(database.with_name(database.name + ".pending.jsonl"))
+
+    def add(self, kind: str, record: dict) -> None:
+        """Append one pending write (only "message" so far) and make it durable."""
+        line = json.dumps({"kind": kind, **record}, ensure_ascii=False) + "\n"
+        with _lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+            try:
+                os.write(fd, line.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def pending(self) -> list[dict]:
+        """The writes still waiting (unreadable lines are logged and skipped)."""
+        if not self.path.exists():
+            return []
+        records = []
+        for number, line in enumerate(self.path.read_text().splitlines(), start=1):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                log.error("%s line %d is not JSON and is skipped", self.path, number)
+        return records
+
+    def replay(self, db: sqlite_utils.Database) -> int:
+        """Write the pending records into the store; return how many were written."""
+        with _lock:
+            records = self.pending()
+            if not records:
+                return 0
+            left, written = [], 0
+            for record in records:
+                try:
+                    _write(db, record)
+                    written += 1
+                except sqlite3.Error as exc:
+                    log.warning("a pending %s still cannot be written: %s", record.get("kind"), exc)
+                    left.append(record)
+            temp = self.path.with_suffix(".tmp")
+            temp.unlink(missing_ok=True)
+            write_private(temp, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in left))
+            os.replace(temp, self.path)
+        if written:
+            log.info("wrote %d pending record(s) from %s into the store", written, self.path)
+        return written
+
+
+def _write(db: sqlite_utils.Database, record: dict) -> None:
+    if record.get("kind") != "message":
+        raise sqlite3.DataError(f"unknown pending record kind {record.get('kind')!r}")
+    Messages(db).add(record["text"], record["caller_number"], record["caller_name"], record.get("contact_id"),
+                     record["callback"], call_id=record.get("call_id"), created_at=record.get("created_at"))
+
+
+def leave_message(db: sqlite_utils.Database, spool: Spool | None, text: str, number: str, name: str,
+                  contact_id: int | None, callback: bool, call_id: int | None = None) -> int | None:
+    """Write a message for the front desk; when the store refuses it, keep it in `spool`
+    (return None) and log why. Without a spool the error is raised."""
+    try:
+        return Messages(db).add(text, number, name, contact_id, callback, call_id=call_id)
+    except sqlite3.Error as exc:
+        if spool is None:
+            raise
+        log.error("the store refused a message (%s); it is kept in %s until the store works", exc, spool.path)
+        spool.add("message", {"text": text, "caller_number": number, "caller_name": name,
+                              "contact_id": contact_id, "callback": callback, "call_id": call_id,
+                              "created_at": utc_text(now_utc())})
+        return None
