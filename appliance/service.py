@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from appliance.voice.policy import Policy, clinic_prompt
 from appliance.voice.session import CallSession
 
 log = logging.getLogger(__name__)
+STUCK_RESTART_S = 120.0  # an engine hung this long, with no call in progress: restart the service
 
 Subscriber = Callable[[SipEvent], None]
 
@@ -54,8 +56,10 @@ class ApplianceService:
         self.outbox: OutboxWorker | None = None
         self.control: ControlServer | None = None
         self._housekeeping: asyncio.Task | None = None
+        self._watchdog: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.unhealthy = asyncio.Event()  # set when only a restart can help (an engine hung for good)
 
     def _dialogue(self, hub: EngineHub) -> Policy:
         """The receptionist for one call, with its own connection to the store (used only on
@@ -84,6 +88,7 @@ class ApplianceService:
             self.outbox = OutboxWorker(open_store(self.database), crm.webhook_url, crm.webhook_secret)
             self.outbox.start()
         self._housekeeping = self._loop.create_task(self._retention())
+        self._watchdog = self._loop.create_task(self._watch_engines())
         self.hub = await asyncio.to_thread(EngineHub, self.config)
         warm_s = await asyncio.to_thread(self.hub.warm, clinic_prompt(self.config.clinic))
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
@@ -100,6 +105,7 @@ class ApplianceService:
             await self.control.stop()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
+            self._watchdog.cancel()
         if self.outbox is not None:
             await asyncio.to_thread(self.outbox.stop)
         if self._tasks:
@@ -117,6 +123,21 @@ class ApplianceService:
             except Exception:  # noqa: BLE001 - retried tomorrow; calls go on
                 log.exception("retention purge failed")
             await asyncio.sleep(24 * 3600)
+
+    async def _watch_engines(self) -> None:
+        """A hung engine keeps its worker for good: once one has been stuck for STUCK_RESTART_S
+        and no call is in progress, ask for a restart (`appliance run` exits 1, systemd restarts)."""
+        while not self.unhealthy.is_set():
+            await asyncio.sleep(5)
+            if self.needs_restart(time.monotonic()):
+                log.critical("the %s engine has not answered for %.0f s: restarting the service",
+                             ", ".join(sorted(self.hub.stuck)), STUCK_RESTART_S)
+                self.unhealthy.set()
+
+    def needs_restart(self, now: float) -> bool:
+        """An engine stuck for STUCK_RESTART_S and no call that a restart would cut off."""
+        stuck = self.hub.stuck if self.hub is not None else {}
+        return bool(stuck) and not self.sessions and now - min(stuck.values()) >= STUCK_RESTART_S
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every event on the loop."""

@@ -33,11 +33,12 @@ def run_demo_cmd(args: argparse.Namespace) -> int:
 
 
 def run_service(args: argparse.Namespace) -> int:
-    """Answer calls until SIGINT or SIGTERM."""
+    """Answer calls until SIGINT or SIGTERM (exit 0), or until an engine hangs for good
+    (exit 1: the service manager starts it again)."""
     logging.getLogger().setLevel(logging.INFO)
     restrict_umask()  # the store, recordings and backups it writes: not for other users
 
-    async def main() -> None:
+    async def main() -> int:
         service = ApplianceService(load_config(args.config))
         await service.start()
         log.info("answering calls at %s", service.agent.local_uri)
@@ -45,7 +46,8 @@ def run_service(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await asyncio.wait([loop.create_task(stop.wait()), loop.create_task(service.unhealthy.wait())],
+                           return_when=asyncio.FIRST_COMPLETED)
         await service.stop()
-    asyncio.run(main())
-    return 0
+        return 1 if service.unhealthy.is_set() else 0
+    return asyncio.run(main())

@@ -52,7 +52,7 @@ class EngineHub:
         self.load_s = time.monotonic() - started
         self._pools = {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
                        for role in ("stt", "llm", "tts")}
-        self.stuck: set[str] = set()
+        self.stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
         self.fallback_audio: dict[str, bytes] = {}  # key of FALLBACK_PHRASES -> 16 kHz PCM
 
     async def run(self, role: str, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
@@ -68,14 +68,14 @@ class EngineHub:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except TimeoutError:
             if not future.done():
-                self.stuck.add(role)
+                self.stuck.setdefault(role, time.monotonic())
                 future.add_done_callback(lambda _: self._unstuck(role))
                 log.critical("the %s engine did not answer within %.1f s; calls fall back until it does",
                              role, timeout)
             raise EngineStuckError(f"the {role} engine did not answer within {timeout:.1f} s") from None
 
     def _unstuck(self, role: str) -> None:
-        self.stuck.discard(role)
+        self.stuck.pop(role, None)
         log.warning("the %s engine answered again", role)
 
     def submit(self, role: str, fn: Callable[..., T], *args: Any) -> Future[T]:

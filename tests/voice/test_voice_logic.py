@@ -1,8 +1,11 @@
 """Pure parts of the call loop: sentences, barge-in, playback bookkeeping, timing, the FAQ policy."""
 
+from types import SimpleNamespace
+
 import pytest
 
-from appliance.config import ClinicConfig
+from appliance.config import ClinicConfig, Config, PathsConfig
+from appliance.service import STUCK_RESTART_S, ApplianceService
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.playback import Playback
 from appliance.voice.policy import FaqPolicy, sounds_like
@@ -109,3 +112,16 @@ def test_silence_and_dtmf(policy):
 def test_sounds_like():
     assert sounds_like("barking", "parking") and sounds_like("parkin", "parking")
     assert not sounds_like("car", "bar") and not sounds_like("working", "parking")
+
+
+def test_a_service_with_an_engine_hung_for_good_asks_for_a_restart_between_calls(tmp_path):
+    service = ApplianceService(Config(paths=PathsConfig(data=tmp_path)))
+    assert not service.needs_restart(1000.0)  # no engines yet
+    service.hub = SimpleNamespace(stuck={})
+    assert not service.needs_restart(1000.0)
+    service.hub.stuck["llm"] = 1000.0
+    assert not service.needs_restart(1000.0 + STUCK_RESTART_S - 1)  # it may still answer
+    service.sessions["call-1"] = object()
+    assert not service.needs_restart(1000.0 + STUCK_RESTART_S)  # a restart would cut this call off
+    service.sessions.clear()
+    assert service.needs_restart(1000.0 + STUCK_RESTART_S)
