@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import time
 from collections.abc import Callable
 
 import pjsua2 as pj
@@ -26,6 +25,7 @@ from appliance.sip.events import (
     RegistrationEvent, RegistrationState, SipEvent,
 )
 from appliance.sip.leg import CallLeg
+from appliance.sip.media import PortPool
 from appliance.sip.security import TlsFiles, apply_srtp
 from appliance.sip.transfer import TransferManager, header_lines
 
@@ -70,7 +70,7 @@ class SipAgent:
         self._account: _Account | None = None
         self._calls: dict[int, SipCall] = {}
         self._ids = itertools.count(1)
-        self._graveyard: list[tuple[float, object]] = []
+        self.ports = PortPool("call")
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -137,7 +137,7 @@ class SipAgent:
                 call.leg.mark_ended(0)
             self._forget(call)
         self._calls.clear()  # every Call and port must be gone before libDestroy
-        self._graveyard.clear()
+        self.ports.close(ep)
         self._account = None
         gc.collect()
 
@@ -255,8 +255,8 @@ class SipAgent:
             self.on_event(DtmfEvent(call_id=call.leg.call_id, digit=digit, method=method))
 
     def _forget(self, call: SipCall) -> None:
-        """Drop an ended call. Its port is kept a little longer and freed here, on the SIP
-        thread: a pjsua2 object freed on another thread would abort the process."""
+        """Drop an ended call (on the SIP thread: a pjsua2 object freed on another thread would
+        abort the process); its audio port goes back to the pool for the next call."""
         for key, value in list(self._calls.items()):
             if value is call:
                 del self._calls[key]
@@ -268,11 +268,9 @@ class SipAgent:
         call.on_state = call.on_transfer_status = None
         if call.leg is not None:
             call.leg.detach()
-        now = time.monotonic()
         if call.port is not None:
-            self._graveyard.append((now, call.port))
+            self.ports.release(call.port)
             call.port = None
-        self._graveyard = [(t, p) for t, p in self._graveyard if now - t < 2.0]
 
     # --- control -------------------------------------------------------------------------
     def sip_call(self, leg: CallLeg) -> SipCall | None:

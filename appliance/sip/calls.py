@@ -62,7 +62,7 @@ class SipCall(pj.Call):
             self.bridged_to.audio.startTransmit(self.audio)
             return
         if self.port is None:
-            self.port = AudioPort(f"call{self.getId()}", record=self.agent.record)
+            self.port = self.agent.ports.acquire(record=self.agent.record)
             if self.leg is not None:
                 self.leg.attach(self.port)
         self.audio.startTransmit(self.port)

@@ -28,6 +28,21 @@ class AudioPort(pj.AudioMediaPort):
 
     def __init__(self, name: str, record: bool = False) -> None:
         super().__init__()
+        self.idle = True  # between calls (see PortPool): the callbacks do nothing
+        self.reset(record)
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.id = pj.PJMEDIA_FORMAT_L16
+        fmt.clockRate = SAMPLE_RATE
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = FRAME_MS * 1000
+        fmt.avgBps = fmt.maxBps = SAMPLE_RATE * 16
+        self.createPort(name, fmt)
+        self.idle = False
+
+    def reset(self, record: bool = False) -> None:
+        """Fresh state for a new call: nothing queued, counted or recorded yet."""
         self.inbound: deque[tuple[float, bytes]] = deque(maxlen=MAX_INBOUND_FRAMES)
         self.outbound: deque[tuple[float, bytes, str | None]] = deque()
         self.on_inbound: Callable[[], None] | None = None
@@ -38,18 +53,11 @@ class AudioPort(pj.AudioMediaPort):
         self.marks_sent: dict[str, float] = {}  # marker -> when its first frame was sent
         self.recorded_in: list[bytes] | None = [] if record else None
         self.recorded_out: list[bytes] | None = [] if record else None
-        fmt = pj.MediaFormatAudio()
-        fmt.type = pj.PJMEDIA_TYPE_AUDIO
-        fmt.id = pj.PJMEDIA_FORMAT_L16
-        fmt.clockRate = SAMPLE_RATE
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = FRAME_MS * 1000
-        fmt.avgBps = fmt.maxBps = SAMPLE_RATE * 16
-        self.createPort(name, fmt)
 
     # --- pjmedia clock thread ------------------------------------------------------------
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 API
+        if self.idle:
+            return
         if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
             data = SILENCE
         else:
@@ -63,6 +71,9 @@ class AudioPort(pj.AudioMediaPort):
             callback()
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 API
+        if self.idle:
+            frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+            return
         self.ticks_out += 1
         try:
             queued_at, data, mark = self.outbound.popleft()
@@ -103,3 +114,47 @@ class AudioPort(pj.AudioMediaPort):
             except IndexError:
                 return dropped
             dropped += 1
+
+
+class PortPool:
+    """Audio ports reused from call to call, freed only once the audio clock has stopped.
+
+    A port freed while pjmedia's clock thread runs can be called back half destroyed (its
+    attributes already gone, then freed memory: a crash), because freeing it releases the GIL.
+    So an ended call's port goes back here, idle, for the next call; `close` stops the clock
+    (no sound device at all) before the ports go. Use on the SIP thread only.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._idle: list[AudioPort] = []
+        self._all: list[AudioPort] = []
+
+    def acquire(self, record: bool = False) -> AudioPort:
+        """An idle port, or a new one, ready for a call."""
+        if self._idle:
+            port = self._idle.pop()
+            port.reset(record)
+            port.idle = False
+            return port
+        port = AudioPort(f"{self.prefix}{len(self._all)}", record)
+        self._all.append(port)
+        return port
+
+    def __len__(self) -> int:
+        """How many ports exist (in use or idle)."""
+        return len(self._all)
+
+    def release(self, port: AudioPort) -> None:
+        """The call is over: the port waits, idle, for the next one."""
+        port.idle = True
+        port.on_inbound = None
+        port.outbound.clear()
+        self._idle.append(port)
+
+    def close(self, endpoint: pj.Endpoint) -> None:
+        """Stop the audio clock, then free every port (before the library is destroyed)."""
+        if self._all:
+            endpoint.audDevManager().setNoDev()
+        self._idle.clear()
+        self._all.clear()

@@ -158,6 +158,7 @@ class Peer:
         self.record_dir: Path | None = args.record_dir
         self.play_pcm = read_wav(args.play) if args.play else b""
         self.calls: list[PeerCall] = []
+        self.retired_ports: list[AudioPort] = []
         self.counter = iter(range(1, 1_000_000))
         self.account: PeerAccount | None = None
         self.done = threading.Event()
@@ -197,13 +198,16 @@ class Peer:
             ep.libHandleEvents(10)
         for call in self.calls:
             call.save()
+        ep.audDevManager().setNoDev()  # stop the audio clock before any port is freed (see PortPool)
         self.calls.clear()
+        self.retired_ports.clear()
         self.account = None
         gc.collect()
 
     def forget(self, call: PeerCall) -> None:
         if call in self.calls:
             self.calls.remove(call)
+            self.retired_ports.append(call.port)  # freed at teardown, once the clock has stopped
 
     def current(self) -> PeerCall | None:
         live = [c for c in self.calls if c.isActive()]

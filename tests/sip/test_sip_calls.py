@@ -90,6 +90,22 @@ def test_the_agent_hangs_up(kamailio, agent_config, make_agent, make_peer):
     assert leg.ended.is_set() and agent.agent.active_calls() == []
 
 
+def test_sequential_calls_reuse_one_audio_port(kamailio, agent_config, make_agent, make_peer, caller_wav):
+    # a port is never freed while the audio clock runs (that crashed the process): it is reused
+    agent = make_agent(agent_config)
+    registered(agent)
+    for number in range(3):
+        caller = make_peer("--play", str(caller_wav), name=f"caller{number}")
+        call_agent(caller, kamailio)
+        leg = agent.legs.wait_for(lambda leg: not leg.ended.is_set())
+        time.sleep(0.5)
+        assert len(agent.received[leg.call_id]) > 5, "audio flows on the reused port"
+        caller.send(cmd="hangup")
+        caller.wait("ended")
+        assert leg.ended.wait(5)
+    assert len(agent.agent.ports) == 1
+
+
 def test_busy_beyond_the_call_limit(kamailio, agent_config, make_agent, make_peer):
     agent = make_agent(agent_config, max_calls=1)
     registered(agent)
