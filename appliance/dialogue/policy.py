@@ -171,6 +171,10 @@ class Dialogue:
         if intent == "message":
             self.state.intent, self.state.step = "message", "message"
             return Reply.say("Of course. What message would you like to leave?")
+        if intent == "emergency":  # the model's reading, confirmed by the caller
+            return self._emergency(text)
+        if intent == "human":
+            return self._escalate("the caller asked for a person")
         if intent == "goodbye":
             return Reply.say(f"Thank you for calling {self.clinic.name}. Goodbye!", Action("hangup", "goodbye"))
         if intent == "wrong_number":
@@ -191,9 +195,11 @@ class Dialogue:
         s = self.state
         dob = extract_dob(text, day_first=self.tools.contacts.country_code != "1")
         if dob is None:
-            return self._not_understood("Sorry, what's your date of birth? For example, the 3rd of May 1980.")
+            # no example date: any full date is somebody's date of birth (the demo patient's was this one)
+            return self._not_understood("Sorry, could you tell me your date of birth: the day, the month and the year?")
         if s.contact is not None:
             if s.contact.date_of_birth != dob:
+                log.info("%s: the date of birth given does not match contact %d", self.call_key, s.contact.id)
                 s.not_understood += 1
                 if s.not_understood >= 2:
                     return self._escalate("the date of birth did not match the record")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from appliance.dialogue.spoken import MONTHS, words_to_digits
+from appliance.errors import EngineError
 from appliance.models.protocols import ChatMessage
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ RULES: list[tuple[str, str]] = [
 YES = r"\b(yes|yeah|yep|yup|correct|right|sure|okay|ok|please do|that works|sounds good|perfect|great|fine)\b"
 NO = r"\b(no|nope|not really|wrong|incorrect|neither|none of)\b"
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
+LLM_TEXT_CHARS = 600  # a 30 s turn is ~80 words; more only slows the classifier (or overflows its context)
 INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
                  "required": ["intent"]}
 
@@ -54,11 +56,19 @@ def llm_intent(llm, text: str) -> str:  # noqa: ANN001 - any LlmEngine
               "hours, address, parking, prices, insurance or services; message: leave a message or ask for "
               "a call back; human: wants a person; emergency: urgent medical problem; wrong_number; goodbye; "
               "unknown: none of these.")
+    if len(text) > LLM_TEXT_CHARS:
+        log.info("caller turn of %d characters cut to %d for the intent classifier", len(text), LLM_TEXT_CHARS)
+        text = text[:LLM_TEXT_CHARS]
     try:
         value = llm.chat_json([ChatMessage("system", system), ChatMessage("user", text)], INTENT_SCHEMA,
                               max_tokens=16, time_budget_s=3.0)
-    except Exception:  # noqa: BLE001 - the policy falls back to asking again
+    except EngineError as exc:  # the model ran out of time or wrote no JSON: the policy asks again
+        log.warning("LLM intent classification failed: %s", exc)
+        return "unknown"
+    except Exception:  # noqa: BLE001 - anything else is a bug, but the call goes on
         log.exception("LLM intent classification failed")
+        return "unknown"
+    if not isinstance(value, dict):
         return "unknown"
     intent = value.get("intent", "unknown")
     return intent if intent in INTENTS else "unknown"
