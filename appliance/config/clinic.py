@@ -65,5 +65,5 @@ class VoiceConfig:
             raise ConfigError("voice.barge_in_ms and voice.min_speech_ms must be 40..1000")
         if not 1 <= self.reprompt_after_s <= 60 or not 0 <= self.max_reprompts <= 10:
             raise ConfigError("voice.reprompt_after_s must be 1..60 and voice.max_reprompts 0..10")
-        if not 2 <= self.max_utterance_s <= 300:
-            raise ConfigError(f"voice.max_utterance_s must be 2..300, got {self.max_utterance_s}")
+        if not 2 <= self.max_utterance_s <= 60:  # a longer turn's final decode nears engine_timeout_s
+            raise ConfigError(f"voice.max_utterance_s must be 2..60, got {self.max_utterance_s}")

@@ -17,6 +17,7 @@ from datetime import datetime
 from appliance.config import ClinicConfig
 from appliance.crm.appointments import Appointment, AppointmentError, SlotTakenError
 from appliance.crm.availability import Slot
+from appliance.crm.contacts import name_key
 from appliance.dialogue.spoken import parse_clock, say_date, say_moment, say_time, words_to_digits
 from appliance.dialogue.state import WANTS, CallState
 from appliance.dialogue.tools import Tools
@@ -198,12 +199,15 @@ class Dialogue:
             # no example date: any full date is somebody's date of birth (the demo patient's was this one)
             return self._not_understood("Sorry, could you tell me your date of birth: the day, the month and the year?")
         if s.contact is not None:
-            if s.contact.date_of_birth != dob:
-                log.info("%s: the date of birth given does not match contact %d", self.call_key, s.contact.id)
+            if s.contact.date_of_birth != dob or name_key(s.name or "") != name_key(s.contact.name):
+                log.info("%s: the name or date of birth given does not match contact %d", self.call_key,
+                         s.contact.id)
                 s.not_understood += 1
                 if s.not_understood >= 2:
-                    return self._escalate("the date of birth did not match the record")
-                return Reply.say("Sorry, that doesn't match our records. Could you say your date of birth again?")
+                    return self._escalate("the name or date of birth did not match the record")
+                s.name, s.step = None, "name"
+                return Reply.say("Sorry, that doesn't match our records. Could you tell me your first and last "
+                                 "name again?")
             s.verified = True
         else:
             s.contact = self.tools.find_contact(s.name or "", dob)
@@ -299,9 +303,12 @@ class Dialogue:
             s.step = "name"
             return Reply.say("Sure. May I have your first and last name?")
         if s.intent in ("cancel", "reschedule", "confirm") and not s.verified:
+            # caller ID can be forged: whoever reads or changes an appointment gives name and birth date
+            if s.name is None:
+                s.step = "name"
+                return Reply.say("For your security, may I have your first and last name?")
             s.step = "dob"
-            return Reply.say("For your security, what's your date of birth?" if s.contact
-                             else "And what's your date of birth?")
+            return Reply.say("And what's your date of birth?")
         if s.contact is None:
             s.step = "dob"
             return Reply.say("And what's your date of birth?")

@@ -90,6 +90,8 @@ class CallSession:
         self.failed_over_reason = ""
         self.last_caller_text = ""
         self.dtmf_busy = False
+        self.keys_ignored = 0
+        self.transferring = False  # a transfer rings: no second one, no keys
         self.record_id: int | None = None
         self.finished = asyncio.Event()
 
@@ -112,6 +114,8 @@ class CallSession:
         finally:
             await self._stop_speaking()
             self._set_state(AgentState.ENDED)
+            if self.keys_ignored:
+                log.info("%d key(s) ignored on %s", self.keys_ignored, self.leg.call_id)
             if self.call_log is not None and self.record_id is not None:
                 self._record("the end of the call", self.call_log.end, self.record_id, self._final_outcome(),
                              f"SIP {self.leg.end_code}" if self.leg.end_code else "")
@@ -266,11 +270,11 @@ class CallSession:
         if self.speaking is not None:
             self.speaking.cancel()
         self.current_reply = reply
+        self.playback = Playback()  # a barge-in before the reply starts must not cut the last one
         self.bargein.reset()
         self.speaking = asyncio.get_running_loop().create_task(self._say(reply, timing))
 
     async def _say(self, reply: Reply, timing: TurnTiming | None) -> None:
-        self.playback = Playback()
         splitter = SentenceSplitter()
         mark = f"turn{self.turn}-{time.monotonic_ns()}"
         try:
@@ -409,6 +413,10 @@ class CallSession:
             self._transfer(staff, action.reason, action.summary)
 
     def _transfer(self, target: str, reason: str, summary: str) -> None:
+        if self.transferring:
+            log.info("call %s is already being transferred: %s ignored", self.leg.call_id, reason)
+            return
+        self.transferring = True
         self._set_state(AgentState.TRANSFERRING)
         context = {"reason": reason, "caller": self.leg.caller.number}
         if summary:
@@ -448,11 +456,13 @@ class CallSession:
         """A key press from the caller (on the loop). Keys pressed while one is being handled,
         or once the call is being handed over, are dropped: a flood of keys is one key."""
         reply = self.current_reply if self.speaking is not None else None
-        transferring = self.handing_over or (reply is not None and reply.action is not None
-                                             and reply.action.kind == "transfer")
+        transferring = self.handing_over or self.transferring or (
+            reply is not None and reply.action is not None and reply.action.kind == "transfer")
         if self.dtmf_busy or transferring:
-            log.info("key %s on %s ignored: %s", digit, self.leg.call_id,
-                     "handing over" if transferring else "another key is being handled")
+            if not self.keys_ignored:  # one line per call, the count when it ends
+                log.info("keys on %s ignored while %s", self.leg.call_id,
+                         "handing over" if transferring else "another key is being handled")
+            self.keys_ignored += 1
             return
         self.dtmf_busy = True
         asyncio.get_running_loop().create_task(self._dtmf(digit))
@@ -471,6 +481,7 @@ class CallSession:
         if event.state == TransferState.SUCCEEDED:
             self.outcome = "transferred"
         elif event.state in (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED):
+            self.transferring = False
             asyncio.get_running_loop().create_task(self._transfer_failed())
 
     async def _transfer_failed(self) -> None:

@@ -101,10 +101,6 @@ def test_a_key_flood_hands_over_once_and_the_call_goes_on(live, tmp_path, front_
     assert not problems(caplog)
 
 
-@pytest.mark.xfail(strict=True, reason="CallSession.on_dtmf drops keys only while the transfer reply is spoken, "
-                                       "not while the transfer rings: a 0 then hands over a second time, the "
-                                       "transfer layer refuses it, and the agent says nobody can take the call "
-                                       "while the front desk is still ringing")
 def test_zero_pressed_while_the_front_desk_rings_is_not_a_second_handover(live, tmp_path, front_desk):
     transfer = live.service.config.transfer
     live.service.config = replace(live.service.config, transfer=replace(transfer, ring_timeout_s=12))
