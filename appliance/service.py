@@ -165,7 +165,12 @@ class ApplianceService:
 
     def _session_done(self, call_id: str, task: asyncio.Task) -> None:
         self._tasks.discard(task)
-        self.sessions.pop(call_id, None)
+        session = self.sessions.pop(call_id, None)
+        if session is not None:
+            try:
+                self.hub.submit("llm", session.policy.close)  # after any decision still running there
+            except RuntimeError:  # the engines are already closed: the process is ending
+                pass
         if self.spool.path.exists():
             self._replay_spool()
         if not task.cancelled() and task.exception() is not None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 
 from appliance.config import Config
 from appliance.service import ApplianceService
-from appliance.voice.demo import demo_config
+from appliance.voice.demo import demo_service
 from appliance.voice.scripted_call import CallResult, run_script
 from appliance.voice.timing import STAGES
 
@@ -28,33 +27,47 @@ SCRIPT = [
 ]
 
 
-async def measure(base: Config, calls: int, levels: list[int]) -> dict[int, list[CallResult]]:
-    """Run `calls` scripted calls at each concurrency level; results by level."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    service = ApplianceService(demo_config(base, workdir))
-    await service.start()
-    results: dict[int, list[CallResult]] = {}
-    try:
-        for level in levels:
-            done: list[CallResult] = []
-            while len(done) < calls:
-                batch = min(level, calls - len(done))
-                done += await asyncio.gather(*(run_script(service, SCRIPT, workdir) for _ in range(batch)))
-            results[level] = done
-    finally:
-        await service.stop()
+Outcome = CallResult | Exception  # a scripted call's result, or why it failed
+
+
+async def measure(base: Config, plan: dict[int, int],
+                  stop: Callable[[dict], bool] | None = None) -> dict[int, list[Outcome]]:
+    """On one demo service, for each concurrency level of `plan` in order, run its number of
+    scripted calls; outcomes by level. With `stop`, end after the first level whose summary
+    (one value of `summarise`) it accepts."""
+    results: dict[int, list[Outcome]] = {}
+    async with demo_service(base) as service:
+        for level, calls in plan.items():
+            results[level] = await run_level(service, level, calls)
+            if stop is not None and stop(summarise({level: results[level]})[level]):
+                break
     return results
 
 
-def summarise(results: dict[int, list[CallResult]]) -> dict:
+async def run_level(service: ApplianceService, level: int, calls: int) -> list[Outcome]:
+    """`calls` scripted calls, `level` at a time (the last batch may be smaller); a call that
+    fails (no answer, a timeout) is kept as its exception."""
+    workdir = service.config.paths.data
+    done: list[Outcome] = []
+    while len(done) < calls:
+        batch = min(level, calls - len(done))
+        done += await asyncio.gather(*(run_script(service, SCRIPT, workdir) for _ in range(batch)),
+                                     return_exceptions=True)
+    return done
+
+
+def summarise(results: dict[int, list[Outcome]]) -> dict:
     """p50/p95/max of the caller-side latency and of each stage, per concurrency level."""
     summary = {}
-    for level, calls in results.items():
+    for level, outcomes in results.items():
+        calls = [c for c in outcomes if isinstance(c, CallResult)]
         heard = [ms for call in calls for ms in call.latencies_ms if ms is not None]
         missing = sum(ms is None for call in calls for ms in call.latencies_ms)
         stages = {s: [t[s] for call in calls for t in call.stages_ms if s in t] for s in STAGES}
         summary[level] = {
-            "calls": len(calls), "turns": len(heard), "unanswered_turns": missing,
+            "calls": len(outcomes), "failed_calls": len(outcomes) - len(calls),
+            "errors": [repr(o)[:200] for o in outcomes if not isinstance(o, CallResult)][:3],
+            "turns": len(heard), "unanswered_turns": missing,
             "voice_to_voice_ms": _stats(heard),
             "stages_ms": {s: _stats(v) for s, v in stages.items() if v},
         }
@@ -69,14 +82,19 @@ def _stats(values: list[float]) -> dict[str, float]:
             "max": round(float(arr.max()), 1)}
 
 
-def report(summary: dict) -> str:
-    """A human table and one JSON line."""
-    lines = [f"{'calls at once':>13} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   per stage p50 (ms)"]
+def table(summary: dict) -> list[str]:
+    """The human table: one row per concurrency level."""
+    lines = [f"{'calls at once':>13} {'turns':>6} {'unanswered':>10} {'failed calls':>12} {'p50 ms':>8} "
+             f"{'p95 ms':>8} {'max ms':>8}   per stage p50 (ms)"]
     for level, s in summary.items():
         v = s["voice_to_voice_ms"]
         stages = "  ".join(f"{name}={st['p50']:.0f}" for name, st in s["stages_ms"].items())
-        lines.append(f"{level:>13} {s['turns']:>6} {v.get('p50', 0):>8.0f} {v.get('p95', 0):>8.0f} "
-                     f"{v.get('max', 0):>8.0f}   {stages}")
-    lines.append(json.dumps({"bench": "latency", "by_concurrency": {str(k): v for k, v in summary.items()}},
-                            sort_keys=True))
-    return "\n".join(lines)
+        lines.append(f"{level:>13} {s['turns']:>6} {s['unanswered_turns']:>10} {s['failed_calls']:>12} "
+                     f"{v.get('p50', 0):>8.0f} {v.get('p95', 0):>8.0f} {v.get('max', 0):>8.0f}   {stages}")
+    return lines
+
+
+def report(summary: dict) -> str:
+    """A human table and one JSON line."""
+    payload = {"bench": "latency", "by_concurrency": {str(k): v for k, v in summary.items()}}
+    return "\n".join([*table(summary), json.dumps(payload, sort_keys=True)])

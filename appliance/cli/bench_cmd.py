@@ -6,6 +6,7 @@ import argparse
 
 from appliance.bench import engines
 from appliance.config import load_config
+from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.models.engines import open_store
 from appliance.models.manifest import Role
 
@@ -24,6 +25,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     lat.add_argument("--calls", type=int, default=5, help="calls per concurrency level (default 5)")
     lat.add_argument("--concurrency", default="1,2,4", help="calls at once, comma separated (default 1,2,4)")
     lat.set_defaults(run=run_latency)
+    load = cmds.add_parser("load", help="calls at once that stay under a voice-to-voice latency target")
+    load.add_argument("--max", type=int, default=MAX_SIP_CALLS,
+                      help=f"highest number of calls at once to try (default and most: {MAX_SIP_CALLS}, "
+                           "the SIP stack's limit)")
+    load.add_argument("--calls", type=int, default=4,
+                      help="calls per level, rounded up to whole batches (default 4)")
+    load.add_argument("--target-ms", type=float, default=1500.0,
+                      help="caller-side p95 voice-to-voice target (default 1500)")
+    load.set_defaults(run=run_load)
+    soak = cmds.add_parser("soak", help="sequential calls on one service: memory, threads, file descriptors")
+    soak.add_argument("--calls", type=int, default=200, help="measured calls (default 200)")
+    soak.add_argument("--warmup", type=int, default=5, help="calls before the baseline (default 5)")
+    soak.add_argument("--every", type=int, default=20, help="sample every N calls (default 20)")
+    soak.add_argument("--rss-limit-mb", type=float, default=30.0,
+                      help="memory growth still ok (default 30)")
+    soak.set_defaults(run=run_soak)
     crm = cmds.add_parser("crm", help="caller lookup speed on a large synthetic store")
     crm.add_argument("--contacts", type=int, default=100_000)
     crm.add_argument("--appointments", type=int, default=1_000_000)
@@ -38,11 +55,50 @@ def run_latency(args: argparse.Namespace) -> int:
     from appliance.bench import latency
 
     levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
-    if args.calls < 1 or not levels or min(levels) < 1:
-        raise SystemExit("--calls and every --concurrency level must be at least 1")
-    results = asyncio.run(latency.measure(load_config(args.config), args.calls, levels))
-    print(latency.report(latency.summarise(results)))
+    if args.calls < 1 or not levels or min(levels) < 1 or max(levels) > MAX_SIP_CALLS:
+        raise SystemExit(f"--calls must be at least 1 and every --concurrency level 1..{MAX_SIP_CALLS}")
+    results = asyncio.run(latency.measure(load_config(args.config), {level: args.calls for level in levels}))
+    summary = latency.summarise(results)
+    print(latency.report(summary))
+    return 1 if any(s["failed_calls"] for s in summary.values()) else 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """Run the load benchmark and print its report."""
+    import asyncio
+
+    from appliance.bench import load
+
+    if args.calls < 1 or not 1 <= args.max <= MAX_SIP_CALLS or args.target_ms <= 0:
+        raise SystemExit(f"--calls must be at least 1, --max 1..{MAX_SIP_CALLS} and --target-ms positive")
+    print(f"scripted calls at 1..{args.max} at once until p95 reaches {args.target_ms:.0f} ms "
+          "(loading and warming the models first)...", flush=True)
+    summary = asyncio.run(load.measure(load_config(args.config), args.max, args.calls, args.target_ms))
+    print(load.report(summary, args.target_ms, args.max))
     return 0
+
+
+def run_soak(args: argparse.Namespace) -> int:
+    """Run the soak benchmark on a demo service and print its report; exit 1 unless `ok`."""
+    import asyncio
+
+    from appliance.bench import soak
+    from appliance.voice.demo import demo_service
+
+    if args.calls < 1 or args.warmup < 0 or args.every < 1:
+        raise SystemExit("--calls and --every must be at least 1, --warmup at least 0")
+
+    async def main() -> dict:
+        async with demo_service(load_config(args.config)) as service:
+            print(soak.HEADER, flush=True)
+            return await soak.run(service, args.calls, args.warmup, args.every,
+                                  limits=soak.Limits(rss_mb=args.rss_limit_mb),
+                                  on_sample=lambda s: print(soak.row(s), flush=True))
+
+    print(f"{args.warmup} warm-up calls, then {args.calls} sequential calls on one service...", flush=True)
+    summary = asyncio.run(main())
+    print(soak.report(summary))
+    return 0 if summary["verdict"] == "ok" else 1
 
 
 def run_crm(args: argparse.Namespace) -> int:

@@ -11,6 +11,9 @@ from appliance.errors import ConfigError
 SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"  # Debian's ca-certificates bundle
 
 
+MAX_SIP_CALLS = 4  # pjsua2-python is built for 4 calls at once, transfer legs included
+
+
 @dataclass(frozen=True)
 class SipConfig:
     """The clinic's SIP trunk and this box's SIP endpoint.
@@ -60,8 +63,8 @@ class SipConfig:
             raise ConfigError(f"sip.expiry_s must be 5..86400, got {self.expiry_s}")
         if not 0 <= self.port <= 65535 or not 1024 <= self.rtp_port <= 65000:
             raise ConfigError("sip.port must be 0..65535 and sip.rtp_port 1024..65000")
-        if not 1 <= self.max_calls <= 64:
-            raise ConfigError(f"sip.max_calls must be 1..64, got {self.max_calls}")
+        if not 1 <= self.max_calls <= MAX_SIP_CALLS:
+            raise ConfigError(f"sip.max_calls must be 1..{MAX_SIP_CALLS} (the SIP stack's limit), got {self.max_calls}")
         unknown = [c for c in self.codecs if c.upper() not in ("G722", "PCMU", "PCMA")]
         if unknown or not self.codecs:
             raise ConfigError(f"sip.codecs may hold G722, PCMU and PCMA, got {self.codecs}")

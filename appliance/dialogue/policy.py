@@ -128,6 +128,11 @@ class Dialogue:
         """What the call achieved: booked, rescheduled, cancelled, message, or None."""
         return self.state.outcome
 
+    def close(self) -> None:
+        """The call is over: close this dialogue's connection to the store now, not at the
+        next garbage collection (a long run of calls would hold dozens of files open)."""
+        self.tools.db.conn.close()
+
     # --- steps ---------------------------------------------------------------------------
     def _step_intent(self, text: str, intent: str | None) -> Reply:
         if intent is None:

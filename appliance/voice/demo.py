@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from appliance.config import ClinicConfig, Config, PathsConfig, SipConfig
+from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.schedule import Schedule
@@ -37,7 +40,7 @@ DEMO_PATIENT = ("Maria Lopez", "+15551234567", "1980-05-03")
 def loopback_config(base: Config, workdir: Path) -> Config:
     """`base` answering SIP on a free loopback port (no registration), its data kept in `workdir`."""
     sip = SipConfig(register=False, bind_address="127.0.0.1", port=free_port(), rtp_port=free_port(),
-                    allow_any_source=True, max_calls=8)
+                    allow_any_source=True, max_calls=MAX_SIP_CALLS)
     return replace(base, sip=sip, paths=PathsConfig(models=base.paths.models, data=workdir))
 
 
@@ -67,15 +70,26 @@ def seed_demo_store(db) -> None:  # noqa: ANN001
     Contacts(db).add(name, [phone], born)
 
 
-async def run_demo(base: Config, lines: list[str] | None = None) -> CallResult:
-    """Start the service, place one scripted call, stop; return what happened."""
-    config = demo_config(base)
+@asynccontextmanager
+async def demo_service(base: Config, workdir: Path | None = None,
+                       max_calls: int | None = None) -> AsyncIterator[ApplianceService]:
+    """The service started on `demo_config(base, workdir)` (with `max_calls` calls at once if
+    given), stopped on leaving; its data folder is `service.config.paths.data`."""
+    config = demo_config(base, workdir)
+    if max_calls is not None:
+        config = replace(config, sip=replace(config.sip, max_calls=max_calls))
     service = ApplianceService(config)
     await service.start()
     try:
-        return await run_script(service, lines or DEMO_SCRIPT, config.paths.data)
+        yield service
     finally:
         await service.stop()
+
+
+async def run_demo(base: Config, lines: list[str] | None = None) -> CallResult:
+    """Start the service, place one scripted call, stop; return what happened."""
+    async with demo_service(base) as service:
+        return await run_script(service, lines or DEMO_SCRIPT, service.config.paths.data)
 
 
 def report(result: CallResult) -> str:

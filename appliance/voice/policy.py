@@ -69,6 +69,8 @@ class Policy(Protocol):
 
     def outcome(self) -> str | None: ...
 
+    def close(self) -> None: ...
+
 
 def sounds_like(word: str, key: str) -> bool:
     """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
@@ -174,3 +176,6 @@ class FaqPolicy:
     def outcome(self) -> str | None:
         """Questions only: nothing booked or left."""
         return None
+
+    def close(self) -> None:
+        """Nothing to release."""

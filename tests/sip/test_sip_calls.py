@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from appliance.audio import level_dbfs, read_wav, to_float
+from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.sip.events import (
     CallEndedEvent, CallRejectedEvent, CallStartedEvent, DtmfEvent, RegistrationEvent,
     RegistrationState,
@@ -116,6 +117,17 @@ def test_busy_beyond_the_call_limit(kamailio, agent_config, make_agent, make_pee
     rejected = agent.events.wait_for(lambda e: isinstance(e, CallRejectedEvent))
     assert rejected.code == 486
     assert len(agent.agent.active_calls()) == 1
+
+
+def test_as_many_calls_at_once_as_the_sip_stack_takes(kamailio, agent_config, make_agent, make_peer):
+    agent = make_agent(agent_config, max_calls=MAX_SIP_CALLS)
+    registered(agent)
+    for number in range(MAX_SIP_CALLS):
+        call_agent(make_peer(name=f"caller{number}"), kamailio)
+    assert len(agent.agent.active_calls()) == MAX_SIP_CALLS
+    extra = make_peer(name="extra")
+    extra.send(cmd="call", uri=f"sip:agent@{kamailio.address}")
+    assert extra.wait("ended")["code"] == 486  # the stack's own limit: one more is refused
 
 
 def test_forbidden_from_an_address_that_is_not_the_trunk(kamailio, agent_config, make_agent, make_peer):
