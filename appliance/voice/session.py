@@ -86,8 +86,7 @@ class CallSession:
         self.turn = 0
         self.outcome = ""
         self.handing_over = False  # the front desk is taking the call: the agent says no more
-        self.failed_over = False  # an engine failed: the caller is being handed over or called back
-        self.failed_over_reason = ""
+        self.failed_over = ""  # what failed (an engine): the caller is being handed over or called back
         self.last_caller_text = ""
         self.dtmf_busy = False
         self.keys_ignored = 0
@@ -486,7 +485,7 @@ class CallSession:
 
     async def _transfer_failed(self) -> None:
         if self.failed_over:
-            await self._call_back_later(self.failed_over_reason)
+            await self._call_back_later(self.failed_over)
             return
         self.handing_over = False
         self._speak(await self._ask(self.policy.transfer_failed), None)
@@ -497,7 +496,7 @@ class CallSession:
         to staff, or leave them a callback request and end the call."""
         if self.failed_over or self.leg.ended.is_set():
             return
-        self.failed_over, self.failed_over_reason, self.handing_over = True, problem, True
+        self.failed_over, self.handing_over = problem, True
         log.error("call %s: %s; the caller is handed over", self.leg.call_id, problem)
         self.emit(AlertEvent(call_id=self.leg.call_id, problem=f"{problem}: the caller was handed over"))
         current = asyncio.current_task()
