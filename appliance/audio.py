@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import wave
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import soxr
 
-from appliance.models.protocols import FRAME_MS, SAMPLE_RATE
 from appliance.private_files import open_private
+
+SAMPLE_RATE = 16000  # audio inside the appliance: 16 kHz mono signed 16-bit PCM
+FRAME_MS = 20
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2  # 640
 
 
 def to_float(pcm: bytes) -> np.ndarray:
@@ -55,6 +59,18 @@ def frames(pcm: bytes, rate: int = SAMPLE_RATE, frame_ms: int = FRAME_MS) -> Ite
     for start in range(0, len(pcm), size):
         chunk = pcm[start:start + size]
         yield chunk + b"\0" * (size - len(chunk))
+
+
+def drop_queued(queue: deque) -> int:
+    """Empty a queue of frames that another thread takes from (popleft is atomic); return how
+    many were dropped."""
+    dropped = 0
+    while True:
+        try:
+            queue.popleft()
+        except IndexError:
+            return dropped
+        dropped += 1
 
 
 def level_dbfs(pcm: bytes) -> float:

@@ -1,4 +1,5 @@
-"""The appliance service: SIP agent, engines, store and one `CallSession` per call.
+"""The appliance service: the SIP agent answering calls, each a `CallSession` built by the
+`Reception`; the control channel, the outbox and daily housekeeping beside them.
 
 The SIP thread hands calls and events to the asyncio loop; subscribers (the GUI's control
 channel, the demo, tests) receive every SIP and conversation event on the loop.
@@ -9,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,41 +17,32 @@ from appliance.config import Config
 from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
-from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.maintenance import purge
 from appliance.crm.outbox import OutboxWorker
-from appliance.crm.spool import Spool
-from appliance.dialogue.policy import Dialogue
-from appliance.dialogue.tools import Tools
+from appliance.reception import Reception
 from appliance.sip.agent import SipAgent
-from appliance.sip.events import CallEndedEvent, DtmfEvent, SipEvent, TransferEvent
 from appliance.sip.leg import CallLeg
-from appliance.voice.events import AlertEvent
+from appliance.voice.events import AlertEvent, CallEndedEvent, Event
 from appliance.voice.hub import EngineHub
-from appliance.voice.policy import Policy, clinic_prompt
 from appliance.voice.session import CallSession
 
 log = logging.getLogger(__name__)
 STUCK_RESTART_S = 120.0  # an engine hung this long, with no call in progress: restart the service
 
-Subscriber = Callable[[SipEvent], None]
+Subscriber = Callable[[Event], None]
 
 
 class ApplianceService:
     """Everything that answers calls; `await start()`, then calls are answered until `stop()`."""
 
-    def __init__(self, config: Config, database: Path | None = None,
-                 policy_factory: Callable[[EngineHub], Policy] | None = None) -> None:
-        self.config = config
-        self.database = database or config.paths.data / "appliance.db"
-        self.policy_factory = policy_factory or self._dialogue
-        self.spool = Spool.beside(self.database)
+    def __init__(self, config: Config, database: Path | None = None) -> None:
+        self.reception = Reception(config, database)
+        self.database = self.reception.database
+        self.spool = self.reception.spool
         self.sessions: dict[str, CallSession] = {}
         self.subscribers: list[Subscriber] = []
-        self.hub: EngineHub | None = None
         self.agent: SipAgent | None = None
-        self.call_log: CallLog | None = None
         self.outbox: OutboxWorker | None = None
         self.control: ControlServer | None = None
         self._housekeeping: asyncio.Task | None = None
@@ -61,22 +51,33 @@ class ApplianceService:
         self._tasks: set[asyncio.Task] = set()
         self.unhealthy = asyncio.Event()  # set when only a restart can help (an engine hung for good)
 
-    def _dialogue(self, hub: EngineHub) -> Policy:
-        """The receptionist for one call, with its own connection to the store (used only on
-        the LLM worker thread, where the session runs policy decisions)."""
-        tz = ZoneInfo(self.config.clinic.timezone)
-        crm = self.config.crm
-        db = open_store(self.database)
-        tools = Tools(db, tz, Contacts(db, crm.country_code, crm.trunk_prefix), spool=self.spool)
-        return Dialogue(self.config.clinic, tools, now=lambda: datetime.now(tz), llm=hub.llm,
-                        can_transfer=bool(self.config.transfer.staff_uri),
-                        on_call=bool(self.config.transfer.after_hours_uri))
+    @property
+    def config(self) -> Config:
+        """The configuration in force; a new one applies to the calls that start after it."""
+        return self.reception.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        self.reception.config = config
+
+    @property
+    def hub(self) -> EngineHub | None:
+        """The engines, once loaded."""
+        return self.reception.hub
+
+    @property
+    def call_log(self) -> CallLog | None:
+        """The call log, once open."""
+        return self.reception.call_log
 
     async def start(self) -> None:
         """Open the store and the control channel, load and warm the engines, start the SIP agent."""
         self._loop = asyncio.get_running_loop()
-        self.call_log = CallLog(open_store(self.database))
-        interrupted = self.call_log.close_interrupted()
+        db = open_store(self.database)
+        try:
+            interrupted = CallLog(db).close_interrupted()
+        finally:
+            db.conn.close()
         if interrupted:
             log.warning("%d call(s) were in progress when the service last stopped without closing them: "
                         "recorded as interrupted", interrupted)
@@ -89,9 +90,7 @@ class ApplianceService:
             self.outbox.start()
         self._housekeeping = self._loop.create_task(self._retention())
         self._watchdog = self._loop.create_task(self._watch_engines())
-        self.hub = await asyncio.to_thread(EngineHub, self.config)
-        warm_s = await asyncio.to_thread(self.hub.warm, clinic_prompt(self.config.clinic))
-        log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
+        await self.reception.start()
         self.agent = SipAgent(self.config.sip, on_event=self._from_sip_thread(self._dispatch),
                               on_call=self._from_sip_thread(self._start_session),
                               record=self.config.crm.record_calls)
@@ -110,8 +109,7 @@ class ApplianceService:
             await asyncio.to_thread(self.outbox.stop)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
-        if self.hub is not None:
-            await asyncio.to_thread(self.hub.close)
+        await self.reception.stop()
 
     async def _retention(self) -> None:
         """Apply the retention periods now and once a day."""
@@ -143,7 +141,7 @@ class ApplianceService:
         """Receive every event on the loop."""
         self.subscribers.append(subscriber)
 
-    def publish(self, event: SipEvent) -> None:
+    def publish(self, event: Event) -> None:
         """Hand an event to every subscriber (on the loop)."""
         for subscriber in list(self.subscribers):
             try:
@@ -156,8 +154,7 @@ class ApplianceService:
         return lambda item: loop.call_soon_threadsafe(fn, item)
 
     def _start_session(self, leg: CallLeg) -> None:
-        session = CallSession(leg, self.hub, self.policy_factory(self.hub), self.config,
-                              self.call_log, self.publish, self.spool)
+        session = self.reception.session(leg, self.publish)
         self.sessions[leg.call_id] = session
         task = self._loop.create_task(session.run())
         self._tasks.add(task)
@@ -167,10 +164,7 @@ class ApplianceService:
         self._tasks.discard(task)
         session = self.sessions.pop(call_id, None)
         if session is not None:
-            try:
-                self.hub.submit("llm", session.policy.close)  # after any decision still running there
-            except RuntimeError:  # the engines are already closed: the process is ending
-                pass
+            self.reception.release(session)
         if self.spool.path.exists():
             self._replay_spool()
         if not task.cancelled() and task.exception() is not None:
@@ -180,7 +174,11 @@ class ApplianceService:
         """Write messages that waited for the store; they wait on (and the front desk is told)
         if it still refuses them."""
         try:
-            self.spool.replay(self.call_log.db)
+            db = open_store(self.database)
+            try:
+                self.spool.replay(db)
+            finally:
+                db.conn.close()
         except OSError:
             log.exception("the pending messages in %s cannot be read", self.spool.path)
         waiting = self._waiting_messages()
@@ -201,13 +199,7 @@ class ApplianceService:
         waiting = self._waiting_messages()
         return found + [waiting] if waiting else found
 
-    def _dispatch(self, event: SipEvent) -> None:
-        session = self.sessions.get(getattr(event, "call_id", ""))
-        if session is not None:
-            if isinstance(event, DtmfEvent):
-                session.on_dtmf(event.digit)
-            elif isinstance(event, TransferEvent):
-                session.on_transfer(event)
+    def _dispatch(self, event: Event) -> None:
         if isinstance(event, CallEndedEvent):
             log.info("call %s ended: %s %s", event.call_id, event.code, event.reason)
         self.publish(event)

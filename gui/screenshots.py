@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from appliance.config import Config, TransferConfig
+from appliance.lab.demo import DEMO_PATIENT, demo_config
+from appliance.lab.scripted_call import run_script
 from appliance.service import ApplianceService
-from appliance.voice.demo import DEMO_PATIENT, demo_config
-from appliance.voice.scripted_call import run_script
 
 HISTORY = [  # (caller ID, lines): calls that fill the log, the calendar, the messages
     (DEMO_PATIENT[1], ["I'd like to book a cleaning next Monday morning", "the first one", "yes please",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from appliance.audio import frames, resample
-from appliance.bench.speech import espeak, silence
+from appliance.lab.speech import espeak, silence
 
 SENTENCES = [
     "I would like to book a cleaning appointment for next Tuesday.",

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from appliance.bench import latency, load, soak
-from appliance.voice.scripted_call import CallResult
+from appliance.lab.scripted_call import CallResult
 
 
 def call(*latencies):

@@ -16,16 +16,13 @@ from appliance.config import Config, PathsConfig
 from appliance.control.client import ControlClient, ControlError
 from appliance.control.live import LiveCalls
 from appliance.control.protocol import MAX_LINE, event_message, socket_path
-from appliance.sip.events import (
-    CallEndedEvent,
-    CallStartedEvent,
-    RegistrationEvent,
-    RegistrationState,
-)
+from appliance.sip.events import RegistrationEvent, RegistrationState
 from appliance.voice.events import (
     AgentSaidEvent,
     AgentState,
     AgentStateEvent,
+    CallEndedEvent,
+    CallStartedEvent,
     TranscriptEvent,
     TurnLatencyEvent,
 )

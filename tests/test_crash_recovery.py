@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appliance.crm.db import open_store
-from appliance.sip.peer_client import PeerPhone
+from appliance.lab.peer_client import PeerPhone
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[1]
@@ -23,7 +23,7 @@ import asyncio, json, sys
 from pathlib import Path
 from appliance.config import Config
 from appliance.service import ApplianceService
-from appliance.voice.demo import demo_config
+from appliance.lab.demo import demo_config
 
 async def main():
     service = ApplianceService(demo_config(Config(), Path(sys.argv[1])))

@@ -25,8 +25,9 @@ from appliance.config import PROJECT_ROOT
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
-from appliance.sip.peer_client import PeerPhone, free_port
-from appliance.voice.demo import seed_demo_store
+from appliance.lab.demo import seed_demo_store
+from appliance.lab.peer_client import PeerPhone
+from appliance.sip.ports import free_port
 
 pytestmark = pytest.mark.slow
 USER = "appliance-ci"  # the service user the installer creates (removed again afterwards)

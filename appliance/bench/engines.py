@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appliance.audio import duration_s, frames
-from appliance.bench.speech import espeak
 from appliance.bench.wer import word_error_rate
 from appliance.config import Config
+from appliance.lab.speech import espeak
 from appliance.models.engines import load_engine
 from appliance.models.manifest import ModelEntry, Role
 from appliance.models.protocols import ChatMessage

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 from appliance.config import Config
+from appliance.lab.demo import demo_service
+from appliance.lab.scripted_call import CallResult, run_script
 from appliance.service import ApplianceService
-from appliance.voice.demo import demo_service
-from appliance.voice.scripted_call import CallResult, run_script
 from appliance.voice.timing import STAGES
 
 SCRIPT = [

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from appliance.bench import latency
+from appliance.lab.scripted_call import run_script
 from appliance.service import ApplianceService
-from appliance.voice.scripted_call import run_script
 
 SCRIPTS = (
     ["What are your opening hours?"],

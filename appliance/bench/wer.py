@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 CONTRACTIONS = {
     "where's": "where is", "what's": "what is", "when's": "when is", "who's": "who is",
     "how's": "how is", "it's": "it is", "that's": "that is", "there's": "there is",

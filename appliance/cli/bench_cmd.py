@@ -7,7 +7,7 @@ import argparse
 from appliance.bench import engines
 from appliance.config import load_config
 from appliance.config.telephony import MAX_SIP_CALLS
-from appliance.models.engines import open_store
+from appliance.models.engines import model_store
 from appliance.models.manifest import Role
 
 
@@ -83,7 +83,7 @@ def run_soak(args: argparse.Namespace) -> int:
     import asyncio
 
     from appliance.bench import soak
-    from appliance.voice.demo import demo_service
+    from appliance.lab.demo import demo_service
 
     if args.calls < 1 or args.warmup < 0 or args.every < 1:
         raise SystemExit("--calls and --every must be at least 1, --warmup at least 0")
@@ -113,6 +113,6 @@ def run_engines(args: argparse.Namespace) -> int:
     """Run the engine benchmark and print its report."""
     config = load_config(args.config)
     roles = [Role(r) for r in args.role] if args.role else [Role.VAD, Role.STT, Role.LLM, Role.TTS]
-    rows = engines.run(config, open_store(config), roles, args.all_models)
+    rows = engines.run(config, model_store(config), roles, args.all_models)
     print(engines.report(rows))
     return 0

@@ -8,9 +8,9 @@ import logging
 import signal
 
 from appliance.config import load_config
+from appliance.lab.demo import report, run_demo
 from appliance.private_files import restrict_umask
 from appliance.service import ApplianceService
-from appliance.voice.demo import report, run_demo
 
 log = logging.getLogger(__name__)
 

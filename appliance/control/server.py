@@ -152,7 +152,7 @@ class ControlServer:
             why = "the front desk transferred the call" if cmd == "transfer" else "the front desk took the call over"
             return {"target": target, "summary": await session.hand_over(target, why)}
         if cmd == "hangup":
-            self._session(message).leg.hangup()
+            self._session(message).transport.hangup()
             return {}
         raise CommandError(f"unknown command {cmd!r} (status, transfer, take_over, hangup)")
 

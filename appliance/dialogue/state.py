@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from appliance.crm.appointments import Appointment
 from appliance.crm.availability import Slot
@@ -13,6 +14,23 @@ from appliance.dialogue.when import When
 WANTS = {"book": "book an appointment", "reschedule": "move an appointment", "cancel": "cancel an appointment",
          "confirm": "check an appointment", "message": "leave a message", "faq": "ask a question",
          "emergency": "get urgent help", "human": "speak to someone"}
+APPOINTMENT_INTENTS = ("book", "reschedule", "cancel", "confirm")
+
+
+class Step(StrEnum):
+    """What the caller's next turn should answer."""
+
+    INTENT = "intent"  # what they would like
+    CONFIRM_INTENT = "confirm_intent"  # a yes to the language model's reading of it
+    NAME = "name"
+    DOB = "dob"  # date of birth
+    SERVICE = "service"
+    WHEN = "when"  # the day and time
+    CHOOSE = "choose"  # one of the slots offered
+    CONFIRM = "confirm"  # a yes to the booking read back
+    WHICH = "which"  # which of their appointments
+    CONFIRM_CANCEL = "confirm_cancel"  # a yes to cancelling it
+    MESSAGE = "message"  # a message for the front desk
 
 
 @dataclass
@@ -23,7 +41,7 @@ class CallState:
     contact: Contact | None = None
     verified: bool = False
     intent: str | None = None
-    step: str = "intent"  # what the next caller turn should answer
+    step: Step = Step.INTENT
     name: str | None = None
     service: Service | None = None
     provider: Provider | None = None
@@ -39,6 +57,23 @@ class CallState:
     outcome: str | None = None  # booked | rescheduled | cancelled | message: the call's result
     last_caller_text: str = ""
     turns: int = 0
+
+    @property
+    def caller_name(self) -> str:
+        """The caller's name: the record's, else the one they gave, else empty."""
+        return self.contact.name if self.contact is not None else (self.name or "")
+
+    @property
+    def contact_id(self) -> int | None:
+        """The caller's record, when known."""
+        return self.contact.id if self.contact is not None else None
+
+    def next_task(self, intent: str) -> None:
+        """One task is over: forget its details, keep who the caller is and what was done."""
+        self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
+        self.offered, self.candidates = [], []
+        self.service = self.provider = None
+        self.not_understood = 0
 
     def who(self) -> str:
         """The caller as staff should hear it."""

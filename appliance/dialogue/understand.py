@@ -36,6 +36,12 @@ YES = r"\b(yes|yeah|yep|yup|correct|right|sure|okay|ok|please do|that works|soun
 NO = r"\b(no|nope|not really|wrong|incorrect|neither|none of)\b"
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 LLM_TEXT_CHARS = 600  # a 30 s turn is ~80 words; more only slows the classifier (or overflows its context)
+INTENT_SYSTEM_PROMPT = (
+    "Classify a caller's request to a dental clinic's front desk. book: make an appointment; "
+    "reschedule: move one; cancel: cancel one; confirm: ask about an existing one; faq: opening "
+    "hours, address, parking, prices, insurance or services; message: leave a message or ask for "
+    "a call back; human: wants a person; emergency: urgent medical problem; wrong_number; goodbye; "
+    "unknown: none of these.")
 INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
                  "required": ["intent"]}
 
@@ -51,17 +57,12 @@ def rule_intent(text: str) -> str | None:
 
 def llm_intent(llm, text: str) -> str:  # noqa: ANN001 - any LlmEngine
     """Ask the LLM to classify, constrained to the intent list; 'unknown' when it cannot."""
-    system = ("Classify a caller's request to a dental clinic's front desk. book: make an appointment; "
-              "reschedule: move one; cancel: cancel one; confirm: ask about an existing one; faq: opening "
-              "hours, address, parking, prices, insurance or services; message: leave a message or ask for "
-              "a call back; human: wants a person; emergency: urgent medical problem; wrong_number; goodbye; "
-              "unknown: none of these.")
     if len(text) > LLM_TEXT_CHARS:
         log.info("caller turn of %d characters cut to %d for the intent classifier", len(text), LLM_TEXT_CHARS)
         text = text[:LLM_TEXT_CHARS]
     try:
-        value = llm.chat_json([ChatMessage("system", system), ChatMessage("user", text)], INTENT_SCHEMA,
-                              max_tokens=16, time_budget_s=3.0)
+        value = llm.chat_json([ChatMessage("system", INTENT_SYSTEM_PROMPT), ChatMessage("user", text)],
+                              INTENT_SCHEMA, max_tokens=16, time_budget_s=3.0)
     except EngineError as exc:  # the model ran out of time or wrote no JSON: the policy asks again
         log.warning("LLM intent classification failed: %s", exc)
         return "unknown"

@@ -16,14 +16,14 @@ from appliance.models.store import ModelStore
 log = logging.getLogger(__name__)
 
 
-def open_store(config: Config) -> ModelStore:
+def model_store(config: Config) -> ModelStore:
     """The models folder named by the config."""
     return ModelStore(config.paths.models)
 
 
 def load_engine(role: Role, config: Config, store: ModelStore | None = None, name: str = "") -> Any:
     """Load the model for `role` (named, else the config's choice, else the manifest default)."""
-    store = store or open_store(config)
+    store = store or model_store(config)
     entry, path = store.resolve(role, name or getattr(config.models, str(role)))
     started = time.monotonic()
     engine = _build(entry, path, config)

@@ -9,9 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SAMPLE_RATE = 16000
-FRAME_MS = 20
-FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2  # 640
+from appliance.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE  # noqa: F401 - the engines' audio format
 
 
 @dataclass(frozen=True)

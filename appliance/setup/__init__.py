@@ -4,7 +4,12 @@ Each returns a result to show (`ok`, `message`, `detail`) and never raises for a
 
 from appliance.setup.result import CheckResult, SelfTestResult, SettingsResult
 from appliance.setup.selftest import SELF_TEST_LINE, self_test
-from appliance.setup.settings import PROFILE_KEYS, check_settings, save_settings, trunk_edits
+from appliance.setup.settings import (
+           PROFILE_KEYS,
+           check_settings,
+           save_settings,
+           trunk_edits,
+)
 from appliance.setup.trunk import check_registration, test_call
 
 __all__ = ["PROFILE_KEYS", "SELF_TEST_LINE", "CheckResult", "SelfTestResult", "SettingsResult", "check_registration",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from appliance.config import Config
 from appliance.errors import ApplianceError
+from appliance.lab.demo import loopback_config
+from appliance.lab.scripted_call import CallResult, run_script
 from appliance.service import ApplianceService
 from appliance.setup.result import SelfTestResult
-from appliance.voice.demo import loopback_config
-from appliance.voice.scripted_call import CallResult, run_script
 
 SELF_TEST_LINE = "What are your opening hours?"
 

@@ -17,8 +17,9 @@ from appliance.setup.result import CheckResult
 from appliance.sip.acl import host_of
 from appliance.sip.agent import SipAgent
 from appliance.sip.endpoint import SipError
-from appliance.sip.events import CallEndedEvent, CallStartedEvent, RegistrationEvent, RegistrationState, SipEvent
-from appliance.sip.peer_client import free_port
+from appliance.sip.events import RegistrationEvent, RegistrationState
+from appliance.sip.ports import free_port
+from appliance.voice.events import CallEndedEvent, CallStartedEvent, Event
 
 REGISTER_TIMEOUT_S = 15.0
 NO_CALLS_FROM = ["192.0.2.1"]  # TEST-NET-1, never a real source: incoming calls are refused
@@ -58,11 +59,11 @@ def test_call(sip: SipConfig, uri: str, timeout_s: float = 25.0) -> CheckResult:
 
 
 @contextmanager
-def _temporary_agent(sip: SipConfig, register: bool) -> Iterator[tuple[SipAgent, queue.SimpleQueue[SipEvent]]]:
+def _temporary_agent(sip: SipConfig, register: bool) -> Iterator[tuple[SipAgent, queue.SimpleQueue[Event]]]:
     """A started agent like `sip`'s on free ports, its events in a queue; stopped on leaving."""
     config = replace(sip, register=register, port=free_port(), rtp_port=free_port(),
                      allowed_sources=NO_CALLS_FROM, allow_any_source=False)
-    events: queue.SimpleQueue[SipEvent] = queue.SimpleQueue()
+    events: queue.SimpleQueue[Event] = queue.SimpleQueue()
     agent = SipAgent(config, on_event=events.put)
     agent.start()
     try:
@@ -82,7 +83,7 @@ def _unresolvable(registrar: str) -> CheckResult | None:
     return None
 
 
-def _next(events: queue.SimpleQueue[SipEvent], deadline: float) -> SipEvent | None:
+def _next(events: queue.SimpleQueue[Event], deadline: float) -> Event | None:
     """The next event before `deadline` (monotonic); None when time is up."""
     left = deadline - time.monotonic()
     if left <= 0:
@@ -93,7 +94,7 @@ def _next(events: queue.SimpleQueue[SipEvent], deadline: float) -> SipEvent | No
         return None
 
 
-def _registration(events: queue.SimpleQueue[SipEvent], timeout_s: float) -> RegistrationEvent | None:
+def _registration(events: queue.SimpleQueue[Event], timeout_s: float) -> RegistrationEvent | None:
     """The first REGISTER success or failure; None when none came in `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while (event := _next(events, deadline)) is not None:
@@ -103,7 +104,7 @@ def _registration(events: queue.SimpleQueue[SipEvent], timeout_s: float) -> Regi
     return None
 
 
-def _ring(agent: SipAgent, events: queue.SimpleQueue[SipEvent], uri: str, timeout_s: float) -> CheckResult:
+def _ring(agent: SipAgent, events: queue.SimpleQueue[Event], uri: str, timeout_s: float) -> CheckResult:
     """Call `uri`, wait for the answer or the end, hang up."""
     leg = agent.call(uri)
     started = time.monotonic()

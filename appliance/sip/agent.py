@@ -20,18 +20,22 @@ from appliance.sip.backoff import Backoff
 from appliance.sip.callerid import CallerId, caller_id, parse_headers, parse_name_addr
 from appliance.sip.calls import SipCall
 from appliance.sip.endpoint import EndpointSettings, SipError, SipThread
-from appliance.sip.events import (
-    CallEndedEvent, CallProgressEvent, CallRejectedEvent, CallStartedEvent, DtmfEvent,
-    RegistrationEvent, RegistrationState, SipEvent,
-)
+from appliance.sip.events import CallRejectedEvent, RegistrationEvent, RegistrationState
 from appliance.sip.leg import CallLeg
 from appliance.sip.media import PortPool
 from appliance.sip.security import TlsFiles, apply_srtp
 from appliance.sip.transfer import TransferManager, header_lines
+from appliance.voice.events import (
+    CallEndedEvent,
+    CallProgressEvent,
+    CallStartedEvent,
+    DtmfEvent,
+    Event,
+)
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[SipEvent], None]
+EventSink = Callable[[Event], None]
 
 
 class _Account(pj.Account):
@@ -252,7 +256,12 @@ class SipAgent:
     def on_dtmf(self, call: SipCall, digit: str, method: str) -> None:
         """A key press arrived on `call`."""
         if call.leg is not None:
-            self.on_event(DtmfEvent(call_id=call.leg.call_id, digit=digit, method=method))
+            self.call_event(call.leg, DtmfEvent(call_id=call.leg.call_id, digit=digit, method=method))
+
+    def call_event(self, leg: CallLeg, event: Event) -> None:
+        """A key or transfer progress of `leg`: to its listener, and to `on_event`."""
+        leg.deliver(event)
+        self.on_event(event)
 
     def _forget(self, call: SipCall) -> None:
         """Drop an ended call (on the SIP thread: a pjsua2 object freed on another thread would

@@ -1,20 +1,28 @@
-"""`CallLeg`: what the rest of the appliance holds of a call. Safe to use from any thread."""
+"""`CallLeg`: one SIP call as the call loop's `CallTransport`. Safe to use from any thread.
+
+Frames are stamped and queued on pjmedia's clock thread, which then asks the listener's event
+loop to take them (`call_soon_threadsafe`): one hop, in order, never blocking the clock.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from appliance.sip.callerid import CallerId
 from appliance.sip.media import AudioPort
+from appliance.voice.events import DtmfEvent, Event, TransferEvent
+from appliance.voice.transport import CallListener
 
 if TYPE_CHECKING:
     from appliance.sip.agent import SipAgent
 
 
 class CallLeg:
-    """One call: 20 ms frames of 16 kHz audio in and out, hang-up and transfer."""
+    """One call: 20 ms frames of 16 kHz audio in and out, keys, hang-up and transfer."""
 
     def __init__(self, agent: SipAgent, call_id: str, direction: str, caller: CallerId,
                  remote_uri: str, headers: dict[str, str]) -> None:
@@ -29,55 +37,25 @@ class CallLeg:
         self.end_code = 0
         self.srtp = False  # the audio goes over SRTP (set on the SIP thread when media starts)
         self.port: AudioPort | None = None  # set and cleared on the SIP thread only
-        self.recording: tuple[list[bytes], list[bytes]] | None = None  # (in, out) once ended, if recorded
+        self._recording: tuple[list[bytes], list[bytes]] | None = None
         self._inbound: deque[tuple[float, bytes]] = deque()
-        self._frames = threading.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._listener: CallListener | None = None
+        self._detached = False
+        self._told_ended = False
 
-    # --- audio ---------------------------------------------------------------------------
-    def attach(self, port: AudioPort) -> None:
-        """Called on the SIP thread when the call's media port exists."""
-        port.on_inbound = self._wake
-        self._inbound = port.inbound
-        self.port = port
-
-    def detach(self) -> None:
-        """Called on the SIP thread when the call is gone: the port is freed there, not here.
-
-        Frames already received stay readable.
-        """
-        port, self.port = self.port, None
-        if port is not None:
-            port.on_inbound = None
-            if port.recorded_in is not None:
-                self.recording = (port.recorded_in, port.recorded_out)
-
-    def read(self, timeout: float | None = None) -> bytes | None:
-        """The next received 20 ms frame; None on timeout or when the call has ended."""
-        timed = self.read_timed(timeout)
-        return timed[1] if timed is not None else None
-
-    def read_timed(self, timeout: float | None = None) -> tuple[float, bytes] | None:
-        """(arrival time, frame) of the next received frame, like `read`."""
-        with self._frames:
-            if not self._inbound and not self.ended.is_set():
-                self._frames.wait(timeout)
-            try:
-                return self._inbound.popleft()
-            except IndexError:
-                return None
+    # --- the call loop's side ------------------------------------------------------------
+    def open(self, loop: asyncio.AbstractEventLoop, listener: CallListener) -> None:
+        """Deliver frames and call events to `listener` on `loop` from now on."""
+        self._loop, self._listener = loop, listener
+        self._post(self._take_frames)
+        if self._detached:
+            self._post(self._tell_ended)
 
     def write(self, pcm: bytes, mark: str | None = None) -> int:
-        """Queue audio to play to the far end; returns the number of 20 ms frames queued.
-
-        With `mark`, `sent_at(mark)` later tells when its first frame left for the network.
-        """
+        """Queue audio to play to the far end; returns the number of 20 ms frames queued."""
         port = self.port
         return port.write(pcm, mark) if port is not None and not self.ended.is_set() else 0
-
-    def sent_at(self, mark: str) -> float | None:
-        """When the first frame written with `mark` was sent (monotonic), if it was."""
-        port = self.port
-        return port.marks_sent.get(mark) if port is not None else None
 
     def clear(self) -> int:
         """Drop audio not yet played (barge-in); returns the frames dropped."""
@@ -90,13 +68,12 @@ class CallLeg:
         port = self.port
         return len(port.outbound) if port is not None else 0
 
-    # --- control -------------------------------------------------------------------------
     def hangup(self, code: int = 200) -> None:
         """End the call (BYE, or a final response if not yet answered)."""
         self.agent.hangup(self, code)
 
     def transfer(self, target: str, context: dict[str, str], mode: str = "blind",
-                 announce: bytes = b"", ring_timeout_s: float | None = None) -> None:
+                 ring_timeout_s: float | None = None, announce: bytes = b"") -> None:
         """Hand the caller to `target`; progress arrives as `TransferEvent`s.
 
         `context` (reason, summary, ...) travels as X-Handover-* headers; in attended mode
@@ -104,15 +81,73 @@ class CallLeg:
         """
         self.agent.transfer(self, target, context, mode, announce, ring_timeout_s)
 
+    @property
+    def end_reason(self) -> str:
+        """The SIP status that ended the call, once it has."""
+        return f"SIP {self.end_code}" if self.end_code else ""
+
+    def recording(self) -> tuple[bytes, bytes] | None:
+        """(caller, agent) audio of the call once it is over, when the agent records calls."""
+        recorded = self._recording
+        return (b"".join(recorded[0]), b"".join(recorded[1])) if recorded is not None else None
+
+    # --- the SIP thread's side -----------------------------------------------------------
+    def attach(self, port: AudioPort) -> None:
+        """Called on the SIP thread when the call's media port exists."""
+        self._inbound = port.inbound
+        self.port = port
+        port.on_sent = self._sent
+        port.on_inbound = lambda: self._post(self._take_frames)
+
+    def deliver(self, event: Event) -> None:
+        """A key or transfer progress of this call (SIP thread), for the listener."""
+        if isinstance(event, DtmfEvent):
+            self._post(lambda: self._listener.on_dtmf(event.digit))
+        elif isinstance(event, TransferEvent):
+            self._post(lambda: self._listener.on_transfer(event))
+
     def mark_ended(self, code: int) -> None:
         """Called on the SIP thread when the call is over."""
         self.end_code = code
         self.ended.set()
-        self._wake()
 
-    def _wake(self) -> None:
-        with self._frames:
-            self._frames.notify_all()
+    def detach(self) -> None:
+        """Called on the SIP thread when the call is gone: the port is freed there, not here.
+        Frames already received are still delivered, then the listener hears the end."""
+        port, self.port = self.port, None
+        if port is not None:
+            port.on_inbound = port.on_sent = None
+            if port.recorded_in is not None:
+                self._recording = (port.recorded_in, port.recorded_out)
+        self._detached = True
+        self._post(self._tell_ended)
+
+    def _sent(self, mark: str | None, at: float, drained: bool) -> None:
+        """pjmedia's clock thread sent a marked frame or the last queued one."""
+        if mark is not None:
+            self._post(lambda: self._listener.on_played(mark, at))
+        if drained:
+            self._post(lambda: self._listener.on_drained())
+
+    # --- on the listener's loop ----------------------------------------------------------
+    def _post(self, fn: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(fn)
+        except RuntimeError:  # the loop has closed: the process is ending
+            pass
+
+    def _take_frames(self) -> None:
+        while self._inbound:
+            self._listener.on_frame(*self._inbound.popleft())
+
+    def _tell_ended(self) -> None:
+        if not self._told_ended:
+            self._told_ended = True
+            self._take_frames()
+            self._listener.on_ended()
 
     def __repr__(self) -> str:
         return f"CallLeg({self.call_id}, {self.direction}, {self.caller.number or 'anonymous'})"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pjsua2 as pj
 
+from appliance.audio import drop_queued, frames
 from appliance.models.protocols import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 
 SILENCE = b"\0" * FRAME_BYTES
@@ -45,12 +46,12 @@ class AudioPort(pj.AudioMediaPort):
         """Fresh state for a new call: nothing queued, counted or recorded yet."""
         self.inbound: deque[tuple[float, bytes]] = deque(maxlen=MAX_INBOUND_FRAMES)
         self.outbound: deque[tuple[float, bytes, str | None]] = deque()
-        self.on_inbound: Callable[[], None] | None = None
+        self.on_inbound: Callable[[], None] | None = None  # a frame was queued in `inbound`
+        self.on_sent: Callable[[str | None, float, bool], None] | None = None  # (mark, when, drained)
         self.frames_in = 0
         self.frames_out = 0  # frames of real audio sent
         self.ticks_out = 0  # every frame sent, silence included
         self.out_delays: deque[float] = deque(maxlen=3000)  # seconds queued before sending
-        self.marks_sent: dict[str, float] = {}  # marker -> when its first frame was sent
         self.recorded_in: list[bytes] | None = [] if record else None
         self.recorded_out: list[bytes] | None = [] if record else None
 
@@ -83,8 +84,11 @@ class AudioPort(pj.AudioMediaPort):
             now = time.monotonic()
             self.frames_out += 1
             self.out_delays.append(now - queued_at)
-            if mark is not None:
-                self.marks_sent[mark] = now
+            drained = not self.outbound
+            if mark is not None or drained:
+                callback = self.on_sent
+                if callback is not None:
+                    callback(mark, now, drained)
         if self.recorded_out is not None:
             self.recorded_out.append(data)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
@@ -95,25 +99,16 @@ class AudioPort(pj.AudioMediaPort):
     def write(self, pcm: bytes, mark: str | None = None) -> int:
         """Queue audio to send (20 ms frames, the tail padded); return the frames queued.
 
-        With `mark`, `marks_sent[mark]` records when the first of these frames goes out.
+        With `mark`, `on_sent` reports when the first of these frames goes out.
         """
         now = time.monotonic()
-        count = 0
-        for start in range(0, len(pcm), FRAME_BYTES):
-            chunk = pcm[start:start + FRAME_BYTES]
-            self.outbound.append((now, chunk.ljust(FRAME_BYTES, b"\0"), mark if count == 0 else None))
-            count += 1
-        return count
+        queued = [(now, frame, mark if index == 0 else None) for index, frame in enumerate(frames(pcm))]
+        self.outbound.extend(queued)
+        return len(queued)
 
     def clear(self) -> int:
         """Drop queued outbound audio (a barge-in); return how many frames were dropped."""
-        dropped = 0
-        while True:
-            try:
-                self.outbound.popleft()
-            except IndexError:
-                return dropped
-            dropped += 1
+        return drop_queued(self.outbound)
 
 
 class PortPool:
@@ -148,7 +143,7 @@ class PortPool:
     def release(self, port: AudioPort) -> None:
         """The call is over: the port waits, idle, for the next one."""
         port.idle = True
-        port.on_inbound = None
+        port.on_inbound = port.on_sent = None
         port.outbound.clear()
         self._idle.append(port)
 

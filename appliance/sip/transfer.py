@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import pjsua2 as pj
 
-from appliance.sip.events import TransferEvent, TransferState
 from appliance.sip.leg import CallLeg
+from appliance.voice.events import TransferEvent, TransferState
 
 if TYPE_CHECKING:
     from appliance.sip.agent import SipAgent
@@ -227,5 +227,5 @@ class TransferManager:
         if state in FINAL and not t.bridged:
             self._active.pop(t.leg.call_id, None)
         log.info("transfer of %s to %s: %s %s %s", t.leg.call_id, t.target, state, code, reason)
-        self.agent.on_event(TransferEvent(call_id=t.leg.call_id, state=state, mode=t.mode,
-                                          target=t.target, code=code, reason=reason))
+        self.agent.call_event(t.leg, TransferEvent(call_id=t.leg.call_id, state=state, mode=t.mode,
+                                                   target=t.target, code=code, reason=reason))

@@ -1,11 +1,86 @@
-"""Events from a call's conversation, for the log, the GUI and tests."""
+"""Events of a call, whatever carries it: frozen, timestamped, with string states for the wire.
+
+The transport (SIP, the headset) reports the call's life, keys and transfer progress; the
+call loop reports the conversation. The log, the front desk and the tests read the same events.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from appliance.sip.events import SipEvent
+
+@dataclass(frozen=True)
+class Event:
+    """Base: every event has a monotonic timestamp."""
+
+    at: float = field(default_factory=time.monotonic, kw_only=True)
+
+
+class TransferState(StrEnum):
+    """Progress of a handover to a person."""
+
+    STARTED = "started"
+    RINGING = "ringing"
+    ANSWERED = "answered"  # attended: the staff member picked up the consultation call
+    SUCCEEDED = "succeeded"  # the caller is now talking to staff
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class CallStartedEvent(Event):
+    """A call was answered (inbound) or picked up (outbound) and media flows."""
+
+    call_id: str
+    direction: str  # inbound | outbound
+    caller_number: str
+    caller_name: str
+    remote_uri: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallEndedEvent(Event):
+    """A call ended; `code` is the SIP status that ended it (0 when unknown)."""
+
+    call_id: str
+    code: int
+    reason: str
+    hung_up_by: str  # remote | local | transfer
+
+
+@dataclass(frozen=True)
+class CallProgressEvent(Event):
+    """An outbound call is ringing or failed before answer."""
+
+    call_id: str
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DtmfEvent(Event):
+    """The caller pressed a key."""
+
+    call_id: str
+    digit: str
+    method: str  # rfc4733 | info
+
+
+@dataclass(frozen=True)
+class TransferEvent(Event):
+    """Progress of a transfer of call `call_id` to `target`."""
+
+    call_id: str
+    state: TransferState
+    mode: str  # blind | attended
+    target: str
+    code: int = 0
+    reason: str = ""
+
 
 
 class AgentState(StrEnum):
@@ -19,7 +94,7 @@ class AgentState(StrEnum):
 
 
 @dataclass(frozen=True)
-class AgentStateEvent(SipEvent):
+class AgentStateEvent(Event):
     """The agent's state on `call_id` changed."""
 
     call_id: str
@@ -27,7 +102,7 @@ class AgentStateEvent(SipEvent):
 
 
 @dataclass(frozen=True)
-class TranscriptEvent(SipEvent):
+class TranscriptEvent(Event):
     """Caller speech recognised: partial while they talk, final at the end of the turn."""
 
     call_id: str
@@ -37,16 +112,18 @@ class TranscriptEvent(SipEvent):
 
 
 @dataclass(frozen=True)
-class AgentSaidEvent(SipEvent):
-    """What the agent actually played of a reply (cut short when the caller barged in)."""
+class AgentSaidEvent(Event):
+    """What the agent actually played of a reply (cut short when the caller barged in), with
+    the turn's stage times when it answered a caller turn."""
 
     call_id: str
     text: str
     interrupted: bool
+    stages_ms: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
-class BargeInEvent(SipEvent):
+class BargeInEvent(Event):
     """The caller talked over the agent; `frames_dropped` of queued audio were discarded.
 
     `stopped_after_ms`: from the arrival of the first frame of the caller's speech to the
@@ -58,7 +135,7 @@ class BargeInEvent(SipEvent):
 
 
 @dataclass(frozen=True)
-class HandoverEvent(SipEvent):
+class HandoverEvent(Event):
     """The call is being handed to a person: why, and the summary they get."""
 
     call_id: str
@@ -68,7 +145,7 @@ class HandoverEvent(SipEvent):
 
 
 @dataclass(frozen=True)
-class TurnLatencyEvent(SipEvent):
+class TurnLatencyEvent(Event):
     """Milliseconds from the end of caller speech to each stage of the reply."""
 
     call_id: str
@@ -77,7 +154,7 @@ class TurnLatencyEvent(SipEvent):
 
 
 @dataclass(frozen=True)
-class AlertEvent(SipEvent):
+class AlertEvent(Event):
     """Something the front desk must know: an engine failed on a call, the store refused writes."""
 
     call_id: str

@@ -15,17 +15,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from appliance.config import Config
 from appliance.errors import EngineError
-from appliance.models.engines import load_engine, open_store
+from appliance.models.engines import load_engine, model_store
 from appliance.models.manifest import Role
-from appliance.models.protocols import ChatMessage
+from appliance.models.protocols import (
+    ChatMessage,
+    LlmEngine,
+    SttEngine,
+    TtsEngine,
+    VadEngine,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ROLES = ("stt", "llm", "tts")
 FALLBACK_PHRASES = {
     "transfer": "I'm sorry, I'm having a technical problem. Let me put you through to the front desk.",
     "callback": "I'm sorry, I'm having a technical problem. I've noted your number and someone will "
@@ -40,20 +47,26 @@ class EngineStuckError(EngineError):
 
 
 class EngineHub:
-    """STT, VAD, LLM and TTS for every call of the service."""
+    """STT, VAD, LLM and TTS for every call of the service, each role with its own worker."""
 
-    def __init__(self, config: Config) -> None:
-        store = open_store(config)
-        started = time.monotonic()
-        self.vad = load_engine(Role.VAD, config, store)
-        self.stt = load_engine(Role.STT, config, store)
-        self.tts = load_engine(Role.TTS, config, store)
-        self.llm = load_engine(Role.LLM, config, store)
-        self.load_s = time.monotonic() - started
-        self._pools = {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
-                       for role in ("stt", "llm", "tts")}
+    def __init__(self, vad: VadEngine, stt: SttEngine, tts: TtsEngine, llm: LlmEngine | None,
+                 workers: dict[str, Executor] | None = None) -> None:
+        self.vad, self.stt, self.tts, self.llm = vad, stt, tts, llm
+        self._pools = workers or {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
+                                  for role in ROLES}
         self.stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
         self.fallback_audio: dict[str, bytes] = {}  # key of FALLBACK_PHRASES -> 16 kHz PCM
+        self.load_s = 0.0
+
+    @classmethod
+    def load(cls, config: Config) -> EngineHub:
+        """Load the configured engines from the model store."""
+        store = model_store(config)
+        started = time.monotonic()
+        hub = cls(load_engine(Role.VAD, config, store), load_engine(Role.STT, config, store),
+                  load_engine(Role.TTS, config, store), load_engine(Role.LLM, config, store))
+        hub.load_s = time.monotonic() - started
+        return hub
 
     async def run(self, role: str, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """Run `fn(*args)` on the worker thread of `role`; with `timeout`, give up after that many
@@ -106,4 +119,5 @@ class EngineHub:
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
         for engine in (self.stt, self.tts, self.llm):
-            engine.close()
+            if engine is not None:
+                engine.close()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
 
 from appliance.config import ClinicConfig
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.schedule import Schedule
+from appliance.dialogue.call import Call
 from appliance.dialogue.policy import Dialogue
-from appliance.dialogue.tools import Tools
+from appliance.dialogue.records import ClinicRecords
+from appliance.models.protocols import LlmEngine
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)  # a Wednesday morning
@@ -24,7 +29,7 @@ MARIA = "+15551234567"
 JOHN = "+15559990000"
 
 
-def build_store(path: Path):  # noqa: ANN201
+def build_store(path: Path) -> tuple[Database, dict[str, int]]:
     """A fresh store with the test clinic's schedule and two known patients."""
     db = open_store(path)
     schedule = Schedule(db)
@@ -47,6 +52,13 @@ def build_store(path: Path):  # noqa: ANN201
     return db, {"patel": patel, "okafor": okafor}
 
 
-def make_dialogue(db, llm=None, now: datetime = NOW, can_transfer: bool = True) -> Dialogue:  # noqa: ANN001
-    """A dialogue for one call at `now`."""
-    return Dialogue(CLINIC, Tools(db, TZ, Contacts(db)), now=lambda: now, llm=llm, can_transfer=can_transfer)
+def make_dialogue(db: Database, llm: LlmEngine | None = None, now: datetime = NOW, **options: Any) -> Dialogue:
+    """A dialogue for one call at `now` (`options`: can_transfer, has_on_call, on_silence...)."""
+    return Dialogue(CLINIC, ClinicRecords(db, TZ, Contacts(db)), now=lambda: now, llm=llm, **options)
+
+
+def make_call(db: Database, caller: str = MARIA, now: datetime = NOW) -> Call:
+    """What the flows of one call share, for `caller` at `now` (nobody looked up yet)."""
+    call = Call(CLINIC, ClinicRecords(db, TZ, Contacts(db)), now=lambda: now)
+    call.state.caller_number = caller
+    return call

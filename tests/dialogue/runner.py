@@ -22,7 +22,7 @@ def run_scenario(scenario: Scenario, path, llm=None) -> Outcome:  # noqa: ANN001
     db, _ = build_store(path)
     before = {r["id"] for r in db.query("SELECT id FROM appointments")}
     dialogue = make_dialogue(db, llm)
-    said = ["".join(dialogue.greeting(scenario.caller).pieces)]
+    said = [dialogue.greeting(scenario.caller).text]
     action = None
     unconfirmed = False
     turns = 0
@@ -34,7 +34,7 @@ def run_scenario(scenario: Scenario, path, llm=None) -> Outcome:  # noqa: ANN001
         turns += 1
         if db.execute(count).fetchone()[0] > booked_before and "Shall I go ahead" not in said[-1]:
             unconfirmed = True
-        said.append("".join(reply.pieces))
+        said.append(reply.text)
         if reply.action is not None:
             action = reply.action
             break

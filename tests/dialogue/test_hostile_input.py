@@ -14,12 +14,12 @@ from datetime import date
 import pytest
 
 from appliance.crm.appointments import Appointments
+from appliance.dialogue.reply import Action
 from appliance.dialogue.spoken import MONTHS, ordinal, say_date
 from appliance.dialogue.understand import INTENTS, LLM_TEXT_CHARS
 from appliance.errors import EngineError
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
-from appliance.voice.policy import Action
 from tests.dialogue.clinic import JOHN, MARIA, NOW, TZ, build_store, make_dialogue
 from tests.dialogue.scenarios import UNKNOWN
 
@@ -122,11 +122,11 @@ def converse(db, caller: str, lines: list[str], llm=None) -> list[Said]:  # noqa
     """Greet, then one reply per line until the dialogue acts (transfer, hang-up)."""
     dialogue = make_dialogue(db, llm)
     greeting = dialogue.greeting(caller)
-    replies = [Said("".join(greeting.pieces), greeting.action, 0.0)]
+    replies = [Said(greeting.text, greeting.action, 0.0)]
     for line in lines:
         started = time.monotonic()
         reply = dialogue.respond(line, 0.9)
-        replies.append(Said("".join(reply.pieces), reply.action, time.monotonic() - started))
+        replies.append(Said(reply.text, reply.action, time.monotonic() - started))
         if reply.action is not None:
             break
     return replies

@@ -13,7 +13,7 @@ import pytest
 
 from appliance.crm.db import open_store
 from appliance.crm.spool import Spool, leave_message
-from appliance.dialogue.tools import Tools
+from appliance.dialogue.records import ClinicRecords
 from tests.dialogue.clinic import MARIA, TZ, build_store, make_dialogue
 
 
@@ -24,7 +24,7 @@ def booked_count(db) -> int:  # noqa: ANN001
 def up_to_the_yes(dialogue) -> str:  # noqa: ANN001
     dialogue.greeting(MARIA)
     for line in ["I'd like to book a check-up", "tomorrow morning", "the first one"]:
-        said = "".join(dialogue.respond(line, 0.9).pieces)
+        said = dialogue.respond(line, 0.9).text
     assert "Shall I go ahead" in said
     return said
 
@@ -36,7 +36,7 @@ def clinic(tmp_path):
     db.conn.execute("PRAGMA busy_timeout=200")  # the service waits 5 s; the test need not
     spool = Spool.beside(path)
     dialogue = make_dialogue(db)
-    dialogue.tools.spool = spool
+    dialogue.records.spool = spool
     return path, db, spool, dialogue
 
 
@@ -48,7 +48,7 @@ def test_a_locked_store_books_nothing_claims_nothing_and_keeps_a_callback_reques
     other.execute("BEGIN EXCLUSIVE")  # the front desk's backup, a stuck writer...
     try:
         with caplog.at_level(logging.ERROR):
-            reply = "".join(dialogue.respond("yes", 0.9).pieces)
+            reply = dialogue.respond("yes", 0.9).text
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -61,7 +61,7 @@ def test_a_locked_store_books_nothing_claims_nothing_and_keeps_a_callback_reques
     assert spool.replay(db) == 1 and spool.pending() == []
     [row] = db.query("SELECT kind, text, caller_number FROM messages")
     assert row["kind"] == "callback" and row["caller_number"] == MARIA
-    follow_up = "".join(dialogue.respond("Please call me after five", 0.9).pieces)
+    follow_up = dialogue.respond("Please call me after five", 0.9).text
     assert "passed your message on" in follow_up
 
 
@@ -72,12 +72,12 @@ from tests.dialogue.test_store_failure import up_to_the_yes
 from appliance.crm.spool import Spool
 db, _ = build_store(sys.argv[1])
 dialogue = make_dialogue(db)
-dialogue.tools.spool = Spool.beside(__import__("pathlib").Path(sys.argv[1]))
+dialogue.records.spool = Spool.beside(__import__("pathlib").Path(sys.argv[1]))
 up_to_the_yes(dialogue)
 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.RLIM_INFINITY))  # no file may grow past 2 KB
-print("".join(dialogue.respond("yes", 0.9).pieces))
+print(dialogue.respond("yes", 0.9).text)
 """
 
 
@@ -115,4 +115,4 @@ def test_the_spool_survives_bad_lines_and_keeps_what_still_fails(tmp_path):
         other.execute("BEGIN EXCLUSIVE")
         leave_message(db, None, "no spool", "", "", None, False)  # without a spool the error is raised
     other.execute("ROLLBACK")
-    assert Tools(db, TZ, None).spool is None
+    assert ClinicRecords(db, TZ, None).spool is None

@@ -5,8 +5,16 @@ from datetime import date, datetime, time
 import pytest
 
 from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.understand import extract_dob, extract_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import (
+    INTENT_SYSTEM_PROMPT,
+    extract_dob,
+    extract_name,
+    llm_intent,
+    rule_intent,
+    yes_or_no,
+)
 from appliance.dialogue.when import parse_when
+from appliance.models.protocols import ChatMessage
 from tests.dialogue.clinic import NOW, TZ
 
 
@@ -87,3 +95,21 @@ def test_speaking_times_and_dates():
     assert say_moment(datetime(2026, 12, 8, 9, 0, tzinfo=TZ), NOW.date()) == \
         "Tuesday the 8th of December at 9 in the morning"
     assert say_moment(datetime(2026, 12, 3, 9, 0, tzinfo=TZ), NOW.date()) == "tomorrow at 9 in the morning"
+
+
+class Classifier:
+    """A language model that reads every request as a booking, keeping what it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[ChatMessage] = []
+
+    def chat_json(self, messages: list[ChatMessage], schema: dict, **options: object) -> dict:
+        self.sent = list(messages)
+        return {"intent": "book"}
+
+
+def test_the_classifier_is_prompted_with_the_fixed_system_prompt():
+    model = Classifier()
+    assert llm_intent(model, "my tooth hurts when I drink cold water") == "book"
+    assert model.sent[0] == ChatMessage("system", INTENT_SYSTEM_PROMPT)
+    assert model.sent[1].content == "my tooth hurts when I drink cold water"

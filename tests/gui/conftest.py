@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.config import Config
-from appliance.voice.demo import demo_config
+from appliance.lab.demo import demo_config
 from gui.store_worker import StoreWorker
 
 

@@ -15,7 +15,7 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.history import ContactHistory
 from appliance.crm.schedule import Schedule
-from appliance.dialogue.tools import Tools
+from appliance.dialogue.records import ClinicRecords
 from gui.contacts_view import ContactsView
 
 TZ = ZoneInfo("America/New_York")
@@ -151,10 +151,10 @@ def test_history_shows_the_contacts_calls_appointments_and_messages(qtbot, view,
     checkup = next(s.id for s in schedule.services() if s.name == "check-up")
     monday = date.today() + timedelta(days=7 - date.today().weekday())
     Appointments(db, TZ).book(patient.id, patel, checkup, datetime.combine(monday, time(10), TZ), "front_desk")
-    tools = Tools(db, TZ, contacts)
-    tools.take_message("Please call me back about my crown", "+15551234567", "Maria Lopez", None, callback=True)
-    tools.take_message("Running late", "anonymous", "Maria Lopez", patient.id, callback=False)
-    tools.take_message("Lost my card", "+15559876543", "John Smith", None, callback=False)
+    records = ClinicRecords(db, TZ, contacts)
+    records.take_message("Please call me back about my crown", "+15551234567", "Maria Lopez", None, callback=True)
+    records.take_message("Running late", "anonymous", "Maria Lopez", patient.id, callback=False)
+    records.take_message("Lost my card", "+15559876543", "John Smith", None, callback=False)
 
     select(qtbot, view, "Maria Lopez")
     qtbot.waitUntil(lambda: view.messages.rowCount() == 2)

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.messages import MessageError, Messages
-from appliance.dialogue.tools import Tools
+from appliance.dialogue.records import ClinicRecords
 from gui.messages_view import (
     CALLER,
     CREATED,
@@ -38,11 +38,11 @@ def db(desk_config):
 @pytest.fixture()
 def taken(db):
     """Two messages left the way the phone agent leaves them: a callback and an urgent one."""
-    tools = Tools(db, TZ, Contacts(db))
+    records = ClinicRecords(db, TZ, Contacts(db))
     maria = Contacts(db).search("Maria Lopez")[0]
-    callback = tools.take_message("Please call me back about the bill", "+15551234567", "Maria Lopez", maria.id,
+    callback = records.take_message("Please call me back about the bill", "+15551234567", "Maria Lopez", maria.id,
                                   callback=True)
-    urgent = tools.take_message(URGENT, "+15550001111", "", None, callback=False)
+    urgent = records.take_message(URGENT, "+15550001111", "", None, callback=False)
     return {"callback": callback, "urgent": urgent}
 
 

@@ -3,8 +3,8 @@ no freeze when the service is away, comes, goes and comes back."""
 
 from __future__ import annotations
 
-from appliance.sip.events import CallStartedEvent, RegistrationEvent, RegistrationState
-from appliance.voice.events import AlertEvent
+from appliance.sip.events import RegistrationEvent, RegistrationState
+from appliance.voice.events import AlertEvent, CallStartedEvent
 from gui.window import MainWindow
 from tests.control_service import ServiceOnLoop
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from appliance.audio import write_wav
-from appliance.bench.speech import espeak, silence
 from appliance.config import SipConfig
+from appliance.lab.speech import espeak, silence
 from appliance.sip.agent import SipAgent
 from tests.sip.lab import EventLog, Kamailio, PeerPhone, free_port
 
@@ -39,32 +40,58 @@ def agent_speech() -> bytes:
     return espeak("Thank you for calling Riverside Dental.", voice="en-us+f3")
 
 
+class LegListener:
+    """Takes a leg's frames on an event loop of its own, as the call loop would; with `echo`,
+    sends every frame straight back."""
+
+    def __init__(self, leg, loop: asyncio.AbstractEventLoop, frames: list[bytes], echo: bool = False) -> None:  # noqa: ANN001
+        self.leg, self.frames, self.echo = leg, frames, echo
+        loop.call_soon_threadsafe(leg.open, loop, self)
+
+    def on_frame(self, arrived: float, pcm: bytes) -> None:
+        self.frames.append(pcm)
+        if self.echo:
+            self.leg.write(pcm)
+
+    def on_played(self, mark: str, at: float) -> None:
+        pass
+
+    def on_drained(self) -> None:
+        pass
+
+    def on_dtmf(self, digit: str) -> None:
+        pass
+
+    def on_transfer(self, event) -> None:  # noqa: ANN001
+        pass
+
+    def on_ended(self) -> None:
+        pass
+
+
 class AgentUnderTest:
-    """A started `SipAgent` with its events logged and each answered call recorded."""
+    """A started `SipAgent` with its events logged and each answered call's frames collected."""
 
     def __init__(self, config: SipConfig, speech: bytes = b"") -> None:
         self.events = EventLog()
         self.legs = EventLog()
         self.received: dict[str, list[bytes]] = {}
         self.speech = speech
+        self.echo = False
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.agent = SipAgent(config, on_event=self.events.add, on_call=self._on_call)
         self.agent.start()
 
-    def _on_call(self, leg) -> None:
+    def _on_call(self, leg) -> None:  # noqa: ANN001
         self.legs.add(leg)
-        frames = self.received.setdefault(leg.call_id, [])
+        LegListener(leg, self.loop, self.received.setdefault(leg.call_id, []), self.echo)
         if self.speech:
             leg.write(self.speech)
 
-        def record() -> None:
-            while not leg.ended.is_set():
-                frame = leg.read(0.5)
-                if frame:
-                    frames.append(frame)
-        threading.Thread(target=record, daemon=True).start()
-
     def stop(self) -> None:
         self.agent.stop()
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 @pytest.fixture()

@@ -11,7 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from appliance.sip.peer_client import EventLog, PeerPhone, free_port
+from appliance.lab.peer_client import EventLog, PeerPhone
+from appliance.sip.ports import free_port
 
 __all__ = ["EventLog", "Kamailio", "PeerPhone", "free_port"]
 

@@ -9,10 +9,9 @@ import pytest
 
 from appliance.audio import level_dbfs, read_wav, to_float
 from appliance.config.telephony import MAX_SIP_CALLS
-from appliance.sip.events import (
-    CallEndedEvent, CallRejectedEvent, CallStartedEvent, DtmfEvent, RegistrationEvent,
-    RegistrationState,
-)
+from appliance.sip.events import CallRejectedEvent, RegistrationEvent, RegistrationState
+from appliance.voice.events import CallEndedEvent, CallStartedEvent, DtmfEvent
+from tests.sip.conftest import LegListener
 
 pytestmark = pytest.mark.slow
 
@@ -170,8 +169,10 @@ def test_outbound_call_and_no_registration_mode(agent_config, make_agent, make_p
     assert leg.answered.wait(5)
     started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
     assert started.direction == "outbound"
-    frames = [leg.read(1.0) for _ in range(150)]
-    assert level_dbfs(b"".join(f for f in frames if f)) > -40
+    frames = agent.received.setdefault(leg.call_id, [])
+    LegListener(leg, agent.loop, frames)
+    time.sleep(3)
+    assert level_dbfs(b"".join(frames)) > -40
     # a direct call in no-registration mode
     caller = make_peer(name="direct")
     caller.send(cmd="call", uri=agent.agent.local_uri)
@@ -185,24 +186,13 @@ def test_echo_latency_through_the_bridge(agent_config, make_agent, make_peer, ca
     that grows without end), not a slow machine."""
     agent = make_agent(agent_config, register=False, allow_any_source=True)
     agent.speech = b""
-    echo = []
-
-    def on_call(leg):
-        import threading
-
-        def run():
-            while not leg.ended.is_set():
-                frame = leg.read(0.5)
-                if frame:
-                    leg.write(frame)
-        threading.Thread(target=run, daemon=True).start()
-        echo.append(leg)
-    agent.agent.on_call = on_call
+    agent.echo = True
     caller = make_peer("--play", str(caller_wav), "--codecs", "G722", name="echo")
     caller.send(cmd="call", uri=agent.agent.local_uri)
     caller.wait("answered")
     time.sleep(4)
-    delays = list(echo[0].port.out_delays) if echo[0].port else []
+    leg = agent.legs.items[-1]
+    delays = list(leg.port.out_delays) if leg.port else []
     caller.send(cmd="hangup")
     ended = caller.wait("ended")
     sent, got = to_float(read_wav(ended["sent"])), to_float(read_wav(ended["received"]))

@@ -5,8 +5,8 @@ import pytest
 from appliance.sip.acl import SourceAcl
 from appliance.sip.backoff import Backoff
 from appliance.sip.callerid import caller_id, parse_headers, parse_name_addr
-from appliance.sip.events import TransferState
 from appliance.sip.transfer import context_headers, header_lines, outcome, refer_to
+from appliance.voice.events import TransferState
 
 INVITE = (
     "INVITE sip:agent@10.0.0.5 SIP/2.0\r\n"

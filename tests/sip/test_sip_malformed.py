@@ -10,7 +10,12 @@ import time
 
 import pytest
 
-from appliance.sip.events import CallEndedEvent, CallStartedEvent, DtmfEvent, TransferEvent
+from appliance.voice.events import (
+    CallEndedEvent,
+    CallStartedEvent,
+    DtmfEvent,
+    TransferEvent,
+)
 from tests.sip.lab import free_port
 
 pytestmark = pytest.mark.slow

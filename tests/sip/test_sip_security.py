@@ -9,7 +9,7 @@ import pytest
 from appliance.audio import level_dbfs, read_wav
 from appliance.config import SipConfig
 from appliance.sip.endpoint import SipError
-from appliance.sip.events import CallEndedEvent, CallStartedEvent
+from appliance.voice.events import CallEndedEvent, CallStartedEvent
 from tests.sip.certs import make_test_certs
 from tests.sip.lab import free_port
 

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from appliance.audio import level_dbfs, read_wav
-from appliance.sip.events import CallEndedEvent, RegistrationEvent, RegistrationState, TransferEvent, TransferState
 from appliance.sip.calls import SipCall
+from appliance.sip.events import RegistrationEvent, RegistrationState
+from appliance.voice.events import CallEndedEvent, TransferEvent, TransferState
 from tests.sip.conftest import USERS
 
 pytestmark = pytest.mark.slow

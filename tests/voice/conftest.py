@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import replace
 
 import pytest
 
 from appliance.config import Config, VoiceConfig
+from appliance.lab.demo import demo_config
+from appliance.lab.peer_client import EventLog
 from appliance.service import ApplianceService
-from appliance.sip.peer_client import EventLog
-from appliance.voice.demo import demo_config
 
 
 class LiveService:
@@ -32,6 +33,16 @@ class LiveService:
     def set_voice(self, **changes) -> None:
         """Change turn-taking settings for the calls that start after this."""
         self.service.config = replace(self.service.config, voice=replace(VoiceConfig(), **changes))
+
+    def last_call(self, timeout: float = 10.0) -> dict:
+        """The newest call's record, once the call log has closed it (it is written on the
+        store's own worker, a moment after the call ends)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = next(self.service.call_log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"), None)
+            if row is not None and row["ended_at"] or time.monotonic() > deadline:
+                return row
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.run(self.service.stop())

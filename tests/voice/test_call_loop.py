@@ -8,14 +8,21 @@ import numpy as np
 import pytest
 
 from appliance.audio import read_wav, write_wav
-from appliance.bench.speech import shifted_piper, silence
 from appliance.bench.wer import word_error_rate
-from appliance.sip.events import CallEndedEvent, CallStartedEvent
-from appliance.sip.peer_client import PeerPhone
-from appliance.voice.demo import DEMO_CLINIC
-from appliance.voice.events import AgentSaidEvent, AgentState, AgentStateEvent, BargeInEvent, TurnLatencyEvent
-from appliance.voice.measure import active_windows, speech_segments
-from appliance.voice.scripted_call import run_script
+from appliance.lab.demo import DEMO_CLINIC
+from appliance.lab.measure import active_windows, speech_segments
+from appliance.lab.peer_client import PeerPhone
+from appliance.lab.scripted_call import run_script
+from appliance.lab.speech import shifted_piper, silence
+from appliance.voice.events import (
+    AgentSaidEvent,
+    AgentState,
+    AgentStateEvent,
+    BargeInEvent,
+    CallEndedEvent,
+    CallStartedEvent,
+    TurnLatencyEvent,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +57,8 @@ def test_two_turn_conversation_is_transcribed_answered_and_stored(live, tmp_path
     assert agents[1].startswith(DEMO_CLINIC.hours) and agents[2].startswith(DEMO_CLINIC.address), what
     assert all(ms is not None and ms < 3000 for ms in result.latencies_ms), what
     assert len(result.stages_ms) == 2 and all("first_frame_out" in s for s in result.stages_ms), what
-    log = live.service.call_log
-    call = next(log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
-    turns = log.turns(call["id"])
+    call = live.last_call()
+    turns = live.service.call_log.turns(call["id"])
     assert call["outcome"] == "caller_hung_up" and call["ended_at"]
     assert [t["speaker"] for t in turns] == ["agent", "caller", "agent", "caller", "agent"]
 
@@ -103,9 +109,7 @@ def test_silence_reprompts_then_ends_the_call(live, tmp_path):
     ended = live.events.wait_for(on_call(call_id, CallEndedEvent), timeout=10)
     assert ended.hung_up_by == "local"
     peer.stop()
-    time.sleep(0.5)
-    call = next(live.service.call_log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
-    assert call["outcome"] == "no_input"
+    assert live.last_call()["outcome"] == "no_input"
 
 
 def test_caller_hanging_up_mid_reply_ends_everything_cleanly(live, tmp_path):
@@ -123,7 +127,7 @@ def test_caller_hanging_up_mid_reply_ends_everything_cleanly(live, tmp_path):
     assert live.service.agent.active_calls() == []
     latency = [e for e in live.events.items if isinstance(e, TurnLatencyEvent) and e.call_id == call_id]
     assert len(latency) <= 1
-    call = next(live.service.call_log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
+    call = live.last_call()
     assert call["outcome"] == "caller_hung_up" and call["ended_at"]
 
 
@@ -158,8 +162,7 @@ def test_a_recorded_call_keeps_both_voices_in_a_stereo_file(live, tmp_path):
         result = live.run(run_script(live.service, ["What are your opening hours?"], tmp_path))
     finally:
         live.service.config, live.service.agent.record = config, False
-    time.sleep(1)
-    row = next(live.service.call_log.db.query("SELECT recording_path FROM calls ORDER BY id DESC LIMIT 1"))
+    row = live.last_call()
     assert row["recording_path"] and result.transcript
     with wave.open(row["recording_path"], "rb") as wav:
         assert wav.getnchannels() == 2 and wav.getframerate() == 16000

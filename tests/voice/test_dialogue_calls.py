@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from appliance.config import TransferConfig
-from appliance.sip.peer_client import PeerPhone
-from appliance.voice.demo import DEMO_PATIENT
-from appliance.voice.scripted_call import run_script
+from appliance.lab.demo import DEMO_PATIENT
+from appliance.lab.peer_client import PeerPhone
+from appliance.lab.scripted_call import run_script
 
 pytestmark = pytest.mark.slow
 

@@ -12,11 +12,15 @@ import pytest
 
 from appliance.audio import read_wav
 from appliance.config import TransferConfig
-from appliance.sip.events import CallEndedEvent
-from appliance.sip.peer_client import PeerPhone
-from appliance.voice.events import AgentSaidEvent, AlertEvent, HandoverEvent
-from appliance.voice.measure import reply_latencies_ms
-from appliance.voice.scripted_call import run_script
+from appliance.lab.measure import reply_latencies_ms
+from appliance.lab.peer_client import PeerPhone
+from appliance.lab.scripted_call import run_script
+from appliance.voice.events import (
+    AgentSaidEvent,
+    AlertEvent,
+    CallEndedEvent,
+    HandoverEvent,
+)
 from tests.voice.test_call_loop import caller_line, on_call, start_call
 
 pytestmark = pytest.mark.slow
@@ -80,8 +84,7 @@ def call_and_say(live, tmp_path, text: str, injected=None, staff: PeerPhone | No
 
 
 def last_call(live) -> dict:  # noqa: ANN001
-    time.sleep(0.5)
-    return next(live.service.call_log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
+    return live.last_call()
 
 
 def callback_requests(live) -> int:  # noqa: ANN001

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from appliance.audio import write_wav
-from appliance.bench.speech import shifted_piper, silence
 from appliance.config import TransferConfig
 from appliance.control.protocol import socket_path
-from appliance.sip.events import CallEndedEvent
-from appliance.sip.peer_client import PeerPhone
-from appliance.voice.demo import DEMO_PATIENT
+from appliance.lab.demo import DEMO_PATIENT
+from appliance.lab.peer_client import PeerPhone
+from appliance.lab.speech import shifted_piper, silence
+from appliance.voice.events import CallEndedEvent
 from gui.live_view import LiveView
 from gui.service_link import ServiceLink
 
@@ -71,8 +71,7 @@ def test_one_click_hands_the_live_caller_to_a_phone_with_the_summary(qtbot, live
         live.events.wait_for(lambda e: isinstance(e, CallEndedEvent) and e.hung_up_by == "transfer",
                              timeout=20, after=mark)
         qtbot.waitUntil(lambda: desk.calls.count() == 0, timeout=5000)
-        call = next(live.service.call_log.db.query("SELECT outcome FROM calls ORDER BY id DESC LIMIT 1"))
-        assert call["outcome"] == "transferred"
+        assert live.last_call()["outcome"] == "transferred"
     finally:
         live.service.config = replace(live.service.config, transfer=TransferConfig())
         caller.stop()

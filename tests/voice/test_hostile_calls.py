@@ -15,12 +15,20 @@ import numpy as np
 import pytest
 
 from appliance.audio import read_wav, write_wav
-from appliance.bench.speech import espeak, silence
 from appliance.config import TransferConfig
-from appliance.sip.events import DtmfEvent, TransferEvent, TransferState
-from appliance.sip.peer_client import PeerPhone
-from appliance.voice.events import AgentSaidEvent, AgentState, AgentStateEvent, HandoverEvent, TranscriptEvent
-from appliance.voice.measure import active_windows
+from appliance.lab.measure import active_windows
+from appliance.lab.peer_client import PeerPhone
+from appliance.lab.speech import espeak, silence
+from appliance.voice.events import (
+    AgentSaidEvent,
+    AgentState,
+    AgentStateEvent,
+    DtmfEvent,
+    HandoverEvent,
+    TranscriptEvent,
+    TransferEvent,
+    TransferState,
+)
 from tests.voice.test_call_loop import caller_line, on_call, start_call
 
 pytestmark = pytest.mark.slow
@@ -94,7 +102,7 @@ def test_a_key_flood_hands_over_once_and_the_call_goes_on(live, tmp_path, front_
     live.events.wait_for(on_call(call_id, TranscriptEvent, final=True), timeout=20, after=mark)
     live.events.wait_for(on_call(call_id, AgentSaidEvent, interrupted=False), timeout=20, after=mark)
     hang_up(live, peer, call_id)
-    record = next(live.service.call_log.db.query("SELECT * FROM calls ORDER BY id DESC LIMIT 1"))
+    record = live.last_call()
     assert record["ended_at"]
     assert live.service.call_log.db.execute("SELECT COUNT(*) FROM handovers WHERE call_id = ?",
                                             [record["id"]]).fetchone()[0] == 1

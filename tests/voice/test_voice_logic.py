@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 
 from appliance.config import ClinicConfig, Config, PathsConfig
+from appliance.dialogue.faq import FaqPolicy, sounds_like
 from appliance.service import STUCK_RESTART_S, ApplianceService
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.playback import Playback
-from appliance.voice.policy import FaqPolicy, sounds_like
 from appliance.voice.sentences import SentenceSplitter
 from appliance.voice.timing import TurnTiming
 
@@ -98,15 +98,15 @@ def policy():
 ])
 def test_faq_policy(policy, said, expected, action):
     reply = policy.respond(said, 0.9)
-    assert expected in "".join(reply.pieces)
+    assert expected in reply.text
     assert (reply.action.kind if reply.action else None) == action
 
 
 def test_silence_and_dtmf(policy):
-    assert "still there" in "".join(policy.silence(1, final=False).pieces)
+    assert "still there" in policy.silence(1, final=False).text
     assert policy.silence(3, final=True).action.kind == "hangup"
     assert policy.dtmf("0").action.kind == "transfer" and policy.dtmf("5") is None
-    assert "Riverside Dental" in "".join(policy.greeting("+1555").pieces)
+    assert "Riverside Dental" in policy.greeting("+1555").text
 
 
 def test_sounds_like():
@@ -117,7 +117,7 @@ def test_sounds_like():
 def test_a_service_with_an_engine_hung_for_good_asks_for_a_restart_between_calls(tmp_path):
     service = ApplianceService(Config(paths=PathsConfig(data=tmp_path)))
     assert not service.needs_restart(1000.0)  # no engines yet
-    service.hub = SimpleNamespace(stuck={})
+    service.reception.hub = SimpleNamespace(stuck={})
     assert not service.needs_restart(1000.0)
     service.hub.stuck["llm"] = 1000.0
     assert not service.needs_restart(1000.0 + STUCK_RESTART_S - 1)  # it may still answer

@@ -1,6 +1,6 @@
 """A scriptable SIP phone for tests, the demo caller and set-up checks (its own process).
 
-    python -m appliance.sip.peer --port 5071 [--register user:password@host:port]
+    python -m appliance.lab.peer --port 5071 [--register user:password@host:port]
         [--answer | --busy | --no-answer] [--call URI] [--play WAV] [--record-dir DIR]
         [--transport tls --tls-ca CA.pem [--tls-verify-server] --srtp off|optional|mandatory]
 
@@ -250,7 +250,7 @@ class Peer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the peer until stdin closes or a quit command."""
-    parser = argparse.ArgumentParser(prog="appliance.sip.peer")
+    parser = argparse.ArgumentParser(prog="appliance.lab.peer")
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rtp-port", type=int, default=42000)

@@ -1,9 +1,8 @@
-"""Drive a peer phone process (`python -m appliance.sip.peer`) from Python, and collect events."""
+"""Drive a peer phone process (`python -m appliance.lab.peer`) from Python, and collect events."""
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -12,20 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port on 127.0.0.1")
+from appliance.sip.ports import free_port
 
 
 class EventLog:
@@ -59,12 +45,12 @@ class EventLog:
 
 
 class PeerPhone:
-    """`python -m appliance.sip.peer` in its own process, driven over stdin/stdout."""
+    """`python -m appliance.lab.peer` in its own process, driven over stdin/stdout."""
 
     def __init__(self, *args: str, record_dir: Path | None = None) -> None:
         self.port = free_port()
         self.transport = args[args.index("--transport") + 1] if "--transport" in args else "udp"
-        cmd = [sys.executable, "-m", "appliance.sip.peer", "--port", str(self.port),
+        cmd = [sys.executable, "-m", "appliance.lab.peer", "--port", str(self.port),
                "--rtp-port", str(free_port()), *args]
         if record_dir is not None:
             record_dir.mkdir(parents=True, exist_ok=True)

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.audio import read_wav, write_wav
-from appliance.bench.speech import espeak, shifted_piper, silence
+from appliance.lab.measure import reply_latencies_ms
+from appliance.lab.peer_client import EventLog, PeerPhone
+from appliance.lab.speech import espeak, shifted_piper, silence
 from appliance.service import ApplianceService
-from appliance.sip.events import CallEndedEvent, CallStartedEvent
-from appliance.sip.peer_client import EventLog, PeerPhone
-from appliance.voice.events import AgentSaidEvent, TurnLatencyEvent
-from appliance.voice.measure import reply_latencies_ms
+from appliance.voice.events import (
+    AgentSaidEvent,
+    CallEndedEvent,
+    CallStartedEvent,
+    TurnLatencyEvent,
+)
 
 CALLER_VOICES = ("shifted-piper", "espeak")
 _callers = itertools.count(1)

@@ -13,9 +13,9 @@ from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.schedule import Schedule
+from appliance.lab.scripted_call import CallResult, run_script
 from appliance.service import ApplianceService
-from appliance.sip.peer_client import free_port
-from appliance.voice.scripted_call import CallResult, run_script
+from appliance.sip.ports import free_port
 from appliance.voice.timing import STAGES
 
 DEMO_CLINIC = ClinicConfig(

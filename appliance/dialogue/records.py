@@ -1,4 +1,5 @@
-"""The tools the policy calls: plain typed functions over the store. The LLM never calls them."""
+"""The clinic's records as one call may read and change them: plain typed methods over the store
+(the dialogue's code calls them; the language model never does)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Tools:
-    """Everything the dialogue may read or change, for one call."""
+class ClinicRecords:
+    """Everything one call may read or change: patients, the schedule, appointments, messages."""
 
     db: sqlite_utils.Database
     tz: ZoneInfo
@@ -112,3 +113,7 @@ class Tools:
         local = now.astimezone(self.tz)
         hhmm = f"{local:%H:%M}"
         return any(opens <= hhmm < closes for opens, closes in self.schedule.hours_on(local.date(), None))
+
+    def close(self) -> None:
+        """Close this call's connection to the store."""
+        self.db.conn.close()

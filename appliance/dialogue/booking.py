@@ -1,0 +1,254 @@
+"""Booking, moving, cancelling and checking appointments: the service, the day and time, the
+slots offered, the read-back (only a yes books) and the commit, and which appointment is meant.
+The confirmation is spoken from what the store returned."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from appliance.crm.appointments import Appointment, SlotTakenError
+from appliance.crm.availability import Slot
+from appliance.dialogue import wording
+from appliance.dialogue.call import Call
+from appliance.dialogue.escalation import Escalation
+from appliance.dialogue.reply import Reply
+from appliance.dialogue.spoken import parse_clock, words_to_digits
+from appliance.dialogue.state import Step
+from appliance.dialogue.understand import pick_by_name, yes_or_no
+from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
+
+ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
+                  "3rd": 2, "last": -1, "later": -1, "latest": -1}
+
+
+class Booking:
+    """The appointment side of one call, once the caller's identity is settled."""
+
+    def __init__(self, call: Call, escalation: Escalation) -> None:
+        self.call = call
+        self.escalation = escalation
+        self.records = call.records
+
+    def start(self, text: str, intent: str) -> None:
+        """Begin to book, move, cancel or check an appointment with what the caller's words already say."""
+        s = self.call.state
+        s.intent = intent
+        s.not_understood = 0
+        s.when = parse_when(text, self.call.local_now())
+        self._pick_service(text)
+
+    def next(self) -> Reply:
+        """Ask for the next missing detail, or act."""
+        s = self.call.state
+        if s.intent == "book":
+            if s.service is None:
+                return self.call.ask(Step.SERVICE, wording.ASK_SERVICE.format(services=self._services_said()))
+            if s.when is None:
+                return self.call.ask(Step.WHEN, wording.ASK_WHEN)
+            return self._offer()
+        if s.target is None:
+            s.candidates = self.records.upcoming(s.contact.id, self.call.now())
+            if not s.candidates:
+                return self.call.then_anything_else(wording.NO_UPCOMING, s.intent)
+            if len(s.candidates) > 1:
+                return self.call.ask(Step.WHICH, wording.WHICH_APPOINTMENT.format(listed=self._listed(s.candidates)))
+            s.target = s.candidates[0]
+        if s.intent == "confirm":
+            return self.call.then_anything_else(wording.YOU_HAVE.format(appointment=self._describe(s.target)),
+                                                "confirm")
+        if s.intent == "cancel":
+            return self.call.ask(Step.CONFIRM_CANCEL, wording.CANCEL_IT.format(appointment=self._describe(s.target)))
+        s.service = self.records.schedule.service(s.target.service_id)
+        if s.when is None:
+            return self.call.ask(Step.WHEN, wording.MOVE_IT.format(appointment=self._describe(s.target)))
+        return self._offer()
+
+    # --- the caller's answers, one method a step ------------------------------------------
+    def take_service(self, text: str) -> Reply:
+        """Which service (and perhaps when)."""
+        if not self._pick_service(text):
+            return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
+        if self.call.state.when is None:
+            self.call.state.when = parse_when(text, self.call.local_now())
+        return self.next()
+
+    def take_when(self, text: str) -> Reply:
+        """The day and time the caller would like."""
+        when = parse_when(text, self.call.local_now())
+        if when is None:
+            return self.escalation.not_understood(wording.WHEN_AGAIN)
+        return self._offer_around(when)
+
+    def take_choice(self, text: str) -> Reply:
+        """One of the slots offered, or another day or time."""
+        slot = self._chosen_slot(text)
+        if slot is not None:
+            return self._read_back(slot)
+        correction = parse_when(text, self.call.local_now())
+        if correction is not None:
+            return self._offer_around(correction)
+        if yes_or_no(text) is False:
+            return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
+        offered = self._slots_said(self.call.state.offered)
+        return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=offered))
+
+    def take_go_ahead(self, text: str) -> Reply:
+        """A yes to the read-back books (or moves); a no or another time asks again."""
+        s = self.call.state
+        answer = yes_or_no(text)
+        correction = parse_when(text, self.call.local_now())
+        if answer is not True and correction is not None:
+            return self._offer_around(correction)
+        if answer is None:
+            return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)
+        if answer is False:
+            s.chosen = None
+            return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
+        return self._commit()
+
+    def take_appointment(self, text: str) -> Reply:
+        """Which of the caller's appointments they mean."""
+        s = self.call.state
+        picked = self._pick_appointment(text)
+        if picked is None:
+            return self.escalation.not_understood(wording.WHICH_AGAIN.format(listed=self._listed(s.candidates)))
+        s.target = picked
+        return self.next()
+
+    def take_cancel_go_ahead(self, text: str) -> Reply:
+        """A yes cancels the appointment; a no keeps it."""
+        s = self.call.state
+        answer = yes_or_no(text)
+        if answer is None:
+            return self.escalation.not_understood(wording.CANCEL_AGAIN)
+        if answer is False:
+            return self.call.then_anything_else(wording.KEEP_IT, "confirm")
+        moment = self.call.say_moment(self.records.cancel(s.target).starts_at)
+        s.done.append(f"cancelled the appointment of {moment}")
+        s.outcome = "cancelled"
+        return self.call.then_anything_else(wording.CANCELLED.format(moment=moment), "cancel")
+
+    # --- offering and committing ----------------------------------------------------------
+    def _offer_around(self, when: When) -> Reply:
+        """Offer slots for the caller's wish, `when` correcting what was said before."""
+        s = self.call.state
+        s.when = s.when.merged(when) if s.when else when
+        return self._offer()
+
+    def _offer(self) -> Reply:
+        """Up to three free slots that fit; none: the nearest within the horizon; still none: ask again."""
+        s = self.call.state
+        provider = s.provider.id if s.provider else None
+        slots = self.records.find_slots(s.service.id, s.when, self.call.now(), provider)
+        if not slots:
+            wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
+            slots = self.records.find_slots(s.service.id, wider, self.call.now(), provider, count=1)
+            if not slots:
+                return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
+            return self._read_back(slots[0], wording.NEAREST)
+        s.offered, s.step = slots, Step.CHOOSE
+        if len(slots) == 1:
+            return self._read_back(slots[0], wording.ONE_FREE)
+        return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
+
+    def _read_back(self, slot: Slot, lead: str = wording.SO_THATS) -> Reply:
+        """Say exactly what will be booked; only a yes to this books it."""
+        s = self.call.state
+        s.chosen = slot
+        service = None if s.intent == "reschedule" else s.service.name
+        return self.call.ask(Step.CONFIRM, wording.read_back(lead, self.call.say_slot(slot), service))
+
+    def _commit(self) -> Reply:
+        """Book (or move) the slot read back; taken meanwhile: offer again."""
+        s = self.call.state
+        try:
+            if s.intent == "reschedule":
+                done = self.records.reschedule(s.target, s.chosen)
+                s.done.append(f"moved the appointment to {self.call.say_moment(done.starts_at)}")
+                s.outcome = "rescheduled"
+                return self.call.then_anything_else(wording.MOVED.format(appointment=self._describe(done)),
+                                                    "reschedule")
+            done = self.records.book(s.contact.id, s.chosen, f"{self.call.key}-{s.turns}")
+        except SlotTakenError:
+            s.offered = [o for o in s.offered if o != s.chosen]
+            s.chosen = None
+            again = self._offer()
+            return Reply.say(wording.TAKEN.format(next_offer=again.text), again.action)
+        s.done.append(f"booked {self.call.say_moment(done.starts_at)}")
+        s.outcome = "booked"
+        return self.call.then_anything_else(wording.BOOKED.format(appointment=self._describe(done)), "book")
+
+    # --- reading the caller's choice ------------------------------------------------------
+    def _pick_service(self, text: str) -> bool:
+        """Note the service (and any provider) `text` names; whether a service was found."""
+        s = self.call.state
+        services = self.records.services()
+        index = pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services])
+        if index is None and len(services) == 1:
+            index = 0
+        if index is not None:
+            s.service = services[index]
+        providers = self.records.providers()
+        chosen = pick_by_name(text, [p.name for p in providers])
+        if chosen is not None:
+            s.provider = providers[chosen]
+        return index is not None
+
+    def _chosen_slot(self, text: str) -> Slot | None:
+        """The offered slot `text` picks: 'the first one', '11 am', or a yes to the only one."""
+        offered = self.call.state.offered
+        lowered = words_to_digits(text)
+        index = ordinal_choice(lowered, len(offered))
+        if index is not None:
+            return offered[index]
+        clock = parse_clock(lowered)
+        if clock is not None:
+            for slot in offered:
+                local = self.call.local(slot.starts_at)
+                if (local.hour, local.minute) == (clock.hour, clock.minute) or (
+                        clock.minute == 0 and local.hour == clock.hour and len(offered) > 1
+                        and sum(o.starts_at.hour == clock.hour for o in offered) == 1):
+                    return slot
+        if len(offered) == 1 and yes_or_no(text) is True:
+            return offered[0]
+        return None
+
+    def _pick_appointment(self, text: str) -> Appointment | None:
+        """The caller's appointment `text` picks: by order, by day and time, or by service."""
+        candidates = self.call.state.candidates
+        index = ordinal_choice(words_to_digits(text), len(candidates))
+        if index is not None:
+            return candidates[index]
+        when = parse_when(text, self.call.local_now())
+        if when is not None:
+            fitting = [a for a in candidates if when.allows(self.call.local(a.starts_at))]
+            if len(fitting) == 1:
+                return fitting[0]
+        index = pick_by_name(text, [self._service_name(a) for a in candidates])
+        return candidates[index] if index is not None else None
+
+    # --- saying it -------------------------------------------------------------------------
+    def _services_said(self) -> str:
+        return wording.one_of([v.name for v in self.records.services()])
+
+    def _service_name(self, a: Appointment) -> str:
+        return self.records.schedule.service(a.service_id).name
+
+    def _slots_said(self, slots: list[Slot]) -> str:
+        return wording.slots([self.call.local(v.starts_at) for v in slots], self.call.local_now().date())
+
+    def _describe(self, a: Appointment) -> str:
+        provider = next((p.name for p in self.records.providers() if p.id == a.provider_id), "us")
+        return wording.APPOINTMENT.format(service=self._service_name(a), provider=provider,
+                                         moment=self.call.say_moment(a.starts_at))
+
+    def _listed(self, items: list[Appointment]) -> str:
+        return wording.APPOINTMENTS.format(appointments="; ".join(self._describe(a) for a in items[:3]))
+
+
+def ordinal_choice(lowered: str, count: int) -> int | None:
+    """The index 'first', '2nd', 'last', 'earlier'... point to among `count` options (-1: the
+    last), or None (also when it points past them: "the third" of two is asked again)."""
+    index = next((index for word, index in ORDINAL_CHOICE.items() if re.search(rf"\b{word}\b", lowered)), None)
+    return index if index is not None and -count <= index < count else None

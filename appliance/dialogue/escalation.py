@@ -1,0 +1,115 @@
+"""Getting the caller to a person: a transfer to the front desk (or, the clinic closed, to the
+on-call colleague), an emergency, a caller not understood twice, and otherwise a message: taken
+from the caller, or left for them when the store fails (nothing is claimed that did not happen)."""
+
+from __future__ import annotations
+
+import logging
+
+from appliance.dialogue import wording
+from appliance.dialogue.call import Call
+from appliance.dialogue.reply import Action, Reply
+from appliance.dialogue.state import Step
+
+log = logging.getLogger(__name__)
+# steps where a second misunderstanding hands the caller over (elsewhere the agent keeps asking)
+GIVE_UP_AT = frozenset({Step.INTENT, Step.NAME, Step.DOB, Step.SERVICE, Step.WHEN, Step.CHOOSE, Step.CONFIRM})
+
+
+class Escalation:
+    """Handovers, emergencies and messages for one call."""
+
+    def __init__(self, call: Call, can_transfer: bool, has_on_call: bool) -> None:
+        self.call = call
+        self.can_transfer = can_transfer  # the front desk takes transfers in opening hours
+        self.has_on_call = has_on_call  # an on-call number takes handovers outside opening hours
+
+    def hand_over(self, reason: str) -> Reply:
+        """Transfer the caller to a person when someone can take the call, else take a message."""
+        s = self.call.state
+        summary = s.summary(reason)
+        is_open = self.call.clinic_open()
+        log.info("%s: handing over (%s)", self.call.key, reason)
+        if not self._reachable(is_open):
+            return self.call.ask(Step.MESSAGE, wording.NO_TRANSFER)
+        self._record(reason, summary, "front desk" if is_open else "on-call", "transfer")
+        return Reply.say(wording.putting_through(is_open),
+                         Action("transfer", reason, summary, after_hours=not is_open))
+
+    def emergency(self, text: str) -> Reply:
+        """Advise calling the emergency number, flag the call as urgent and put the caller
+        through (or offer a call back)."""
+        s = self.call.state
+        s.intent = "emergency"
+        try:
+            self.call.leave_callback(f"URGENT: possible emergency. Caller said: {text}")
+            s.done.append("flagged an emergency for the team")
+        except Exception:  # the caller still hears the advice
+            log.exception("could not flag the emergency")
+        is_open = self.call.clinic_open()
+        if self._reachable(is_open):
+            return Reply.say(wording.emergency(self.call.clinic.emergency_number, transferring=True),
+                             Action("transfer", "emergency", s.summary("possible emergency"), after_hours=not is_open))
+        return self.call.ask(Step.MESSAGE, wording.emergency(self.call.clinic.emergency_number, transferring=False))
+
+    def not_understood(self, prompt: str) -> Reply:
+        """Ask again with `prompt`; at a second miss on a step that needs an answer, hand over."""
+        s = self.call.state
+        s.not_understood += 1
+        if s.not_understood >= 2 and s.step in GIVE_UP_AT:
+            return self.hand_over("the agent did not understand the caller twice")
+        return Reply.say(prompt)
+
+    def store_failed(self, exc: Exception) -> Reply:
+        """The store refused a read or write (locked, full, broken): nothing is claimed, the
+        request becomes a callback message (kept in the spool if the store refuses that too)."""
+        s = self.call.state
+        log.error("the store failed while the caller wanted to %s: %s", s.intent or "talk", exc)
+        wanted = f"Caller wanted to {s.intent or 'talk to us'}"
+        if s.chosen is not None:
+            wanted += f" ({self.call.say_slot(s.chosen)})"
+        try:
+            self.call.leave_callback(f"{wanted}, but the booking system failed ({exc.__class__.__name__}). "
+                                     "Nothing was changed: please call back.")
+        except Exception:  # still say the truth to the caller
+            log.exception("could not leave the callback request either")
+            s.done.append("the booking system failed")
+            return Reply.say(wording.STORE_DOWN_GOODBYE, Action("hangup", "store failed"))
+        s.done.append("the booking system failed: left a callback request")
+        s.chosen = None
+        s.outcome = s.outcome or "message"
+        return self.call.ask(Step.MESSAGE, wording.STORE_DOWN_CALLBACK)
+
+    def transfer_failed(self) -> Reply:
+        """Nobody answered the transfer: take a message instead."""
+        self.call.state.done.append("transfer failed")
+        return self.call.ask(Step.MESSAGE, wording.NOBODY_ANSWERED)
+
+    def desk_took_over(self, reason: str) -> str:
+        """The front desk took the call over: record it and return the summary for staff."""
+        summary = self.call.state.summary(reason)
+        self._record(reason, summary, "front desk", "desk")
+        return summary
+
+    def ask_for_message(self) -> Reply:
+        """The caller would like to leave a message."""
+        self.call.state.intent = "message"
+        return self.call.ask(Step.MESSAGE, wording.ASK_MESSAGE)
+
+    def take_message(self, text: str) -> Reply:
+        """The caller's message, passed on with a request to call them back."""
+        s = self.call.state
+        self.call.leave_callback(text)
+        s.done.append("took a message")
+        s.outcome = s.outcome or "message"
+        return self.call.then_anything_else(wording.message_passed(s.caller_number), "message")
+
+    def _reachable(self, is_open: bool) -> bool:
+        """Whether a person can take a transfer now: the front desk when open, else the on-call number."""
+        return self.can_transfer if is_open else self.has_on_call
+
+    def _record(self, reason: str, summary: str, target: str, mode: str) -> None:
+        try:
+            self.call.records.record_handover(reason, summary, target, mode)
+        except Exception:  # the handover itself must still happen
+            log.exception("could not record the handover")

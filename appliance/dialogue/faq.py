@@ -1,0 +1,108 @@
+"""The clinic's common questions answered from its profile (key words, tolerant of one
+misheard letter)."""
+
+from __future__ import annotations
+
+import re
+
+from appliance.config import ClinicConfig
+from appliance.dialogue import wording
+from appliance.dialogue.reply import NO_INPUT, Action, Reply
+
+BUILTIN_TOPICS = {
+    "hours": ("open", "opening", "hours", "close", "closing", "when"),
+    "address": ("where", "address", "located", "location", "find"),
+    "parking": ("parking", "park", "car"),
+    "insurance": ("insurance", "insured", "cover", "coverage", "plan"),
+}
+GOODBYE = ("bye", "goodbye", "that's all", "that is all", "nothing else")
+HUMAN = ("person", "human", "someone", "receptionist", "staff", "operator", "representative", "real")
+
+
+def sounds_like(word: str, key: str) -> bool:
+    """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
+    if word == key:
+        return True
+    if len(key) < 6 or abs(len(word) - len(key)) > 1:
+        return False
+    if len(word) == len(key):
+        return sum(a != b for a, b in zip(word, key, strict=True)) == 1
+    short, long_ = sorted((word, key), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+class FaqPolicy:
+    """Answers the clinic's common questions from its profile; a policy of its own for the simplest line."""
+
+    def __init__(self, clinic: ClinicConfig, on_silence: str = "hangup") -> None:
+        self.clinic = clinic
+        self.on_silence = on_silence  # after the last reprompt: hangup | transfer
+        self.topics: dict[str, tuple[tuple[str, ...], str]] = {}
+        for topic, words in BUILTIN_TOPICS.items():
+            answer = getattr(clinic, topic)
+            if answer:
+                self.topics[topic] = (words, answer)
+        for key, answer in clinic.faq.items():
+            self.topics[key] = (tuple(w for w in re.split(r"[\s|,]+", key.lower()) if w), answer)
+
+    def greeting(self, caller_number: str) -> Reply:
+        """The first words on answer."""
+        return Reply.say(wording.greeting(self.clinic))
+
+    def respond(self, text: str, confidence: float) -> Reply:
+        """The reply to one caller turn."""
+        words = set(re.findall(r"[a-z']+", text.lower()))
+        lowered = text.lower()
+        if not words:
+            return Reply.say(wording.DID_NOT_CATCH)
+        if any(p in lowered for p in GOODBYE if " " in p) or words & {p for p in GOODBYE if " " not in p}:
+            return Reply.say(wording.GOODBYE.format(clinic=self.clinic.name), Action("hangup", "goodbye"))
+        if words & set(HUMAN):
+            return Reply.say(wording.FAQ_PUT_THROUGH, Action("transfer", "caller asked for a person"))
+        best = self.answer(text)
+        if best is not None:
+            return Reply.say(best)
+        return Reply.say(wording.FAQ_CANNOT_HELP)
+
+    def answer(self, text: str) -> str | None:
+        """The clinic's answer to the topic `text` matches best (key words, tolerant of one
+        misheard letter), or None."""
+        words = set(re.findall(r"[a-z']+", text.lower()))
+        best, hits = None, 0
+        for keys, answer in self.topics.values():
+            score = sum(1 for key in keys if any(sounds_like(word, key) for word in words))
+            if score > hits:
+                best, hits = answer, score
+        return best
+
+    def silence(self, count: int, final: bool) -> Reply:
+        """When the caller says nothing."""
+        if not final:
+            return Reply.say(wording.STILL_THERE)
+        if self.on_silence == "transfer":
+            return Reply.say(wording.SILENT_TRANSFER, Action("transfer", NO_INPUT))
+        return Reply.say(wording.SILENT_HANGUP, Action("hangup", NO_INPUT))
+
+    def dtmf(self, digit: str) -> Reply | None:
+        """A key press: 0 reaches the front desk from anywhere."""
+        if digit == "0":
+            return Reply.say(wording.KEY_PUT_THROUGH, Action("transfer", "caller pressed 0"))
+        return None
+
+    def transfer_failed(self) -> Reply:
+        """Nobody took the handover."""
+        return Reply.say(wording.FAQ_NOBODY_ANSWERED)
+
+    def bind_call(self, record_id: int) -> None:
+        """This policy keeps no per-call records."""
+
+    def handover(self, reason: str) -> str:
+        """The summary for staff when the front desk takes the call over."""
+        return f"Caller asked a general question. Handover: {reason}."
+
+    def outcome(self) -> str | None:
+        """Questions only: nothing booked or left."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to release."""

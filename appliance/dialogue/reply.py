@@ -1,0 +1,31 @@
+"""What a policy answers each turn: text to speak, then perhaps an action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something to do once the reply has been spoken."""
+
+    kind: str  # hangup | transfer
+    reason: str = ""
+    summary: str = ""  # for a transfer: who, verified or not, what they want, what was done
+    after_hours: bool = False  # for a transfer: to the on-call number, not the front desk
+
+
+NO_INPUT = "no input from the caller"  # why the call ends or goes to staff after silence
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Text to speak, then an optional action."""
+
+    text: str
+    action: Action | None = None
+
+    @classmethod
+    def say(cls, text: str, action: Action | None = None) -> Reply:
+        """A reply."""
+        return cls(text, action)

@@ -1,0 +1,133 @@
+"""Every sentence the agent says to a caller, in one place: fixed sentences, templates (filled
+with `.format(...)`), and functions for the few sentences built with some logic. What staff
+read (summaries, messages) is not here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from appliance.config import ClinicConfig
+from appliance.dialogue.spoken import say_date, say_moment, say_time
+
+# --- the call's frame -------------------------------------------------------------------
+CLOSED_NOW = " We're closed right now, but I can book appointments or take a message."
+GOODBYE = "Thank you for calling {clinic}. Goodbye!"
+WRONG_NUMBER = "No problem. This is {clinic}. Goodbye!"
+ANYTHING_ELSE = "{done} Is there anything else I can help with?"
+STILL_THERE = "Are you still there? How can I help you?"
+SILENT_HANGUP = "I can't hear anything, so I'll end the call now. Please call again. Goodbye."
+SILENT_TRANSFER = "I can't hear you, so let me put you through to the front desk."
+
+# --- what the caller wants ----------------------------------------------------------------
+DID_NOT_CATCH = "Sorry, I didn't catch that. Could you say it again?"
+LINE_UNCLEAR = "Sorry, the line is a bit unclear. Could you say that again?"
+WHAT_TO_DO = ("Sorry, I didn't understand. I can book, move or cancel an appointment, or answer questions "
+              "about the clinic. What would you like to do?")
+NOT_SURE = ("I'm not sure about that. I can take a message for the team, or help you with an appointment. "
+            "What would you like to do?")
+JUST_TO_CHECK = "Just to check, would you like to {wish}?"  # the language model's reading, before acting on it
+MISREAD = "Sorry about that. What would you like to do?"
+FAQ_CANNOT_HELP = "I'm sorry, I can't help with that. Can I take a message for the team?"
+
+# --- who the caller is --------------------------------------------------------------------
+ASK_NAME = "Sure. May I have your first and last name?"
+ASK_NAME_FOR_SECURITY = "For your security, may I have your first and last name?"
+ASK_DOB = "And what's your date of birth?"
+DOB_AFTER_NAME = "Thank you, {first_name}. And what's your date of birth?"
+NAME_AGAIN = "Sorry, could you tell me your first and last name?"
+# no example date: any full date is somebody's date of birth
+DOB_AGAIN = "Sorry, could you tell me your date of birth: the day, the month and the year?"
+NO_MATCH = "Sorry, that doesn't match our records. Could you tell me your first and last name again?"
+
+# --- appointments (`{appointment}`: 'a check-up with Dr. Patel tomorrow at 9 in the morning') ---
+APPOINTMENT = "a {service} with {provider} {moment}"
+SLOT = "{moment} with {provider}"
+ASK_SERVICE = "What would you like to come in for: {services}?"
+SERVICE_AGAIN = "Which would you like: {services}?"
+ASK_WHEN = "What day and time would suit you?"
+WHEN_AGAIN = "What day and time would suit you? For example, Tuesday afternoon."
+WHEN_ELSE = "No problem. What day and time would suit you better?"
+OFFER = "I have {slots} Which would you prefer?"
+CHOICE_AGAIN = "Sorry, which time would you like? {slots}"
+NOTHING_FREE = "I'm sorry, I have nothing free around then. Could another day or time work?"
+NEAREST = "I don't have anything then. The nearest I have is"  # read-back leads
+ONE_FREE = "I have"
+SO_THATS = "So that's"
+GO_AHEAD_AGAIN = "Sorry, shall I go ahead? Please say yes or no."
+TAKEN = "Oh, I'm sorry, that time was just taken. {next_offer}"
+BOOKED = "You're booked: {appointment}."
+MOVED = "Done. Your appointment is now {appointment}."
+NO_UPCOMING = "I can't find any upcoming appointment for you."
+APPOINTMENTS = "You have {appointments}."
+WHICH_APPOINTMENT = "Which appointment do you mean? {listed}"
+WHICH_AGAIN = "Sorry, which one? {listed}"
+YOU_HAVE = "You have {appointment}."
+CANCEL_IT = "You have {appointment}. Shall I cancel it?"
+CANCEL_AGAIN = "Shall I cancel it? Please say yes or no."
+KEEP_IT = "All right, I'll leave it as it is."
+CANCELLED = "Done. Your appointment on {moment} is cancelled."
+MOVE_IT = "You have {appointment}. When would you like to move it to?"
+
+# --- staff: handovers, messages, emergencies, failures ---------------------------------------
+ASK_MESSAGE = "Of course. What message would you like to leave?"
+MESSAGE_PASSED = "Thank you, I've passed your message on. Someone will call you back{back}."
+NO_TRANSFER = ("I can't put you through to a person right now, but I can take a message and someone will call "
+               "you back. What would you like me to tell them?")
+NOBODY_ANSWERED = ("I'm sorry, nobody at the front desk can take your call right now. I can take a message and "
+                   "someone will call you back. What would you like me to tell them?")
+PUT_THROUGH = "Of course. Let me put you through to {who}, one moment please."
+FAQ_PUT_THROUGH = "Of course, let me put you through to the front desk."
+KEY_PUT_THROUGH = "Putting you through to the front desk."
+FAQ_NOBODY_ANSWERED = "I'm sorry, nobody at the front desk could take your call just now. How else can I help?"
+EMERGENCY = ("If this is a medical emergency, please hang up now and call {number}. I've flagged your call as "
+             "urgent for our team.")
+EMERGENCY_TRANSFER = " I'm putting you through to someone now."
+EMERGENCY_CALLBACK = " If you'd like, tell me what's happening and someone will call you back."
+STORE_DOWN = "I'm sorry, I can't reach our booking system right now, so nothing has been changed."
+STORE_DOWN_CALLBACK = (f"{STORE_DOWN} I've asked the front desk to call you back. Is there anything you'd like "
+                       "me to add to the message?")
+STORE_DOWN_GOODBYE = f"{STORE_DOWN} Please call us again a little later. Goodbye."
+
+
+def greeting(clinic: ClinicConfig, first_name: str | None = None, is_open: bool = True) -> str:
+    """The first words on answer: by first name when caller ID finds the caller."""
+    text = clinic.greeting.format(name=clinic.name)
+    if first_name:
+        text = text.replace("How can I help", f"Hello {first_name}! How can I help")
+    return text if is_open else text + CLOSED_NOW
+
+
+def one_of(items: Sequence[str]) -> str:
+    """'a, b or c'."""
+    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]
+
+
+def slots(moments: Sequence[datetime], today: date) -> str:
+    """Slots offered (local start times), the day said once when they share it."""
+    if len({m.date() for m in moments}) == 1:
+        return f"{say_date(moments[0].date(), today)} at {one_of([say_time(m) for m in moments])}."
+    return f"{one_of([say_moment(m, today) for m in moments])}."
+
+
+def read_back(lead: str, slot: str, service: str | None) -> str:
+    """What exactly will be booked (`service` None: the caller's appointment is moved)."""
+    what = f"for a {service}" if service else "for your appointment"
+    return f"{lead} {slot} {what}. Shall I go ahead?"
+
+
+def putting_through(is_open: bool) -> str:
+    """A transfer to the front desk, or (clinic closed) to the on-call colleague."""
+    return PUT_THROUGH.format(who="the front desk" if is_open else "our on-call colleague")
+
+
+def emergency(number: str, transferring: bool) -> str:
+    """Advice for a possible emergency, then a transfer or the offer of a call back."""
+    return EMERGENCY.format(number=number) + (EMERGENCY_TRANSFER if transferring else EMERGENCY_CALLBACK)
+
+
+def message_passed(caller_number: str) -> str:
+    """The message was left; the call back goes to the caller's number (last ten digits, one by one)."""
+    digits = re.sub(r"\D", "", caller_number)
+    return MESSAGE_PASSED.format(back=f" at {' '.join(digits[-10:])}" if digits else "")

@@ -1,0 +1,77 @@
+"""The appointment flow on its own: slots offered, read back and booked only after a yes; a slot
+taken meanwhile offered again; one of several appointments picked and cancelled."""
+
+from __future__ import annotations
+
+import pytest
+from sqlite_utils import Database
+
+from appliance.crm.appointments import Appointments
+from appliance.dialogue import wording
+from appliance.dialogue.booking import Booking, ordinal_choice
+from appliance.dialogue.escalation import Escalation
+from appliance.dialogue.reply import Reply
+from appliance.dialogue.state import Step
+from tests.dialogue.clinic import JOHN, MARIA, TZ, build_store, make_call
+
+
+def verified(db: Database, caller: str) -> Booking:
+    call = make_call(db, caller)
+    call.state.contact = call.records.lookup_caller(caller)
+    call.state.verified = True
+    return Booking(call, Escalation(call, can_transfer=True, has_on_call=False))
+
+
+def said(reply: Reply) -> str:
+    return reply.text
+
+
+def booked(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM appointments WHERE status = 'booked'").fetchone()[0]
+
+
+def test_slots_are_offered_read_back_and_booked_only_after_a_yes(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    s = booking.call.state
+    booking.start("I'd like a check-up tomorrow morning", "book")
+    assert said(booking.next()).startswith("I have tomorrow at 8 in the morning") and s.step == Step.CHOOSE
+    read_back = said(booking.take_choice("the second one"))
+    assert read_back.startswith("So that's tomorrow at 9 in the morning with Dr. ") and s.step == Step.CONFIRM
+    before = booked(db)
+    assert said(booking.take_go_ahead("yes")).startswith("You're booked: a check-up with Dr. ")
+    assert booked(db) == before + 1 and s.outcome == "booked" and s.step == Step.INTENT
+
+
+def test_a_slot_taken_before_the_yes_is_not_claimed_and_another_is_offered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a check-up tomorrow morning", "book")
+    booking.next()
+    booking.take_choice("the first one")
+    slot = booking.call.state.chosen
+    john = booking.call.records.lookup_caller(JOHN)
+    Appointments(db, TZ).book(john.id, slot.provider_id, slot.service_id, slot.starts_at, "front_desk")
+    reply = said(booking.take_go_ahead("yes"))
+    assert reply.startswith(wording.TAKEN.format(next_offer="")) and "booked" not in reply
+    assert booking.call.state.outcome is None and booking.call.state.chosen != slot
+
+
+def test_one_of_several_appointments_is_picked_and_kept_or_cancelled(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, JOHN)
+    booking.start("I need to cancel an appointment", "cancel")
+    assert said(booking.next()).startswith("Which appointment do you mean? You have a check-up")
+    assert said(booking.take_appointment("the filling")).endswith("Shall I cancel it?")
+    assert said(booking.take_cancel_go_ahead("no")).startswith(wording.KEEP_IT)
+    booking.start("cancel the filling", "cancel")
+    booking.next()
+    booking.take_appointment("the filling")
+    assert said(booking.take_cancel_go_ahead("yes")).startswith("Done. Your appointment on Thursday")
+    assert booking.call.state.outcome == "cancelled"
+
+
+@pytest.mark.parametrize("said_, index", [("the first one", 0), ("the 2nd", 1), ("the later one", -1),
+                                          ("whenever suits", None), ("the third one", None)])
+def test_ordinal_choice(said_, index):
+    assert ordinal_choice(said_, 2) == index

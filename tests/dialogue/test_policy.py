@@ -1,0 +1,37 @@
+"""The router: one handler per step, what happens after the last silence, who takes a handover
+when the clinic is closed, and no dependency on the call loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.dialogue.state import Step
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue
+
+
+def test_every_step_has_one_handler(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    steps = make_dialogue(db).steps
+    assert set(steps) == set(Step) and all(callable(handler) for handler in steps.values())
+
+
+@pytest.mark.parametrize("on_silence", ["transfer", "hangup"])
+def test_the_last_silence_reprompt_transfers_or_hangs_up_as_configured(on_silence, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, on_silence=on_silence)
+    dialogue.greeting(MARIA)
+    assert dialogue.silence(1, final=False).action is None
+    assert dialogue.silence(3, final=True).action.kind == on_silence
+
+
+@pytest.mark.parametrize("has_on_call", [True, False])
+def test_when_closed_only_an_on_call_number_takes_a_request_for_a_person(has_on_call, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, now=NOW.replace(hour=21), has_on_call=has_on_call)
+    dialogue.greeting(MARIA)
+    reply = dialogue.respond("can I talk to a real person", 0.9)
+    said = reply.text
+    if has_on_call:
+        assert reply.action.kind == "transfer" and reply.action.after_hours and "on-call" in said
+    else:
+        assert reply.action is None and "take a message" in said

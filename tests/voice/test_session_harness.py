@@ -1,0 +1,253 @@
+"""The call loop on a virtual clock: each case is a whole call, in milliseconds, with exact times."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import pytest
+import sqlite_utils
+
+from appliance.config import TransferConfig
+from appliance.crm.calls import CallLog
+from appliance.crm.db import open_store
+from appliance.voice.events import (
+    AgentSaidEvent,
+    AlertEvent,
+    BargeInEvent,
+    HandoverEvent,
+    TranscriptEvent,
+    TransferState,
+    TurnLatencyEvent,
+)
+from appliance.voice.handover import HandoverState
+from appliance.voice.recorder import CallRecorder
+from tests.voice.harness import Call, tone
+
+GREETING = "Thank you for calling Riverside Dental. How can I help you today?"
+
+
+def greeted(**voice) -> Call:
+    call = Call(**voice)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    return call
+
+
+def said(call: Call) -> list[str]:
+    return [e.text for e in call.of(AgentSaidEvent)]
+
+
+def test_the_turn_ends_after_the_endpoint_silence_and_the_reply_starts_one_frame_later():
+    call = greeted(endpoint_silence_ms=450, early_endpoint_ms=300)
+    call.workers["stt"].delay_s = 0.15
+    call.workers["tts"].delay_s = 0.05
+    call.caller_says("um let me see")  # no finished sentence: the full endpoint silence
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    stages = call.of(TurnLatencyEvent)[0].stages_ms
+    # recognition started on the pause (200 ms), so it is ready before the endpoint
+    assert stages["endpoint"] == pytest.approx(460, abs=1)
+    assert stages["stt_final"] == pytest.approx(460, abs=1)
+    assert stages["tts_first_audio"] == pytest.approx(510, abs=1)
+    assert stages["first_frame_out"] == pytest.approx(520, abs=1)
+    call.finish()
+
+
+def test_a_finished_sentence_ends_the_turn_early():
+    call = greeted(endpoint_silence_ms=450, early_endpoint_ms=300, speculative_stt_ms=200)
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(300, abs=1)
+    assert said(call)[-1] == "We are open 8 to 6."
+    call.finish()
+
+
+def test_a_short_pause_inside_a_turn_does_not_end_it():
+    call = greeted(endpoint_silence_ms=450)
+    call.stt.lines.append("where is the clinic located")  # no sentence end: no early end either
+    call.line.say(tone(600) + b"\0" * 32 * 300 + tone(600))  # 300 ms pause mid-sentence
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert [e.text for e in call.of(TranscriptEvent) if e.final] == ["where is the clinic located"]
+    assert call.stt.streams == 1
+    call.finish()
+
+
+def test_the_caller_talking_over_the_agent_stops_it_and_only_what_was_heard_is_kept():
+    call = Call(barge_in_ms=160)
+    call.run_until(lambda: call.line.played)
+    start = call.loop.time()
+    call.run_for(1.0)
+    call.caller_says("Sorry, where are you?", ms=800)
+    call.run_until(lambda: call.of(BargeInEvent))
+    barge = call.of(BargeInEvent)[0]
+    assert barge.frames_dropped > 0
+    assert barge.stopped_after_ms == pytest.approx(140, abs=1)  # 8 frames of speech after the onset frame
+    cut = call.of(AgentSaidEvent)[0]
+    assert cut.interrupted and GREETING.startswith(cut.text) and cut.text != GREETING
+    assert not call.line.heard_between(call.loop.time() + 0.02, call.loop.time() + 0.5)
+    call.run_until(lambda: len(call.of(AgentSaidEvent)) == 2)
+    assert said(call)[1] == "We are at 12 Mill Street."
+    assert call.loop.time() - start < 5
+    call.finish()
+
+
+@pytest.mark.parametrize("echo_db, cut", [(20, False), (5, True)])
+def test_the_agent_s_own_echo_does_not_stop_it_but_a_voice_as_loud_does(echo_db, cut):
+    call = Call(echo_margin_db=15.0)
+    call.line.echo_db = echo_db  # the line returns the agent's voice this much quieter (speech to the VAD)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    assert bool(call.of(BargeInEvent)) == cut
+    assert (said(call) != [GREETING]) == cut
+    call.finish()
+
+
+def test_the_caller_speaking_on_while_the_agent_decides_loses_no_answer():
+    call = greeted()
+    call.workers["llm"].delay_s = 1.5  # a slow decision
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TranscriptEvent))
+    call.caller_says("And where is the clinic?")  # said while the first answer is being decided
+    call.run_until(lambda: "We are at 12 Mill Street." in said(call))
+    call.run_for(3)
+    assert [e.text for e in call.of(TranscriptEvent) if e.final] == [
+        "What are your opening hours?", "And where is the clinic?"]
+    # the first answer was decided and started, and the caller, still talking, cut it (as a
+    # barge-in does); the question they went on with is answered
+    assert "We are open 8 to 6." in call.tts.spoken and len(call.of(BargeInEvent)) == 1
+    assert said(call)[1:] == ["We are at 12 Mill Street."]
+    call.finish()
+
+
+@pytest.mark.parametrize("on_silence, action", [("hangup", "hung up"), ("transfer", "transferred")])
+def test_silence_is_reprompted_then_the_silence_policy_applies(on_silence, action):
+    call = greeted(reprompt_after_s=7.0, max_reprompts=2, on_silence=on_silence)
+    greeted_at = call.loop.time()
+    call.run_until(lambda: call.line.hung_up or call.line.transfers, limit_s=60)
+    prompts = said(call)[1:]
+    assert prompts[:2] == ["Are you still there? How can I help you?"] * 2
+    assert len(prompts) == 3
+    if action == "hung up":
+        assert call.line.hung_up and call.line.end_reason == "local"
+    else:
+        assert call.line.transfers[0][0] == "sip:staff@clinic"
+    assert 21 < call.loop.time() - greeted_at < 30  # three waits of 7 s, plus what was said
+    if not call.line.hung_up:
+        call.finish()
+    else:
+        call.loop.run_until_complete(call.task)
+
+
+def test_keys_during_a_transfer_are_ignored_and_a_failed_transfer_returns_the_caller():
+    call = greeted()
+    call.caller_says("Can I talk to a real person?")
+    call.run_until(lambda: call.line.transfers)
+    assert call.session.handover.state == HandoverState.RINGING
+    for digit in "0123":
+        call.session.on_dtmf(digit)
+    call.run_for(0.5)
+    assert len(call.line.transfers) == 1 and call.session.keys_ignored == 4
+    call.line.report_transfer(TransferState.NO_ANSWER)
+    call.run_until(lambda: "nobody at the front desk" in said(call)[-1])
+    assert call.session.handover.state == HandoverState.AGENT
+    call.session.on_dtmf("0")  # the agent has the caller again: 0 reaches the desk
+    call.run_until(lambda: len(call.line.transfers) == 2)
+    call.finish()
+
+
+def test_a_hung_engine_plays_the_whole_apology_then_transfers_to_staff():
+    call = greeted(engine_timeout_s=2.0)
+    call.line.echo_db = 20
+    call.workers["stt"].hung = True
+    call.caller_says("What are your opening hours?")
+    spoke_at = call.loop.time() + 1.2
+    call.run_until(lambda: call.of(AlertEvent))
+    call.caller_says("Hello? Hello?", ms=1500)  # the caller talks over the apology: it plays on
+    call.run_until(lambda: call.line.transfers)
+    alert = call.of(AlertEvent)[0]
+    assert "stt engine did not answer within 2.0 s" in alert.problem
+    assert call.of(HandoverEvent)[0].reason.startswith("the stt engine")
+    # the full endpoint (no early transcript), 2 s of waiting, 2 s of apology, then the transfer
+    assert call.loop.time() - spoke_at == pytest.approx(0.46 + 2.0 + 2.0, abs=0.02)
+    assert not call.of(BargeInEvent) and set(call.hub.stuck) == {"stt"}  # later calls fall back at once
+    call.line.report_transfer(TransferState.FAILED)  # nobody takes it: a callback, then goodbye
+    call.run_for(0.1)
+    call.session.on_dtmf("0")  # keys change nothing now
+    call.run_until(lambda: call.line.hung_up)
+    assert len(call.line.transfers) == 1 and call.session.keys_ignored == 1
+    call.loop.run_until_complete(call.task)
+    assert call.session.outcome == "message"
+
+
+def test_the_front_desk_takes_over_with_the_summary_and_the_caller_cannot_talk_over_it():
+    call = greeted()
+    summary = call.loop.run_until_complete(call.session.hand_over("sip:desk@clinic", "taken over at the desk"))
+    assert summary == "Caller asked a general question. Handover: taken over at the desk."
+    handover = call.of(HandoverEvent)[0]
+    assert (handover.target, handover.summary) == ("sip:desk@clinic", summary)
+    assert said(call)[-1] == "One moment please, I'm putting you through to the front desk."
+    assert call.line.transfers == [("sip:desk@clinic", {"reason": "taken over at the desk",
+                                                        "caller": "+15550001111", "summary": summary}, "attended")]
+    call.caller_says("Hello?")
+    call.run_for(2)
+    assert not [e for e in call.of(TranscriptEvent) if e.final]  # the agent hears no more turns
+    call.line.report_transfer(TransferState.SUCCEEDED)
+    call.finish()
+
+
+def test_silence_with_nobody_to_transfer_to_ends_the_call():
+    call = greeted(reprompt_after_s=2.0, max_reprompts=1, on_silence="transfer")
+    call.session.config = call.config = replace(call.config, transfer=TransferConfig())
+    call.run_until(lambda: call.line.hung_up, limit_s=30)
+    assert said(call)[-1].startswith("I'm sorry, there is nobody I can put you through to")
+    call.loop.run_until_complete(call.task)
+    assert call.session.outcome == "no_input"
+
+
+def slow_store(tmp_path, released: threading.Event) -> CallLog:
+    """A call log whose turn writes wait for `released`, as behind a long lock."""
+    log = CallLog(open_store(tmp_path / "store.db"))
+    write_turn = log.add_turn
+
+    def add_turn(*args, **kwargs):  # noqa: ANN002, ANN003
+        released.wait(10)
+        return write_turn(*args, **kwargs)
+    log.add_turn = add_turn
+    return log
+
+
+def test_a_slow_store_never_holds_up_the_call_and_every_turn_is_still_written(tmp_path):
+    released, worker = threading.Event(), ThreadPoolExecutor(1)
+    log = slow_store(tmp_path, released)
+    call = Call(recorder=lambda hub: CallRecorder(log, worker, "t1"))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: len(call.of(AgentSaidEvent)) == 2)  # would time out if a write were awaited
+    assert call.of(TurnLatencyEvent)[0].stages_ms["first_frame_out"] == pytest.approx(320, abs=1)
+    assert list(log.db.query("SELECT * FROM turns")) == []  # all still waiting for the store
+    released.set()
+    call.finish()
+    worker.shutdown(wait=True)
+    call_row = next(log.db.query("SELECT * FROM calls"))
+    assert call_row["outcome"] == "caller_hung_up" and call_row["ended_at"]
+    assert [(t["speaker"], t["text"]) for t in log.turns(call_row["id"])] == [
+        ("agent", GREETING), ("caller", "What are your opening hours?"), ("agent", "We are open 8 to 6.")]
+
+
+def test_a_store_that_refuses_every_write_is_logged_and_the_call_goes_on(tmp_path, caplog):
+    path = tmp_path / "store.db"
+    open_store(path)
+    locked = sqlite3.connect(path)
+    locked.execute("BEGIN EXCLUSIVE")  # another writer holds the store for good
+    impatient = sqlite_utils.Database(sqlite3.connect(path, timeout=0, isolation_level=None,
+                                                      check_same_thread=False))
+    worker = ThreadPoolExecutor(1)
+    call = Call(recorder=lambda hub: CallRecorder(CallLog(impatient), worker, "t1"))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: len(call.of(AgentSaidEvent)) == 2)
+    assert said(call) == [GREETING, "We are open 8 to 6."]
+    call.finish()
+    worker.shutdown(wait=True)
+    assert "call t1: the call log could not record the call: database is locked" in caplog.text
+    locked.rollback()

@@ -1,0 +1,67 @@
+"""The pure parts of the call loop: turn detection from speech decisions, the hand-over state."""
+
+from __future__ import annotations
+
+from appliance.models.endpointer import EndpointOptions
+from appliance.voice.handover import Handover, HandoverState
+from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal
+
+FRAME = b"\1\0" * 320
+
+
+def run(detector: TurnDetector, pattern: str, start: float = 0.0) -> list[tuple[int, TurnSignal]]:
+    """Feed 's' (speech) and '.' (silence) frames; return (frame index, signal) pairs."""
+    out = []
+    for index, mark in enumerate(pattern):
+        signal = detector.feed(FRAME, mark == "s", start + index * 0.02)
+        if signal is not None:
+            out.append((index, signal))
+    return out
+
+
+def detector(end_ms: int = 400) -> TurnDetector:
+    return TurnDetector(TurnOptions(EndpointOptions(start_speech_ms=100, start_window_ms=200, end_silence_ms=end_ms),
+                                    speculative_ms=200, early_end_ms=300))
+
+
+def test_a_turn_starts_pauses_resumes_and_ends():
+    d = detector()
+    signals = run(d, "...sssss" + "s" * 10 + "." * 12 + "s" * 5 + "." * 25)
+    assert [s for _, s in signals] == [TurnSignal.START, TurnSignal.PAUSED, TurnSignal.RESUMED,
+                                       TurnSignal.PAUSED, TurnSignal.END]
+    start, end = signals[0][0], signals[-1][0]
+    assert start == 7  # five speech frames: 100 ms
+    assert end - (8 + 10 + 12 + 5 - 1) == 20  # 400 ms after the last speech frame
+    assert d.speech_end == (8 + 10 + 12 + 5 - 1) * 0.02
+    assert len(d.onset_audio()) >= 5 * len(FRAME)  # the speech before the start is kept
+
+
+def test_a_finished_sentence_ends_the_turn_only_after_the_early_silence():
+    d = detector(end_ms=600)
+    run(d, "s" * 20 + "." * 10)  # 200 ms of silence: paused, not yet early enough
+    assert d.in_turn and not d.finished_sentence("What are your hours?")
+    run(d, "." * 5)  # 300 ms
+    assert not d.finished_sentence("what are your")  # not a sentence yet
+    assert d.finished_sentence("What are your hours?") and not d.in_turn
+
+
+def test_hand_over_one_state_from_agent_to_staff_and_back():
+    h = Handover()
+    assert h.agent_in_charge and h.begin()
+    assert not h.begin() and h.state == HandoverState.ANNOUNCING
+    assert h.ringing() and not h.ringing()
+    h.failed()
+    assert h.agent_in_charge and not h.failed_over
+    assert h.begin() and h.ringing()
+    h.succeeded()
+    assert h.state == HandoverState.WITH_STAFF
+
+
+def test_an_engine_failure_hands_over_whatever_was_going_on_once():
+    h = Handover()
+    assert h.begin()  # the front desk clicked
+    assert h.fail_over("the stt engine hung") and not h.fail_over("the tts engine hung")
+    assert h.failed_over and h.problem == "the stt engine hung" and h.state == HandoverState.ANNOUNCING
+    assert h.ringing()
+    h.failed()  # nobody took it: the caller is not taken back by the agent that failed
+    assert not h.agent_in_charge and h.state == HandoverState.ANNOUNCING
