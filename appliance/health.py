@@ -194,8 +194,8 @@ def _offset(delta: timedelta | None) -> str:
 
 
 def check_audio() -> Check:
-    """Sound devices are not used (calls are SIP audio); count them if the library can."""
-    unused = "not used (calls are SIP audio)"
+    """Calls are SIP audio: sound devices serve only test calls (`appliance talk`); count them if the library can."""
+    unused = "only for test calls (calls are SIP audio)"
     try:
         import sounddevice
 

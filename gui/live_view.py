@@ -1,15 +1,17 @@
 """Live calls: who is on the line, what the agent is doing, the transcript as it happens,
-and one click to hand the caller to a person."""
+one click to hand the caller to a person, and a test call with the agent through the headset."""
 
 from __future__ import annotations
 
 import html
 import statistics
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,6 +26,7 @@ from appliance.config import Config
 from appliance.control.live import FAILED_TRANSFER, LiveCall, LiveCalls
 from gui.service_link import ServiceLink
 from gui.style import ERROR_STYLE
+from gui.talk_dialog import APPLIANCE, TalkDialog, talk_command
 
 STATE_WORDS = {"listening": "Listening", "thinking": "Thinking", "speaking": "Speaking",
                "transferring": "Transferring to staff", "ended": "Ended"}
@@ -51,10 +54,16 @@ def transcript_html(call: LiveCall) -> str:
 class LiveView(QWidget):
     """Calls in progress, fed by the service's control channel."""
 
-    def __init__(self, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, link: ServiceLink, config: Config, config_path: Path | None = None,
+                 parent: QWidget | None = None, appliance: list[str] = APPLIANCE) -> None:
+        """`config_path` is the settings file a test call uses; `appliance` the command that runs
+        `appliance` (tests put a stand-in there)."""
         super().__init__(parent)
         self.link = link
         self.config = config
+        self.config_path = config_path
+        self.appliance = appliance
+        self.talk: TalkDialog | None = None
         self.live = LiveCalls()
         self.calls = QListWidget()
         self.calls.setMinimumWidth(300)
@@ -74,10 +83,16 @@ class LiveView(QWidget):
         self.take_over_button.clicked.connect(lambda: self._command("take_over"))
         self.hangup_button.clicked.connect(lambda: self._command("hangup"))
         QShortcut(QKeySequence("Ctrl+T"), self, lambda: self._command("transfer"))
+        self.talk_button = QPushButton("Talk to the &agent...")
+        self.talk_button.setToolTip("A test call through this PC's headset, with the live settings")
+        self.book_check = QCheckBox("Let the agent book for real")
+        self.talk_button.clicked.connect(self.open_talk)
         buttons = QHBoxLayout()
         for button in (self.transfer_button, self.take_over_button, self.hangup_button):
             buttons.addWidget(button)
         buttons.addStretch()
+        buttons.addWidget(self.book_check)
+        buttons.addWidget(self.talk_button)
         detail = QVBoxLayout()
         detail.addWidget(self.header)
         detail.addWidget(self.handover)
@@ -133,6 +148,26 @@ class LiveView(QWidget):
             self._say(f"Could not {cmd.replace('_', ' ')} the call with {who}: {result}", error=True)
         elif cmd in ("transfer", "take_over"):
             self._say(f"Putting {who} through to {result['target']}.")
+
+    # --- a test call ---------------------------------------------------------------------
+    def open_talk(self) -> TalkDialog:
+        """Start a test call through the headset in its own process (or show the one running)."""
+        if self.talk is not None and self.talk.running:
+            self.talk.show()
+            self.talk.raise_()
+            return self.talk
+        if self.talk is not None:
+            self.talk.deleteLater()  # the last test call's dialog, closed or ended
+        command = talk_command(self.config_path, self.book_check.isChecked(), self.appliance)
+        self.talk = TalkDialog(command, self)
+        self.talk.show()
+        self.talk.start()
+        return self.talk
+
+    def stop_talk(self) -> None:
+        """End a test call still running (the window is closing)."""
+        if self.talk is not None:
+            self.talk.end_now()
 
     # --- the widgets ---------------------------------------------------------------------
     def selected_id(self) -> str:

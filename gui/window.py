@@ -38,7 +38,7 @@ class MainWindow(QMainWindow):
         self.store = StoreWorker(config.paths.data / "appliance.db", config, self)
         self.link = ServiceLink(control_path or socket_path(config), self)
         self.dashboard = DashboardView(self.store, config)
-        self.live = LiveView(self.link, config)
+        self.live = LiveView(self.link, config, config_path)
         self.calls = CallLogView(self.store, config)
         self.calendar = CalendarView(self.store, config)
         self.contacts = ContactsView(self.store, config)
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         """Stop the timers and threads before the window goes."""
         self.timer.stop()
+        self.live.stop_talk()
         self.link.stop()
         self.store.close()
         super().closeEvent(event)

@@ -78,6 +78,9 @@ else
     mapfile -t WANTED < <(grep -v '^\s*#' "$ROOT/installer/debian-packages.txt" | awk 'NF {print $1}')
     MISSING=()
     for pkg in "${WANTED[@]}"; do
+        # a desktop on PipeWire already has a pulse server; installing pulseaudio would replace it
+        [ "$pkg" = pulseaudio ] && dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null \
+            | grep -q "install ok installed" && continue
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$pkg")
     done
     if [ ${#MISSING[@]} -gt 0 ]; then

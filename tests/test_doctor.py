@@ -15,11 +15,24 @@ from dataclasses import replace
 import pytest
 
 from appliance.cli import main
-from appliance.config import PROJECT_ROOT, Config, ModelsConfig, PathsConfig, load_config
+from appliance.config import (
+    PROJECT_ROOT,
+    Config,
+    ModelsConfig,
+    PathsConfig,
+    load_config,
+)
 from appliance.crm.db import open_store
 from appliance.health import (
-    ask_service, check_audio, check_config_file, check_database, check_disk, check_models, check_registration,
-    check_service, check_timezone,
+    ask_service,
+    check_audio,
+    check_config_file,
+    check_database,
+    check_disk,
+    check_models,
+    check_registration,
+    check_service,
+    check_timezone,
 )
 from appliance.sip.events import RegistrationEvent, RegistrationState
 from tests.control_service import ServiceOnLoop
@@ -207,10 +220,10 @@ def test_time_zone_warns_when_the_system_clock_differs_from_the_clinic(system_tz
 def test_audio_is_never_a_failure(monkeypatch):
     assert check_audio().status == "ok"
     monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(query_devices=lambda: ["in", "out"]))
-    assert check_audio().detail == "not used (calls are SIP audio); 2 sound device(s) present"
+    assert check_audio().detail == "only for test calls (calls are SIP audio); 2 sound device(s) present"
 
     def no_portaudio():
         raise OSError("PortAudio library not found")
 
     monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(query_devices=no_portaudio))
-    assert check_audio().detail == "not used (calls are SIP audio)"
+    assert check_audio().detail == "only for test calls (calls are SIP audio)"

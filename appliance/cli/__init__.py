@@ -8,10 +8,20 @@ import sys
 from pathlib import Path
 
 from appliance import __version__
-from appliance.cli import bench_cmd, config_cmd, crm_cmd, demo_cmd, doctor_cmd, models_cmd, setup_cmd, status_cmd
+from appliance.cli import (
+    bench_cmd,
+    config_cmd,
+    crm_cmd,
+    demo_cmd,
+    doctor_cmd,
+    models_cmd,
+    setup_cmd,
+    status_cmd,
+    talk_cmd,
+)
 from appliance.errors import ApplianceError
 
-GROUPS = (setup_cmd, demo_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, bench_cmd, config_cmd)
+GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, bench_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
