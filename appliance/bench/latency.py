@@ -2,7 +2,7 @@
 
 Measured at the caller, from the end of its speech in the sent audio to the first agent
 audio it receives, for every turn; with 1, 2 and 4 calls at once by default. Stage times
-(endpoint, STT, LLM, TTS, first frame out) come from the agent's own turn records.
+(endpoint, STT, first sentence, TTS, first frame out) come from the agent's own turn records.
 """
 
 from __future__ import annotations
