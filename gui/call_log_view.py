@@ -80,7 +80,7 @@ def caller_text(call: CallSummary) -> str:
     name = call.contact_name or call.caller_name
     who = f"{name} ({call.caller_number})" if name and call.caller_number else name or call.caller_number
     who = who or "Unknown caller"
-    return f"{who}, outgoing" if call.direction == "outbound" else who
+    return {"outbound": f"{who}, outgoing", "test": f"{who}, test call"}.get(call.direction, who)
 
 
 def table_cells(call: CallSummary, tz: ZoneInfo, today: date) -> tuple[tuple[str, object], ...]:

@@ -93,19 +93,21 @@ def find_calls(db: sqlite_utils.Database, contacts: Contacts, text: str = "", ou
 
 
 def day_outcome_counts(db: sqlite_utils.Database, day: date, tz: ZoneInfo) -> dict[str, int]:
-    """How many calls started on `day` (a local day in `tz`) ended with each outcome."""
+    """How many calls started on `day` (a local day in `tz`) ended with each outcome (the front
+    desk's test calls with the agent are not the clinic's calls: left out)."""
     start = datetime.combine(day, time(0), tz)
     end = datetime.combine(day + timedelta(days=1), time(0), tz)
     rows = db.execute("SELECT outcome, COUNT(*) FROM calls WHERE started_at >= ? AND started_at < ? "
-                      "GROUP BY outcome", [_bound(start), _bound(end)]).fetchall()
+                      "AND direction != 'test' GROUP BY outcome", [_bound(start), _bound(end)]).fetchall()
     return dict(rows)
 
 
 def reply_latencies(db: sqlite_utils.Database, since: datetime) -> list[float]:
-    """The REPLY_STAGE latency (ms) of every timed agent reply in calls started since `since`."""
+    """The REPLY_STAGE latency (ms) of every timed agent reply in calls (not test calls) started
+    since `since`."""
     rows = db.execute(
-        f"SELECT {_REPLY_MS} FROM calls c JOIN turns t ON t.call_id = c.id "
-        f"WHERE c.started_at >= ? AND t.speaker = 'agent' AND {_REPLY_MS} IS NOT NULL", [_bound(since)]).fetchall()
+        f"SELECT {_REPLY_MS} FROM calls c JOIN turns t ON t.call_id = c.id WHERE c.started_at >= ? "
+        f"AND c.direction != 'test' AND t.speaker = 'agent' AND {_REPLY_MS} IS NOT NULL", [_bound(since)]).fetchall()
     return [float(ms) for (ms,) in rows]
 
 

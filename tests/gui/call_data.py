@@ -31,8 +31,9 @@ class Calls:
         self.db = db
         self.log = CallLog(db)
 
-    def add(self, number, name="", turns=(), outcome="completed", started=None, seconds=60, reason="SIP 200"):
-        call_id = self.log.start(number, name)
+    def add(self, number, name="", turns=(), outcome="completed", started=None, seconds=60, reason="SIP 200",
+            direction="inbound"):
+        call_id = self.log.start(number, name, direction)
         for speaker, text, extra in turns:
             self.log.add_turn(call_id, speaker, text, **extra)
         self.log.end(call_id, outcome, reason)

@@ -232,3 +232,15 @@ def test_store_failure_is_shown_in_the_status_line(qtbot, view, monkeypatch):
         view.refresh().result(10)
     qtbot.waitUntil(lambda: "the store is locked" in view.status.text())
     assert view.proxy.rowCount() == 4  # what was listed stays
+
+
+@pytest.mark.parametrize("direction, shown", [("inbound", "Maria (+15551234567)"),
+                                              ("outbound", "Maria (+15551234567), outgoing"),
+                                              ("test", "Front desk test, test call")])
+def test_the_caller_column_says_outgoing_and_test_calls(direction, shown):
+    from datetime import UTC, datetime
+
+    from appliance.crm.call_history import CallSummary
+    number, name = ("", "Front desk test") if direction == "test" else ("+15551234567", "Maria")
+    call = CallSummary(1, direction, datetime.now(UTC), None, number, name, "", "completed", "", 0, (), None)
+    assert call_log_view.caller_text(call) == shown

@@ -53,6 +53,8 @@ def calls_around_midnight(desk_config):
                   turns=[agent("...", 200)] if outcome == "booked" else ())
     store.add("+15559990001", outcome="booked", started=datetime.now(UTC) - timedelta(days=8),
               turns=[agent("...", 4000)])
+    store.add("", "Front desk test", outcome="booked", started=midnight + timedelta(minutes=30),
+              turns=[agent("...", 9000)], direction="test")  # the front desk trying the agent: not counted
     yield
     db.conn.close()
 
