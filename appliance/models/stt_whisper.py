@@ -62,6 +62,7 @@ class WhisperStt:
                 text, logprob, no_speech = self._decode_window(samples)
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"faster-whisper failed: {exc}") from exc
+        text = without_repeats(text)
         if not re.search(r"\w", text) or (no_speech > 0.6 and logprob < -1.0):  # Whisper's own rule
             return SttResult("", 0.0, final, audio_s)
         confidence = math.exp(logprob) * (0.5 + 0.5 * (1.0 - no_speech))
@@ -99,6 +100,30 @@ class WhisperStt:
     def close(self) -> None:
         """Drop the model."""
         self._model = None
+
+
+def without_repeats(text: str, longest_cycle: int = 3) -> str:
+    """Whisper can loop, writing what it heard again and again until it runs out of tokens
+    ("Hi, do you take my insurance? Hi. Hi, do you take my insurance? Hi. ..."): a run of one
+    sentence, or of a cycle of up to `longest_cycle` sentences, is kept once."""
+    sentences = re.split(r"(?<=[.?!])\s+", text.strip())
+    kept: list[str] = []
+    index = 0
+    while index < len(sentences):
+        for size in range(1, longest_cycle + 1):
+            ahead = sentences[index:index + size]
+            if len(kept) >= size and len(ahead) == size and [_words(s) for s in ahead] == [
+                    _words(s) for s in kept[-size:]]:
+                index += size
+                break
+        else:
+            kept.append(sentences[index])
+            index += 1
+    return " ".join(kept)
+
+
+def _words(sentence: str) -> list[str]:
+    return re.findall(r"[\w']+", sentence.lower())
 
 
 class WhisperStream:

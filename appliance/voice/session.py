@@ -211,11 +211,14 @@ class CallSession:
 
     # --- the caller's turn ---------------------------------------------------------------
     def _feed_stt(self, pcm: bytes) -> None:
-        future = self.hub.submit("stt", self.stt.feed, pcm)
-        future.add_done_callback(lambda f: self.loop.call_soon_threadsafe(self._partials, f))
+        stream = self.stt
+        future = self.hub.submit("stt", stream.feed, pcm)
+        future.add_done_callback(lambda f: self.loop.call_soon_threadsafe(self._partials, f, stream))
 
-    def _partials(self, future: Future) -> None:
-        if future.exception() is None:
+    def _partials(self, future: Future, stream) -> None:  # noqa: ANN001
+        """Words recognised so far in the turn still in progress (a partial decoded after the
+        turn ended would show stale words under the final transcript)."""
+        if stream is self.stt and future.exception() is None:
             for result in future.result():
                 self.emit(TranscriptEvent(call_id=self.call_id, text=result.text,
                                           confidence=result.confidence, final=False))

@@ -7,7 +7,7 @@ from appliance.audio import to_pcm
 from appliance.bench.wer import char_error_rate, word_error_rate
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
-from appliance.models.stt_whisper import WhisperStt
+from appliance.models.stt_whisper import WhisperStt, without_repeats
 from tests.speech import SENTENCES, espeak, feed_all, phone_band, silence
 
 
@@ -72,3 +72,14 @@ def test_vosk_recognises_korean_speech(config, store):
     assert min(rates) <= 0.5 and np.mean(rates) < 1.0, rates
     _, quiet = transcribe(engine, silence(1.0))
     assert quiet.text == "" and quiet.confidence == 0
+
+
+@pytest.mark.parametrize("heard, kept", [
+    ("Hi, do you take my insurance? " * 10, "Hi, do you take my insurance?"),
+    ("Yes. Yes. yes! No.", "Yes. No."),
+    ("Do you take my insurance? Hi. Do you take my insurance? Hi. Do you", "Do you take my insurance? Hi. Do you"),
+    ("I said yes. Then I said yes.", "I said yes. Then I said yes."),
+    ("", ""),
+])
+def test_a_sentence_whisper_repeats_in_a_loop_is_kept_once(heard, kept):
+    assert without_repeats(heard) == kept
