@@ -22,7 +22,7 @@ from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.records import ClinicRecords
-from appliance.dialogue.understand import INTENT_SYSTEM_PROMPT
+from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT
 from appliance.voice.events import Event
 from appliance.voice.hub import EngineHub
 from appliance.voice.recorder import CallRecorder

@@ -21,6 +21,7 @@ class ClinicConfig:
     parking: str = ""
     insurance: str = ""
     emergency_number: str = "911"
+    lead_time_minutes: int = 60  # no slot starting sooner than this is offered to a caller
     greeting: str = "Thank you for calling {name}. How can I help you today?"
     faq: dict[str, str] = field(default_factory=dict)
 
@@ -30,6 +31,8 @@ class ClinicConfig:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"clinic.timezone {self.timezone!r} is not a known time zone "
                               "(use a name like 'Europe/Berlin')") from None
+        if not 0 <= self.lead_time_minutes <= 7 * 24 * 60:
+            raise ConfigError(f"clinic.lead_time_minutes must be 0..10080, got {self.lead_time_minutes}")
         if "{" in self.greeting.replace("{name}", ""):
             raise ConfigError("clinic.greeting may only use the placeholder {name}")
 

@@ -141,6 +141,12 @@ class Contacts:
             [name_key(name), dob]).fetchall()
         return [self._contact(r) for r in rows]
 
+    def by_dob(self, date_of_birth: str) -> list[Contact]:
+        """Contacts born on this date."""
+        rows = self.db.execute("SELECT id, name, date_of_birth, email, notes FROM contacts WHERE date_of_birth = ?",
+                               [check_dob(date_of_birth)]).fetchall()
+        return [self._contact(r) for r in rows]
+
     def search(self, text: str, limit: int = 50) -> list[Contact]:
         """Contacts whose name contains `text`, or whose number contains its digits."""
         key, digits = name_key(text), re.sub(r"\D", "", text)

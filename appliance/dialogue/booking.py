@@ -140,10 +140,11 @@ class Booking:
         """Up to three free slots that fit; none: the nearest within the horizon; still none: ask again."""
         s = self.call.state
         provider = s.provider.id if s.provider else None
-        slots = self.records.find_slots(s.service.id, s.when, self.call.now(), provider)
+        earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
+        slots = self.records.find_slots(s.service.id, s.when, earliest, provider)
         if not slots:
             wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
-            slots = self.records.find_slots(s.service.id, wider, self.call.now(), provider, count=1)
+            slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1)
             if not slots:
                 return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
             return self._read_back(slots[0], wording.NEAREST)

@@ -35,7 +35,7 @@ class Call:
         return moment.astimezone(self.records.tz)
 
     def say_moment(self, moment: datetime) -> str:
-        """`moment` as the caller should hear it: 'tomorrow at 9 in the morning'."""
+        """`moment` as the caller should hear it: 'tomorrow, Thursday, December 3rd, at 9 in the morning'."""
         return say_moment(self.local(moment), self.local_now().date())
 
     def say_slot(self, slot: Slot) -> str:
@@ -49,6 +49,7 @@ class Call:
     def ask(self, step: Step, question: str) -> Reply:
         """Say `question` and wait for the answer to `step`."""
         self.state.step = step
+        self.state.offered_more = False
         return Reply.say(question)
 
     def then_anything_else(self, text: str, intent: str) -> Reply:
@@ -56,7 +57,8 @@ class Call:
         self.state.next_task(intent)
         return Reply.say(wording.ANYTHING_ELSE.format(done=text))
 
-    def leave_callback(self, text: str) -> None:
-        """A message for the front desk asking them to call the caller back."""
+    def leave_callback(self, text: str, number: str = "") -> None:
+        """A message for the front desk asking them to call the caller back (at `number`, else
+        at the caller ID)."""
         s = self.state
-        self.records.take_message(text, s.caller_number, s.caller_name, s.contact_id, callback=True)
+        self.records.take_message(text, number or s.caller_number, s.caller_name, s.contact_id, callback=True)

@@ -5,11 +5,16 @@ from the caller, or left for them when the store fails (nothing is claimed that 
 from __future__ import annotations
 
 import logging
+import re
+
+import phonenumbers
 
 from appliance.dialogue import wording
 from appliance.dialogue.call import Call
+from appliance.dialogue.phone import parse_phone
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import Step
+from appliance.dialogue.understand import extract_name, yes_or_no
 
 log = logging.getLogger(__name__)
 # steps where a second misunderstanding hands the caller over (elsewhere the agent keeps asking)
@@ -97,12 +102,71 @@ class Escalation:
         return self.call.ask(Step.MESSAGE, wording.ASK_MESSAGE)
 
     def take_message(self, text: str) -> Reply:
-        """The caller's message, passed on with a request to call them back."""
+        """The caller's message; then who they are and the number to call back, unless known."""
         s = self.call.state
-        self.call.leave_callback(text)
+        s.message = text
+        if not s.caller_name:
+            s.message_name = extract_name(text) if re.search(r"\b(my name|this is|it's|it is|i'm|i am)\b",
+                                                             text.lower()) else None
+        s.callback_number = s.callback_number or parse_phone(text, self.region())
+        return self._message_next()
+
+    def take_message_name(self, text: str) -> Reply:
+        """Who is leaving the message (asked once: a message is never held back for it)."""
+        s = self.call.state
+        s.message_name = extract_name(text) or " ".join(text.split()[:4]).strip(" .,")
+        return self._message_next()
+
+    def take_callback(self, text: str) -> Reply:
+        """The number to call back: one said, or a yes to the caller ID; asked at most twice."""
+        s = self.call.state
+        number = parse_phone(text, self.region())
+        if number is None and yes_or_no(text) is True and s.caller_number:
+            number = s.caller_number
+        if number is None:
+            s.not_understood += 1
+            if s.not_understood < 2:
+                return self.call.ask(Step.CALLBACK, wording.CALLBACK_AGAIN if yes_or_no(text) is None
+                                     else wording.CALLBACK_ASK)
+            number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
+            s.message = f"{s.message} (the caller's number was not understood: \"{text}\")"
+        s.callback_number = number
+        return self._message_next()
+
+    def flush_message(self) -> None:
+        """The call ended with a message taken but not yet written: write it with what is known."""
+        s = self.call.state
+        if s.message is not None:
+            self._leave_message()
+
+    def region(self) -> str:
+        """The clinic's phone region ('US') for reading numbers said without a country code."""
+        return phonenumbers.region_code_for_country_code(int(self.call.records.contacts.country_code or "1"))
+
+    def _message_next(self) -> Reply:
+        s = self.call.state
+        if not s.caller_name and s.step != Step.MESSAGE_NAME:
+            return self.call.ask(Step.MESSAGE_NAME, wording.MESSAGE_WHO)
+        if s.callback_number is None and s.contact is not None and s.caller_number:
+            s.callback_number = s.caller_number  # caller ID found the caller's record: call them there
+        if s.callback_number is None and s.step != Step.CALLBACK:
+            s.not_understood = 0
+            if s.caller_number and parse_phone(s.caller_number, self.region()):
+                return self.call.ask(Step.CALLBACK, wording.CALLBACK_CALLER_ID.format(
+                    last_digits=wording.last_digits(s.caller_number)))
+            return self.call.ask(Step.CALLBACK, wording.CALLBACK_ASK)
+        number = self._leave_message()
+        return self.call.then_anything_else(wording.message_passed(number), "message")
+
+    def _leave_message(self) -> str:
+        """Write the message taken, with a request to call back; the number it goes to."""
+        s = self.call.state
+        number = s.callback_number or s.caller_number
+        text, s.message = s.message or "", None
+        self.call.leave_callback(text, number)
         s.done.append("took a message")
         s.outcome = s.outcome or "message"
-        return self.call.then_anything_else(wording.message_passed(s.caller_number), "message")
+        return number
 
     def _reachable(self, is_open: bool) -> bool:
         """Whether a person can take a transfer now: the front desk when open, else the on-call number."""

@@ -64,6 +64,10 @@ class FaqPolicy:
             return Reply.say(best)
         return Reply.say(wording.FAQ_CANNOT_HELP)
 
+    def hint(self) -> str:
+        """The clinic's name, for the recogniser."""
+        return self.clinic.name
+
     def answer(self, text: str) -> str | None:
         """The clinic's answer to the topic `text` matches best (key words, tolerant of one
         misheard letter), or None."""

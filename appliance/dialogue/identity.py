@@ -1,17 +1,24 @@
 """Who the caller is: their name and date of birth, matched against the record (caller ID alone
-can be forged), or registered as a new patient when they book."""
+can be forged, and a family shares one phone), or registered as a new patient when they book,
+with the last name spelled. What the language model reads is checked with the caller first."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
-from appliance.crm.contacts import Contact, name_key
+from appliance.crm.contacts import Contact
+from appliance.crm.names import same_person_name
 from appliance.dialogue import wording
+from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
+from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
+from appliance.dialogue.spelling import spelled_word
+from appliance.dialogue.spoken import MONTHS, ordinal
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import extract_dob, extract_name
+from appliance.dialogue.understand import capitalised, extract_name, yes_or_no
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
@@ -21,13 +28,16 @@ class Identity:
     """The name and date-of-birth check of one call. Each method returns what to say next, or
     None once the caller is known well enough for what they want (the dialogue carries on)."""
 
-    def __init__(self, call: Call, escalation: Escalation) -> None:
+    def __init__(self, call: Call, escalation: Escalation, reader: Reader) -> None:
         self.call = call
         self.escalation = escalation
+        self.reader = reader
 
     def question(self) -> Reply | None:
-        """Ask for the name or date of birth still needed, or None."""
+        """Ask for whom the booking is, or the name or date of birth still needed, or None."""
         s = self.call.state
+        if s.contact is not None and s.intent == "book" and not s.verified and not s.for_whom_checked:
+            return self.call.ask(Step.FOR_WHOM, wording.FOR_WHOM.format(first_name=s.contact.name.split()[0]))
         if s.contact is None and s.name is None:
             return self.call.ask(Step.NAME, wording.ASK_NAME)
         if s.intent in PRIVATE_INTENTS and not s.verified:
@@ -38,24 +48,86 @@ class Identity:
             return self.call.ask(Step.DOB, wording.ASK_DOB)
         return None
 
+    def take_for_whom(self, text: str) -> Reply | None:
+        """A yes keeps the caller-ID patient; a no (or another name) asks who the patient is."""
+        s = self.call.state
+        first = s.contact.name.split()[0]
+        answer = yes_or_no(text)
+        if answer is None and first.lower() in text.lower():
+            answer = True
+        if answer is None:
+            return self.escalation.not_understood(wording.FOR_WHOM_AGAIN.format(first_name=first))
+        s.for_whom_checked = True
+        s.not_understood = 0
+        if answer:
+            return None
+        s.contact, s.name = None, None
+        return self.call.ask(Step.NAME, wording.ASK_PATIENT_NAME)
+
     def take_name(self, text: str) -> Reply | None:
-        """The caller's name (and their date of birth, when they said both at once)."""
+        """The caller's name (and their date of birth, when they said both at once); a spelled
+        last name replaces the heard one. What the rules cannot read, the model may, checked."""
         name = extract_name(text)
+        spelled = spelled_word(text)
+        if name is not None and spelled is not None and len(name.split()) >= 2:
+            name = f"{' '.join(name.split()[:-1])} {capitalised(spelled.lower())}"
         if name is None:
+            read = self.reader.name(text, wording.ASK_NAME)
+            if read is not None:
+                return self._check_reading(Step.NAME, read, wording.IS_YOUR_NAME.format(name=read))
             return self.escalation.not_understood(wording.NAME_AGAIN)
+        self.call.state.spelled = spelled is not None
+        return self._use_name(name, text)
+
+    def take_date_of_birth(self, text: str) -> Reply | None:
+        """The caller's date of birth, read by rules, else by the model and checked."""
+        born = parse_date_of_birth(text, self._day_first(), self.call.local_now().date())
+        if born is None:
+            born = self.reader.date_of_birth(text, wording.ASK_DOB, self.call.local_now().date())
+            if born is not None:
+                return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)))
+            return self.escalation.not_understood(wording.DOB_AGAIN)
+        return self._use_date_of_birth(born.isoformat())
+
+    def take_spelling(self, text: str) -> Reply | None:
+        """A new patient's last name, spelled; not understood twice, the heard one is kept."""
+        s = self.call.state
+        spelled = spelled_word(text)
+        if spelled is None:
+            s.not_understood += 1
+            if s.not_understood < 2:
+                return Reply.say(wording.SPELL_LAST_NAME)
+        else:
+            s.name = f"{' '.join((s.name or '').split()[:-1])} {capitalised(spelled.lower())}".strip()
+        s.spelled = True
+        return self._use_date_of_birth(s.date_of_birth or "")
+
+    def take_reading_yes(self, text: str) -> Reply | None:
+        """A yes to the model's reading uses it; a no asks the question again."""
+        s = self.call.state
+        step, value = s.reading
+        s.reading = None
+        answer = yes_or_no(text)
+        if answer is True:
+            s.not_understood = 0
+            return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
+        s.step = step
+        again = wording.NAME_AGAIN if step == Step.NAME else wording.DOB_AGAIN
+        return self.escalation.not_understood(again)
+
+    # --- using what was read ------------------------------------------------------------
+    def _use_name(self, name: str, text: str) -> Reply | None:
         s = self.call.state
         s.name, s.step = name, Step.DOB
-        if extract_dob(text):
+        if text and parse_date_of_birth(text, self._day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
         return Reply.say(wording.DOB_AFTER_NAME.format(first_name=name.split()[0]))
 
-    def take_date_of_birth(self, text: str) -> Reply | None:
-        """The caller's date of birth: checked against the record caller ID found, else used
-        to find theirs (a new patient who books is registered)."""
+    def _use_date_of_birth(self, dob: str) -> Reply | None:
+        """Check the date of birth against the record caller ID found, else find the caller's
+        record by it; a new patient who books spells their last name, then is registered."""
         s = self.call.state
-        dob = extract_dob(text, day_first=self.call.records.contacts.country_code != "1")
-        if dob is None:
-            return self.escalation.not_understood(wording.DOB_AGAIN)
+        s.date_of_birth = dob
         if s.contact is not None:
             if not matches(s.contact, s.name or "", dob):
                 return self._mismatch(s.contact)
@@ -64,11 +136,21 @@ class Identity:
             if s.contact is None:
                 if s.intent != "book":
                     return self.escalation.hand_over("no record was found under that name and date of birth")
+                if not s.spelled:
+                    s.not_understood = 0
+                    return self.call.ask(Step.SPELL, wording.SPELL_LAST_NAME)
                 s.contact = self.call.records.new_contact(s.name or "", dob, s.caller_number)
                 s.done.append(f"registered {s.contact.name} as a new patient")
         s.verified = True
         s.not_understood = 0
         return None
+
+    def _check_reading(self, step: Step, value: str, question: str) -> Reply:
+        """Ask the caller whether the model read them right (a miss until they say yes)."""
+        s = self.call.state
+        s.reading = (step, value)
+        s.not_understood += 1
+        return self.call.ask(Step.CHECK_READING, question)
 
     def _mismatch(self, contact: Contact) -> Reply:
         """Ask for the name again; at the second mismatch, hand over."""
@@ -80,7 +162,15 @@ class Identity:
         s.name = None
         return self.call.ask(Step.NAME, wording.NO_MATCH)
 
+    def _day_first(self) -> bool:
+        return self.call.records.contacts.country_code != "1"
+
 
 def matches(contact: Contact, name: str, date_of_birth: str) -> bool:
-    """Whether `name` and `date_of_birth` are both the record's."""
-    return contact.date_of_birth == date_of_birth and name_key(name) == name_key(contact.name)
+    """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly."""
+    return contact.date_of_birth == date_of_birth and same_person_name(name, contact.name)
+
+
+def said(born: date) -> str:
+    """'July 9th, 1972'."""
+    return f"{MONTHS[born.month - 1].capitalize()} {ordinal(born.day)}, {born.year}"

@@ -24,12 +24,8 @@ from appliance.dialogue.identity import Identity
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
-from appliance.dialogue.understand import (
-    llm_intent,
-    rule_intent,
-    sounds_angry,
-    yes_or_no,
-)
+from appliance.dialogue.reading import Reader
+from appliance.dialogue.understand import rule_intent, sounds_angry, yes_or_no
 from appliance.models.protocols import LlmEngine
 
 log = logging.getLogger(__name__)
@@ -43,12 +39,12 @@ class Dialogue:
                  llm: LlmEngine | None = None, can_transfer: bool = True, has_on_call: bool = False,
                  low_confidence: float = 0.2, call_key: str = "call", on_silence: str = "hangup") -> None:
         self.records = records
-        self.llm = llm  # classifies what the rules cannot; never acts
+        self.reader = Reader(llm)  # reads what the rules cannot, checked with the caller; never acts
         self.low_confidence = low_confidence
         self.faq = FaqPolicy(clinic, on_silence)
         self.call = Call(clinic, records, now, call_key)
         self.escalation = Escalation(self.call, can_transfer, has_on_call)
-        self.identity = Identity(self.call, self.escalation)
+        self.identity = Identity(self.call, self.escalation, self.reader)
         self.booking = Booking(self.call, self.escalation)
         self.steps: dict[Step, Handler] = {
             Step.INTENT: self._take_intent,
@@ -62,7 +58,13 @@ class Dialogue:
             Step.WHICH: self.booking.take_appointment,
             Step.CONFIRM_CANCEL: self.booking.take_cancel_go_ahead,
             Step.MESSAGE: self.escalation.take_message,
+            Step.MESSAGE_NAME: self.escalation.take_message_name,
+            Step.CALLBACK: self.escalation.take_callback,
+            Step.FOR_WHOM: self._take_for_whom,
+            Step.SPELL: self._take_spelling,
+            Step.CHECK_READING: self._take_reading_yes,
         }
+        self.vocabulary = ""  # the clinic's own words, for the recogniser's hint (filled on greeting)
 
     # --- the Policy interface ------------------------------------------------------------
     def greeting(self, caller_number: str) -> Reply:
@@ -74,10 +76,27 @@ class Dialogue:
         except Exception:  # a store problem must not stop the call being answered
             log.exception("caller lookup failed")
         first = s.contact.name.split()[0] if s.contact is not None else None
-        return Reply.say(wording.greeting(self.call.clinic, first, self.call.clinic_open()))
+        try:
+            self.vocabulary = wording.vocabulary(self.call.clinic.name, [v.name for v in self.records.services()],
+                                                 [p.name for p in self.records.providers()])
+        except Exception:  # the hint is a help, not a need
+            log.exception("could not read the clinic's services for the recogniser's hint")
+        return self._said(Reply.say(wording.greeting(self.call.clinic, first, self.call.clinic_open())))
+
+    def hint(self) -> str:
+        """Words the caller's next turn is likely to hold, for the recogniser: the clinic's
+        own names and the question just asked."""
+        return f"{self.vocabulary} {self.call.state.last_question}".strip()
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""
+        return self._said(self._respond(text, confidence))
+
+    def _said(self, reply: Reply) -> Reply:
+        self.call.state.last_question = reply.text
+        return reply
+
+    def _respond(self, text: str, confidence: float) -> Reply:
         s = self.call.state
         s.turns += 1
         if not text.strip():
@@ -94,7 +113,7 @@ class Dialogue:
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")
-        if intent == "goodbye" and (s.step != Step.MESSAGE or len(text.split()) <= 4):
+        if intent == "goodbye" and s.step not in (Step.MESSAGE, Step.MESSAGE_NAME):
             return self._act_on(text, intent)
         try:
             return self.steps[s.step](text)
@@ -106,7 +125,7 @@ class Dialogue:
 
     def silence(self, count: int, final: bool) -> Reply:
         """When the caller says nothing: reprompt, then (final) hang up or transfer."""
-        return self.faq.silence(count, final)
+        return self._said(self.faq.silence(count, final))
 
     def dtmf(self, digit: str) -> Reply | None:
         """0 reaches the front desk from anywhere."""
@@ -130,28 +149,40 @@ class Dialogue:
         return self.call.state.outcome
 
     def close(self) -> None:
-        """The call is over: close this dialogue's connection to the store now, not at the
-        next garbage collection (a long run of calls would hold dozens of files open)."""
+        """The call is over: write a message still waiting for its name or number, then close
+        this dialogue's connection to the store now, not at the next garbage collection (a
+        long run of calls would hold dozens of files open)."""
+        try:
+            self.escalation.flush_message()
+        except Exception:  # noqa: BLE001 - logged; the connection is still closed
+            log.exception("could not write the message of a call that ended")
         self.records.close()
 
     # --- what the caller wants -------------------------------------------------------------
     def _take_intent(self, text: str) -> Reply:
-        """By rules; else a question the clinic answers; else the model's reading, checked with the caller."""
+        """By rules; else a question the clinic answers; a no to "anything else?" ends the call;
+        else the model's reading, checked with the caller (not understood until they say yes)."""
+        s = self.call.state
         intent = rule_intent(text)
         if intent is None:
             answer = self._answer(text)
             if answer is not None:
                 return answer
-            guess = llm_intent(self.llm, text) if self.llm is not None else "unknown"
+            if s.offered_more and yes_or_no(text) is False:
+                return self._act_on(text, "goodbye")
+            guess = self.reader.intent(text, s.last_question)
             if guess in WANTS or guess in ("goodbye", "wrong_number"):
-                self.call.state.pending = (guess, text)
                 wish = WANTS.get(guess, "end the call")
-                return self.call.ask(Step.CONFIRM_INTENT, wording.JUST_TO_CHECK.format(wish=wish))
+                reply = self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish))
+                if reply.action is None:
+                    s.step, s.pending = Step.CONFIRM_INTENT, (guess, text)
+                return reply
             intent = guess
         return self._act_on(text, intent)
 
     def _take_intent_yes(self, text: str) -> Reply:
-        """A yes to the model's reading acts on the caller's first words; a new request is taken as such."""
+        """A yes to the model's reading acts on the caller's first words; an answer with content
+        is a yes and its content is used; a new request is taken as such."""
         s = self.call.state
         guess, original = s.pending
         s.step, s.pending = Step.INTENT, None
@@ -159,10 +190,18 @@ class Dialogue:
         if intent is not None:
             return self._act_on(text, intent)
         answer = yes_or_no(text)
+        if answer is None and len(text.split()) >= 3:
+            s.not_understood = 0
+            if guess == "message":
+                s.intent = "message"
+                return self.escalation.take_message(text)
+            return self._act_on(f"{original} {text}", guess)
         if answer is True:
+            s.not_understood = 0
             return self._act_on(original, guess)
         if answer is False:
-            return Reply.say(wording.MISREAD)
+            return self.escalation.not_understood(wording.MISREAD) if s.not_understood >= 2 else Reply.say(
+                wording.MISREAD)
         return self.escalation.not_understood(wording.WHAT_TO_DO)
 
     def _act_on(self, text: str, intent: str) -> Reply:
@@ -202,3 +241,15 @@ class Dialogue:
     def _take_date_of_birth(self, text: str) -> Reply:
         """The caller's date of birth, then what comes next."""
         return self.identity.take_date_of_birth(text) or self._advance()
+
+    def _take_for_whom(self, text: str) -> Reply:
+        """Whether the booking is for the caller-ID patient, then what comes next."""
+        return self.identity.take_for_whom(text) or self._advance()
+
+    def _take_spelling(self, text: str) -> Reply:
+        """A new patient's last name spelled, then what comes next."""
+        return self.identity.take_spelling(text) or self._advance()
+
+    def _take_reading_yes(self, text: str) -> Reply:
+        """A yes (or no) to the model's reading of a name or date of birth, then what comes next."""
+        return self.identity.take_reading_yes(text) or self._advance()

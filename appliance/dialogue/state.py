@@ -31,6 +31,11 @@ class Step(StrEnum):
     WHICH = "which"  # which of their appointments
     CONFIRM_CANCEL = "confirm_cancel"  # a yes to cancelling it
     MESSAGE = "message"  # a message for the front desk
+    FOR_WHOM = "for_whom"  # a yes that the appointment is for the patient caller ID found
+    SPELL = "spell"  # the spelling of a new patient's last name
+    CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
+    MESSAGE_NAME = "message_name"  # who is leaving the message
+    CALLBACK = "callback"  # the number to call back
 
 
 @dataclass
@@ -43,6 +48,7 @@ class CallState:
     intent: str | None = None
     step: Step = Step.INTENT
     name: str | None = None
+    date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
     provider: Provider | None = None
     when: When | None = None
@@ -51,17 +57,25 @@ class CallState:
     target: Appointment | None = None
     candidates: list[Appointment] = field(default_factory=list)
     pending: tuple[str, str] | None = None  # (intent the LLM read, the caller's words) awaiting a yes
+    reading: tuple[Step, str] | None = None  # (step, value the LLM read) awaiting a yes
+    for_whom_checked: bool = False  # the caller said whether the booking is for the caller-ID patient
+    spelled: bool = False  # a new patient's last name was spelled
+    message: str | None = None  # a message taken, not yet written (its name and number still asked)
+    callback_number: str | None = None  # the number the caller gave for a call back
+    message_name: str | None = None  # who left the message, when not known otherwise
     not_understood: int = 0
     low_confidence: int = 0
     done: list[str] = field(default_factory=list)
     outcome: str | None = None  # booked | rescheduled | cancelled | message: the call's result
     last_caller_text: str = ""
+    last_question: str = ""  # what the agent said last
+    offered_more: bool = False  # the agent just asked "anything else?"
     turns: int = 0
 
     @property
     def caller_name(self) -> str:
         """The caller's name: the record's, else the one they gave, else empty."""
-        return self.contact.name if self.contact is not None else (self.name or "")
+        return self.contact.name if self.contact is not None else (self.name or self.message_name or "")
 
     @property
     def contact_id(self) -> int | None:
@@ -74,6 +88,7 @@ class CallState:
         self.offered, self.candidates = [], []
         self.service = self.provider = None
         self.not_understood = 0
+        self.offered_more = True
 
     def who(self) -> str:
         """The caller as staff should hear it."""

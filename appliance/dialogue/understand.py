@@ -1,78 +1,67 @@
-"""Read what the caller said: intent by rules (the LLM only when rules find nothing), yes/no,
-names (also spelled out), dates of birth, services and providers (pure but for the LLM call)."""
+"""Read what the caller said by rules: intent, goodbye, yes/no, names (also spelled out),
+services and providers (pure; what rules miss, `reading` asks the language model)."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
-from datetime import date
 
-from appliance.dialogue.spoken import MONTHS, words_to_digits
-from appliance.errors import EngineError
-from appliance.models.protocols import ChatMessage
-
-log = logging.getLogger(__name__)
-
-INTENTS = ("book", "reschedule", "cancel", "confirm", "faq", "message", "human", "emergency",
-           "wrong_number", "goodbye", "unknown")
 RULES: list[tuple[str, str]] = [
-    ("emergency", r"\b(emergency|bleeding (a lot|heavily|won't stop)|can't breathe|cannot breathe|"
-                  r"chest pain|unconscious|knocked out|swollen shut|severe pain|accident)\b"),
-    ("human", r"\b(real person|human|receptionist|someone (at|from) the (front )?desk|speak to (someone|"
-              r"a person|somebody)|talk to (someone|a person|somebody)|operator|representative|manager)\b"),
+    # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
+    ("emergency", r"\b(emergency|bleeding|bleeds|won't stop bleeding|blood everywhere|can'?t breathe?|cannot breathe|"
+                  r"can'?t breed|trouble breathing|hard to breathe|difficulty breathing|short of breath|chest pain|"
+                  r"unconscious|passed out|fainted|knocked (out|loose)|knocked my tooth|tooth (got )?knocked|"
+                  r"swollen|swelling|swelled up|face is (all )?swell|severe pain|unbearable|excruciating|"
+                  r"allergic reaction|accident|broke my jaw|broken jaw)\b"),
+    ("human", r"\b(real person|human|receptionist|someone (at|from) the (front )?desk|speak (to|with) (someone|"
+              r"a person|somebody|staff)|talk (to|with) (someone|a person|somebody|staff)|operator|representative|"
+              r"manager)\b"),
     ("wrong_number", r"\b(wrong number|misdialed|dialed the wrong)\b"),
-    ("reschedule", r"\b(reschedule|move my|change my (appointment|booking)|move (it|the appointment)|"
-                   r"different (day|time)|another (day|time))\b"),
-    ("cancel", r"\b(cancel|call off|can't make it|cannot make it|won't make it)\b"),
+    ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
+                   r"different (day|time)|another (day|time)|push (it|my appointment) back)\b"),
+    ("cancel", r"\b(cancel\w*|call off|can't make it|cannot make it|won't make it|won't be able to make it|"
+               r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),
     ("message", r"\b(leave a message|take a message|call me back|callback|call back|message for)\b"),
-    ("book", r"\b(book|make an appointment|schedule|appointment|check[ -]?up|cleaning|filling|see (the )?"
-             r"(doctor|dentist)|come in)\b"),
-    ("goodbye", r"\b(bye|goodbye|that's all|that is all|nothing else|no thanks?( you)?$)\b"),
+    ("book", r"\b(book|booking|make an appointment|schedule|an appointment|new appointment|check[ -]?up|cleaning|"
+             r"filling|see (the |a )?(doctor|dentist|hygienist)|come in)\b"),
 ]
+CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|that's all|that is all|that's it|that'll be all|that's everything|" \
+           r"nothing else|all set|i'm good|no thanks|no thank you|have a (good|nice|great) (day|one)|see you|take care)\b"
+FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
+          r"well|then|um|uh|yeah|yes|really|for now|for your help|i think)\b"
 YES = r"\b(yes|yeah|yep|yup|correct|right|sure|okay|ok|please do|that works|sounds good|perfect|great|fine)\b"
 NO = r"\b(no|nope|not really|wrong|incorrect|neither|none of)\b"
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
-LLM_TEXT_CHARS = 600  # a 30 s turn is ~80 words; more only slows the classifier (or overflows its context)
-INTENT_SYSTEM_PROMPT = (
-    "Classify a caller's request to a dental clinic's front desk. book: make an appointment; "
-    "reschedule: move one; cancel: cancel one; confirm: ask about an existing one; faq: opening "
-    "hours, address, parking, prices, insurance or services; message: leave a message or ask for "
-    "a call back; human: wants a person; emergency: urgent medical problem; wrong_number; goodbye; "
-    "unknown: none of these.")
-INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
-                 "required": ["intent"]}
+NOT_NAMES = frozenset("""
+a about actually again ah all already also am an and any anyway appointment are as at be because been before
+book booking but by call calling can cancel check cleaning clinic could date day dentist did do does doctor don't
+er eh for from get go going good got had has have hello help hey hi how hmm huh i i'd i'm if in is it it's just
+know like look maybe me mine morning afternoon evening my need no nope not now of oh ok okay on one or our please
+pretty really right said say see she so sorry sure tell thank thanks that the them then there they this time to
+today tomorrow uh um want was we well were what when where which who why will with would yeah yes yep you your
+monday tuesday wednesday thursday friday saturday sunday week next last birth born name first actually
+""".split())
+
 
 
 def rule_intent(text: str) -> str | None:
     """The first intent whose rule matches, or None."""
-    lowered = text.lower()
+    lowered = text.lower().replace("\u2019", "'")
     for intent, pattern in RULES:
         if re.search(pattern, lowered):
             return intent
-    return None
+    return "goodbye" if is_goodbye(text) else None
 
 
-def llm_intent(llm, text: str) -> str:  # noqa: ANN001 - any LlmEngine
-    """Ask the LLM to classify, constrained to the intent list; 'unknown' when it cannot."""
-    if len(text) > LLM_TEXT_CHARS:
-        log.info("caller turn of %d characters cut to %d for the intent classifier", len(text), LLM_TEXT_CHARS)
-        text = text[:LLM_TEXT_CHARS]
-    try:
-        value = llm.chat_json([ChatMessage("system", INTENT_SYSTEM_PROMPT), ChatMessage("user", text)],
-                              INTENT_SCHEMA, max_tokens=16, time_budget_s=3.0)
-    except EngineError as exc:  # the model ran out of time or wrote no JSON: the policy asks again
-        log.warning("LLM intent classification failed: %s", exc)
-        return "unknown"
-    except Exception:  # noqa: BLE001 - anything else is a bug, but the call goes on
-        log.exception("LLM intent classification failed")
-        return "unknown"
-    if not isinstance(value, dict):
-        return "unknown"
-    intent = value.get("intent", "unknown")
-    return intent if intent in INTENTS else "unknown"
+def is_goodbye(text: str) -> bool:
+    """The whole turn is a closing ("thanks, that's all, bye"); a request that ends in "bye" is not."""
+    lowered = text.lower().replace("\u2019", "'")
+    if re.search(CLOSINGS, lowered) is None:
+        return False
+    rest = re.sub(FILLERS, " ", re.sub(CLOSINGS, " ", lowered))
+    return re.search(r"[a-z0-9]", rest) is None
 
 
 def yes_or_no(text: str) -> bool | None:
@@ -90,40 +79,30 @@ def sounds_angry(text: str) -> bool:
 
 
 def extract_name(text: str) -> str | None:
-    """'my name is maria lopez' -> 'Maria Lopez'; spelled letters ('L O P E Z') are joined."""
-    lowered = text.lower().strip()
-    match = re.search(r"\b(?:my name is|my name's|name is|this is|it's|it is|i am|i'm)\s+(.+)", lowered)
-    candidate = match.group(1) if match else (lowered if len(lowered.split()) <= 4 else "")
-    candidate = re.split(r"\b(and|my date|date of birth|born|calling|,|\.)\b", candidate)[0]
+    """'my name is maria lopez' -> 'Maria Lopez'; spelled letters ('L O P E Z') are joined. None
+    unless it looks like a name: words a caller says that are not names ("actually", "yeah",
+    "do", "I'll", "1972") are not taken for one."""
+    lowered = text.lower().replace("\u2019", "'").strip()
+    match = re.search(r"\b(?:my name is|my name's|name is|this is|it's|it is|i am|i'm|call me)\s+(.+)", lowered)
+    candidate = re.split(r"\b(?:and|my date|date of birth|born|calling|speaking|here|please)\b|[,.;:!?]",
+                         match.group(1) if match else lowered)[0]
     candidate = re.sub(r"\b([a-z])[\s\-.]+(?=[a-z]\b)", r"\1", candidate)  # l o p e z -> lopez
-    words = [w for w in re.findall(r"[a-z']+", candidate) if w not in ("spelled", "that's", "is", "the")]
-    if not words or len(words) > 4 or any(w in ("yes", "no", "book", "appointment") for w in words):
+    words = [w.strip("'") for w in re.findall(r"[a-z'\-]+|\d+", candidate)]
+    words = [w for w in words if w and w not in ("spelled", "that's", "is", "the")]
+    if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
-    return " ".join(w.capitalize() for w in words)
+    return " ".join(capitalised(w) for w in words)
 
 
-def extract_dob(text: str, day_first: bool = False) -> str | None:
-    """A date of birth as ISO: 'may 3rd 1980', 'the 3rd of may 1980', '5/3/1980', '1980-05-03'."""
-    t = words_to_digits(text)
-    months = "|".join(MONTHS)
-    patterns = [
-        (rf"\b({months}) (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", lambda m: (m[3], MONTHS.index(m[1]) + 1, m[2])),
-        (rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({months}),? (\d{{4}})\b",
-         lambda m: (m[3], MONTHS.index(m[2]) + 1, m[1])),
-        (r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", lambda m: (m[1], m[2], m[3])),
-        (r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b",
-         lambda m: (m[3], m[2], m[1]) if day_first else (m[3], m[1], m[2])),
-    ]
-    for pattern, read in patterns:
-        match = re.search(pattern, t) or re.search(pattern, text.lower())
-        if match:
-            year, month, day = (int(x) for x in read(match))
-            try:
-                born = date(year, month, day)
-            except ValueError:
-                return None
-            return born.isoformat() if 1900 <= born.year and born <= date.today() else None
-    return None
+def capitalised(word: str) -> str:
+    """'o'neill' -> "O'Neill", 'jean-luc' -> 'Jean-Luc'."""
+    return re.sub(r"(^|['\-])([a-z])", lambda m: m[1] + m[2].upper(), word)
+
+
+def looks_like_name_word(word: str) -> bool:
+    """Letters only (an apostrophe or hyphen inside), and not a common word that is no name."""
+    return (re.fullmatch(r"[a-z]+(?:['\-][a-z]+)*", word) is not None and len(word) >= 2
+            and word not in NOT_NAMES and not word.endswith("'ll") and not word.endswith("'ve"))
 
 
 def pick_by_name(text: str, options: Sequence[str]) -> int | None:

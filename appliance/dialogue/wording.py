@@ -39,9 +39,15 @@ DOB_AFTER_NAME = "Thank you, {first_name}. And what's your date of birth?"
 NAME_AGAIN = "Sorry, could you tell me your first and last name?"
 # no example date: any full date is somebody's date of birth
 DOB_AGAIN = "Sorry, could you tell me your date of birth: the day, the month and the year?"
+FOR_WHOM = "Is this appointment for {first_name}?"
+FOR_WHOM_AGAIN = "Sorry, is the appointment for {first_name}? Please say yes or no."
+ASK_PATIENT_NAME = "No problem. May I have the patient's first and last name?"
+SPELL_LAST_NAME = "Thank you. As you're new with us, could you spell your last name for me?"
+IS_YOUR_NAME = "Just to check, is your name {name}?"
+IS_YOUR_DOB = "Just to check, is your date of birth {date}?"
 NO_MATCH = "Sorry, that doesn't match our records. Could you tell me your first and last name again?"
 
-# --- appointments (`{appointment}`: 'a check-up with Dr. Patel tomorrow at 9 in the morning') ---
+# --- appointments (`{appointment}`: 'a check-up with Dr. Patel Tuesday, December 8th, at 9 in the morning') ---
 APPOINTMENT = "a {service} with {provider} {moment}"
 SLOT = "{moment} with {provider}"
 ASK_SERVICE = "What would you like to come in for: {services}?"
@@ -73,6 +79,10 @@ MOVE_IT = "You have {appointment}. When would you like to move it to?"
 # --- staff: handovers, messages, emergencies, failures ---------------------------------------
 ASK_MESSAGE = "Of course. What message would you like to leave?"
 MESSAGE_PASSED = "Thank you, I've passed your message on. Someone will call you back{back}."
+MESSAGE_WHO = "Thank you. And who should I say is calling?"
+CALLBACK_CALLER_ID = "Shall we call you back on the number you're calling from, ending in {last_digits}?"
+CALLBACK_ASK = "What number should we call you back on?"
+CALLBACK_AGAIN = "Sorry, could you say the number again, digit by digit?"
 NO_TRANSFER = ("I can't put you through to a person right now, but I can take a message and someone will call "
                "you back. What would you like me to tell them?")
 NOBODY_ANSWERED = ("I'm sorry, nobody at the front desk can take your call right now. I can take a message and "
@@ -99,6 +109,11 @@ def greeting(clinic: ClinicConfig, first_name: str | None = None, is_open: bool 
     return text if is_open else text + CLOSED_NOW
 
 
+def vocabulary(clinic: str, services: Sequence[str], providers: Sequence[str]) -> str:
+    """The clinic's own words in one line, for the recogniser's hint."""
+    return f"{clinic}: {', '.join([*services, *providers])}."
+
+
 def one_of(items: Sequence[str]) -> str:
     """'a, b or c'."""
     return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]
@@ -107,7 +122,7 @@ def one_of(items: Sequence[str]) -> str:
 def slots(moments: Sequence[datetime], today: date) -> str:
     """Slots offered (local start times), the day said once when they share it."""
     if len({m.date() for m in moments}) == 1:
-        return f"{say_date(moments[0].date(), today)} at {one_of([say_time(m) for m in moments])}."
+        return f"{say_date(moments[0].date(), today)}, at {one_of([say_time(m) for m in moments])}."
     return f"{one_of([say_moment(m, today) for m in moments])}."
 
 
@@ -127,7 +142,12 @@ def emergency(number: str, transferring: bool) -> str:
     return EMERGENCY.format(number=number) + (EMERGENCY_TRANSFER if transferring else EMERGENCY_CALLBACK)
 
 
-def message_passed(caller_number: str) -> str:
-    """The message was left; the call back goes to the caller's number (last ten digits, one by one)."""
-    digits = re.sub(r"\D", "", caller_number)
+def message_passed(number: str) -> str:
+    """The message was left; the call back goes to `number` (its last ten digits, one by one)."""
+    digits = re.sub(r"\D", "", number)
     return MESSAGE_PASSED.format(back=f" at {' '.join(digits[-10:])}" if digits else "")
+
+
+def last_digits(number: str) -> str:
+    """The last four digits of a number, one by one: '4 5 6 7'."""
+    return " ".join(re.sub(r"\D", "", number)[-4:])

@@ -35,9 +35,9 @@ def test_slots_are_offered_read_back_and_booked_only_after_a_yes(tmp_path):
     booking = verified(db, MARIA)
     s = booking.call.state
     booking.start("I'd like a check-up tomorrow morning", "book")
-    assert said(booking.next()).startswith("I have tomorrow at 8 in the morning") and s.step == Step.CHOOSE
+    assert said(booking.next()).startswith("I have tomorrow, Thursday, December 3rd, at 8 in the morning") and s.step == Step.CHOOSE
     read_back = said(booking.take_choice("the second one"))
-    assert read_back.startswith("So that's tomorrow at 9 in the morning with Dr. ") and s.step == Step.CONFIRM
+    assert read_back.startswith("So that's tomorrow, Thursday, December 3rd, at 9 in the morning with Dr. ") and s.step == Step.CONFIRM
     before = booked(db)
     assert said(booking.take_go_ahead("yes")).startswith("You're booked: a check-up with Dr. ")
     assert booked(db) == before + 1 and s.outcome == "booked" and s.step == Step.INTENT

@@ -11,7 +11,7 @@ from tests.dialogue.clinic import MARIA, NOW, build_store, make_call
 
 def test_moments_are_said_in_the_clinic_time_zone(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    assert make_call(db).say_moment(datetime(2026, 12, 3, 14, tzinfo=UTC)) == "tomorrow at 9 in the morning"
+    assert make_call(db).say_moment(datetime(2026, 12, 3, 14, tzinfo=UTC)) == "tomorrow, Thursday, December 3rd, at 9 in the morning"
 
 
 def test_a_finished_task_forgets_its_details_but_not_the_caller(tmp_path):

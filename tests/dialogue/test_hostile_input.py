@@ -16,7 +16,7 @@ import pytest
 from appliance.crm.appointments import Appointments
 from appliance.dialogue.reply import Action
 from appliance.dialogue.spoken import MONTHS, ordinal, say_date
-from appliance.dialogue.understand import INTENTS, LLM_TEXT_CHARS
+from appliance.dialogue.reading import INTENTS, LLM_TEXT_CHARS
 from appliance.errors import EngineError
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
@@ -204,6 +204,7 @@ def test_the_model_gets_a_bounded_turn_and_its_failure_is_one_log_line(tmp_path,
     model = ReadsAs(EngineError("the model's JSON was cut short (time_budget)"))
     with caplog.at_level(logging.INFO):
         replies = converse(db, UNKNOWN, [LONG], model)
-    assert len(model.prompts[0]) <= LLM_TEXT_CHARS and "didn't understand" in replies[1].text
-    failures = [r for r in caplog.records if "classification failed" in r.getMessage()]
+    assert LONG[:LLM_TEXT_CHARS] in model.prompts[0] and LONG[:LLM_TEXT_CHARS + 1] not in model.prompts[0]
+    assert "didn't understand" in replies[1].text
+    failures = [r for r in caplog.records if "could not read the caller's words" in r.getMessage()]
     assert len(failures) == 1 and failures[0].exc_info is None and "time_budget" in failures[0].getMessage()

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 from appliance.dialogue import wording
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.identity import Identity, matches
+from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.state import Step
 from tests.dialogue.clinic import MARIA, build_store, make_call
@@ -18,7 +19,7 @@ def identity_check(db: Database, caller: str, intent: str) -> Identity:
     call = make_call(db, caller)
     call.state.intent = intent
     call.state.contact = call.records.lookup_caller(caller)
-    return Identity(call, Escalation(call, can_transfer=True, has_on_call=False))
+    return Identity(call, Escalation(call, can_transfer=True, has_on_call=False), Reader(None))
 
 
 def said(reply: Reply) -> str:
@@ -57,7 +58,8 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
     booking = identity_check(db, UNKNOWN, "book")
     assert said(booking.question()) == wording.ASK_NAME
     booking.take_name("Peter Parker")
-    assert booking.take_date_of_birth("August tenth nineteen ninety") is None
+    assert said(booking.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_LAST_NAME
+    assert booking.take_spelling("P A R K E R") is None
     assert booking.call.state.contact.name == "Peter Parker" and booking.call.state.verified
     cancelling = identity_check(db, "+15550002222", "cancel")
     cancelling.take_name("Paula Parker")

@@ -23,7 +23,7 @@ def booked_count(db) -> int:  # noqa: ANN001
 
 def up_to_the_yes(dialogue) -> str:  # noqa: ANN001
     dialogue.greeting(MARIA)
-    for line in ["I'd like to book a check-up", "tomorrow morning", "the first one"]:
+    for line in ["I'd like to book a check-up", "yes", "tomorrow morning", "the first one"]:
         said = dialogue.respond(line, 0.9).text
     assert "Shall I go ahead" in said
     return said

@@ -5,14 +5,9 @@ from datetime import date, datetime, time
 import pytest
 
 from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.understand import (
-    INTENT_SYSTEM_PROMPT,
-    extract_dob,
-    extract_name,
-    llm_intent,
-    rule_intent,
-    yes_or_no,
-)
+from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
+from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 from appliance.models.protocols import ChatMessage
 from tests.dialogue.clinic import NOW, TZ
@@ -61,7 +56,8 @@ def test_a_correction_keeps_what_it_does_not_change():
     ("5/3/1980", "1980-05-03"), ("1980-05-03", "1980-05-03"), ("February 30th 1980", None), ("soon", None),
 ])
 def test_date_of_birth(said, iso):
-    assert extract_dob(said) == iso
+    born = parse_date_of_birth(said, False, NOW.date())
+    assert (born.isoformat() if born else None) == iso
 
 
 @pytest.mark.parametrize("said, name", [
@@ -93,8 +89,8 @@ def test_speaking_times_and_dates():
     assert say_time(datetime(2026, 12, 3, 14, 30)) == "2:30 in the afternoon"
     assert say_time(datetime(2026, 12, 3, 12, 0)) == "12 noon"
     assert say_moment(datetime(2026, 12, 8, 9, 0, tzinfo=TZ), NOW.date()) == \
-        "Tuesday the 8th of December at 9 in the morning"
-    assert say_moment(datetime(2026, 12, 3, 9, 0, tzinfo=TZ), NOW.date()) == "tomorrow at 9 in the morning"
+        "Tuesday, December 8th, at 9 in the morning"
+    assert say_moment(datetime(2026, 12, 3, 9, 0, tzinfo=TZ), NOW.date()) == "tomorrow, Thursday, December 3rd, at 9 in the morning"
 
 
 class Classifier:
@@ -110,6 +106,7 @@ class Classifier:
 
 def test_the_classifier_is_prompted_with_the_fixed_system_prompt():
     model = Classifier()
-    assert llm_intent(model, "my tooth hurts when I drink cold water") == "book"
+    assert Reader(model).intent("my tooth hurts when I drink cold water", "How can I help?") == "book"
     assert model.sent[0] == ChatMessage("system", INTENT_SYSTEM_PROMPT)
-    assert model.sent[1].content == "my tooth hurts when I drink cold water"
+    assert "my tooth hurts when I drink cold water" in model.sent[1].content
+    assert "How can I help?" in model.sent[1].content

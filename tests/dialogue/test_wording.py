@@ -16,10 +16,10 @@ def test_lists_end_with_or():
 def test_slots_on_one_day_name_the_day_once():
     morning, afternoon = datetime(2026, 12, 3, 9, tzinfo=TZ), datetime(2026, 12, 3, 14, 30, tzinfo=TZ)
     assert wording.slots([morning, afternoon], NOW.date()) == \
-        "tomorrow at 9 in the morning or 2:30 in the afternoon."
+        "tomorrow, Thursday, December 3rd, at 9 in the morning or 2:30 in the afternoon."
     friday = datetime(2026, 12, 4, 9, tzinfo=TZ)
     assert wording.slots([morning, friday], NOW.date()) == \
-        "tomorrow at 9 in the morning or Friday the 4th of December at 9 in the morning."
+        "tomorrow, Thursday, December 3rd, at 9 in the morning or Friday, December 4th, at 9 in the morning."
 
 
 def test_the_greeting_names_a_known_caller_and_says_when_the_clinic_is_closed():

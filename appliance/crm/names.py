@@ -1,0 +1,42 @@
+"""Whether a name as the recogniser wrote it is the name on file: spelling variants
+("Gonzales"/"Gonzalez", "Shoban"/"Siobhan") match when they look alike (rapidfuzz) or sound
+alike (Double Metaphone, from `metaphone`)."""
+
+from __future__ import annotations
+
+from metaphone import doublemetaphone
+from rapidfuzz import fuzz
+
+from appliance.crm.contacts import name_key
+
+LOOKS_ALIKE = 85  # rapidfuzz ratio (0..100) for the last name
+FIRST_NAME_ALIKE = 70  # the first name, once the last name matches
+FULL_NAME_ALIKE = 88  # token-sort ratio for the whole name, in any order
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Two words share a Double Metaphone code."""
+    codes_a = {c for c in doublemetaphone(a) if c}
+    codes_b = {c for c in doublemetaphone(b) if c}
+    return bool(codes_a & codes_b)
+
+
+def part_matches(heard: str, on_file: str, alike: int = LOOKS_ALIKE) -> bool:
+    """One name part: equal, spelled nearly alike, or sounding alike."""
+    return heard == on_file or fuzz.ratio(heard, on_file) >= alike or sounds_alike(heard, on_file)
+
+
+def same_person_name(heard: str, on_file: str) -> bool:
+    """Whether `heard` (first and last name, as recognised) names the person `on_file`: the
+    whole name nearly alike, or the last name (written together: "O Neill" is "Oneill") and
+    the first name each alike."""
+    a, b = name_key(heard), name_key(on_file)
+    if not a or not b:
+        return False
+    if a == b or fuzz.token_sort_ratio(a, b) >= FULL_NAME_ALIKE:
+        return True
+    (first, *rest), (file_first, *file_rest) = a.split(), b.split()
+    if not rest or not file_rest:
+        return False
+    return (part_matches("".join(rest), "".join(file_rest))
+            and part_matches(first, file_first, FIRST_NAME_ALIKE))

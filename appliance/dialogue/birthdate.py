@@ -1,0 +1,99 @@
+"""Dates of birth as callers say them and recognisers write them (pure).
+
+'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
+1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
+'seven nine seventy two', with other words around them.
+
+Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
+digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
+here read the day, the month and the year from them. A year said alone ("nineteen seventy
+two") is not a date. A two-digit year is the latest one not in the future; a date of birth is
+in the past and at most 120 years ago. Month first ('7/9/72' is July 9th) unless `day_first`,
+but a first number over 12 can only be a day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from appliance.dialogue.spoken import MONTHS, numerals
+
+OLDEST_YEARS = 120
+MONTH_NAMES = {**{m: i + 1 for i, m in enumerate(MONTHS)},
+               **{a: i + 1 for i, a in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                                 "oct", "nov", "dec"])}, "sept": 9}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+_YEAR = r"(?P<year>(?:1[89]|20) ?\d{2}|\d{4}|'?\d{2})(?!\d)(?! ?\d)"
+_SEP = r"[\s,.]*"
+_NAMED = [  # month said by name
+    re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
+    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
+]
+_ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
+_WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
+_SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{6}|\d{8})(?![\d/-])")  # numbers said one after another
+
+
+def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
+    """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
+    t = numerals(text).lower()
+    named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())
+    for match in named:  # the earliest: "the 23rd of august 19 91", not "august 19 91"
+        born = _date(match["year"], MONTH_NAMES[match["month"]], int(match["day"]), today)
+        if born is not None:
+            return born
+    for match in _ISO.finditer(t):
+        born = _date(match["year"], int(match["month"]), int(match["day"]), today)
+        if born is not None:
+            return born
+    for match in _WRITTEN.finditer(t):
+        born = _ordered(int(match[1]), int(match[3]), match[4], day_first, today)
+        if born is not None:
+            return born
+    for match in _SAID.finditer(t):
+        born = _said(re.findall(r"\d+", match.group(0)), day_first, today)
+        if born is not None:
+            return born
+    return None
+
+
+def _said(groups: list[str], day_first: bool, today: date) -> date | None:
+    """Numbers said in a row: '7 9 72', '07 12 19 69', '7 19 1972', or all the digits one by one."""
+    readings: list[tuple[str, str, str]] = []
+    if len(groups) == 3:
+        readings.append((groups[0], groups[1], groups[2]))
+    if len(groups) == 4 and groups[2] in ("19", "20") and len(groups[3]) == 2:
+        readings.append((groups[0], groups[1], groups[2] + groups[3]))
+    digits = "".join(groups)
+    if len(digits) in (6, 8) and (all(len(g) <= 2 for g in groups) or len(groups) == 1):
+        readings.append((digits[:2], digits[2:4], digits[4:]))
+    for first, second, year in readings:
+        if len(first) > 2 or len(second) > 2 or len(year) not in (2, 4):
+            continue
+        born = _ordered(int(first), int(second), year, day_first, today)
+        if born is not None:
+            return born
+    return None
+
+
+def _ordered(first: int, second: int, year: str, day_first: bool, today: date) -> date | None:
+    month, day = (second, first) if day_first else (first, second)
+    if month > 12 >= day:  # "25/12/1980" can only be day first
+        month, day = day, month
+    return _date(year, month, day, today)
+
+
+def _date(year_said: str, month: int, day: int, today: date) -> date | None:
+    year_said = year_said.replace(" ", "").lstrip("'")
+    year = int(year_said)
+    if len(year_said) <= 2:
+        year = 2000 + year if 2000 + year <= today.year else 1900 + year
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    if born > today or today.year - born.year > OLDEST_YEARS:
+        return None
+    return born

@@ -1,0 +1,120 @@
+"""Phone numbers as callers say them, and as the agent reads them back (pure).
+
+Which library does what: `phonenumbers` (Google's libphonenumber) decides what a number is:
+the country code, the national prefix, whether a run of digits is a possible or a valid
+number, E.164 and the national grouping read back. Written here by hand is only turning the
+words into digits: "five five five", "oh" and "o" for zero, "double five", "triple two",
+"fifty five" and "eight hundred" (text2num would read "eight hundred five five five" as "805 5
+5", so it is not used for numbers said digit by digit) and "plus" for "+".
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
+_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "naught": "0", "one": "1", "two": "2", "three": "3",
+           "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_TEENS = {"ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+          "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19"}
+_TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7", "eighty": "8",
+         "ninety": "9"}
+_REPEATS = {"double": 2, "triple": 3}
+# what may stand between the groups of one number as said or written
+_JOINERS = {"", ",", "-", ".", "(", ")", "/", "dash", "and"}
+
+
+def _runs(text: str) -> list[str]:
+    """The runs of digits said or written in `text`, each as one string ('+' kept at its start)."""
+    tokens = re.findall(r"\+|\d+|[a-z]+|[^\sa-z\d+]", text.lower().replace("'", ""))
+    runs: list[str] = []
+    current = ""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        said = None
+        if token.isdigit():
+            said = token
+        elif token in ("+", "plus") and (nxt.isdigit() or nxt in _DIGITS or nxt in _TEENS or nxt in _TENS):
+            if current:
+                runs.append(current)
+            current, said = "+", ""
+        elif token in _REPEATS and (nxt in _DIGITS or re.fullmatch(r"\d", nxt)):
+            said = (_DIGITS.get(nxt) or nxt) * _REPEATS[token]
+            i += 1
+        elif token in _TENS:
+            unit = _DIGITS.get(nxt) if nxt not in ("zero", "oh", "o", "nought", "naught", "for") else None
+            said = _TENS[token] + (unit or "0")
+            i += 1 if unit else 0
+        elif token in _TEENS:
+            said = _TEENS[token]
+        elif token in ("hundred", "thousand") and current and current != "+":
+            said = "00" if token == "hundred" else "000"
+        elif token in _DIGITS and (token not in ("o", "for") or current):
+            said = _DIGITS[token]
+        if said is not None:
+            current += said
+        elif token not in _JOINERS and current:
+            if current != "+":
+                runs.append(current)
+            current = ""
+        i += 1
+    if current and current != "+":
+        runs.append(current)
+    return runs
+
+
+def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str | None:
+    """The phone number said or written in `text`, as E.164 ('+15551234567'), or None.
+
+    'five five five, one two three, four five six seven', '555-123-4567', '(555) 123 4567',
+    'oh two oh seven nine four six oh oh one one' (region GB), 'double five', 'plus four four...'.
+    A number must be possible for its country (phonenumbers: the right length, not a local-only
+    number); valid ones (an assigned area code) are preferred, and with `valid_only` required
+    (the US 555 numbers of films and tests are possible but not valid)."""
+    candidates: list[phonenumbers.PhoneNumber] = []
+    for run in _runs(text):
+        for digits in _pieces(run):
+            try:
+                number = phonenumbers.parse(digits, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
+                candidates.append(number)
+                break
+    valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
+    chosen = valid or ([] if valid_only else candidates)
+    return phonenumbers.format_number(chosen[0], PhoneNumberFormat.E164) if chosen else None
+
+
+def _pieces(run: str) -> list[str]:
+    """A run as said, then (when longer than any number) its last 15, 11 and 10 digits: 'my
+    number is 2 5 5 5 1 2 3 4 5 6 7' after 'I have 2 kids' should still find the number."""
+    pieces = [run]
+    if len(run.lstrip("+")) > 15:
+        pieces += [run[-15:], run[-11:], run[-10:]]
+    return pieces
+
+
+def spoken_digits(number: str, region: str = "US") -> str:
+    """A number to read back digit by digit in its national groups: '+15551234567' -> '5 5 5, 1
+    2 3, 4 5 6 7'; '+442079460011' -> '0 2 0, 7 9 4 6, 0 0 1 1'. A number of another country
+    keeps its country code ('plus 4 4, 2 0, ...' when the region is US)."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        same_country = phonenumbers.region_code_for_number(parsed) == region or \
+            parsed.country_code == phonenumbers.country_code_for_region(region)
+        formatted = phonenumbers.format_number(
+            parsed, PhoneNumberFormat.NATIONAL if same_country else PhoneNumberFormat.INTERNATIONAL)
+        groups = re.findall(r"\+?\d+", formatted)
+    else:
+        digits = re.sub(r"\D", "", number)
+        groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    return ", ".join(("plus " if group.startswith("+") else "") + " ".join(group.lstrip("+"))
+                     for group in groups if group.strip("+"))

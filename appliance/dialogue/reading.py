@@ -1,0 +1,88 @@
+"""The small language model reads what the rules could not: a caller's request, name or date
+of birth from a noisy transcript, in the context of the question just asked. Its output is
+constrained to a JSON schema; the dialogue checks every reading with the caller before using it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from appliance.errors import EngineError
+from appliance.models.protocols import ChatMessage, LlmEngine
+
+log = logging.getLogger(__name__)
+
+INTENTS = ("book", "reschedule", "cancel", "confirm", "faq", "message", "human", "emergency",
+           "wrong_number", "goodbye", "unknown")
+LLM_TEXT_CHARS = 600  # a 30 s turn is ~80 words; more only slows the model (or overflows its context)
+INTENT_SYSTEM_PROMPT = (
+    "Classify a caller's request to a dental clinic's front desk. book: make an appointment; "
+    "reschedule: move one; cancel: cancel one; confirm: ask about an existing one; faq: opening "
+    "hours, address, parking, prices, insurance or services; message: leave a message or ask for "
+    "a call back; human: wants a person; emergency: urgent medical problem; wrong_number; goodbye; "
+    "unknown: none of these.")
+INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
+                 "required": ["intent"]}
+SLOT_SYSTEM_PROMPT = (
+    "A caller answered a dental clinic receptionist. The caller's words come from speech recognition "
+    "and may contain misheard words. Read the {slot} from the answer. If it is not there, answer with "
+    "empty strings or zeros.")
+NAME_SCHEMA = {"type": "object", "properties": {"first_name": {"type": "string", "maxLength": 30},
+                                                "last_name": {"type": "string", "maxLength": 30}},
+               "required": ["first_name", "last_name"]}
+DOB_SCHEMA = {"type": "object", "properties": {"year": {"type": "integer"}, "month": {"type": "integer"},
+                                               "day": {"type": "integer"}},
+              "required": ["year", "month", "day"]}
+
+
+class Reader:
+    """Readings by the language model (None without one, or when it fails or finds nothing)."""
+
+    def __init__(self, llm: LlmEngine | None, budget_s: float = 3.0) -> None:
+        self.llm = llm
+        self.budget_s = budget_s
+
+    def intent(self, text: str, question: str = "") -> str:
+        """One of INTENTS for the caller's words ('unknown' when the model cannot tell)."""
+        value = self._ask(INTENT_SYSTEM_PROMPT, text, question, INTENT_SCHEMA, 16)
+        intent = value.get("intent", "unknown") if value else "unknown"
+        return intent if intent in INTENTS else "unknown"
+
+    def name(self, text: str, question: str) -> str | None:
+        """'First Last', when the answer holds a plausible name."""
+        value = self._ask(SLOT_SYSTEM_PROMPT.format(slot="caller's first and last name"), text, question,
+                          NAME_SCHEMA, 32)
+        if not value:
+            return None
+        parts = [str(value.get(k, "")).strip() for k in ("first_name", "last_name")]
+        if not all(p.replace("'", "").replace("-", "").isalpha() for p in parts):
+            return None
+        return " ".join(p[:1].upper() + p[1:] for p in parts)
+
+    def date_of_birth(self, text: str, question: str, today: date) -> date | None:
+        """A plausible date of birth, when the answer holds one."""
+        value = self._ask(SLOT_SYSTEM_PROMPT.format(slot="caller's date of birth"), text, question, DOB_SCHEMA, 24)
+        try:
+            born = date(int(value["year"]), int(value["month"]), int(value["day"])) if value else None
+        except (KeyError, TypeError, ValueError):
+            return None
+        return born if born is not None and today.year - 120 <= born.year and born < today else None
+
+    def _ask(self, system: str, text: str, question: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:
+        if self.llm is None:
+            return None
+        if len(text) > LLM_TEXT_CHARS:
+            log.info("caller turn of %d characters cut to %d for the model", len(text), LLM_TEXT_CHARS)
+            text = text[:LLM_TEXT_CHARS]
+        said = f'The receptionist asked: "{question}"\nThe caller said: "{text}"' if question else text
+        try:
+            value = self.llm.chat_json([ChatMessage("system", system), ChatMessage("user", said)], schema,
+                                       max_tokens=max_tokens, time_budget_s=self.budget_s)
+        except EngineError as exc:  # out of time or no JSON: the dialogue asks again
+            log.warning("the model could not read the caller's words: %s", exc)
+            return None
+        except Exception:  # noqa: BLE001 - anything else is a bug, but the call goes on
+            log.exception("the model could not read the caller's words")
+            return None
+        return value if isinstance(value, dict) else None

@@ -1,0 +1,139 @@
+"""What real callers do that the first version got wrong: words taken for names, a family on one
+phone, unusual names, answers with content to a yes/no check, messages without a name or number,
+goodbyes, guesses nobody confirmed, and slots within the hour."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from appliance.dialogue import wording
+from appliance.dialogue.understand import extract_name, rule_intent
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue
+from tests.dialogue.scenarios import UNKNOWN
+
+
+class Model:
+    """A language model that answers every question with `value`, keeping the prompts."""
+
+    def __init__(self, value: dict) -> None:
+        self.value = value
+        self.prompts: list[str] = []
+
+    def chat_json(self, messages, schema, **options):  # noqa: ANN001, ANN201
+        self.prompts.append(messages[-1].content)
+        return self.value
+
+
+def talk(dialogue, *lines: str) -> list[str]:  # noqa: ANN001
+    return [dialogue.respond(line, 0.9).text for line in lines]
+
+
+def test_words_that_are_no_names_are_not_taken_for_one():
+    for said in ("Actually.", "Do", "I'll", "Yeah", "You write I'm 1972", "um, okay"):
+        assert extract_name(said) is None, said
+    assert extract_name("It's Tom Baker, 555 9876") == "Tom Baker"
+    assert extract_name("siobhan o'neill") == "Siobhan O'Neill"
+
+
+def test_a_known_number_is_asked_whose_appointment_it_is(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, I'm her husband",
+                   "Carlos Lopez", "March 2nd 1978", "L O P E Z")
+    assert replies[0] == wording.FOR_WHOM.format(first_name="Maria")
+    assert replies[1] == wording.ASK_PATIENT_NAME
+    assert replies[3] == wording.SPELL_LAST_NAME
+    assert dialogue.call.state.contact.name == "Carlos Lopez"
+    assert [r["name"] for r in db.query("SELECT name FROM contacts ORDER BY id")][-1] == "Carlos Lopez"
+
+
+def test_a_new_patient_spells_the_last_name_and_a_known_one_is_found_by_its_sound(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "O apostrophe N E I L L")
+    assert dialogue.call.state.contact.name == "Shoban O'Neill"
+    found = make_dialogue(db)
+    found.greeting("+15550003333")
+    talk(found, "I want to cancel my appointment", "Maria Lopes", "May third nineteen eighty")
+    assert found.call.state.verified and found.call.state.contact.name == "Maria Lopez"
+
+
+def test_a_message_records_who_called_and_the_number_to_call_back(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready",
+                   "Tom Baker", "No, call me on five five five, two one two, three four five six")
+    assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
+    assert replies[3].startswith("Thank you, I've passed your message on") and "5 5 5 2 1 2 3 4 5 6" in replies[3]
+    row = next(db.query("SELECT * FROM messages"))
+    assert row["caller_name"] == "Tom Baker" and row["caller_number"].endswith("5552123456")
+
+
+def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I'd like to leave a message", "My crown fell out, please call me")
+    dialogue.close()
+    rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
+    assert rows == ["My crown fell out, please call me"]
+
+
+def test_an_answer_with_content_to_a_check_is_a_yes_and_its_content_is_used(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "message"}))
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I was wondering about the thing from last week", "It's Tom Baker, 555 9876")
+    assert replies[0] == wording.JUST_TO_CHECK.format(wish="leave a message")
+    assert dialogue.call.state.message_name == "Tom Baker" and dialogue.call.state.message is not None
+
+
+def test_a_guess_nobody_confirms_counts_as_not_understood(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book"}))
+    dialogue.greeting(UNKNOWN)
+    reply_one = dialogue.respond("hmm the thing with the stuff", 0.9)
+    dialogue.respond("no", 0.9)
+    last = dialogue.respond("the other thing", 0.9)
+    assert reply_one.text.startswith("Just to check")
+    assert last.action is not None and last.action.kind == "transfer"
+
+
+def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
+    for line in ("Thanks, bye.", "No, that's all, thank you.", "Great, have a good day."):
+        assert rule_intent(line) == "goodbye", line
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "What are your opening hours?")
+    assert dialogue.respond("Nope.", 0.9).action.kind == "hangup"
+
+
+def test_no_slot_within_the_lead_time_is_offered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    now = NOW.replace(hour=13, minute=55)
+    dialogue = make_dialogue(db, now=now)
+    dialogue.greeting(MARIA)
+    talk(dialogue, "I need a check-up today", "yes")
+    offered = dialogue.call.state.offered or [dialogue.call.state.chosen]
+    assert offered and all(o.starts_at >= now + timedelta(minutes=60) for o in offered)
+
+
+def test_the_recogniser_is_told_the_clinic_words_and_the_question(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    dialogue.respond("I'd like to book", 0.9)
+    assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()
+    assert wording.ASK_NAME in dialogue.hint()
+
+
+def test_emergencies_are_caught_in_common_words_and_mishearings():
+    for said in ("My face is swollen and I can't breathe properly", "my tooth got knocked out playing hockey",
+                 "it won't stop bleeding", "I can't breed", "his jaw is swelling up"):
+        assert rule_intent(said) == "emergency", said

@@ -1,0 +1,312 @@
+"""Slot readers against the ways callers say things and recognisers write them (pure, fast)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import phonenumbers
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.phone import parse_phone, spoken_digits
+from appliance.dialogue.spelling import spelled_word
+from appliance.dialogue.spoken import MONTHS, parse_clock, say_time, words_to_digits
+from appliance.dialogue.when import HORIZON_DAYS, parse_when
+from tests.dialogue.clinic import NOW, TZ
+
+TODAY = NOW.date()  # Wednesday 2 December 2026, 10:00
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+ORDINAL_ONES = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                "eighteenth", "nineteenth"]
+
+
+def number_words(n: int) -> str:
+    """0..99 as said: 'forty two'."""
+    if n < 20:
+        return ONES[n]
+    return TENS[n // 10] + (f" {ONES[n % 10]}" if n % 10 else "")
+
+
+def ordinal_words(n: int) -> str:
+    """1..31 as said: 'twenty third', 'thirtieth'."""
+    if n < 20:
+        return ORDINAL_ONES[n]
+    if n % 10 == 0:
+        return TENS[n // 10][:-1] + "ieth"
+    return f"{TENS[n // 10]} {ORDINAL_ONES[n % 10]}"
+
+
+def year_words(year: int, style: int = 0) -> str:
+    """1980 -> 'nineteen eighty', 1905 -> 'nineteen oh five', 2005 -> 'two thousand and five' or 'twenty oh five'."""
+    high, low = divmod(year, 100)
+    if year >= 2000 and (style % 2 == 0 or low == 0) and low < 10:
+        return "two thousand" + (f" and {ONES[low]}" if low else "")
+    if low == 0:
+        return f"{number_words(high)} hundred"
+    return f"{number_words(high)} {'oh ' + ONES[low] if low < 10 else number_words(low)}"
+
+
+# --- times ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("said, expected", [
+    ("nine thirty", time(9, 30)), ("930", time(9, 30)), ("at 930", time(9, 30)), ("9:30", time(9, 30)),
+    ("half past nine", time(9, 30)), ("quarter to ten", time(9, 45)), ("quarter past two", time(14, 15)),
+    ("nine thirty in the morning", time(9, 30)), ("two pm", time(14, 0)), ("2 p.m.", time(14, 0)),
+    ("2pm", time(14, 0)), ("2:30pm", time(14, 30)), ("9.30am", time(9, 30)), ("around ten", time(10, 0)),
+    ("10ish", time(10, 0)), ("tenish", time(10, 0)), ("ten o'clock", time(10, 0)), ("ten o clock", time(10, 0)),
+    ("noon", time(12, 0)), ("twelve noon", time(12, 0)), ("midday", time(12, 0)), ("at 2", time(14, 0)),
+    ("at two", time(14, 0)), ("four", time(16, 0)), ("um, how about ten please?", time(10, 0)),
+    ("1030 am", time(10, 30)), ("seven in the evening", time(19, 0)), ("this evening at 7", time(19, 0)),
+    ("tomorrow morning at 6", time(6, 0)), ("twenty past nine", time(9, 20)), ("five to ten", time(9, 55)),
+    ("half nine", time(9, 30)), ("quarter to one", time(12, 45)), ("nine oh five", time(9, 5)),
+    ("12 30", time(12, 30)), ("three in the afternoon", time(15, 0)), ("ten fifteen tomorrow", time(10, 15)),
+    ("whenever", None), ("the first one", None), ("after 4", None), ("from 9 to 11", None),
+    ("555 930 1234", None), ("my number is 555 123 4567", None), ("the 3rd", None), ("at 1st", None),
+])
+def test_times_as_callers_say_them(said, expected):
+    assert parse_clock(said) == expected
+    assert parse_clock(words_to_digits(said)) == expected  # the callers' way: digits first
+
+
+def test_words_to_digits_keeps_its_readings():
+    assert words_to_digits("nineteen oh five") == "1905"
+    assert words_to_digits("oh seven twelve nineteen sixty nine") == "07 12 1969"
+    assert words_to_digits("two thousand and five") == "2005"
+    assert words_to_digits("Oh, nine thirty") == "oh, 9 30"  # "oh," is not a zero
+    assert words_to_digits("1980-05-03") == "1980-05-03"
+    assert words_to_digits("double five") == "5 5"
+
+
+@FAST
+@given(st.integers(0, 23), st.integers(0, 59))
+def test_a_time_said_by_the_agent_reads_back_as_itself(hour, minute):
+    moment = datetime(2026, 12, 3, hour, minute)
+    assert parse_clock(say_time(moment)) == time(hour, minute)
+
+
+@FAST
+@given(st.integers(1, 12), st.integers(0, 59), st.sampled_from(["am", "pm", "a.m.", "p.m.", "in the morning"]))
+def test_a_time_said_in_words_reads_back(hour, minute, part):
+    said = f"{number_words(hour)} {'oh ' + ONES[minute] if 0 < minute < 10 else number_words(minute) if minute else ''}"
+    expected_hour = hour % 12 + (12 if part.startswith("p") else 0)
+    assume(not (part == "in the morning" and hour == 12))
+    assert parse_clock(f"{said} {part}") == time(expected_hour, minute)
+
+
+# --- days ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("said, first, last, hours, exact", [
+    ("next Tuesday afternoon", date(2026, 12, 8), date(2026, 12, 8), (12, 17), None),
+    ("Friday", date(2026, 12, 4), date(2026, 12, 4), (0, 24), None),
+    ("this Friday", date(2026, 12, 4), date(2026, 12, 4), (0, 24), None),
+    ("this Wednesday", date(2026, 12, 2), date(2026, 12, 2), (0, 24), None),
+    ("Wednesday", date(2026, 12, 9), date(2026, 12, 9), (0, 24), None),
+    ("a week from Monday", date(2026, 12, 14), date(2026, 12, 14), (0, 24), None),
+    ("Monday week", date(2026, 12, 14), date(2026, 12, 14), (0, 24), None),
+    ("a week from today", date(2026, 12, 9), date(2026, 12, 9), (0, 24), None),
+    ("the first of December", date(2027, 12, 1), date(2027, 12, 1), (0, 24), None),
+    ("the first of January", date(2027, 1, 1), date(2027, 1, 1), (0, 24), None),
+    ("December 3rd", date(2026, 12, 3), date(2026, 12, 3), (0, 24), None),
+    ("Dec. 3rd", date(2026, 12, 3), date(2026, 12, 3), (0, 24), None),
+    ("December the fifteenth", date(2026, 12, 15), date(2026, 12, 15), (0, 24), None),
+    ("tomorrow morning", date(2026, 12, 3), date(2026, 12, 3), (8, 12), None),
+    ("any time after four", date(2026, 12, 2), date(2026, 12, 16), (16, 24), None),
+    ("after 4 pm", date(2026, 12, 2), date(2026, 12, 16), (16, 24), None),
+    ("before ten", date(2026, 12, 2), date(2026, 12, 16), (0, 10), None),
+    ("between two and four", date(2026, 12, 2), date(2026, 12, 16), (14, 16), None),
+    ("after lunch on Friday", date(2026, 12, 4), date(2026, 12, 4), (13.5, 24), None),
+    ("early next week", date(2026, 12, 7), date(2026, 12, 9), (0, 24), None),
+    ("later next week", date(2026, 12, 10), date(2026, 12, 13), (0, 24), None),
+    ("next week", date(2026, 12, 7), date(2026, 12, 13), (0, 24), None),
+    ("in two weeks", date(2026, 12, 14), date(2026, 12, 20), (0, 24), None),
+    ("this weekend", date(2026, 12, 5), date(2026, 12, 6), (0, 24), None),
+    ("tomorrow at nine thirty", date(2026, 12, 3), date(2026, 12, 3), (0, 24), time(9, 30)),
+    ("tomorrow around ten", date(2026, 12, 3), date(2026, 12, 3), (9, 11), None),
+    ("Friday at 10ish", date(2026, 12, 4), date(2026, 12, 4), (9, 11), None),
+    ("Tuesday the 8th at 10", date(2026, 12, 8), date(2026, 12, 8), (0, 24), time(10, 0)),
+    ("tonight at 7", date(2026, 12, 2), date(2026, 12, 2), (17, 21), time(19, 0)),
+    ("the 3rd at half past two", date(2026, 12, 3), date(2026, 12, 3), (0, 24), time(14, 30)),
+])
+def test_days_as_callers_say_them(said, first, last, hours, exact):
+    when = parse_when(said, NOW)
+    assert (when.first, when.last, (when.from_hour, when.to_hour), when.exact) == (first, last, hours, exact)
+
+
+@pytest.mark.parametrize("said", ["Next, choose the afternoon", "afternoon", "in the morning please", "lunchtime"])
+def test_a_part_of_the_day_without_a_day_is_never_silently_today(said):
+    when = parse_when(said, NOW)
+    assert when is not None and not when.named_day
+    assert when.first == TODAY + timedelta(days=1) and when.last == TODAY + timedelta(days=HORIZON_DAYS)
+    assert not when.allows(datetime(2026, 12, 2, 13, 0, tzinfo=TZ))
+
+
+def test_a_time_without_a_day_is_not_one_within_the_next_hour():
+    when = parse_when("at 10 30", NOW)
+    assert when.exact == time(10, 30) and not when.named_day
+    assert not when.allows(datetime(2026, 12, 2, 10, 30, tzinfo=TZ))
+    assert when.allows(datetime(2026, 12, 3, 10, 30, tzinfo=TZ))
+    assert parse_when("at 2", NOW).allows(datetime(2026, 12, 2, 14, 0, tzinfo=TZ))  # later today is fine
+    soon = parse_when("as soon as possible", NOW)
+    assert soon.first == TODAY and not soon.allows(datetime(2026, 12, 2, 10, 30, tzinfo=TZ))
+    assert soon.allows(datetime(2026, 12, 2, 11, 30, tzinfo=TZ))
+
+
+def test_a_named_day_corrects_the_days_and_drops_the_next_hour_rule():
+    before = parse_when("at 10 30", NOW)
+    after = before.merged(parse_when("no, tomorrow", NOW))
+    assert after.first == after.last == date(2026, 12, 3) and after.not_before is None
+
+
+@FAST
+@given(st.integers(0, 60), st.sampled_from(["", "the "]))
+def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
+    day = TODAY + timedelta(days=ahead)
+    when = parse_when(f"{MONTHS[day.month - 1]} {article}{ordinal_words(day.day)}", NOW)
+    assert when.first == when.last == day
+
+
+# --- dates of birth -----------------------------------------------------------------------------
+@pytest.mark.parametrize("said, day_first, born", [
+    ("January first nineteen eighty", False, date(1980, 1, 1)),
+    ("Jan. 1, 1980.", False, date(1980, 1, 1)),
+    ("the third of May 1975", False, date(1975, 5, 3)),
+    ("May 3rd, 75", False, date(1975, 5, 3)),
+    ("3 May 1975", False, date(1975, 5, 3)),
+    ("1/1/1980", False, date(1980, 1, 1)),
+    ("7/9/72", False, date(1972, 7, 9)),
+    ("7/9/72", True, date(1972, 9, 7)),
+    ("07-09-1972", False, date(1972, 7, 9)),
+    ("25/12/1980", False, date(1980, 12, 25)),  # only a day can be 25
+    ("1980-05-03", True, date(1980, 5, 3)),
+    ("oh seven twelve nineteen sixty nine", False, date(1969, 7, 12)),
+    ("oh seven twelve nineteen sixty nine", True, date(1969, 12, 7)),
+    ("seven nine seventy two", False, date(1972, 7, 9)),
+    ("seven nineteen seventy two", False, date(1972, 7, 19)),
+    ("zero seven one two one nine six nine", False, date(1969, 7, 12)),
+    ("07121969", False, date(1969, 7, 12)),
+    ("Yeah, it's the 3rd of May, 1975, thanks", False, date(1975, 5, 3)),
+    ("I was born on the twenty third of august nineteen ninety one", False, date(1991, 8, 23)),
+    ("July ninth, seventy-two", False, date(1972, 7, 9)),
+    ("May third, two thousand and five", False, date(2005, 5, 3)),
+    ("March 4th, oh five", False, date(2005, 3, 4)),
+    ("nineteen seventy two", False, None),
+    ("seventy two", False, None),
+    ("February 30th 1980", False, None),
+    ("December 5th 2030", False, None),  # the future
+    ("March 3rd 1890", False, None),  # over 120 years ago
+    ("soon", False, None),
+])
+def test_dates_of_birth_as_callers_say_them(said, day_first, born):
+    assert parse_date_of_birth(said, day_first, TODAY) == born
+
+
+@FAST
+@given(st.dates(date(1907, 1, 1), TODAY), st.integers(0, 1), st.booleans())
+def test_a_date_of_birth_said_in_words_is_that_date(born, style, day_first):
+    said = f"{MONTHS[born.month - 1]} {ordinal_words(born.day)} {year_words(born.year, style)}"
+    assert parse_date_of_birth(said, day_first, TODAY) == born
+    said = f"the {ordinal_words(born.day)} of {MONTHS[born.month - 1]}, {year_words(born.year, style)}"
+    assert parse_date_of_birth(said, day_first, TODAY) == born
+
+
+@FAST
+@given(st.dates(date(1907, 1, 1), TODAY), st.booleans(), st.sampled_from(["/", "-", "."]))
+def test_a_date_of_birth_written_in_figures_is_that_date(born, day_first, sep):
+    first, second = (born.day, born.month) if day_first else (born.month, born.day)
+    assert parse_date_of_birth(f"{first}{sep}{second}{sep}{born.year}", day_first, TODAY) == born
+
+
+# --- phone numbers --------------------------------------------------------------------------------
+@pytest.mark.parametrize("said, region, e164", [
+    ("five five five, one two three, four five six seven", "US", "+15551234567"),
+    ("555 123 4567", "US", "+15551234567"),
+    ("555-123-4567", "US", "+15551234567"),
+    ("(212) 555-0100", "US", "+12125550100"),
+    ("my number is two one two, five five five, oh one hundred. Thanks!", "US", "+12125550100"),
+    ("double five five, one two three, four five six seven", "US", "+15551234567"),
+    ("one eight hundred five five five one two one two", "US", "+18005551212"),
+    ("+15551234567", "US", "+15551234567"),
+    ("oh two oh seven nine four six oh oh one one", "GB", "+442079460011"),
+    ("plus four four two oh seven nine four six oh oh one one", "US", "+442079460011"),
+    ("I want to book tomorrow at 2", "US", None),
+    ("one two three", "US", None),
+    ("call me back", "US", None),
+])
+def test_phone_numbers_as_callers_say_them(said, region, e164):
+    assert parse_phone(said, region) == e164
+
+
+def test_only_valid_numbers_when_asked():
+    assert parse_phone("555 123 4567", valid_only=True) is None  # 555: possible, not assigned
+    assert parse_phone("212 555 0100", valid_only=True) == "+12125550100"
+
+
+def test_a_number_is_read_back_digit_by_digit_in_its_groups():
+    assert spoken_digits("+15551234567") == "5 5 5, 1 2 3, 4 5 6 7"
+    assert spoken_digits("+442079460011", "GB") == "0 2 0, 7 9 4 6, 0 0 1 1"
+    assert spoken_digits("+442079460011", "US") == "plus 4 4, 2 0, 7 9 4 6, 0 0 1 1"
+
+
+NANP = st.tuples(st.integers(2, 9), st.integers(0, 99), st.integers(2, 9), st.integers(0, 99999))
+
+
+@FAST
+@given(NANP, st.sampled_from(["zero", "oh"]), st.sampled_from([", ", " ", ". "]))
+def test_a_us_number_said_digit_by_digit_in_groups_reads_back(parts, zero, pause):
+    digits = f"{parts[0]}{parts[1]:02d}{parts[2]}{parts[3]:06d}"[:10]
+    words = {str(d): ONES[d] for d in range(10)} | {"0": zero}
+    said = pause.join(" ".join(words[c] for c in group) for group in (digits[:3], digits[3:6], digits[6:]))
+    assert parse_phone(said) == f"+1{digits}"
+    assert parse_phone(spoken_digits(f"+1{digits}")) == f"+1{digits}"
+
+
+@FAST
+@given(st.sampled_from(["US", "GB", "DE", "FR", "AU", "CA"]), st.integers(0, 10**9))
+def test_a_number_read_back_reads_back_as_itself(region, seed):
+    example = phonenumbers.example_number(region)
+    e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    assert parse_phone(spoken_digits(e164, region), region) == e164
+
+
+# --- spelled names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("said, word", [
+    ("K H A N", "Khan"), ("k-h-a-n", "Khan"), ("K. H. A. N.", "Khan"), ("K.H.A.N.", "Khan"),
+    ("O apostrophe N E I L L", "O'Neill"), ("S I O B H A N", "Siobhan"), ("kay aitch ay en", "Khan"),
+    ("M I double L E R", "Miller"), ("Khan, K H A N", "Khan"), ("Anna K O W A L S K I", "Kowalski"),
+    ("it is S M I T H hyphen J O N E S", "Smith-Jones"), ("B as in boy, R O W N", "Brown"),
+    ("double you I L S O N", "Wilson"), ("dee oh ee", "Doe"), ("that's spelled C A R L A", "Carla"),
+    ("ess tee ee vee ee en ess", "Stevens"), ("pee ay tee ee el", "Patel"), ("jay oh en ee ess", "Jones"),
+    ("ex why zed", "Xyz"), ("gee are ay why", "Gray"), ("see ar oh double you", "Crow"),
+    ("I see you", None), ("are you there", None), ("hello there", None), ("My name is Mike.", None),
+    ("a", None), ("", None),
+])
+def test_spelled_words(said, word):
+    assert spelled_word(said) == word
+
+
+@FAST
+@given(st.text("ABCDEFGHJKLMNOPQRSTUVWXYZ", min_size=2, max_size=12), st.sampled_from([" ", "-", ". ", ", "]))
+def test_any_word_spelled_letter_by_letter_reads_back(letters, separator):
+    assert spelled_word(separator.join(letters)) == letters.capitalize()
+
+
+# --- anything at all ------------------------------------------------------------------------------
+SAYABLE = st.lists(st.sampled_from(list("abcdefghijklmnopqrstuvwxyz0123456789 ,.:-/'+") + [
+    "oh ", "double ", "half past ", "quarter to ", "at ", "noon", "may ", "the ", "1st ", "19 ", "pm ", "ish ",
+    "after ", "between ", "and ", "next ", "week ", "tomorrow ", "apostrophe ", "hyphen ", "plus "]),
+    max_size=40).map("".join)
+
+
+@FAST
+@given(SAYABLE)
+def test_the_readers_never_raise(text):
+    parse_clock(text)
+    parse_when(text, NOW)
+    parse_date_of_birth(text, False, TODAY)
+    parse_phone(text)
+    spelled_word(text)
