@@ -51,6 +51,9 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# STT models besides the default, so that [models] stt and stt_fallback can name them
+STT_CANDIDATES=(whisper-tiny.en moonshine-base-en)
+
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 trap 'fail "step failed at line $LINENO (see the output above)"' ERR
@@ -189,6 +192,7 @@ if [ "$MODELS" = 1 ]; then
     MODEL_ARGS=()
     [ "$DEV" = 1 ] && MODEL_ARGS=(smollm2-135m-instruct-q4_1 vosk-ko)
     "$VENV/bin/appliance" models install
+    "$VENV/bin/appliance" models install "${STT_CANDIDATES[@]}"
     if [ ${#MODEL_ARGS[@]} -gt 0 ]; then
         "$VENV/bin/appliance" models install "${MODEL_ARGS[@]}"
     fi

@@ -175,7 +175,7 @@ def test_config_file_with_a_secret_must_not_be_world_readable(tmp_path):
 def test_models_check_finds_the_installed_defaults(config):
     models = check_models(config)
     assert models.status == "ok"
-    for name in ("whisper-tiny.en", "piper-en_US-joe-medium", "silero-vad-v6", "qwen2.5-coder-1.5b-instruct-q4km"):
+    for name in ("whisper-base", "piper-en_US-joe-medium", "silero-vad-v6", "qwen2.5-coder-1.5b-instruct-q4km"):
         assert name in models.detail
 
 

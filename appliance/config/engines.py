@@ -27,12 +27,16 @@ class EnginesConfig:
 
 @dataclass(frozen=True)
 class ModelsConfig:
-    """Which installed model serves each role; empty means the manifest's default."""
+    """Which installed model serves each role; empty means the manifest's default.
+
+    `stt_fallback` names a second STT model that answers when the first fails, hears
+    nothing in audio with speech, or cannot be loaded; empty means none."""
 
     stt: str = ""
     llm: str = ""
     tts: str = ""
     vad: str = ""
+    stt_fallback: str = "whisper-tiny.en"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class SttConfig:
     partial_interval_s: float = 1.0  # Whisper re-decodes for a partial this often; 0 = off
     beam_size: int = 1
     window_s: float = 10.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
+    use_hint: bool = True  # Whisper is prompted with the clinic's words and the last question
 
     def __post_init__(self) -> None:
         if not 0 <= self.partial_interval_s <= 10:

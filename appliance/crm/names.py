@@ -11,6 +11,7 @@ from appliance.crm.contacts import name_key
 
 LOOKS_ALIKE = 85  # rapidfuzz ratio (0..100) for the last name
 FIRST_NAME_ALIKE = 70  # the first name, once the last name matches
+HALF_ALIKE = 50  # a garbled first name beside a matching last name
 FULL_NAME_ALIKE = 88  # token-sort ratio for the whole name, in any order
 
 
@@ -40,3 +41,16 @@ def same_person_name(heard: str, on_file: str) -> bool:
         return False
     return (part_matches("".join(rest), "".join(file_rest))
             and part_matches(first, file_first, FIRST_NAME_ALIKE))
+
+
+def partly_same_name(heard: str, on_file: str) -> bool:
+    """Beside an exact date of birth, when the recogniser garbles half of a name ("Reef Edler"
+    for "Ruth Adler"): the first name alike, or the last name alike and the first name still
+    starting the same and half alike (twins "Paula" and "Peter Parker" stay apart)."""
+    a, b = name_key(heard).split(), name_key(on_file).split()
+    if not a or not b:
+        return False
+    if same_person_name(heard, on_file) or part_matches(a[0], b[0]):
+        return True
+    last = len(a) > 1 and len(b) > 1 and part_matches("".join(a[1:]), "".join(b[1:]))
+    return last and a[0][0] == b[0][0] and fuzz.ratio(a[0], b[0]) >= HALF_ALIKE

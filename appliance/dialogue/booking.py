@@ -15,7 +15,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import pick_by_name, yes_or_no
+from appliance.dialogue.understand import pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
 ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
@@ -120,6 +120,8 @@ class Booking:
         """A yes cancels the appointment; a no keeps it."""
         s = self.call.state
         answer = yes_or_no(text)
+        if answer is None and rule_intent(text) == "cancel":  # "go on and cancel it"
+            answer = True
         if answer is None:
             return self.escalation.not_understood(wording.CANCEL_AGAIN)
         if answer is False:
@@ -158,7 +160,7 @@ class Booking:
         s = self.call.state
         s.chosen = slot
         service = None if s.intent == "reschedule" else s.service.name
-        return self.call.ask(Step.CONFIRM, wording.read_back(lead, self.call.say_slot(slot), service))
+        return self.call.ask(Step.CONFIRM, wording.read_back(lead, self.call.say_slot(slot), service, s.caller_name))
 
     def _commit(self) -> Reply:
         """Book (or move) the slot read back; taken meanwhile: offer again."""

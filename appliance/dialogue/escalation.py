@@ -18,7 +18,8 @@ from appliance.dialogue.understand import extract_name, yes_or_no
 
 log = logging.getLogger(__name__)
 # steps where a second misunderstanding hands the caller over (elsewhere the agent keeps asking)
-GIVE_UP_AT = frozenset({Step.INTENT, Step.NAME, Step.DOB, Step.SERVICE, Step.WHEN, Step.CHOOSE, Step.CONFIRM})
+GIVE_UP_AT = frozenset({Step.INTENT, Step.NAME, Step.DOB, Step.SERVICE, Step.WHEN, Step.CHOOSE, Step.CONFIRM,
+                        Step.WHICH, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CONFIRM_INTENT, Step.CHECK_READING})
 
 
 class Escalation:
@@ -58,10 +59,11 @@ class Escalation:
         return self.call.ask(Step.MESSAGE, wording.emergency(self.call.clinic.emergency_number, transferring=False))
 
     def not_understood(self, prompt: str) -> Reply:
-        """Ask again with `prompt`; at a second miss on a step that needs an answer, hand over."""
+        """Ask again with `prompt`; at a second miss on a step that needs an answer (a third
+        anywhere), hand over."""
         s = self.call.state
         s.not_understood += 1
-        if s.not_understood >= 2 and s.step in GIVE_UP_AT:
+        if s.not_understood >= 2 and s.step in GIVE_UP_AT or s.not_understood >= 3:
             return self.hand_over("the agent did not understand the caller twice")
         return Reply.say(prompt)
 

@@ -8,7 +8,7 @@ import logging
 from datetime import date
 
 from appliance.crm.contacts import Contact
-from appliance.crm.names import same_person_name
+from appliance.crm.names import partly_same_name, part_matches
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
@@ -22,6 +22,7 @@ from appliance.dialogue.understand import capitalised, extract_name, yes_or_no
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
+SPELLING_ALIKE = 50  # a spelled last name this close to the heard one (rapidfuzz ratio) replaces it
 
 
 class Identity:
@@ -70,7 +71,7 @@ class Identity:
         name = extract_name(text)
         spelled = spelled_word(text)
         if name is not None and spelled is not None and len(name.split()) >= 2:
-            name = f"{' '.join(name.split()[:-1])} {capitalised(spelled.lower())}"
+            name = with_last_name(name, spelled)
         if name is None:
             read = self.reader.name(text, wording.ASK_NAME)
             if read is not None:
@@ -98,7 +99,7 @@ class Identity:
             if s.not_understood < 2:
                 return Reply.say(wording.SPELL_LAST_NAME)
         else:
-            s.name = f"{' '.join((s.name or '').split()[:-1])} {capitalised(spelled.lower())}".strip()
+            s.name = with_last_name(s.name or "", spelled)
         s.spelled = True
         return self._use_date_of_birth(s.date_of_birth or "")
 
@@ -112,6 +113,8 @@ class Identity:
             s.not_understood = 0
             return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
         s.step = step
+        if answer is False and len(text.split()) > 2:  # "no, it's the 7th of December 1969"
+            return self.take_name(text) if step == Step.NAME else self.take_date_of_birth(text)
         again = wording.NAME_AGAIN if step == Step.NAME else wording.DOB_AGAIN
         return self.escalation.not_understood(again)
 
@@ -167,10 +170,21 @@ class Identity:
 
 
 def matches(contact: Contact, name: str, date_of_birth: str) -> bool:
-    """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly."""
-    return contact.date_of_birth == date_of_birth and same_person_name(name, contact.name)
+    """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly, or
+    half of it alike (the recogniser garbles names; the date of birth must be exact)."""
+    return contact.date_of_birth == date_of_birth and partly_same_name(name, contact.name)
 
 
 def said(born: date) -> str:
     """'July 9th, 1972'."""
     return f"{MONTHS[born.month - 1].capitalize()} {ordinal(born.day)}, {born.year}"
+
+
+def with_last_name(name: str, spelled: str) -> str:
+    """`name` with its last name as spelled, unless the spelling is nothing like it (a
+    recogniser that wrote "company and DRI" for "M E N D E Z")."""
+    first, _, last = name.rpartition(" ")
+    spelled = capitalised(spelled.lower())
+    if last and not part_matches(spelled.lower(), last.lower(), SPELLING_ALIKE):
+        return name
+    return f"{first} {spelled}".strip()

@@ -113,7 +113,7 @@ class Dialogue:
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")
-        if intent == "goodbye" and s.step not in (Step.MESSAGE, Step.MESSAGE_NAME):
+        if intent == "goodbye":  # a whole turn of closing words, at any step
             return self._act_on(text, intent)
         try:
             return self.steps[s.step](text)
@@ -209,8 +209,8 @@ class Dialogue:
         if intent in APPOINTMENT_INTENTS:
             self.booking.start(text, intent)
             return self._advance()
-        if intent == "faq":
-            return self._answer(text) or self.escalation.not_understood(wording.NOT_SURE)
+        if intent == "faq":  # understood, but perhaps not something the clinic's profile answers
+            return self._answer(text) or self.call.ask(Step.INTENT, wording.NOT_SURE)
         if intent == "message":
             return self.escalation.ask_for_message()
         if intent == "emergency":

@@ -26,14 +26,11 @@ INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "
                  "required": ["intent"]}
 SLOT_SYSTEM_PROMPT = (
     "A caller answered a dental clinic receptionist. The caller's words come from speech recognition "
-    "and may contain misheard words. Read the {slot} from the answer. If it is not there, answer with "
-    "empty strings or zeros.")
-NAME_SCHEMA = {"type": "object", "properties": {"first_name": {"type": "string", "maxLength": 30},
-                                                "last_name": {"type": "string", "maxLength": 30}},
-               "required": ["first_name", "last_name"]}
-DOB_SCHEMA = {"type": "object", "properties": {"year": {"type": "integer"}, "month": {"type": "integer"},
-                                               "day": {"type": "integer"}},
-              "required": ["year", "month", "day"]}
+    "and may contain misheard words. Read the {slot} from the answer; null if it is not there.")
+NAME_SCHEMA = {"type": "object", "properties": {"name": {"anyOf": [
+    {"type": "string", "maxLength": 40}, {"type": "null"}]}}, "required": ["name"]}
+DOB_SCHEMA = {"type": "object", "properties": {"date_of_birth": {"anyOf": [
+    {"type": "string", "format": "date"}, {"type": "null"}]}}, "required": ["date_of_birth"]}  # short: ~14 tokens
 
 
 class Reader:
@@ -52,11 +49,9 @@ class Reader:
     def name(self, text: str, question: str) -> str | None:
         """'First Last', when the answer holds a plausible name."""
         value = self._ask(SLOT_SYSTEM_PROMPT.format(slot="caller's first and last name"), text, question,
-                          NAME_SCHEMA, 32)
-        if not value:
-            return None
-        parts = [str(value.get(k, "")).strip() for k in ("first_name", "last_name")]
-        if not all(p.replace("'", "").replace("-", "").isalpha() for p in parts):
+                          NAME_SCHEMA, 24)
+        parts = str((value or {}).get("name") or "").split()
+        if not 2 <= len(parts) <= 4 or not all(p.replace("'", "").replace("-", "").isalpha() for p in parts):
             return None
         return " ".join(p[:1].upper() + p[1:] for p in parts)
 
@@ -64,10 +59,10 @@ class Reader:
         """A plausible date of birth, when the answer holds one."""
         value = self._ask(SLOT_SYSTEM_PROMPT.format(slot="caller's date of birth"), text, question, DOB_SCHEMA, 24)
         try:
-            born = date(int(value["year"]), int(value["month"]), int(value["day"])) if value else None
-        except (KeyError, TypeError, ValueError):
+            born = date.fromisoformat(str((value or {}).get("date_of_birth") or ""))
+        except ValueError:
             return None
-        return born if born is not None and today.year - 120 <= born.year and born < today else None
+        return born if today.year - 120 <= born.year and born < today else None
 
     def _ask(self, system: str, text: str, question: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:
         if self.llm is None:

@@ -40,11 +40,12 @@ _REPEATS = {"double": 2, "triple": 3}
 
 def prepare_numbers(text: str) -> str:
     """Lower-case `text` and rewrite what text2num misreads or ignores (still words): 'oh' in a
-    run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'tenish' ->
-    'ten ish', hyphens between words -> spaces (not between digits: '1980-05-03' stays)."""
+    run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'half pass' ->
+    'half past', 'tenish' -> 'ten ish', hyphens between words -> spaces (not between digits: '1980-05-03' stays)."""
     t = text.lower().replace("\u2019", "'")
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b", "o'clock", t)
+    t = re.sub(r"\b(half|quarter|ten|twenty|five) pass\b", r"\1 past", t)  # "half pass two", as recognisers write it
     t = re.sub(rf"\b({'|'.join(sorted(NUMBER_WORDS))})ish\b", r"\1 ish", t)
     tokens = list(re.finditer(r"[a-z']+|\d+", t))
     words = [m.group(0) for m in tokens]

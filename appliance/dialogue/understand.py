@@ -23,6 +23,8 @@ RULES: list[tuple[str, str]] = [
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),
+    ("faq", r"\b(how much|what do you charge|cost|costs|price|prices|fee|fees|opening hours|open on|are you open|"
+            r"where are you|parking|insurance)\b"),
     ("message", r"\b(leave a message|take a message|call me back|callback|call back|message for)\b"),
     ("book", r"\b(book|booking|make an appointment|schedule|an appointment|new appointment|check[ -]?up|cleaning|"
              r"filling|see (the |a )?(doctor|dentist|hygienist)|come in)\b"),
@@ -30,8 +32,10 @@ RULES: list[tuple[str, str]] = [
 CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|that's all|that is all|that's it|that'll be all|that's everything|" \
            r"nothing else|all set|i'm good|no thanks|no thank you|have a (good|nice|great) (day|one)|see you|take care)\b"
 FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
-          r"well|then|um|uh|yeah|yes|really|for now|for your help|i think)\b"
-YES = r"\b(yes|yeah|yep|yup|correct|right|sure|okay|ok|please do|that works|sounds good|perfect|great|fine)\b"
+          r"well|then|um|uh|oh|yeah|yes|really|for now|for your help|i think|actually|never mind|nevermind|" \
+          r"sorry|anyway|oops|bye)\b"
+YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
+       r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|that's it|affirmative)\b")
 NO = r"\b(no|nope|not really|wrong|incorrect|neither|none of)\b"
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 NOT_NAMES = frozenset("""
@@ -39,7 +43,7 @@ a about actually again ah all already also am an and any anyway appointment are 
 book booking but by call calling can cancel check cleaning clinic could date day dentist did do does doctor don't
 er eh for from get go going good got had has have hello help hey hi how hmm huh i i'd i'm if in is it it's just
 know like look maybe me mine morning afternoon evening my need no nope not now of oh ok okay on one or our please
-pretty really right said say see she so sorry sure tell thank thanks that the them then there they this time to
+really right said say see she so sorry sure tell thank thanks that the them then there they this time to
 today tomorrow uh um want was we well were what when where which who why will with would yeah yes yep you your
 monday tuesday wednesday thursday friday saturday sunday week next last birth born name first actually
 """.split())
@@ -58,6 +62,8 @@ def rule_intent(text: str) -> str | None:
 def is_goodbye(text: str) -> bool:
     """The whole turn is a closing ("thanks, that's all, bye"); a request that ends in "bye" is not."""
     lowered = text.lower().replace("\u2019", "'")
+    if re.search(r"\b(bye|goodbye)\W*$", lowered):  # "and, let's all, bye!": a turn that ends in bye
+        return True
     if re.search(CLOSINGS, lowered) is None:
         return False
     rest = re.sub(FILLERS, " ", re.sub(CLOSINGS, " ", lowered))

@@ -126,10 +126,11 @@ def slots(moments: Sequence[datetime], today: date) -> str:
     return f"{one_of([say_moment(m, today) for m in moments])}."
 
 
-def read_back(lead: str, slot: str, service: str | None) -> str:
-    """What exactly will be booked (`service` None: the caller's appointment is moved)."""
+def read_back(lead: str, slot: str, service: str | None, patient: str = "") -> str:
+    """What exactly will be booked, and for whom (`service` None: the caller's appointment is moved)."""
     what = f"for a {service}" if service else "for your appointment"
-    return f"{lead} {slot} {what}. Shall I go ahead?"
+    whom = f", for {patient}" if patient and service else ""
+    return f"{lead} {slot} {what}{whom}. Shall I go ahead?"
 
 
 def putting_through(is_open: bool) -> str:

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import itertools
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class CallResult:
     latencies_ms: list[float | None] = field(default_factory=list)  # caller-side, per line
     stages_ms: list[dict[str, float]] = field(default_factory=list)  # agent-side, per turn
     ended_by: str = ""
+    exchanges: list[tuple[Path, str]] = field(default_factory=list)  # (line played, what the agent heard)
 
 
 async def run_script(service: ApplianceService, lines: list[str], workdir: Path | None = None,
@@ -45,12 +47,25 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     """Call the service, say `lines` one by one after each agent reply, hang up; measure.
     With `caller_id`, the call carries it in P-Asserted-Identity, as a trunk would."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="scripted-call-"))
+    wavs = iter([_caller_wav(service, line, voice, workdir) for line in lines])
+    return await converse(service, lambda _agent: next(wavs, None), workdir, pause_s, timeout_s, caller_id)
+
+
+Respond = Callable[[str], Path | None]  # the agent's last words -> the caller's next line (a WAV), None: hang up
+
+
+async def converse(service: ApplianceService, respond: Respond, workdir: Path | None = None,
+                   pause_s: float = 0.4, timeout_s: float = 30.0, caller_id: str = "") -> CallResult:
+    """Call the service; after each agent reply (the greeting first), say what `respond` makes
+    of the agent's words (it runs on a worker thread), until it returns None or the call ends;
+    hang up; measure. `CallResult.exchanges` pairs each line with what the agent heard."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="scripted-call-"))
     user = f"caller{next(_callers)}"
     events = EventLog()
     service.subscribe(events.add)
-    wavs = [_caller_wav(service, line, voice, workdir) for line in lines]
     peer = await asyncio.to_thread(PeerPhone, "--user", user, "--codecs", "PCMU",
                                    record_dir=workdir / user)
+    played: list[tuple[Path, int]] = []  # each line and the event index it was played at
     try:
         headers = {"P-Asserted-Identity": f"<sip:{caller_id}@127.0.0.1>"} if caller_id else {}
         peer.send(cmd="call", uri=service.agent.local_uri, headers=headers)
@@ -58,14 +73,17 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
                               and f"sip:{user}@" in e.headers.get("from", ""), timeout_s)
         call_id = started.call_id
         said = lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
-        await _wait(events, said, timeout_s)  # the greeting
-        for wav in wavs:
-            if _ended(events, call_id):
-                break
+        last = await _wait(events, said, timeout_s)  # the greeting
+        while not _ended(events, call_id):
             await asyncio.sleep(pause_s)
+            last = _last_said(events, call_id) or last  # a reply in two parts: the latest counts
+            wav = await asyncio.to_thread(respond, last.text)
+            if wav is None or _ended(events, call_id):
+                break
             mark = len(events.items)
+            played.append((wav, mark))
             peer.send(cmd="play", wav=str(wav))
-            await _wait(events, said, timeout_s, after=mark)
+            last = await _wait(events, said, timeout_s, after=mark)
         await asyncio.sleep(pause_s)
         if not _ended(events, call_id):
             peer.send(cmd="hangup")
@@ -78,7 +96,27 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     result.latencies_ms = reply_latencies_ms(read_wav(Path(record["sent"])), read_wav(Path(record["received"])))
     result.stages_ms = [e.stages_ms for e in events.of(TurnLatencyEvent) if e.call_id == call_id]
     result.transcript = _transcript(events, call_id)
+    result.exchanges = _exchanges(events, call_id, played)
     return result
+
+
+def _last_said(events: EventLog, call_id: str) -> AgentSaidEvent | None:
+    said = [e for e in events.of(AgentSaidEvent) if e.call_id == call_id]
+    return said[-1] if said else None
+
+
+def _exchanges(events: EventLog, call_id: str, played: list[tuple[Path, int]]) -> list[tuple[Path, str]]:
+    """Each line played and the final transcripts the agent made of it (until the next line)."""
+    from appliance.voice.events import TranscriptEvent
+
+    out = []
+    items = list(events.items)
+    for index, (wav, mark) in enumerate(played):
+        until = played[index + 1][1] if index + 1 < len(played) else len(items)
+        heard = [e.text for e in items[mark:until] if isinstance(e, TranscriptEvent) and e.final
+                 and e.call_id == call_id and e.text]
+        out.append((wav, " ".join(heard)))
+    return out
 
 
 def _caller_wav(service: ApplianceService, line: str, voice: str, workdir: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config import Config
-from appliance.errors import EngineError
+from appliance.errors import EngineError, ModelError
 from appliance.models.device import pick_device
 from appliance.models.manifest import Engine, ModelEntry, Role
 from appliance.models.store import ModelStore
@@ -22,12 +22,30 @@ def model_store(config: Config) -> ModelStore:
 
 
 def load_engine(role: Role, config: Config, store: ModelStore | None = None, name: str = "") -> Any:
-    """Load the model for `role` (named, else the config's choice, else the manifest default)."""
+    """Load the model for `role` (named, else the config's choice, else the manifest default).
+
+    Without `name`, an STT engine comes with the config's `stt_fallback` model behind it."""
     store = store or model_store(config)
-    entry, path = store.resolve(role, name or getattr(config.models, str(role)))
+    backup = config.models.stt_fallback if role == Role.STT and not name else ""
+    try:
+        entry, path = store.resolve(role, name or getattr(config.models, str(role)))
+        engine = _load(entry, path, config)
+    except (ModelError, EngineError) as exc:
+        if not backup:
+            raise
+        log.error("the STT model could not be loaded (%s): the fallback %s answers alone", exc, backup)
+        return _load(*store.resolve(Role.STT, backup), config)
+    if backup and backup != entry.name:
+        from appliance.models.stt_fallback import FallbackStt
+
+        return FallbackStt(engine, _load(*store.resolve(Role.STT, backup), config))
+    return engine
+
+
+def _load(entry: ModelEntry, path: Path | None, config: Config) -> Any:
     started = time.monotonic()
     engine = _build(entry, path, config)
-    log.info("loaded %s model %s (%s) in %.2f s", role, entry.name, entry.engine,
+    log.info("loaded %s model %s (%s) in %.2f s", entry.role, entry.name, entry.engine,
              time.monotonic() - started)
     return engine
 
@@ -39,7 +57,12 @@ def _build(entry: ModelEntry, path: Path | None, config: Config) -> Any:
         from appliance.models.stt_whisper import WhisperStt
 
         return WhisperStt(path, entry.name, device, threads, entry.language,
-                          config.stt.partial_interval_s, config.stt.beam_size, config.stt.window_s)
+                          config.stt.partial_interval_s, config.stt.beam_size, config.stt.window_s,
+                          config.stt.use_hint)
+    if entry.engine == Engine.MOONSHINE:
+        from appliance.models.stt_moonshine import MoonshineStt
+
+        return MoonshineStt(path, entry.name)
     if entry.engine == Engine.VOSK:
         from appliance.models.stt_vosk import VoskStt
 

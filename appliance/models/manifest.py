@@ -33,6 +33,7 @@ class Engine(StrEnum):
     FASTER_WHISPER = "faster-whisper"
     VOSK = "vosk"
     POCKETSPHINX = "pocketsphinx"
+    MOONSHINE = "moonshine"
     LLAMA_CPP = "llama-cpp"
     PIPER = "piper"
     SILERO = "silero"
@@ -43,6 +44,7 @@ ENGINE_ROLES: dict[Engine, Role] = {
     Engine.FASTER_WHISPER: Role.STT,
     Engine.VOSK: Role.STT,
     Engine.POCKETSPHINX: Role.STT,
+    Engine.MOONSHINE: Role.STT,
     Engine.LLAMA_CPP: Role.LLM,
     Engine.PIPER: Role.TTS,
     Engine.SILERO: Role.VAD,
@@ -60,12 +62,16 @@ class Source(StrEnum):
 
 @dataclass(frozen=True)
 class Part:
-    """One file (or folder) inside an installed registry package."""
+    """One file (or folder) inside an installed registry package.
+
+    With `into`, the model is a folder and this part is (a piece of) its file `into`: parts
+    with the same `into` are joined in order."""
 
     package: str
     version: str
     file: str
     sha256: str = ""
+    into: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ def entry_to_table(entry: ModelEntry) -> dict[str, Any]:
         "language": entry.language, "description": entry.description,
     }
     if entry.parts:
-        table["parts"] = [vars(p) for p in entry.parts]
+        table["parts"] = [{k: v for k, v in vars(p).items() if v or k != "into"} for p in entry.parts]
     return table
 
 

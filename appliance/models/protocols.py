@@ -37,8 +37,9 @@ class SttEngine(Protocol):
 
     name: str
 
-    def stream(self) -> SttStream:
-        """Start recognising a new utterance."""
+    def stream(self, hint: str = "") -> SttStream:
+        """Start recognising a new utterance. `hint` is short context text (the clinic's
+        words, the question just asked) that an engine may use to bias recognition or ignore."""
 
     def close(self) -> None:
         """Free the model."""

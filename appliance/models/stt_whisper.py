@@ -8,6 +8,9 @@ utterance's decode. CTranslate2 accepts a shorter input: the utterance is padded
 `window_s` (10 s by default: the same word error rate on telephone speech as 30 s in our
 measurements, about 4x faster; 6 s starts to hallucinate). Utterances near 30 s and
 `window_s = 30` take faster-whisper's own full path.
+
+A stream's context hint becomes Whisper's prompt (previous-text tokens before the start of
+transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from appliance.audio import to_float
 from appliance.errors import EngineError
 from appliance.models.protocols import SAMPLE_RATE, SttResult
 
+HINT_TOKENS = 60
+
 
 class WhisperStt:
     """A loaded faster-whisper model."""
 
     def __init__(self, path: Path, name: str = "whisper", device: str = "cpu", threads: int = 2,
                  language: str = "en", partial_interval_s: float = 0.0, beam_size: int = 1,
-                 window_s: float = 10.0) -> None:
+                 window_s: float = 10.0, use_hint: bool = True) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
@@ -37,30 +42,31 @@ class WhisperStt:
         self.partial_interval_s = partial_interval_s
         self.beam_size = beam_size
         self.window_s = window_s
+        self.use_hint = use_hint
         try:
             self._model = WhisperModel(str(path), device=device, cpu_threads=threads,
                                        compute_type="float16" if device == "cuda" else "int8")
-        except Exception as exc:  # noqa: BLE001 - engine load errors vary by build
+        except Exception as exc:
             raise EngineError(f"faster-whisper could not load {path}: {exc}") from exc
         self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
                                     task="transcribe", language=language)
         self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
 
-    def stream(self) -> "WhisperStream":
-        """Start a new utterance."""
-        return WhisperStream(self)
+    def stream(self, hint: str = "") -> WhisperStream:
+        """Start a new utterance, prompted with `hint` when hints are on."""
+        return WhisperStream(self, hint.strip() if self.use_hint else "")
 
-    def decode(self, samples: np.ndarray, final: bool) -> SttResult:
-        """Transcribe float samples at 16 kHz."""
+    def decode(self, samples: np.ndarray, final: bool, hint: str = "") -> SttResult:
+        """Transcribe float samples at 16 kHz, with `hint` as the prompt."""
         audio_s = len(samples) / SAMPLE_RATE
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
         try:
             if self.window_s >= 30 or audio_s > 28:
-                text, logprob, no_speech = self._decode_full(samples)
+                text, logprob, no_speech = self._decode_full(samples, hint)
             else:
-                text, logprob, no_speech = self._decode_window(samples)
-        except Exception as exc:  # noqa: BLE001
+                text, logprob, no_speech = self._decode_window(samples, hint)
+        except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
         if not re.search(r"\w", text) or (no_speech > 0.6 and logprob < -1.0):  # Whisper's own rule
@@ -70,7 +76,7 @@ class WhisperStt:
             confidence *= 0.3
         return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
 
-    def _decode_window(self, samples: np.ndarray) -> tuple[str, float, float]:
+    def _decode_window(self, samples: np.ndarray, hint: str) -> tuple[str, float, float]:
         import ctranslate2
 
         features = self._model.feature_extractor(samples, padding=0)
@@ -79,14 +85,20 @@ class WhisperStt:
         encoded = self._model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
         result = self._model.model.generate(
-            encoded, [self._prompt], beam_size=self.beam_size, max_length=160,
+            encoded, [self._prompt_with(hint)], beam_size=self.beam_size, max_length=160,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
 
-    def _decode_full(self, samples: np.ndarray) -> tuple[str, float, float]:
+    def _prompt_with(self, hint: str) -> list[int]:
+        if not hint:
+            return self._prompt
+        tokens = self._tokenizer.encode(" " + hint)[-HINT_TOKENS:]
+        return [self._tokenizer.sot_prev, *tokens, *self._prompt]
+
+    def _decode_full(self, samples: np.ndarray, hint: str) -> tuple[str, float, float]:
         segments, _ = self._model.transcribe(
-            samples, language=self.language, beam_size=self.beam_size,
+            samples, language=self.language, beam_size=self.beam_size, initial_prompt=hint or None,
             without_timestamps=True, condition_on_previous_text=False, vad_filter=False,
         )
         segments = list(segments)
@@ -129,8 +141,9 @@ def _words(sentence: str) -> list[str]:
 class WhisperStream:
     """One utterance: audio accumulates, partials every `partial_interval_s` if enabled."""
 
-    def __init__(self, engine: WhisperStt) -> None:
+    def __init__(self, engine: WhisperStt, hint: str = "") -> None:
         self._engine = engine
+        self._hint = hint
         self._chunks: list[bytes] = []
         self._bytes = 0
         self._last_partial_bytes = 0
@@ -143,11 +156,11 @@ class WhisperStream:
         if interval <= 0 or (self._bytes - self._last_partial_bytes) < interval * SAMPLE_RATE * 2:
             return []
         self._last_partial_bytes = self._bytes
-        return [self._engine.decode(self._samples(), final=False)]
+        return [self._engine.decode(self._samples(), final=False, hint=self._hint)]
 
     def finish(self) -> SttResult:
         """Decode the whole utterance."""
-        return self._engine.decode(self._samples(), final=True)
+        return self._engine.decode(self._samples(), final=True, hint=self._hint)
 
     def _samples(self) -> np.ndarray:
         pcm = b"".join(self._chunks)

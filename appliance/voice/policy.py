@@ -15,6 +15,10 @@ class Policy(Protocol):
 
     def respond(self, text: str, confidence: float) -> Reply: ...
 
+    def hint(self) -> str:
+        """Words the caller's next turn is likely to hold (the recogniser's context); read on
+        the event loop, so it must be quick."""
+
     def silence(self, count: int, final: bool) -> Reply: ...
 
     def dtmf(self, digit: str) -> Reply | None: ...

@@ -158,7 +158,7 @@ class CallSession:
         signal = self.turns.feed(pcm, speech, arrived)
         if signal == TurnSignal.START:
             self.speculative = None
-            self.stt = self.hub.stt.stream()
+            self.stt = self.hub.stt.stream(self.policy.hint())
             self._feed_stt(self.turns.onset_audio())
         elif self.stt is not None:
             self._feed_stt(pcm)

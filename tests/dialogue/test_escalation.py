@@ -42,13 +42,16 @@ def test_a_transfer_goes_to_whoever_can_take_it_else_a_message_is_taken(hour, ca
         assert recorded == [target] and "Maria Lopez" in reply.action.summary
 
 
-def test_a_second_miss_hands_over_only_where_an_answer_is_needed(tmp_path):
+def test_a_second_miss_hands_over_where_an_answer_is_needed_a_third_anywhere(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     handover = escalation(db)
+    handover.call.state.step = Step.SPELL
+    assert [handover.not_understood("Spell it?").action for _ in range(2)] == [None, None]
+    assert handover.not_understood("Spell it?").action.kind == "transfer"  # a third miss anywhere
+    handover.call.state.not_understood = 0
     handover.call.state.step = Step.WHICH
-    assert [handover.not_understood("Which one?").action for _ in range(3)] == [None, None, None]
-    handover.call.state.step = Step.WHEN
-    assert handover.not_understood("When?").action.kind == "transfer"
+    assert handover.not_understood("Which one?").action is None
+    assert handover.not_understood("Which one?").action.kind == "transfer"
 
 
 def test_an_emergency_is_flagged_for_the_team_and_put_through(tmp_path):

@@ -79,8 +79,8 @@ def test_model_lists_offer_the_installed_models(view):
                     and s.status in (Status.VERIFIED, Status.UNVERIFIED, Status.BUILTIN)]
         assert offered == ["", *expected]
         assert box.currentData() == "" and box.currentText().startswith("Default (")
-    assert "whisper-tiny.en" in view.models.fields["stt"].currentText()
-    assert "Speech recognition: whisper-tiny.en - verified (configured)" in view.models_label.text()
+    assert "whisper-base" in view.models.fields["stt"].currentText()
+    assert "Speech recognition: whisper-base - verified (configured)" in view.models_label.text()
 
 
 def set_staff_uri(qtbot, view) -> None:  # noqa: ANN001

@@ -109,8 +109,10 @@ class FakeStt:
         self.lines: list[str] = []
         self.streams = 0
         self.fail = False
+        self.hints: list[str] = []
 
-    def stream(self) -> SimpleNamespace:
+    def stream(self, hint: str = "") -> SimpleNamespace:
+        self.hints.append(hint)
         index = self.streams
         self.streams += 1
 

