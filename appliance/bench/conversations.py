@@ -290,8 +290,11 @@ def check(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[i
     if exp.kind == "message" or (exp.kind == "handover" and not can_transfer):
         want = number_digits if exp.callback == "caller" else exp.callback
         last_name = exp.name.split()[-1].lower()
-        good = [m for m in plain if (last_name in (m[0] + " " + m[1]).lower())
-                and (want in digits(m[0]) or (exp.callback == "caller" and digits(m[2])[-10:] == number_digits))]
+        # the caller named (in the message, or as its caller, spelled or sounding alike) and the
+        # number to call back (in the message or as its number)
+        good = [m for m in plain if (last_name in m[0].lower() or same_person_name(m[1], exp.name))
+                and (want in digits(m[0]) or want in digits(m[2])
+                     or (exp.callback == "caller" and digits(m[2])[-10:] == number_digits))]
         if exp.kind == "handover" and handovers:
             good = good or [("handover",)]
         texts = " | ".join(m[0][:80] for m in plain) or "no message"
@@ -462,8 +465,8 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     calls = CallLog(db)
     staff = config.transfer.staff_uri
 
-    def hear(pcm: bytes) -> tuple[str, float]:
-        stream = hub.stt.stream()
+    def hear(pcm: bytes, hint: str) -> tuple[str, float]:
+        stream = hub.stt.stream(hint)  # the hint the call loop gives: the clinic's words, the question
         padded = silence(0.2) + pcm + silence(0.3)
         step = 16000 * 2 // 2  # half a second a feed, as audio arrives during a call
         for at in range(0, len(padded), step):
@@ -487,7 +490,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 wav = await asyncio.to_thread(audio.wav, line)
                 pcm = await asyncio.to_thread(lambda: voices.telephone(read_wav(wav)))
                 started = time.monotonic()
-                text, confidence = await hub.run("stt", hear, pcm)
+                text, confidence = await hub.run("stt", hear, pcm, dialogue.hint())
                 heard = time.monotonic()
                 reply = await hub.run("llm", dialogue.respond, text, confidence)
                 decided = time.monotonic()

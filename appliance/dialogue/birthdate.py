@@ -33,7 +33,7 @@ _NAMED = [  # month said by name
 ]
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
-_SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{6}|\d{8})(?![\d/-])")  # numbers said one after another
+_SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4}|\d{6}|\d{8})(?![\d/-])")  # numbers said one after another
 
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
@@ -69,6 +69,8 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
     digits = "".join(groups)
     if len(digits) in (6, 8) and (all(len(g) <= 2 for g in groups) or len(groups) == 1):
         readings.append((digits[:2], digits[2:4], digits[4:]))
+    if len(digits) == 4 and len(groups) == 1 and digits[:2] not in ("18", "19", "20"):  # not a year
+        readings.append((digits[0], digits[1], digits[2:]))  # "seven nine seventy two" written "7972"
     for first, second, year in readings:
         if len(first) > 2 or len(second) > 2 or len(year) not in (2, 4):
             continue

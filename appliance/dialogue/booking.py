@@ -86,8 +86,13 @@ class Booking:
         if slot is not None:
             return self._read_back(slot)
         correction = parse_when(text, self.call.local_now())
-        if correction is not None:
+        s = self.call.state
+        if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
+        if correction is not None:  # the same wish again: these times do not suit, and saying them again won't help
+            reply = self.escalation.not_understood(wording.WHEN_ELSE)
+            s.step = s.step if reply.action else Step.WHEN
+            return reply
         if yes_or_no(text) is False:
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         offered = self._slots_said(self.call.state.offered)

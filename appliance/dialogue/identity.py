@@ -5,6 +5,7 @@ with the last name spelled. What the language model reads is checked with the ca
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from appliance.crm.contacts import Contact
@@ -113,7 +114,7 @@ class Identity:
             s.not_understood = 0
             return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
         s.step = step
-        if answer is False and len(text.split()) > 2:  # "no, it's the 7th of December 1969"
+        if answer is False and re.search(r"\d|\w+\W+\w+\W+\w+", text):  # "no, 7972", "no, it's the 7th of..."
             return self.take_name(text) if step == Step.NAME else self.take_date_of_birth(text)
         again = wording.NAME_AGAIN if step == Step.NAME else wording.DOB_AGAIN
         return self.escalation.not_understood(again)

@@ -30,6 +30,7 @@ from appliance.models.protocols import LlmEngine
 
 log = logging.getLogger(__name__)
 Handler = Callable[[str], Reply]  # the reply to the caller's words at one step
+MAX_TURNS = 40  # a call still going after this many caller turns is going round in circles
 
 
 class Dialogue:
@@ -99,6 +100,8 @@ class Dialogue:
     def _respond(self, text: str, confidence: float) -> Reply:
         s = self.call.state
         s.turns += 1
+        if s.turns > MAX_TURNS:
+            return self.escalation.hand_over(f"the call went on for {MAX_TURNS} turns without getting anywhere")
         if not text.strip():
             return self.escalation.not_understood(wording.DID_NOT_CATCH)
         s.last_caller_text = text
@@ -209,8 +212,12 @@ class Dialogue:
         if intent in APPOINTMENT_INTENTS:
             self.booking.start(text, intent)
             return self._advance()
-        if intent == "faq":  # understood, but perhaps not something the clinic's profile answers
-            return self._answer(text) or self.call.ask(Step.INTENT, wording.NOT_SURE)
+        if intent == "faq":  # understood; not in the clinic's profile: a message is offered
+            answer = self._answer(text)
+            if answer is not None:
+                return answer
+            self.call.state.pending = ("message", text)
+            return self.call.ask(Step.CONFIRM_INTENT, wording.NOT_SURE)
         if intent == "message":
             return self.escalation.ask_for_message()
         if intent == "emergency":

@@ -12,20 +12,24 @@ RULES: list[tuple[str, str]] = [
                   r"can'?t breed|trouble breathing|hard to breathe|difficulty breathing|short of breath|chest pain|"
                   r"unconscious|passed out|fainted|knocked (out|loose)|knocked my tooth|tooth (got )?knocked|"
                   r"swollen|swelling|swelled up|face is (all )?swell|severe pain|unbearable|excruciating|"
-                  r"allergic reaction|accident|broke my jaw|broken jaw)\b"),
+                  r"allergic reaction|accident|broke my jaw|broken jaw|face\b.{0,25}\b(swell|swoll|swirl)\w*|"
+                  r"(pain|hurts?|hurting) (is )?(so |really )?(terrible|awful|unbearable|severe|excruciating)|"
+                  r"(terrible|awful|unbearable|severe|excruciating|really bad) (pain|toothache))\b"),
     ("human", r"\b(real person|human|receptionist|someone (at|from) the (front )?desk|speak (to|with) (someone|"
               r"a person|somebody|staff)|talk (to|with) (someone|a person|somebody|staff)|operator|representative|"
               r"manager)\b"),
     ("wrong_number", r"\b(wrong number|misdialed|dialed the wrong)\b"),
     ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
-                   r"different (day|time)|another (day|time)|push (it|my appointment) back)\b"),
+                   r"different (day|time)|another (day|time)|(push|bring|move)\b[\w' ]{0,25}\b(back|forward|earlier|"
+                   r"later)|change (the|my) (day|time|date))\b"),
     ("cancel", r"\b(cancel\w*|call off|can't make it|cannot make it|won't make it|won't be able to make it|"
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),
+    ("message", r"\b(leave a message|take a message|call me back|call me about|callback|call back|message for|"
+                r"get back to me)\b"),
     ("faq", r"\b(how much|what do you charge|cost|costs|price|prices|fee|fees|opening hours|open on|are you open|"
             r"where are you|parking|insurance)\b"),
-    ("message", r"\b(leave a message|take a message|call me back|callback|call back|message for)\b"),
     ("book", r"\b(book|booking|make an appointment|schedule|an appointment|new appointment|check[ -]?up|cleaning|"
              r"filling|see (the |a )?(doctor|dentist|hygienist)|come in)\b"),
 ]
@@ -46,7 +50,9 @@ know like look maybe me mine morning afternoon evening my need no nope not now o
 really right said say see she so sorry sure tell thank thanks that the them then there they this time to
 today tomorrow uh um want was we well were what when where which who why will with would yeah yes yep you your
 monday tuesday wednesday thursday friday saturday sunday week next last birth born name first actually
+mr mrs ms miss dr doctor sir madam
 """.split())
+TITLES = ("mr", "mrs", "ms", "miss", "dr", "doctor", "sir")
 
 
 
@@ -88,13 +94,15 @@ def extract_name(text: str) -> str | None:
     """'my name is maria lopez' -> 'Maria Lopez'; spelled letters ('L O P E Z') are joined. None
     unless it looks like a name: words a caller says that are not names ("actually", "yeah",
     "do", "I'll", "1972") are not taken for one."""
-    lowered = text.lower().replace("\u2019", "'").strip()
+    lowered = re.sub(r"\b(mr|mrs|ms|dr)\.", r"\1", text.lower().replace("\u2019", "'").strip())
     match = re.search(r"\b(?:my name is|my name's|name is|this is|it's|it is|i am|i'm|call me)\s+(.+)", lowered)
     candidate = re.split(r"\b(?:and|my date|date of birth|born|calling|speaking|here|please)\b|[,.;:!?]",
                          match.group(1) if match else lowered)[0]
     candidate = re.sub(r"\b([a-z])[\s\-.]+(?=[a-z]\b)", r"\1", candidate)  # l o p e z -> lopez
     words = [w.strip("'") for w in re.findall(r"[a-z'\-]+|\d+", candidate)]
     words = [w for w in words if w and w not in ("spelled", "that's", "is", "the")]
+    while words and words[0] in TITLES:  # "Mr. Hano": the name, not the title
+        words = words[1:]
     if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
     return " ".join(capitalised(w) for w in words)

@@ -284,9 +284,12 @@ class Caller:
         return options[min(self.retries - 1, len(options) - 1)]
 
     def _again(self, line: str) -> str | None:
+        """Say it again (a plain yes in plainer words, as people do when not heard)."""
         if self.retries >= 2:
             return self._goodbye()
         self.retries += 1
+        if line.lower().startswith(("yes", "yeah", "yep", "sure")) and not re.search(r"\d", line):
+            return "Yes." if self.retries == 1 else "Yes, please."
         return line
 
     def _goodbye(self) -> str | None:

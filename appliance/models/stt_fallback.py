@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,11 +16,14 @@ log = logging.getLogger(__name__)
 
 MIN_SPEECH_S = 0.4  # an empty answer for at least this much speech-like audio is a miss
 SPEECH_RMS = 0.01  # a 20 ms frame this loud (-40 dBFS) counts as speech
+UNSURE = 0.35  # below this confidence the backup is asked for a second opinion
+AGREED = 0.5  # the confidence of words both recognisers heard
 
 
 class FallbackStt:
-    """`primary` answers; `backup` decodes the same audio when `primary` raises `EngineError`
-    or returns no words for audio with at least `MIN_SPEECH_S` of speech."""
+    """`primary` answers; `backup` decodes the same audio when `primary` raises `EngineError`,
+    returns no words for audio with at least `MIN_SPEECH_S` of speech, or is unsure (a second
+    opinion: two recognisers that agree are more likely right than either alone)."""
 
     def __init__(self, primary: SttEngine, backup: SttEngine) -> None:
         self.primary = primary
@@ -54,21 +59,39 @@ class FallbackStream:
         """The primary's final result, or the backup's when the primary missed."""
         pcm = b"".join(self._chunks)
         primary, backup = self._engine.primary, self._engine.backup
+        first = None
         try:
-            result = self._primary.finish()
-            if result.text.strip() or speech_s(pcm) < MIN_SPEECH_S:
-                self.answered_by = primary.name
-                log.debug("stt answered by %s", primary.name)
-                return result
-            why = "heard no words"
+            first = self._primary.finish()
+            if not first.text.strip() and speech_s(pcm) < MIN_SPEECH_S:
+                why = ""  # nothing said: nothing to ask the backup
+            elif first.text.strip() and first.confidence >= UNSURE:
+                why = ""
+            else:
+                why = "was unsure" if first.text.strip() else "heard no words"
         except EngineError as exc:
             why = f"failed: {exc}"
-        stream = backup.stream(self._hint)
+        if not why:
+            self.answered_by = primary.name
+            return first
+        stream = self._engine.backup.stream(self._hint)
         stream.feed(pcm)
-        result = stream.finish()
-        self.answered_by = backup.name
-        log.info("stt answered by %s: %s %s", backup.name, primary.name, why)
+        second = stream.finish()
+        result = second_opinion(first, second) if first is not None and first.text.strip() else second
+        self.answered_by = primary.name if result is first else backup.name
+        log.info("stt: %s %s; answered by %s", primary.name, why, self.answered_by)
         return result
+
+
+def second_opinion(first: SttResult, second: SttResult) -> SttResult:
+    """The same words from both: taken as sure (at least `AGREED`); else the more confident one."""
+    better = first if first.confidence >= second.confidence else second
+    if words(first.text) == words(second.text):
+        return replace(better, confidence=max(better.confidence, AGREED))
+    return better
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 def speech_s(pcm: bytes) -> float:

@@ -64,8 +64,9 @@ def test_whisper_with_a_hint_still_transcribes(whisper):
 
 
 class Fake:
-    def __init__(self, name, text="", fail=False):
+    def __init__(self, name, text="", fail=False, confidence=0.9):
         self.name, self.text, self.fail, self.hints, self.closed = name, text, fail, [], False
+        self.confidence = confidence
 
     def stream(self, hint=""):
         self.hints.append(hint)
@@ -86,7 +87,8 @@ class FakeStream:
     def finish(self):
         if self.engine.fail:
             raise EngineError("broken")
-        return SttResult(self.engine.text, 0.9 if self.engine.text else 0.0, True, len(self.audio) / 32000)
+        return SttResult(self.engine.text, self.engine.confidence if self.engine.text else 0.0, True,
+                         len(self.audio) / 32000)
 
 
 SPEECH = (np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes()  # 1 s, loud
@@ -109,6 +111,18 @@ def test_fallback_answers_when_the_primary_misses(primary, pcm, answer):
     assert backup.hints == (["hint"] if answer == "b" else [])
     engine.close()
     assert primary.closed and backup.closed
+
+
+@pytest.mark.parametrize("unsure, backup, text, confidence", [
+    ("yes", Fake("b", "Yes.", confidence=0.3), "Yes.", 0.5),  # both heard it: sure enough
+    ("yes", Fake("b", "yes that's right", confidence=0.8), "yes that's right", 0.8),  # the surer one
+    ("the left right", Fake("b", "", confidence=0.0), "the left right", 0.2),  # the backup heard nothing
+])
+def test_an_unsure_primary_gets_a_second_opinion(unsure, backup, text, confidence):
+    stream = FallbackStt(Fake("a", unsure, confidence=0.2), backup).stream()
+    feed_all(stream, SPEECH)
+    result = stream.finish()
+    assert (result.text, result.confidence) == (text, confidence)
 
 
 @pytest.mark.slow
@@ -139,3 +153,15 @@ def test_whisper_base_is_assembled_from_two_packages(empty_models):
                                                         "vocabulary.json"]
     assert (folder / "model.bin").stat().st_size == 94371840 + 50845767
     assert store.resolve(Role.STT, "whisper-base")[1] == folder
+
+
+@pytest.mark.slow
+def test_the_fallback_answers_alone_when_the_configured_model_cannot_load(store, caplog):
+    config = Config()
+    config = replace(config, models=replace(config.models, stt="no-such-model", stt_fallback="whisper-tiny.en"))
+    engine = load_engine(Role.STT, config, store)
+    assert engine.name == "whisper-tiny.en" and not isinstance(engine, FallbackStt)
+    assert "the fallback whisper-tiny.en answers alone" in caplog.text
+    engine.close()
+    with pytest.raises(ModelError):
+        load_engine(Role.STT, replace(config, models=replace(config.models, stt_fallback="")), store)
