@@ -221,6 +221,7 @@ class Verdict:
     found: str  # what the store shows, briefly
     unconfirmed: int = 0  # appointments written that the scenario did not expect
     flagged: bool = False  # an emergency flagged (URGENT message or emergency handover)
+    misnamed: int = 0  # the expected appointment, read back and agreed, but under a misheard name
 
 
 def check(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[int],  # noqa: ANN001, C901, PLR0912
@@ -263,12 +264,13 @@ def check(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[i
         right = [r for r in new if r[4] == "booked" and same_person_name(names.get(r[1], ""), exp.name)
                  and services.get(r[2]) == exp.service and fits(r)]
         booked = [r for r in new if r[4] == "booked"]
-        extra = len(booked) - (1 if right else 0) + len(changed)
+        misnamed = 0 if right else min(1, len([r for r in booked if services.get(r[2]) == exp.service and fits(r)]))
+        extra = len(booked) - (1 if right else 0) - misnamed + len(changed)
         if right and extra == 0:
             return Verdict(True, f"booked {said(right[0])}")
         found = "; ".join(said(r) for r in booked) or "nothing booked"
         return Verdict(False, f"expected a {exp.service} for {exp.name} on {_day(exp.weekday)} {exp.part or ''}, "
-                              f"found: {found}", unconfirmed=extra)
+                              f"found: {found}", unconfirmed=extra, misnamed=misnamed)
     unconfirmed = len([r for r in new if r[4] == "booked"])
     if exp.kind in ("cancelled", "moved", "unchanged"):
         target = seeded.appointments[exp.target][0]
@@ -328,6 +330,7 @@ class ScenarioResult:
     ok: bool = False
     found: str = ""
     unconfirmed: int = 0
+    misnamed: int = 0
     emergency: bool = False
     flagged: bool = False
     lines: list[tuple[str, str]] = field(default_factory=list)  # (what the caller said, what the agent heard)
@@ -410,6 +413,7 @@ def _judge(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[
     verdict = check(db, scenario, seeded, tz, call_ids, can_transfer)
     result.ok, result.found, result.unconfirmed, result.flagged = (verdict.ok and not result.error, verdict.found,
                                                                    verdict.unconfirmed, verdict.flagged)
+    result.misnamed = verdict.misnamed
 
 
 def _call_ids(db, caller_number: str, after: int) -> list[int]:  # noqa: ANN001
@@ -550,6 +554,7 @@ def _group(results: list[ScenarioResult]) -> dict:
         "wer": _wer(refs, hyps), "caller_lines": len(refs),
         "voice_to_voice_ms": _stats(v2v), "stages_ms": {k: _stats(v) for k, v in sorted(stages.items())},
         "unconfirmed_appointments": sum(r.unconfirmed for r in results),
+        "booked_under_misheard_name": sum(r.misnamed for r in results),
         "emergencies_flagged": sum(r.flagged for r in results if r.emergency),
         "emergency_scenarios": sum(r.emergency for r in results),
         "errors": sum(bool(r.error) for r in results),
@@ -579,14 +584,14 @@ def table(summary: dict) -> list[str]:
     out = [f"Conversations over {summary['over']}: {summary['scenarios']} scenarios x "
            f"{len(summary['voices'])} voices x {len(summary['noises'])} noise levels", "",
            f"{'voice/noise':<24} {'ok':>7} {'rate':>6} {'WER':>6} {turn + ' p50/p95 ms':>26} "
-           f"{'unconfirmed':>11} {'emergencies':>11}"]
+           f"{'unconfirmed':>11} {'misnamed':>8} {'emergencies':>11}"]
     rows = [*summary["by_voice_noise"].items(), ("overall", summary["overall"])]
     for key, g in rows:
         lat = g["voice_to_voice_ms"] if summary["over"] == "sip" else _turn_total(g)
         wer = f"{g['wer']:.3f}" if g["wer"] is not None else "-"
         out.append(f"{key:<24} {g['succeeded']:>3}/{g['runs']:<3} {g['success_rate']:>6.0%} {wer:>6} "
                    f"{lat.get('p50', 0):>12.0f} / {lat.get('p95', 0):<11.0f} {g['unconfirmed_appointments']:>11} "
-                   f"{g['emergencies_flagged']:>5}/{g['emergency_scenarios']:<5}")
+                   f"{g['booked_under_misheard_name']:>8} {g['emergencies_flagged']:>5}/{g['emergency_scenarios']:<5}")
     stages = summary["overall"]["stages_ms"]
     if stages:
         out.append("agent stage times p50/p95 ms: " + ", ".join(

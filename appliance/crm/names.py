@@ -10,8 +10,7 @@ from rapidfuzz import fuzz
 from appliance.crm.contacts import name_key
 
 LOOKS_ALIKE = 85  # rapidfuzz ratio (0..100) for the last name
-FIRST_NAME_ALIKE = 70  # the first name, once the last name matches
-HALF_ALIKE = 50  # a garbled first name beside a matching last name
+FIRST_NAME_ALIKE = 70  # the first name (spelled alike only), once the last name matches
 FULL_NAME_ALIKE = 88  # token-sort ratio for the whole name, in any order
 
 
@@ -29,8 +28,8 @@ def part_matches(heard: str, on_file: str, alike: int = LOOKS_ALIKE) -> bool:
 
 def same_person_name(heard: str, on_file: str) -> bool:
     """Whether `heard` (first and last name, as recognised) names the person `on_file`: the
-    whole name nearly alike, or the last name (written together: "O Neill" is "Oneill") and
-    the first name each alike."""
+    whole name nearly alike, or the last name alike in spelling or sound (written together:
+    "O Neill" is "Oneill") and the first name alike in spelling (twins John and Jane differ)."""
     a, b = name_key(heard), name_key(on_file)
     if not a or not b:
         return False
@@ -40,17 +39,5 @@ def same_person_name(heard: str, on_file: str) -> bool:
     if not rest or not file_rest:
         return False
     return (part_matches("".join(rest), "".join(file_rest))
-            and part_matches(first, file_first, FIRST_NAME_ALIKE))
+            and fuzz.ratio(first, file_first) >= FIRST_NAME_ALIKE)  # by spelling: "John" is not "Jane"
 
-
-def partly_same_name(heard: str, on_file: str) -> bool:
-    """Beside an exact date of birth, when the recogniser garbles half of a name ("Reef Edler"
-    for "Ruth Adler"): the first name alike, or the last name alike and the first name still
-    starting the same and half alike (twins "Paula" and "Peter Parker" stay apart)."""
-    a, b = name_key(heard).split(), name_key(on_file).split()
-    if not a or not b:
-        return False
-    if same_person_name(heard, on_file) or part_matches(a[0], b[0]):
-        return True
-    last = len(a) > 1 and len(b) > 1 and part_matches("".join(a[1:]), "".join(b[1:]))
-    return last and a[0][0] == b[0][0] and fuzz.ratio(a[0], b[0]) >= HALF_ALIKE

@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from appliance.crm.contacts import Contact
-from appliance.crm.names import partly_same_name, part_matches
+from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
@@ -19,7 +19,7 @@ from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import MONTHS, ordinal
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import capitalised, extract_name, yes_or_no
+from appliance.dialogue.understand import capitalised, extract_name, for_someone_else, yes_or_no
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
@@ -55,7 +55,9 @@ class Identity:
         s = self.call.state
         first = s.contact.name.split()[0]
         answer = yes_or_no(text)
-        if answer is None and first.lower() in text.lower():
+        if for_someone_else(text):
+            answer = False
+        elif answer is None and re.search(rf"\b{re.escape(first.lower())}\b", text.lower()):
             answer = True
         if answer is None:
             return self.escalation.not_understood(wording.FOR_WHOM_AGAIN.format(first_name=first))
@@ -63,8 +65,13 @@ class Identity:
         s.not_understood = 0
         if answer:
             return None
-        s.contact, s.name = None, None
+        self.someone_else()
         return self.call.ask(Step.NAME, wording.ASK_PATIENT_NAME)
+
+    def someone_else(self) -> None:
+        """The appointment is for another person than the one known so far: ask who."""
+        s = self.call.state
+        s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -152,9 +159,10 @@ class Identity:
     def _check_reading(self, step: Step, value: str, question: str) -> Reply:
         """Ask the caller whether the model read them right (a miss until they say yes)."""
         s = self.call.state
-        s.reading = (step, value)
-        s.not_understood += 1
-        return self.call.ask(Step.CHECK_READING, question)
+        reply = self.escalation.not_understood(question)
+        if reply.action is None:
+            s.reading, s.step = (step, value), Step.CHECK_READING
+        return reply
 
     def _mismatch(self, contact: Contact) -> Reply:
         """Ask for the name again; at the second mismatch, hand over."""
@@ -171,9 +179,9 @@ class Identity:
 
 
 def matches(contact: Contact, name: str, date_of_birth: str) -> bool:
-    """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly, or
-    half of it alike (the recogniser garbles names; the date of birth must be exact)."""
-    return contact.date_of_birth == date_of_birth and partly_same_name(name, contact.name)
+    """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly (the
+    date of birth exactly)."""
+    return contact.date_of_birth == date_of_birth and same_person_name(name, contact.name)
 
 
 def said(born: date) -> str:

@@ -25,7 +25,7 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
 from appliance.dialogue.reading import Reader
-from appliance.dialogue.understand import rule_intent, sounds_angry, yes_or_no
+from appliance.dialogue.understand import for_someone_else, rule_intent, sounds_angry, yes_or_no
 from appliance.models.protocols import LlmEngine
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Dialogue:
     def hint(self) -> str:
         """Words the caller's next turn is likely to hold, for the recogniser: the clinic's
         own names and the question just asked."""
-        return f"{self.vocabulary} {self.call.state.last_question}".strip()
+        return f"{self.call.state.last_question} {self.vocabulary}".strip()  # the recogniser keeps the end
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""
@@ -100,7 +100,7 @@ class Dialogue:
     def _respond(self, text: str, confidence: float) -> Reply:
         s = self.call.state
         s.turns += 1
-        if s.turns > MAX_TURNS:
+        if s.turns == MAX_TURNS + 1:  # once: a message can still be left afterwards
             return self.escalation.hand_over(f"the call went on for {MAX_TURNS} turns without getting anywhere")
         if not text.strip():
             return self.escalation.not_understood(wording.DID_NOT_CATCH)
@@ -112,12 +112,13 @@ class Dialogue:
             return Reply.say(wording.LINE_UNCLEAR)
         s.low_confidence = 0
         intent = rule_intent(text)
-        if intent in ("emergency", "human"):
+        taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.CALLBACK)
+        if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent == "human":
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")
-        if intent == "goodbye":  # a whole turn of closing words, at any step
-            return self._act_on(text, intent)
+        if intent == "goodbye" and (s.step == Step.INTENT or s.step != Step.MESSAGE and yes_or_no(text) is None):
+            return self._act_on(text, intent)  # a yes or no in it ("perfect, thanks, bye") is the step's first
         try:
             return self.steps[s.step](text)
         except (sqlite3.Error, OSError) as exc:
@@ -141,15 +142,17 @@ class Dialogue:
 
     def transfer_failed(self) -> Reply:
         """Nobody answered the handover: take a message instead."""
-        return self.escalation.transfer_failed()
+        return self._said(self.escalation.transfer_failed())
 
     def handover(self, reason: str) -> str:
         """The front desk takes the call over: record it and return the summary for staff."""
         return self.escalation.desk_took_over(reason)
 
     def outcome(self) -> str | None:
-        """What the call achieved: booked, rescheduled, cancelled, message, or None."""
-        return self.call.state.outcome
+        """What the call achieved: booked, rescheduled, cancelled, message (also one taken and
+        still waiting for its name or number: `close` writes it), or None."""
+        s = self.call.state
+        return s.outcome or ("message" if s.message is not None else None)
 
     def close(self) -> None:
         """The call is over: write a message still waiting for its name or number, then close
@@ -190,6 +193,9 @@ class Dialogue:
         guess, original = s.pending
         s.step, s.pending = Step.INTENT, None
         intent = rule_intent(text)
+        if guess == "message" and intent in ("message", "faq"):  # "yes, ask them about the price"
+            s.intent = "message"
+            return self.escalation.take_message(f"{original} {text}")
         if intent is not None:
             return self._act_on(text, intent)
         answer = yes_or_no(text)
@@ -210,6 +216,8 @@ class Dialogue:
     def _act_on(self, text: str, intent: str) -> Reply:
         """Start what the caller asked for."""
         if intent in APPOINTMENT_INTENTS:
+            if intent == "book" and self.call.state.contact is not None and for_someone_else(text):
+                self.identity.someone_else()
             self.booking.start(text, intent)
             return self._advance()
         if intent == "faq":  # understood; not in the clinic's profile: a message is offered

@@ -15,7 +15,7 @@ from appliance.crm.availability import Slot, free_slots
 from appliance.crm.changes import audit
 from appliance.crm.contacts import Contact, Contacts
 from appliance.crm.db import transaction
-from appliance.crm.names import partly_same_name, same_person_name
+from appliance.crm.names import same_person_name
 from appliance.crm.schedule import Provider, Schedule, Service
 from appliance.crm.spool import Spool, leave_message
 from appliance.crm.timeutil import now_utc, utc_text
@@ -45,12 +45,10 @@ class ClinicRecords:
 
     def find_contact(self, name: str, date_of_birth: str) -> Contact | None:
         """The one contact with this date of birth and this name: as said, else nearly (the
-        recogniser's spelling of it: "Gonzales" finds "Gonzalez"), else half of it ("Reef Edler"
-        finds "Ruth Adler"); None when none or several."""
+        recogniser's spelling of it: "Gonzales" finds "Gonzalez"); None when none or several."""
         found = self.contacts.by_name_dob(name, date_of_birth)
-        born = self.contacts.by_dob(date_of_birth) if not found else []
-        for alike in (same_person_name, partly_same_name):
-            found = found or [c for c in born if alike(name, c.name)]
+        if not found:
+            found = [c for c in self.contacts.by_dob(date_of_birth) if same_person_name(name, c.name)]
         return found[0] if len(found) == 1 else None
 
     def new_contact(self, name: str, date_of_birth: str, number: str) -> Contact:

@@ -65,7 +65,8 @@ def spelled_word(text: str) -> str | None:
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(lower-case token, as written), split at blanks, dots, commas and single-letter hyphens."""
     text = re.sub(r"(?<=\b[A-Za-z])-(?=[A-Za-z]\b)", " ", text.replace("\u2019", "'"))
-    raw = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)?|'", text)
+    # "it's", "that's", "I'm" stay one word; "O'N" is O, an apostrophe, N
+    raw = re.findall(r"\b(?:[A-Za-z]{2,}|I)'[A-Za-z]{1,2}\b|[A-Za-z]+(?:-[A-Za-z]+)?|'", text)
     return [(token.lower(), token) for token in raw]
 
 

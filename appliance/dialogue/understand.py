@@ -8,10 +8,14 @@ from collections.abc import Sequence
 
 RULES: list[tuple[str, str]] = [
     # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
-    ("emergency", r"\b(emergency|bleeding|bleeds|won't stop bleeding|blood everywhere|can'?t breathe?|cannot breathe|"
+    ("emergency", r"\b(emergency|(bleeding|bleeds) (a lot|heavily|badly|everywhere|and (it )?won't stop)|won't stop "
+                  r"bleeding|bleeding (that |and )?won't stop|can't stop (the )?bleeding|blood everywhere|"
+                  r"can'?t breathe?|cannot breathe|can'?t swallow|abscess|in agony|killing me|"
                   r"can'?t breed|trouble breathing|hard to breathe|difficulty breathing|short of breath|chest pain|"
                   r"unconscious|passed out|fainted|knocked (out|loose)|knocked my tooth|tooth (got )?knocked|"
-                  r"swollen|swelling|swelled up|face is (all )?swell|severe pain|unbearable|excruciating|"
+                  r"(face|jaw|cheek|eye|neck|throat|tongue)\b.{0,25}\b(swollen|swelling|swelled)|"
+                  r"(swollen|swelling|swelled)\b.{0,20}\b(face|jaw|cheek|eye|neck|throat|tongue)|"
+                  r"(really|very|badly|so|hugely) (swollen|swelling)|severe pain|unbearable|excruciating|"
                   r"allergic reaction|accident|broke my jaw|broken jaw|face\b.{0,25}\b(swell|swoll|swirl)\w*|"
                   r"(pain|hurts?|hurting) (is )?(so |really )?(terrible|awful|unbearable|severe|excruciating)|"
                   r"(terrible|awful|unbearable|severe|excruciating|really bad) (pain|toothache))\b"),
@@ -20,8 +24,8 @@ RULES: list[tuple[str, str]] = [
               r"manager)\b"),
     ("wrong_number", r"\b(wrong number|misdialed|dialed the wrong)\b"),
     ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
-                   r"different (day|time)|another (day|time)|(push|bring|move)\b[\w' ]{0,25}\b(back|forward|earlier|"
-                   r"later)|change (the|my) (day|time|date))\b"),
+                   r"different (day|time)|another (day|time)|(push|bring|move) (it|my appointment|my \w+ appointment|my check-?up|"
+                   r"my cleaning|my filling)( \w+)? (back|forward|earlier|later)|change (the|my) (day|time|date))\b"),
     ("cancel", r"\b(cancel\w*|call off|can't make it|cannot make it|won't make it|won't be able to make it|"
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
@@ -39,8 +43,9 @@ FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|
           r"well|then|um|uh|oh|yeah|yes|really|for now|for your help|i think|actually|never mind|nevermind|" \
           r"sorry|anyway|oops|bye)\b"
 YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
-       r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|that's it|affirmative)\b")
-NO = r"\b(no|nope|not really|wrong|incorrect|neither|none of)\b"
+       r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|affirmative)\b")
+NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
+      r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 NOT_NAMES = frozenset("""
 a about actually again ah all already also am an and any anyway appointment are as at be because been before
@@ -68,7 +73,7 @@ def rule_intent(text: str) -> str | None:
 def is_goodbye(text: str) -> bool:
     """The whole turn is a closing ("thanks, that's all, bye"); a request that ends in "bye" is not."""
     lowered = text.lower().replace("\u2019", "'")
-    if re.search(r"\b(bye|goodbye)\W*$", lowered):  # "and, let's all, bye!": a turn that ends in bye
+    if re.search(r"\b(bye|goodbye)\W*$", lowered) and len(lowered.split()) <= 6:  # "and, let's all, bye!"
         return True
     if re.search(CLOSINGS, lowered) is None:
         return False
@@ -78,11 +83,17 @@ def is_goodbye(text: str) -> bool:
 
 def yes_or_no(text: str) -> bool | None:
     """True for a yes, False for a no, None for neither (or both)."""
-    lowered = text.lower()
+    lowered = text.lower().replace("\u2019", "'")
     yes, no = re.search(YES, lowered) is not None, re.search(NO, lowered) is not None
     if yes and no:
         return None if not re.match(r"\s*(no|nope)\b", lowered) else False
     return True if yes else False if no else None
+
+
+def for_someone_else(text: str) -> bool:
+    """'...for my son', 'for my husband Carlos': the appointment is for another person."""
+    return re.search(r"\bfor (my|our|her|his) (son|daughter|wife|husband|partner|mother|mom|mum|father|dad|child|"
+                     r"kid|boy|girl|brother|sister|friend|grandson|granddaughter)\b", text.lower()) is not None
 
 
 def sounds_angry(text: str) -> bool:

@@ -73,9 +73,16 @@ class FallbackStream:
         if not why:
             self.answered_by = primary.name
             return first
-        stream = self._engine.backup.stream(self._hint)
-        stream.feed(pcm)
-        second = stream.finish()
+        try:
+            stream = backup.stream(self._hint)
+            stream.feed(pcm)
+            second = stream.finish()
+        except EngineError:
+            if first is None:
+                raise
+            log.exception("stt: the backup %s failed too; %s's words are kept", backup.name, primary.name)
+            self.answered_by = primary.name
+            return first
         result = second_opinion(first, second) if first is not None and first.text.strip() else second
         self.answered_by = primary.name if result is first else backup.name
         log.info("stt: %s %s; answered by %s", primary.name, why, self.answered_by)

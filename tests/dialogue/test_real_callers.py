@@ -137,3 +137,43 @@ def test_emergencies_are_caught_in_common_words_and_mishearings():
     for said in ("My face is swollen and I can't breathe properly", "my tooth got knocked out playing hockey",
                  "it won't stop bleeding", "I can't breed", "his jaw is swelling up"):
         assert rule_intent(said) == "emergency", said
+
+
+def up_to_the_read_back(db) -> object:  # noqa: ANN001
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I'd like to book a check-up", "yes", "tomorrow morning", "the first one")
+    assert "Shall I go ahead" in replies[-1]
+    return dialogue
+
+
+def booked(db) -> int:  # noqa: ANN001
+    return db.execute("SELECT COUNT(*) FROM appointments WHERE status = 'booked'").fetchone()[0]
+
+
+def test_a_no_dressed_as_a_yes_books_nothing_and_a_yes_with_closing_words_books(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    before = booked(db)
+    for line in ("Hmm, that's not right", "I'm not sure", "Definitely not, I work then", "Absolutely not!"):
+        dialogue = up_to_the_read_back(db)
+        dialogue.respond(line, 0.9)
+        assert booked(db) == before, line
+    dialogue = up_to_the_read_back(db)
+    assert dialogue.respond("Yes, that's it", 0.9).action is None and booked(db) == before + 1
+
+
+def test_a_message_that_ends_in_bye_is_taken_and_a_second_booking_for_a_husband_asks_who(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I'd like to leave a message", "Tell Dr Patel I will be ten minutes late tomorrow. Thanks, bye.")
+    assert dialogue.call.state.message is not None
+    family = make_dialogue(db)
+    family.greeting(MARIA)
+    replies = talk(family, "I need to book a filling for my husband Carlos")
+    assert replies[0] == wording.ASK_NAME and family.call.state.contact is None
+
+
+def test_mild_swelling_is_a_booking_not_an_emergency():
+    assert rule_intent("my gums have been a bit swollen lately, can I book a cleaning?") == "book"
+    assert rule_intent("his jaw is swelling up and he's in agony") == "emergency"
