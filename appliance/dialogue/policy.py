@@ -176,7 +176,7 @@ class Dialogue:
                 return answer
             if s.offered_more and yes_or_no(text) is False:
                 return self._act_on(text, "goodbye")
-            guess = self.reader.intent(text, s.last_question)
+            guess = self.reader.intent(text, s.last_question, s.known())
             if guess in WANTS or guess in ("goodbye", "wrong_number"):
                 wish = WANTS.get(guess, "end the call")
                 reply = self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish))

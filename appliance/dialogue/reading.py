@@ -40,9 +40,10 @@ class Reader:
         self.llm = llm
         self.budget_s = budget_s
 
-    def intent(self, text: str, question: str = "") -> str:
-        """One of INTENTS for the caller's words ('unknown' when the model cannot tell)."""
-        value = self._ask(INTENT_SYSTEM_PROMPT, text, question, INTENT_SCHEMA, 16)
+    def intent(self, text: str, question: str = "", known: str = "") -> str:
+        """One of INTENTS for the caller's words ('unknown' when the model cannot tell); `known`:
+        what the call has established so far."""
+        value = self._ask(INTENT_SYSTEM_PROMPT, text, question, INTENT_SCHEMA, 16, known)
         intent = value.get("intent", "unknown") if value else "unknown"
         return intent if intent in INTENTS else "unknown"
 
@@ -64,13 +65,16 @@ class Reader:
             return None
         return born if today.year - 120 <= born.year and born < today else None
 
-    def _ask(self, system: str, text: str, question: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:
+    def _ask(self, system: str, text: str, question: str, schema: dict, max_tokens: int,
+             known: str = "") -> dict[str, Any] | None:
         if self.llm is None:
             return None
         if len(text) > LLM_TEXT_CHARS:
             log.info("caller turn of %d characters cut to %d for the model", len(text), LLM_TEXT_CHARS)
             text = text[:LLM_TEXT_CHARS]
         said = f'The receptionist asked: "{question}"\nThe caller said: "{text}"' if question else text
+        if known:
+            said = f"Known so far: {known}\n{said}"
         try:
             value = self.llm.chat_json([ChatMessage("system", system), ChatMessage("user", said)], schema,
                                        max_tokens=max_tokens, time_budget_s=self.budget_s)

@@ -98,6 +98,11 @@ class CallState:
             return f"{self.name}, not on file ({self.caller_number or 'number withheld'})"
         return f"unknown caller ({self.caller_number or 'number withheld'})"
 
+    def known(self) -> str:
+        """What the call has established, in a line (for the language model's reading)."""
+        done = "; ".join(self.done) if self.done else "nothing yet"
+        return f"caller: {self.who()}; done: {done}"
+
     def summary(self, reason: str) -> str:
         """Who, verified or not, what they want, what was already done, and why we hand over."""
         verified = "identity verified" if self.verified else "identity not verified"

@@ -40,7 +40,7 @@ NAME_AGAIN = "Sorry, could you tell me your first and last name?"
 # no example date: any full date is somebody's date of birth
 DOB_AGAIN = "Sorry, could you tell me your date of birth: the day, the month and the year?"
 FOR_WHOM = "Is this appointment for {first_name}?"
-FOR_WHOM_AGAIN = "Sorry, is the appointment for {first_name}? Please say yes or no."
+FOR_WHOM_AGAIN = "Sorry, I didn't catch that. Is the appointment for {first_name}?"
 ASK_PATIENT_NAME = "No problem. May I have the patient's first and last name?"
 SPELL_LAST_NAME = "Thank you. As you're new with us, could you spell your last name for me?"
 IS_YOUR_NAME = "Just to check, is your name {name}?"

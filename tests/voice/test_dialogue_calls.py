@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_known_caller_books_by_voice(live, tmp_path):
-    lines = ["I'd like to book a cleaning next Monday morning", "the first one", "yes please",
+    lines = ["I'd like to book a cleaning next Monday morning", "yes, it's for me", "the first one", "yes please",
              "no thanks, goodbye"]
     result = live.run(run_script(live.service, lines, tmp_path, caller_id=DEMO_PATIENT[1]))
     said = " ".join(text for speaker, text in result.transcript if speaker == "agent")
