@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from appliance.audio import read_wav, write_wav
-from appliance.bench.wer import normalise
+from appliance.bench.wer import corpus_word_error_rate
 from appliance.config import Config
 from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.crm.appointments import Appointments
@@ -541,8 +541,8 @@ def summarise(results: list[ScenarioResult], plan: Plan) -> dict:
 
 def _group(results: list[ScenarioResult]) -> dict:
     done = sum(r.ok for r in results)
-    refs = [" ".join(normalise(said)) for r in results for said, _ in r.lines]
-    hyps = [" ".join(normalise(heard)) for r in results for _, heard in r.lines]
+    lines = [line for r in results for line in r.lines]  # (what the caller said, what the agent heard)
+    wer = corpus_word_error_rate(lines)
     stages: dict[str, list[float]] = {}
     for r in results:
         for turn in r.stages_ms:
@@ -551,7 +551,7 @@ def _group(results: list[ScenarioResult]) -> dict:
     v2v = [ms for r in results for ms in r.voice_to_voice_ms]
     return {
         "runs": len(results), "succeeded": done, "success_rate": round(done / len(results), 3) if results else 0.0,
-        "wer": _wer(refs, hyps), "caller_lines": len(refs),
+        "wer": None if wer is None else round(wer, 3), "caller_lines": len(lines),
         "voice_to_voice_ms": _stats(v2v), "stages_ms": {k: _stats(v) for k, v in sorted(stages.items())},
         "unconfirmed_appointments": sum(r.unconfirmed for r in results),
         "booked_under_misheard_name": sum(r.misnamed for r in results),
@@ -559,15 +559,6 @@ def _group(results: list[ScenarioResult]) -> dict:
         "emergency_scenarios": sum(r.emergency for r in results),
         "errors": sum(bool(r.error) for r in results),
     }
-
-
-def _wer(refs: list[str], hyps: list[str]) -> float | None:
-    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r]
-    if not pairs:
-        return None
-    import jiwer
-
-    return round(float(jiwer.wer([r for r, _ in pairs], [h for _, h in pairs])), 3)
 
 
 def _stats(values: list[float]) -> dict[str, float]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.audio import frames
-from appliance.bench.wer import normalise, word_error_rate
+from appliance.bench.wer import corpus_word_error_rate
 from appliance.config import Config
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
@@ -156,9 +156,7 @@ def report(summary: dict[str, dict]) -> str:
 
 def _wer(rows: list[dict]) -> float:
     """Corpus word error rate: errors over all reference words."""
-    words = [len(normalise(r["text"])) for r in rows]
-    errors = sum(word_error_rate(r["text"], r["heard"]) * n for r, n in zip(rows, words, strict=True))
-    return round(errors / max(sum(words), 1), 4)
+    return round(corpus_word_error_rate([(r["text"], r["heard"]) for r in rows]) or 0.0, 4)
 
 
 def _keys(rows: list[dict], key: str) -> list[str]:

@@ -38,6 +38,16 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(" ".join(ref), " ".join(hyp)))
 
 
+def corpus_word_error_rate(pairs: list[tuple[str, str]]) -> float | None:
+    """Errors over all reference words of (reference, hypothesis) pairs, after `normalise`;
+    None when no pair has a reference."""
+    kept = [(" ".join(normalise(r)), " ".join(normalise(h))) for r, h in pairs]
+    kept = [(r, h) for r, h in kept if r]
+    if not kept:
+        return None
+    return float(jiwer.wer([r for r, _ in kept], [h for _, h in kept]))
+
+
 def char_error_rate(reference: str, hypothesis: str) -> float:
     """Edit distance over characters without spaces (for languages written without them)."""
     return word_error_rate(" ".join(reference.replace(" ", "")), " ".join(hypothesis.replace(" ", "")))

@@ -50,8 +50,8 @@ class Dialogue:
         self.steps: dict[Step, Handler] = {
             Step.INTENT: self._take_intent,
             Step.CONFIRM_INTENT: self._take_intent_yes,
-            Step.NAME: self._take_name,
-            Step.DOB: self._take_date_of_birth,
+            Step.NAME: self._then_advance(self.identity.take_name),
+            Step.DOB: self._then_advance(self.identity.take_date_of_birth),
             Step.SERVICE: self.booking.take_service,
             Step.WHEN: self.booking.take_when,
             Step.CHOOSE: self.booking.take_choice,
@@ -61,9 +61,9 @@ class Dialogue:
             Step.MESSAGE: self.escalation.take_message,
             Step.MESSAGE_NAME: self.escalation.take_message_name,
             Step.CALLBACK: self.escalation.take_callback,
-            Step.FOR_WHOM: self._take_for_whom,
-            Step.SPELL: self._take_spelling,
-            Step.CHECK_READING: self._take_reading_yes,
+            Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
+            Step.SPELL: self._then_advance(self.identity.take_spelling),
+            Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
         }
         self.vocabulary = ""  # the clinic's own words, for the recogniser's hint (filled on greeting)
 
@@ -249,22 +249,7 @@ class Dialogue:
         """Ask for what identity still needs, else carry on with the appointment."""
         return self.identity.question() or self.booking.next()
 
-    def _take_name(self, text: str) -> Reply:
-        """The caller's name (perhaps with their date of birth), then what comes next."""
-        return self.identity.take_name(text) or self._advance()
-
-    def _take_date_of_birth(self, text: str) -> Reply:
-        """The caller's date of birth, then what comes next."""
-        return self.identity.take_date_of_birth(text) or self._advance()
-
-    def _take_for_whom(self, text: str) -> Reply:
-        """Whether the booking is for the caller-ID patient, then what comes next."""
-        return self.identity.take_for_whom(text) or self._advance()
-
-    def _take_spelling(self, text: str) -> Reply:
-        """A new patient's last name spelled, then what comes next."""
-        return self.identity.take_spelling(text) or self._advance()
-
-    def _take_reading_yes(self, text: str) -> Reply:
-        """A yes (or no) to the model's reading of a name or date of birth, then what comes next."""
-        return self.identity.take_reading_yes(text) or self._advance()
+    def _then_advance(self, take: Callable[[str], Reply | None]) -> Handler:
+        """An identity step (name, date of birth, for whom, spelling, a reading's yes): its
+        question again, or, once answered, what comes next."""
+        return lambda text: take(text) or self._advance()
