@@ -47,7 +47,3 @@ def corpus_word_error_rate(pairs: list[tuple[str, str]]) -> float | None:
         return None
     return float(jiwer.wer([r for r, _ in kept], [h for _, h in kept]))
 
-
-def char_error_rate(reference: str, hypothesis: str) -> float:
-    """Edit distance over characters without spaces (for languages written without them)."""
-    return word_error_rate(" ".join(reference.replace(" ", "")), " ".join(hypothesis.replace(" ", "")))

@@ -32,7 +32,8 @@ def test_whisper_understands_the_agent_voice_at_8_khz(piper, whisper):
     from appliance.audio import resample
 
     text = "Your appointment is booked for Tuesday at half past two."
-    pcm = resample(b"".join(piper.synthesize(text, 8000)), 8000, 16000)
+    # steady: without Piper's random variation, so the line is the same in every run
+    pcm = resample(b"".join(piper.synthesize(text, 8000, steady=True)), 8000, 16000)
     stream = whisper.stream()
     feed_all(stream, pcm)
     assert word_error_rate(text, stream.finish().text) <= 0.2
