@@ -58,13 +58,14 @@ class Escalation:
                              Action("transfer", "emergency", s.summary("possible emergency"), after_hours=not is_open))
         return self.call.ask(Step.MESSAGE, wording.emergency(self.call.clinic.emergency_number, transferring=False))
 
-    def not_understood(self, prompt: str) -> Reply:
-        """Ask again with `prompt`; at a second miss on a step that needs an answer (a third
-        anywhere), hand over."""
+    def not_understood(self, prompt: str, step: Step | None = None) -> Reply:
+        """Ask again with `prompt` (waiting for the answer to `step`, when given); at a second
+        miss on a step that needs an answer (a third anywhere), hand over instead."""
         s = self.call.state
         s.not_understood += 1
         if s.not_understood >= 2 and s.step in GIVE_UP_AT or s.not_understood >= 3:
             return self.hand_over("the agent did not understand the caller twice")
+        s.step = step or s.step
         return Reply.say(prompt)
 
     def store_failed(self, exc: Exception) -> Reply:

@@ -82,6 +82,8 @@ class Identity:
             name = with_last_name(name, spelled)
         if name is None:
             read = self.reader.name(text, wording.ASK_NAME)
+            if read is not None and spelled is not None:
+                read = with_last_name(read, spelled)
             if read is not None:
                 return self._check_reading(Step.NAME, read, wording.IS_YOUR_NAME.format(name=read))
             return self.escalation.not_understood(wording.NAME_AGAIN)
@@ -158,11 +160,8 @@ class Identity:
 
     def _check_reading(self, step: Step, value: str, question: str) -> Reply:
         """Ask the caller whether the model read them right (a miss until they say yes)."""
-        s = self.call.state
-        reply = self.escalation.not_understood(question)
-        if reply.action is None:
-            s.reading, s.step = (step, value), Step.CHECK_READING
-        return reply
+        self.call.state.reading = (step, value)
+        return self.escalation.not_understood(question, Step.CHECK_READING)
 
     def _mismatch(self, contact: Contact) -> Reply:
         """Ask for the name again; at the second mismatch, hand over."""

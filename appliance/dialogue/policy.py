@@ -179,10 +179,8 @@ class Dialogue:
             guess = self.reader.intent(text, s.last_question, s.known())
             if guess in WANTS or guess in ("goodbye", "wrong_number"):
                 wish = WANTS.get(guess, "end the call")
-                reply = self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish))
-                if reply.action is None:
-                    s.step, s.pending = Step.CONFIRM_INTENT, (guess, text)
-                return reply
+                s.pending = (guess, text)
+                return self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish), Step.CONFIRM_INTENT)
             intent = guess
         return self._act_on(text, intent)
 

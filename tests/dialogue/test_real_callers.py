@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlite_utils import Database
 
 from appliance.dialogue import wording
@@ -104,6 +105,20 @@ def test_a_guess_nobody_confirms_counts_as_not_understood(tmp_path):
     assert last.action is not None and last.action.kind == "transfer"
 
 
+@pytest.mark.parametrize("model, lines", [
+    ({"intent": "book"}, ["hmm the thing with the stuff", "no", "the other stuff"]),  # a guess refused, a miss
+    ({"intent": "book", "name": "Great With Fields"}, ["I need a filling", "Great with fields.",
+                                                       "No, it's great with fields."]),  # a reading refused twice
+])
+def test_a_second_miss_with_nobody_to_take_the_call_takes_the_next_words_as_the_message(model, lines, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model(model), can_transfer=False)
+    dialogue.greeting(UNKNOWN)
+    assert talk(dialogue, *lines)[-1] == wording.NO_TRANSFER
+    assert dialogue.respond("I need an appointment to get the filling replaced.", 0.9).text == wording.MESSAGE_WHO
+    assert dialogue.call.state.message == "I need an appointment to get the filling replaced."
+
+
 def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
     for line in ("Thanks, bye.", "No, that's all, thank you.", "Great, have a good day."):
         assert rule_intent(line) == "goodbye", line
@@ -177,3 +192,11 @@ def test_a_message_that_ends_in_bye_is_taken_and_a_second_booking_for_a_husband_
 def test_mild_swelling_is_a_booking_not_an_emergency():
     assert rule_intent("my gums have been a bit swollen lately, can I book a cleaning?") == "book"
     assert rule_intent("his jaw is swelling up and he's in agony") == "emergency"
+
+
+def test_a_last_name_spelled_beside_a_name_only_the_model_reads_is_used(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Fields"}))
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I need a filling", "No, it's great with fields, W-H-I-T-F-I-E-L-D.")
+    assert replies[-1] == wording.IS_YOUR_NAME.format(name="Grace With Whitfield")
