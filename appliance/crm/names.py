@@ -26,6 +26,22 @@ def part_matches(heard: str, on_file: str, alike: int = LOOKS_ALIKE) -> bool:
     return heard == on_file or fuzz.ratio(heard, on_file) >= alike or sounds_alike(heard, on_file)
 
 
+def same_last_name(heard: str, on_file: str) -> bool:
+    """Whether the last word of `heard` (or its last two written together: "O Neal") is the last
+    name on file, alike in spelling or sound; the first name is not compared."""
+    words, file_words = name_key(heard).split(), name_key(on_file).split()
+    if not words or len(file_words) < 2:
+        return False
+    last = "".join(file_words[1:])
+    return any(part_matches("".join(words[-n:]), last) for n in (1, 2) if len(words) >= n)
+
+
+def same_first_name(said: str, on_file: str) -> bool:
+    """Whether `said` (a first name as spelled or heard) is the first name on file, by spelling."""
+    first = name_key(on_file).split()[:1]
+    return bool(first) and any(fuzz.ratio(word, first[0]) >= FIRST_NAME_ALIKE for word in name_key(said).split())
+
+
 def same_person_name(heard: str, on_file: str) -> bool:
     """Whether `heard` (first and last name, as recognised) names the person `on_file`: the
     whole name nearly alike, or the last name alike in spelling or sound (written together:

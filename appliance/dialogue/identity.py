@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from appliance.crm.contacts import Contact
-from appliance.crm.names import part_matches, same_person_name
+from appliance.crm.names import part_matches, same_first_name, same_person_name
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
@@ -72,6 +72,7 @@ class Identity:
         """The appointment is for another person than the one known so far: ask who."""
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
+        s.near = []
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -113,6 +114,19 @@ class Identity:
         s.spelled = True
         return self._use_date_of_birth(s.date_of_birth or "")
 
+    def take_first_name_spelling(self, text: str) -> Reply | None:
+        """The first name spelled picks the record whose last name and date of birth matched;
+        none fits: the caller is not that patient (a mismatch, or someone new)."""
+        s = self.call.state
+        said = spelled_word(text) or text
+        found = [c for c in s.near if same_first_name(said, c.name)]
+        if len(found) == 1:
+            s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
+            return None
+        if s.contact is not None:
+            return self._mismatch(s.contact)
+        return self._use_date_of_birth(s.date_of_birth or "")
+
     def take_reading_yes(self, text: str) -> Reply | None:
         """A yes to the model's reading uses it; a no asks the question again."""
         s = self.call.state
@@ -143,9 +157,15 @@ class Identity:
         s.date_of_birth = dob
         if s.contact is not None:
             if not matches(s.contact, s.name or "", dob):
+                if s.contact in self.call.records.near_contacts(s.name or "", dob):
+                    return self._spell_first_name([s.contact])
                 return self._mismatch(s.contact)
         else:
             s.contact = self.call.records.find_contact(s.name or "", dob)
+            if s.contact is None and not s.near:
+                near = self.call.records.near_contacts(s.name or "", dob)
+                if near:
+                    return self._spell_first_name(near)
             if s.contact is None:
                 if s.intent != "book":
                     return self.escalation.hand_over("no record was found under that name and date of birth")
@@ -157,6 +177,11 @@ class Identity:
         s.verified = True
         s.not_understood = 0
         return None
+
+    def _spell_first_name(self, near: list[Contact]) -> Reply:
+        """Only the last name and the date of birth matched: ask for the first name, spelled."""
+        self.call.state.near = near
+        return self.call.ask(Step.SPELL_FIRST, wording.SPELL_FIRST_NAME)
 
     def _check_reading(self, step: Step, value: str, question: str) -> Reply:
         """Ask the caller whether the model read them right (a miss until they say yes)."""

@@ -63,6 +63,7 @@ class Dialogue:
             Step.CALLBACK: self.escalation.take_callback,
             Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
             Step.SPELL: self._then_advance(self.identity.take_spelling),
+            Step.SPELL_FIRST: self._then_advance(self.identity.take_first_name_spelling),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
         }
         self.vocabulary = ""  # the clinic's own words, for the recogniser's hint (filled on greeting)

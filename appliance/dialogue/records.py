@@ -15,7 +15,7 @@ from appliance.crm.availability import Slot, free_slots
 from appliance.crm.changes import audit
 from appliance.crm.contacts import Contact, Contacts
 from appliance.crm.db import transaction
-from appliance.crm.names import same_person_name
+from appliance.crm.names import same_last_name, same_person_name
 from appliance.crm.schedule import Provider, Schedule, Service
 from appliance.crm.spool import Spool, leave_message
 from appliance.crm.timeutil import now_utc, utc_text
@@ -50,6 +50,11 @@ class ClinicRecords:
         if not found:
             found = [c for c in self.contacts.by_dob(date_of_birth) if same_person_name(name, c.name)]
         return found[0] if len(found) == 1 else None
+
+    def near_contacts(self, name: str, date_of_birth: str) -> list[Contact]:
+        """The contacts with this date of birth and this last name (its first name misheard, or a
+        twin's): the caller's spelled first name tells which, if any."""
+        return [c for c in self.contacts.by_dob(date_of_birth) if same_last_name(name, c.name)]
 
     def new_contact(self, name: str, date_of_birth: str, number: str) -> Contact:
         """Register a new patient from the call."""

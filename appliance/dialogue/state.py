@@ -33,6 +33,7 @@ class Step(StrEnum):
     MESSAGE = "message"  # a message for the front desk
     FOR_WHOM = "for_whom"  # a yes that the appointment is for the patient caller ID found
     SPELL = "spell"  # the spelling of a new patient's last name
+    SPELL_FIRST = "spell_first"  # the spelling of a first name, when only the last name and date of birth matched
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
     MESSAGE_NAME = "message_name"  # who is leaving the message
     CALLBACK = "callback"  # the number to call back
@@ -60,6 +61,7 @@ class CallState:
     reading: tuple[Step, str] | None = None  # (step, value the LLM read) awaiting a yes
     for_whom_checked: bool = False  # the caller said whether the booking is for the caller-ID patient
     spelled: bool = False  # a new patient's last name was spelled
+    near: list[Contact] = field(default_factory=list)  # records the spelled first name chooses from
     message: str | None = None  # a message taken, not yet written (its name and number still asked)
     callback_number: str | None = None  # the number the caller gave for a call back
     message_name: str | None = None  # who left the message, when not known otherwise

@@ -21,7 +21,8 @@ class Ask(StrEnum):
 
     GREETING = "greeting"  # how can I help / what would you like to do: say the request
     NAME = "name"
-    SPELL = "spell"
+    SPELL = "spell"  # the last name, spelled
+    SPELL_FIRST = "spell_first"  # the first name, spelled
     DOB = "dob"
     SERVICE = "service"
     WHEN = "when"
@@ -64,7 +65,7 @@ def classify(agent_text: str) -> Ask:
     if _has(q, r"anything else", r"something else", r"help you with anything", r"other questions?"):
         return Ask.ANYTHING_ELSE
     if _has(q, r"\bspell"):
-        return Ask.SPELL
+        return Ask.SPELL_FIRST if _has(q, r"first name") else Ask.SPELL
     if _has(q, r"date of birth", r"\bbirthday", r"\bborn\b", r"\bbirth date") and not _has(
             q, r"\bis your (date of birth|birthday)\b"):
         return Ask.DOB
@@ -154,11 +155,17 @@ class CallerPlan:
         lines = self.answers.get(ask.value, ())
         return lines[min(index, len(lines) - 1)] if lines else None
 
+    def spelled_first_name(self) -> str:
+        """'R U T H.'"""
+        return " ".join(self.name.split()[0].upper()) + "."
+
     def static_lines(self) -> list[str]:
         """Every line known before the call (to synthesize ahead)."""
         lines = [t.opening for t in self.tasks] + [r for t in self.tasks for r in t.rephrase]
         lines += [line for values in self.answers.values() for line in values]
         lines += [self.yes, self.goodbye, "No.", "Yes.", "The first one, please."]
+        if self.name:
+            lines.append(self.spelled_first_name())
         if self.correction:
             lines.append(self.correction)
         if self.choice not in ("first", "match"):
@@ -249,6 +256,8 @@ class Caller:
                 return plan.answer(Ask.NUMBER_CONFIRM, count) or "Yes, this number is fine."
             number = plan.answer(Ask.NUMBER, 0)
             return f"No, please use {number}" if number else "No."
+        if ask is Ask.SPELL_FIRST and plan.name:
+            return plan.spelled_first_name() if count < 2 else self._unknown()
         if ask is Ask.WHO:
             return plan.answer(Ask.WHO, count) or plan.answer(Ask.NAME, 0) or self._unknown()
         if ask is Ask.WHEN and plan.correction:

@@ -33,6 +33,7 @@ THURSDAY = date(2026, 11, 26)
     ("Good morning, Smile Clinic, what can I do for you?", Ask.GREETING),
     ("Could I get your full name, please?", Ask.NAME),
     ("How do you spell your surname?", Ask.SPELL),
+    ("Could you spell your first name for me?", Ask.SPELL_FIRST),
     ("Thanks. When were you born?", Ask.DOB),
     ("And your birthday?", Ask.DOB),
     ("What would you like to come in for: a check-up, a cleaning or a filling?", Ask.SERVICE),
@@ -76,6 +77,7 @@ def test_the_caller_answers_in_whatever_order_it_is_asked():
     assert caller.respond("When were you born?") == "May 2nd 1990."
     assert caller.respond("And your name?") == "Jo March."
     assert caller.respond("Spell the last name for me?") == "M A R C H."
+    assert caller.respond("And could you spell your first name?") == "J O."
     assert caller.respond("What day suits you?") == "Wednesday morning."
 
 

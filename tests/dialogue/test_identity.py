@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from appliance.crm.contacts import Contacts
+
 from appliance.dialogue import wording
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.identity import Identity, matches
@@ -63,6 +65,47 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
     assert booking.call.state.contact.name == "Peter Parker" and booking.call.state.verified
     cancelling = identity_check(db, "+15550002222", "cancel")
     cancelling.take_name("Paula Parker")
-    reply = cancelling.take_date_of_birth("August tenth nineteen ninety")
+    assert said(cancelling.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_FIRST_NAME
+    reply = cancelling.take_first_name_spelling("P A U L A")
     assert reply.action.kind == "transfer" and "no record was found" in reply.action.reason
     assert cancelling.call.state.contact is None
+
+
+def test_a_misheard_first_name_with_the_last_name_and_date_of_birth_is_spelled_to_verify(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, MARIA, "cancel")
+    identity.take_name("Reese Lopes")
+    assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
+    assert identity.take_first_name_spelling("M A R I A") is None
+    s = identity.call.state
+    assert s.verified and s.contact.name == "Maria Lopez" and s.name == "Maria Lopez"
+
+
+def test_a_first_name_spelled_wrong_is_a_mismatch(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, MARIA, "cancel")
+    identity.take_name("Reese Lopez")
+    identity.take_date_of_birth("May 3rd 1980")
+    assert said(identity.take_first_name_spelling("P A U L A")) == wording.NO_MATCH
+    assert not identity.call.state.verified
+
+
+def test_a_spelled_first_name_picks_one_of_twins_without_caller_id(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    Contacts(db).add("Jane Smith", [], "1975-11-20")
+    identity = identity_check(db, UNKNOWN, "confirm")
+    identity.take_name("The ome Smith")
+    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    assert len(identity.call.state.near) == 2
+    assert identity.take_first_name_spelling("J-A-N-E.") is None
+    assert identity.call.state.contact.name == "Jane Smith" and identity.call.state.verified
+
+
+def test_someone_new_who_shares_a_last_name_and_birthday_books_as_new(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Paula Smith")
+    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    assert said(identity.take_first_name_spelling("P A U L A")) == wording.SPELL_LAST_NAME
+    assert identity.take_spelling("S M I T H") is None
+    assert identity.call.state.contact.name == "Paula Smith"
