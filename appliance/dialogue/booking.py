@@ -90,9 +90,7 @@ class Booking:
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
         if correction is not None:  # the same wish again: these times do not suit, and saying them again won't help
-            reply = self.escalation.not_understood(wording.WHEN_ELSE)
-            s.step = s.step if reply.action else Step.WHEN
-            return reply
+            return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
         if yes_or_no(text) is False:
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         offered = self._slots_said(self.call.state.offered)

@@ -200,3 +200,14 @@ def test_a_last_name_spelled_beside_a_name_only_the_model_reads_is_used(tmp_path
     dialogue.greeting(UNKNOWN)
     replies = talk(dialogue, "I need a filling", "No, it's great with fields, W-H-I-T-F-I-E-L-D.")
     assert replies[-1] == wording.IS_YOUR_NAME.format(name="Grace With Whitfield")
+
+
+def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, can_transfer=False)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I'd like a cleaning", "yes", *["Monday morning"] * 4)
+    assert replies[-1] == wording.NO_TRANSFER
+    dialogue.respond("Please call me about a morning slot next week.", 0.9)
+    rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
+    assert rows == ["Please call me about a morning slot next week."]
