@@ -3,8 +3,8 @@
 Clinic caller sentences in every caller voice, through a telephone channel, clean and with
 pink noise; per model: word error rate, clips it returned no words for, decode time per
 utterance (p50/p95) and memory. Whisper models run with and without the context hint (the
-question the agent just asked and the clinic's words). Each model runs in its own process,
-so its memory is measured alone. A fallback row replays the backup's answer for the
+call's own hint for the step each sentence answers: `dialogue.hints`). Each model runs in its
+own process, so its memory is measured alone. A fallback row replays the backup's answer for the
 primary's empty ones.
 """
 
@@ -22,6 +22,8 @@ from appliance.audio import frames
 from appliance.bench.wer import corpus_word_error_rate
 from appliance.config import Config
 from appliance.lab.speech import silence
+from appliance.dialogue.hints import ClinicWords
+from appliance.dialogue.state import Step
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Engine, Role
@@ -29,24 +31,25 @@ from appliance.models.store import ModelStore, Status
 
 CANDIDATES = ("whisper-tiny.en", "whisper-base", "moonshine-base-en")
 NOISE = ("clean", "20", "10")  # clean, or the speech-to-noise ratio in dB
-CLINIC_WORDS = "Riverside Dental. Check-up, cleaning, filling, crown, whitening. Dr. Patel, Dr. Okafor, Sam Lee."
-# (the question the agent just asked, what the caller says)
-SENTENCES: tuple[tuple[str, str], ...] = (
-    ("How can I help you?", "Hi, I would like to book a cleaning with Doctor Patel next Tuesday."),
-    ("What is your name?", "My name is Maria Lopez, that is L O P E Z."),
-    ("What is your date of birth?", "I was born on the third of May, nineteen eighty four."),
-    ("What number can we reach you on?", "You can call me back on five five five, zero one two three."),
-    ("Which time suits you?", "Could I come in at half past three on Thursday afternoon?"),
-    ("How can I help you?", "I have a terrible toothache and my cheek is swollen since yesterday."),
-    ("Which day would you like?", "Is there anything free on Monday the twelfth of June?"),
-    ("How can I help you?", "I need to cancel my appointment for Friday at ten thirty."),
-    ("Who is your insurance with?", "My insurance is with Blue Cross, the member number is four two seven nine."),
-    ("How can I help you?", "Do you have parking, and how late are you open on Saturday?"),
-    ("Which dentist would you like to see?", "I'd prefer Doctor Okafor if she has time this week."),
-    ("How can I help you?", "My son Jacob needs a check-up, he is seven years old."),
-    ("How can I help you?", "How much does teeth whitening cost without insurance?"),
-    ("Is there anything else?", "Yes, please send the reminder to my email instead of a text message."),
-    ("How can I help you?", "Hello, this is Sam Nguyen, I'm returning a call from the clinic."),
+CLINIC = ClinicWords("Riverside Dental", ("check-up", "cleaning", "filling", "crown", "whitening"),
+                     ("Dr. Patel", "Dr. Okafor", "Sam Lee"))
+# (the step of the call the caller answers, what the caller says): the hint is the call's own for that step
+SENTENCES: tuple[tuple[Step, str], ...] = (
+    (Step.INTENT, "Hi, I would like to book a cleaning with Doctor Patel next Tuesday."),
+    (Step.NAME, "My name is Maria Lopez, that is L O P E Z."),
+    (Step.DOB, "I was born on the third of May, nineteen eighty four."),
+    (Step.CALLBACK, "You can call me back on five five five, zero one two three."),
+    (Step.CHOOSE, "Could I come in at half past three on Thursday afternoon?"),
+    (Step.INTENT, "I have a terrible toothache and my cheek is swollen since yesterday."),
+    (Step.WHEN, "Is there anything free on Monday the twelfth of June?"),
+    (Step.INTENT, "I need to cancel my appointment for Friday at ten thirty."),
+    (Step.MESSAGE, "My insurance is with Blue Cross, the member number is four two seven nine."),
+    (Step.INTENT, "Do you have parking, and how late are you open on Saturday?"),
+    (Step.INTENT, "I'd prefer Doctor Okafor if she has time this week."),
+    (Step.INTENT, "My son Jacob needs a check-up, he is seven years old."),
+    (Step.INTENT, "How much does teeth whitening cost without insurance?"),
+    (Step.MESSAGE, "Yes, please send the reminder to my email instead of a text message."),
+    (Step.INTENT, "Hello, this is Sam Nguyen, I'm returning a call from the clinic."),
 )
 PAD_S = (0.2, 0.4)  # silence before and after, as the endpointer leaves it
 
@@ -55,12 +58,12 @@ def clips(voices: list[str], noise: list[str]) -> list[dict]:
     """Every sentence in every voice and noise level, through the telephone channel."""
     out = []
     for voice in voices:
-        for index, (question, text) in enumerate(SENTENCES):
+        for index, (step, text) in enumerate(SENTENCES):
             phone = telephone(silence(PAD_S[0]) + synthesize(text, voice) + silence(PAD_S[1]))
             for level in noise:
                 pcm = phone if level == "clean" else with_noise(phone, float(level), seed=index)
                 out.append({"voice": voice, "noise": level, "text": text,
-                            "hint": f"{CLINIC_WORDS} {question}", "pcm": pcm})
+                            "hint": CLINIC.hint(step), "pcm": pcm})
     return out
 
 

@@ -64,7 +64,7 @@ class SttConfig:
     partial_interval_s: float = 1.0  # Whisper re-decodes for a partial this often; 0 = off
     beam_size: int = 1
     window_s: float = 10.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
-    use_hint: bool = True  # Whisper is prompted with the clinic's words and the last question
+    use_hint: bool = True  # Whisper is prompted with the clinic's words and the forms of the answer expected
 
     def __post_init__(self) -> None:
         if not 0 <= self.partial_interval_s <= 10:

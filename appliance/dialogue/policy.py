@@ -20,6 +20,7 @@ from appliance.dialogue.booking import Booking
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
+from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.identity import Identity
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
@@ -66,7 +67,7 @@ class Dialogue:
             Step.SPELL_FIRST: self._then_advance(self.identity.take_first_name_spelling),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
         }
-        self.vocabulary = ""  # the clinic's own words, for the recogniser's hint (filled on greeting)
+        self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)
 
     # --- the Policy interface ------------------------------------------------------------
     def greeting(self, caller_number: str) -> Reply:
@@ -79,16 +80,15 @@ class Dialogue:
             log.exception("caller lookup failed")
         first = s.contact.name.split()[0] if s.contact is not None else None
         try:
-            self.vocabulary = wording.vocabulary(self.call.clinic.name, [v.name for v in self.records.services()],
-                                                 [p.name for p in self.records.providers()])
+            self.words = ClinicWords(self.call.clinic.name, [v.name for v in self.records.services()],
+                                     [p.name for p in self.records.providers()])
         except Exception:  # the hint is a help, not a need
             log.exception("could not read the clinic's services for the recogniser's hint")
         return self._said(Reply.say(wording.greeting(self.call.clinic, first, self.call.clinic_open())))
 
     def hint(self) -> str:
-        """Words the caller's next turn is likely to hold, for the recogniser: the clinic's
-        own names and the question just asked."""
-        return f"{self.call.state.last_question} {self.vocabulary}".strip()  # the recogniser keeps the end
+        """What the caller's next turn is likely to hold, for the recogniser (see `hints`)."""
+        return self.words.hint(self.call.state.step)
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""

@@ -110,11 +110,6 @@ def greeting(clinic: ClinicConfig, first_name: str | None = None, is_open: bool 
     return text if is_open else text + CLOSED_NOW
 
 
-def vocabulary(clinic: str, services: Sequence[str], providers: Sequence[str]) -> str:
-    """The clinic's own words in one line, for the recogniser's hint."""
-    return f"{clinic}: {', '.join([*services, *providers])}."
-
-
 def one_of(items: Sequence[str]) -> str:
     """'a, b or c'."""
     return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]

@@ -39,7 +39,7 @@ class SttEngine(Protocol):
 
     def stream(self, hint: str = "") -> SttStream:
         """Start recognising a new utterance. `hint` is short context text (the clinic's
-        words, the question just asked) that an engine may use to bias recognition or ignore."""
+        words, the forms of the answer expected) that an engine may use to bias recognition or ignore."""
 
     def close(self) -> None:
         """Free the model."""

@@ -11,6 +11,10 @@ measurements, about 4x faster; 6 s starts to hallucinate). Utterances near 30 s 
 
 A stream's context hint becomes Whisper's prompt (previous-text tokens before the start of
 transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
+
+Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
+`TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
+looped text is decoded once more without the hint and with repeated word groups barred.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from appliance.errors import EngineError
 from appliance.models.protocols import SAMPLE_RATE, SttResult
 
 HINT_TOKENS = 60
+TOKENS_PER_S = 12  # twice fast speech or spelled letters
+LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){3,}", re.IGNORECASE)  # a word group 4 times
 
 
 class WhisperStt:
@@ -66,17 +72,20 @@ class WhisperStt:
                 text, logprob, no_speech = self._decode_full(samples, hint)
             else:
                 text, logprob, no_speech = self._decode_window(samples, hint)
+                if looks_looped(text, audio_s):
+                    text, logprob, no_speech = self._decode_window(samples, "", guarded=True)
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
         if not re.search(r"\w", text) or (no_speech > 0.6 and logprob < -1.0):  # Whisper's own rule
             return SttResult("", 0.0, final, audio_s)
         confidence = math.exp(logprob) * (0.5 + 0.5 * (1.0 - no_speech))
-        if len(text.split()) > 6 * audio_s + 2:  # far more words than time to say them: a loop
+        if looks_looped(text, audio_s):  # still
             confidence *= 0.3
         return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
 
-    def _decode_window(self, samples: np.ndarray, hint: str) -> tuple[str, float, float]:
+    def _decode_window(self, samples: np.ndarray, hint: str, guarded: bool = False) -> tuple[str, float, float]:
+        """Decode in a short window; `guarded`: repeats of three tokens barred (against a loop)."""
         import ctranslate2
 
         features = self._model.feature_extractor(samples, padding=0)
@@ -84,8 +93,11 @@ class WhisperStt:
         features = np.pad(features, ((0, 0), (0, max(0, frames - features.shape[1]))))[:, :frames]
         encoded = self._model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
+        prompt = self._prompt_with(hint)
         result = self._model.model.generate(
-            encoded, [self._prompt_with(hint)], beam_size=self.beam_size, max_length=160,
+            encoded, [prompt], beam_size=self.beam_size,
+            max_length=len(prompt) + int(TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 8,
+            no_repeat_ngram_size=3 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
@@ -112,6 +124,11 @@ class WhisperStt:
     def close(self) -> None:
         """Drop the model."""
         self._model = None
+
+
+def looks_looped(text: str, audio_s: float) -> bool:
+    """Far more words than time to say them, or one word group four times over."""
+    return len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None
 
 
 def without_repeats(text: str, longest_cycle: int = 3) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlite_utils import Database
 
+from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
 from appliance.dialogue.understand import extract_name, rule_intent
 from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue
@@ -139,13 +140,18 @@ def test_no_slot_within_the_lead_time_is_offered(tmp_path):
     assert offered and all(o.starts_at >= now + timedelta(minutes=60) for o in offered)
 
 
-def test_the_recogniser_is_told_the_clinic_words_and_the_question(tmp_path):
+def test_the_recogniser_is_told_what_the_answer_may_hold_never_the_agent_words(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db)
     dialogue.greeting(UNKNOWN)
-    dialogue.respond("I'd like to book", 0.9)
-    assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()
-    assert wording.ASK_NAME in dialogue.hint()
+    assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()  # what they want, whom to see
+    hints = []
+    for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "B A K E R", "Monday morning"):
+        dialogue.respond(line, 0.9)
+        hints.append(dialogue.hint())
+    assert [h.split(": ")[1] for h in hints] == [hints_module.NAME, hints_module.DATE_OF_BIRTH, hints_module.SPELLED,
+                                                 hints_module.DAYS, hints_module.DAYS]
+    assert all(h.startswith("Riverside Dental: ") and "Dr." not in h for h in hints)
 
 
 def test_emergencies_are_caught_in_common_words_and_mishearings():

@@ -86,3 +86,14 @@ def test_vosk_streams_korean_speech_as_hangul(config, store):
 ])
 def test_a_sentence_whisper_repeats_in_a_loop_is_kept_once(heard, kept):
     assert without_repeats(heard) == kept
+
+
+@pytest.mark.parametrize("text, looped", [
+    ("It It It It It", True), ("June 5th, 19th, 18th, 18th, 18th, 18th", True), ("No no no no.", True),
+    ("5 5 5 5 9 8 7 6", False), ("L L O Y D", False), ("I said yes, yes, yes", False),
+    ("Thanks, that's all. Bye.", False), ("word " * 30, True),
+])
+def test_a_loop_is_told_from_repeats_people_say(text, looped):
+    from appliance.models.stt_whisper import looks_looped
+
+    assert looks_looped(text, 3.0) is looped
