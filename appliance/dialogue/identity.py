@@ -1,6 +1,8 @@
 """Who the caller is: their name and date of birth, matched against the record (caller ID alone
 can be forged, and a family shares one phone), or registered as a new patient when they book,
-with the last name spelled. What the language model reads is checked with the caller first."""
+with the last name spelled. A first name misheard beside the record's last name and exact date
+of birth is spelled by the caller to pick the record. What the language model reads is checked
+with the caller first."""
 
 from __future__ import annotations
 
