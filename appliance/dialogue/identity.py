@@ -25,7 +25,7 @@ from appliance.dialogue.understand import capitalised, extract_name, for_someone
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
-SPELLING_ALIKE = 50  # a spelled last name this close to the heard one (rapidfuzz ratio) replaces it
+SPELLING_ALIKE = 50  # a spelled name this close to the heard one (rapidfuzz ratio) replaces it
 
 
 class Identity:
@@ -74,7 +74,7 @@ class Identity:
         """The appointment is for another person than the one known so far: ask who."""
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
-        s.near = []
+        s.near, s.first_spelled = [], False
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -82,11 +82,11 @@ class Identity:
         name = extract_name(text)
         spelled = spelled_word(text)
         if name is not None and spelled is not None and len(name.split()) >= 2:
-            name = with_last_name(name, spelled)
+            name = respelled(name, spelled)
         if name is None:
             read = self.reader.name(text, wording.ASK_NAME)
             if read is not None and spelled is not None:
-                read = with_last_name(read, spelled)
+                read = respelled(read, spelled)
             if read is not None:
                 return self._check_reading(Step.NAME, read, wording.IS_YOUR_NAME.format(name=read))
             return self.escalation.not_understood(wording.NAME_AGAIN)
@@ -112,16 +112,20 @@ class Identity:
             if s.not_understood < 2:
                 return Reply.say(wording.SPELL_LAST_NAME)
         else:
-            s.name = with_last_name(s.name or "", spelled)
+            s.name = respelled(s.name or "", spelled)
         s.spelled = True
         return self._use_date_of_birth(s.date_of_birth or "")
 
     def take_first_name_spelling(self, text: str) -> Reply | None:
         """The first name spelled picks the record whose last name and date of birth matched;
-        none fits: the caller is not that patient (a mismatch, or someone new)."""
+        none fits: the caller is not that patient (a mismatch, or someone new, whose first
+        name it corrects)."""
         s = self.call.state
-        said = spelled_word(text) or text
-        found = [c for c in s.near if same_first_name(said, c.name)]
+        spelled = spelled_word(text)
+        s.first_spelled = True
+        if spelled is not None and s.name:
+            s.name = respelled(s.name, spelled, first=True)
+        found = [c for c in s.near if same_first_name(spelled or text, c.name)]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
             return None
@@ -174,6 +178,8 @@ class Identity:
                 if not s.spelled:
                     s.not_understood = 0
                     return self.call.ask(Step.SPELL, wording.SPELL_LAST_NAME)
+                if not s.first_spelled:
+                    return self._spell_first_name([])
                 s.contact = self.call.records.new_contact(s.name or "", dob, s.caller_number)
                 s.done.append(f"registered {s.contact.name} as a new patient")
         s.verified = True
@@ -181,7 +187,8 @@ class Identity:
         return None
 
     def _spell_first_name(self, near: list[Contact]) -> Reply:
-        """Only the last name and the date of birth matched: ask for the first name, spelled."""
+        """Ask for the first name, spelled: to choose among the records `near` (only their last
+        name and date of birth matched), or for a new patient's record (none)."""
         self.call.state.near = near
         return self.call.ask(Step.SPELL_FIRST, wording.SPELL_FIRST_NAME)
 
@@ -215,11 +222,15 @@ def said(born: date) -> str:
     return f"{MONTHS[born.month - 1].capitalize()} {ordinal(born.day)}, {born.year}"
 
 
-def with_last_name(name: str, spelled: str) -> str:
-    """`name` with its last name as spelled, unless the spelling is nothing like it (a
-    recogniser that wrote "company and DRI" for "M E N D E Z")."""
-    first, _, last = name.rpartition(" ")
+def respelled(name: str, spelled: str, first: bool = False) -> str:
+    """`name` with its last (or `first`) name as spelled, unless the spelling is nothing like it
+    (a recogniser that wrote "company and DRI" for "M E N D E Z")."""
     spelled = capitalised(spelled.lower())
-    if last and not part_matches(spelled.lower(), last.lower(), SPELLING_ALIKE):
+    parts = name.split()
+    if not parts:
+        return spelled
+    index = 0 if first else -1
+    if not part_matches(spelled.lower(), parts[index].lower(), SPELLING_ALIKE):
         return name
-    return f"{first} {spelled}".strip()
+    parts[index] = spelled
+    return " ".join(parts)

@@ -61,6 +61,7 @@ class CallState:
     reading: tuple[Step, str] | None = None  # (step, value the LLM read) awaiting a yes
     for_whom_checked: bool = False  # the caller said whether the booking is for the caller-ID patient
     spelled: bool = False  # a new patient's last name was spelled
+    first_spelled: bool = False  # the first name was spelled (a new patient's, or to choose a record)
     near: list[Contact] = field(default_factory=list)  # records the spelled first name chooses from
     message: str | None = None  # a message taken, not yet written (its name and number still asked)
     callback_number: str | None = None  # the number the caller gave for a call back

@@ -39,7 +39,7 @@ SCENARIOS = [
              "booked", lambda r: r["booked"][0]["starts_at"] == at(7, 14)),
     Scenario("new patient gives name and birth date", UNKNOWN,
              ["I want to make an appointment", "My name is Peter Parker", "August tenth nineteen ninety", "P A R K E R",
-              "a filling", "Thursday afternoon", "the second one", "yes", "bye"],
+              "P E T E R", "a filling", "Thursday afternoon", "the second one", "yes", "bye"],
              "booked", lambda r: r["new_contacts"] == ["Peter Parker"] and r["booked"][0]["starts_at"].startswith("2026-12-03")),
     Scenario("caller corrects the day", MARIA,
              ["book a check-up for Tuesday morning", "yes", "no, Wednesday", "the first", "yes", "goodbye"],

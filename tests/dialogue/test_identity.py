@@ -61,7 +61,8 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
     assert said(booking.question()) == wording.ASK_NAME
     booking.take_name("Peter Parker")
     assert said(booking.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_LAST_NAME
-    assert booking.take_spelling("P A R K E R") is None
+    assert said(booking.take_spelling("P A R K E R")) == wording.SPELL_FIRST_NAME
+    assert booking.take_first_name_spelling("P E T E R") is None
     assert booking.call.state.contact.name == "Peter Parker" and booking.call.state.verified
     cancelling = identity_check(db, "+15550002222", "cancel")
     cancelling.take_name("Paula Parker")
@@ -109,3 +110,20 @@ def test_someone_new_who_shares_a_last_name_and_birthday_books_as_new(tmp_path):
     assert said(identity.take_first_name_spelling("P A U L A")) == wording.SPELL_LAST_NAME
     assert identity.take_spelling("S M I T H") is None
     assert identity.call.state.contact.name == "Paula Smith"
+
+
+def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_misheard(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = identity_check(db, UNKNOWN, "book")
+    booking.take_name("Pretty Raiment")
+    booking.take_date_of_birth("May 3rd 1975")
+    assert said(booking.take_spelling("R-A-M-A-N.")) == wording.SPELL_FIRST_NAME
+    assert booking.take_first_name_spelling("P R I Y A") is None
+    assert booking.call.state.contact.name == "Priya Raman"
+    garbled = identity_check(db, "+15550002222", "book")
+    garbled.take_name("Grace Whitfield")
+    garbled.take_date_of_birth("July 12th 1969")
+    garbled.take_spelling("company and DRI")
+    garbled.take_spelling("company and DRI")
+    garbled.take_first_name_spelling("X Q Z")
+    assert garbled.call.state.contact.name == "Grace Whitfield"  # a spelling nothing like the name is not used

@@ -44,10 +44,10 @@ def test_a_known_number_is_asked_whose_appointment_it_is(tmp_path):
     dialogue = make_dialogue(db)
     dialogue.greeting(MARIA)
     replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, I'm her husband",
-                   "Carlos Lopez", "March 2nd 1978", "L O P E Z")
+                   "Carlos Lopez", "March 2nd 1978", "L O P E Z", "C A R L O S")
     assert replies[0] == wording.FOR_WHOM.format(first_name="Maria")
     assert replies[1] == wording.ASK_PATIENT_NAME
-    assert replies[3] == wording.SPELL_LAST_NAME
+    assert replies[3] == wording.SPELL_LAST_NAME and replies[4] == wording.SPELL_FIRST_NAME
     assert dialogue.call.state.contact.name == "Carlos Lopez"
     assert [r["name"] for r in db.query("SELECT name FROM contacts ORDER BY id")][-1] == "Carlos Lopez"
 
@@ -56,8 +56,9 @@ def test_a_new_patient_spells_the_last_name_and_a_known_one_is_found_by_its_soun
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db)
     dialogue.greeting(UNKNOWN)
-    talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "O apostrophe N E I L L")
-    assert dialogue.call.state.contact.name == "Shoban O'Neill"
+    talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "O apostrophe N E I L L",
+         "S I O B H A N")
+    assert dialogue.call.state.contact.name == "Siobhan O'Neill"
     found = make_dialogue(db)
     found.greeting("+15550003333")
     talk(found, "I want to cancel my appointment", "Maria Lopes", "May third nineteen eighty")
@@ -146,11 +147,11 @@ def test_the_recogniser_is_told_what_the_answer_may_hold_never_the_agent_words(t
     dialogue.greeting(UNKNOWN)
     assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()  # what they want, whom to see
     hints = []
-    for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "B A K E R", "Monday morning"):
+    for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "B A K E R", "T O M", "Monday morning"):
         dialogue.respond(line, 0.9)
         hints.append(dialogue.hint())
     assert [h.split(": ")[1] for h in hints] == [hints_module.NAME, hints_module.DATE_OF_BIRTH, hints_module.SPELLED,
-                                                 hints_module.DAYS, hints_module.DAYS]
+                                                 hints_module.SPELLED, hints_module.DAYS, hints_module.DAYS]
     assert all(h.startswith("Riverside Dental: ") and "Dr." not in h for h in hints)
 
 
