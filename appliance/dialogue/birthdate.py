@@ -33,7 +33,7 @@ _NAMED = [  # month said by name
 ]
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
-_SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4}|\d{6}|\d{8})(?![\d/-])")  # numbers said one after another
+_SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # numbers said one after another
 
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
@@ -77,6 +77,10 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         born = _ordered(int(first), int(second), year, day_first, today)
         if born is not None:
             return born
+    if len(digits) in (5, 7) and len(groups) == 1:  # "7 12 69" written "71269": one digit of the two said alone
+        dates = {_ordered(int(digits[:n]), int(digits[n:3]), digits[3:], day_first, today) for n in (1, 2)} - {None}
+        if len(dates) == 1:  # "12569" may be 1/25 or 12/5: not guessed
+            return dates.pop()
     return None
 
 

@@ -151,7 +151,7 @@ class Identity:
     # --- using what was read ------------------------------------------------------------
     def _use_name(self, name: str, text: str) -> Reply | None:
         s = self.call.state
-        s.name, s.step = name, Step.DOB
+        s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
         if text and parse_date_of_birth(text, self._day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
         return Reply.say(wording.DOB_AFTER_NAME.format(first_name=name.split()[0]))
@@ -201,8 +201,8 @@ class Identity:
         """Ask for the name again; at the second mismatch, hand over."""
         s = self.call.state
         log.info("%s: the name or date of birth given does not match contact %d", self.call.key, contact.id)
-        s.not_understood += 1
-        if s.not_understood >= 2:
+        s.mismatches += 1
+        if s.mismatches >= 2:
             return self.escalation.hand_over("the name or date of birth did not match the record")
         s.name = None
         return self.call.ask(Step.NAME, wording.NO_MATCH)

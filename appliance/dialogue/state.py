@@ -67,6 +67,7 @@ class CallState:
     callback_number: str | None = None  # the number the caller gave for a call back
     message_name: str | None = None  # who left the message, when not known otherwise
     not_understood: int = 0
+    mismatches: int = 0  # names and dates of birth that did not match the record
     low_confidence: int = 0
     done: list[str] = field(default_factory=list)
     outcome: str | None = None  # booked | rescheduled | cancelled | message: the call's result

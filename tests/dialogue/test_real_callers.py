@@ -218,3 +218,12 @@ def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken
     dialogue.respond("Please call me about a morning slot next week.", 0.9)
     rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
     assert rows == ["Please call me about a morning slot next week."]
+
+
+def test_misses_count_again_once_the_name_is_understood(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}), can_transfer=False)
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I need a filling", "Grace with field", "No, it's Grace Whitfield.", "um")
+    assert replies[1] == wording.IS_YOUR_NAME.format(name="Grace With Field")
+    assert replies[3] == wording.DOB_AGAIN  # the first miss at this step, not the second of the call

@@ -189,6 +189,10 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("seven nineteen seventy two", False, date(1972, 7, 19)),
     ("zero seven one two one nine six nine", False, date(1969, 7, 12)),
     ("07121969", False, date(1969, 7, 12)),
+    ("71269.", False, date(1969, 7, 12)),  # "seven twelve sixty nine", written as one number
+    ("7121969", False, date(1969, 7, 12)),
+    ("12569", False, None),  # January 25th or December 5th: not guessed
+    ("55512", False, None),
     ("Yeah, it's the 3rd of May, 1975, thanks", False, date(1975, 5, 3)),
     ("I was born on the twenty third of august nineteen ninety one", False, date(1991, 8, 23)),
     ("July ninth, seventy-two", False, date(1972, 7, 9)),
