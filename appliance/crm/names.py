@@ -12,6 +12,7 @@ from appliance.crm.contacts import name_key
 LOOKS_ALIKE = 85  # rapidfuzz ratio (0..100) for the last name
 FIRST_NAME_ALIKE = 70  # the first name (spelled alike only), once the last name matches
 FULL_NAME_ALIKE = 88  # token-sort ratio for the whole name, in any order
+LAST_NAME_ALIKE = 70  # the last name, when the first name is the same ("Ruth Hedler" is Ruth Adler)
 
 
 def sounds_alike(a: str, b: str) -> bool:
@@ -45,7 +46,8 @@ def same_first_name(said: str, on_file: str) -> bool:
 def same_person_name(heard: str, on_file: str) -> bool:
     """Whether `heard` (first and last name, as recognised) names the person `on_file`: the
     whole name nearly alike, or the last name alike in spelling or sound (written together:
-    "O Neill" is "Oneill") and the first name alike in spelling (twins John and Jane differ)."""
+    "O Neill" is "Oneill"; less alike when the first name is the same) and the first name alike
+    in spelling (twins John and Jane differ)."""
     a, b = name_key(heard), name_key(on_file)
     if not a or not b:
         return False
@@ -54,6 +56,7 @@ def same_person_name(heard: str, on_file: str) -> bool:
     (first, *rest), (file_first, *file_rest) = a.split(), b.split()
     if not rest or not file_rest:
         return False
-    return (part_matches("".join(rest), "".join(file_rest))
+    alike = LAST_NAME_ALIKE if first == file_first else LOOKS_ALIKE
+    return (part_matches("".join(rest), "".join(file_rest), alike)
             and fuzz.ratio(first, file_first) >= FIRST_NAME_ALIKE)  # by spelling: "John" is not "Jane"
 

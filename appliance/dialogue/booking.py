@@ -15,7 +15,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import firm_no, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
 ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
@@ -120,11 +120,13 @@ class Booking:
         return self.next()
 
     def take_cancel_go_ahead(self, text: str) -> Reply:
-        """A yes cancels the appointment; a no keeps it."""
+        """A yes cancels the appointment; a no keeps it; neither, or only a "can't", asks again."""
         s = self.call.state
         answer = yes_or_no(text)
         if answer is None and rule_intent(text) == "cancel":  # "go on and cancel it"
             answer = True
+        if answer is False and not firm_no(text):  # "rest can't soar please" (yes, cancel it please)
+            answer = None
         if answer is None:
             return self.escalation.not_understood(wording.CANCEL_AGAIN)
         if answer is False:

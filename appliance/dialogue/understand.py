@@ -90,6 +90,12 @@ def yes_or_no(text: str) -> bool | None:
     return True if yes else False if no else None
 
 
+def firm_no(text: str) -> bool:
+    """A no in plain words ("no", "not", "wrong", "keep it"), not only a "can't" or "don't" (which
+    the recogniser also writes for "cancel": "can't sell it")."""
+    return re.search(r"\b(no|nope|not|never|wrong|incorrect|neither|none|keep it|leave it)\b", text.lower()) is not None
+
+
 def for_someone_else(text: str) -> bool:
     """'...for my son', 'for my husband Carlos': the appointment is for another person."""
     return re.search(r"\bfor (my|our|her|his) (son|daughter|wife|husband|partner|mother|mom|mum|father|dad|child|"

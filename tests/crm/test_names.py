@@ -10,6 +10,7 @@ from appliance.crm.names import same_first_name, same_last_name, same_person_nam
     ("maria  LOPEZ", "Maria Lopez", True), ("Maria Lopes", "Maria Lopez", True),
     ("Peter Jones", "Maria Lopez", False), ("Paula Parker", "Peter Parker", False), ("Lopez", "Maria Lopez", False),
     ("Jane Smith", "John Smith", False), ("Mario Garcia", "Maria Lopez", False),
+    ("Ruth Hedler", "Ruth Adler", True), ("Ruth Smalls", "Ruth Smith", False), ("Rita Hedler", "Ruth Adler", False),
 ])
 def test_the_same_person_by_spelling_or_sound(heard, on_file, same):
     assert same_person_name(heard, on_file) is same

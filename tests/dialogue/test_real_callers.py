@@ -227,3 +227,13 @@ def test_misses_count_again_once_the_name_is_understood(tmp_path):
     replies = talk(dialogue, "I need a filling", "Grace with field", "No, it's Grace Whitfield.", "um")
     assert replies[1] == wording.IS_YOUR_NAME.format(name="Grace With Field")
     assert replies[3] == wording.DOB_AGAIN  # the first miss at this step, not the second of the call
+
+
+def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I need to cancel my appointment", "Maria Lopez", "May 3rd 1980",
+                   "Rest can't soar please.", "yes")
+    assert replies[3] == wording.CANCEL_AGAIN
+    assert dialogue.call.state.outcome == "cancelled"
