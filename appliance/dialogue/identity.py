@@ -117,15 +117,19 @@ class Identity:
         return self._use_date_of_birth(s.date_of_birth or "")
 
     def take_first_name_spelling(self, text: str) -> Reply | None:
-        """The first name spelled picks the record whose last name and date of birth matched;
-        none fits: the caller is not that patient (a mismatch, or someone new, whose first
-        name it corrects)."""
+        """The first name spelled (letters only: words are no spelling) picks the record whose
+        last name and date of birth matched; none fits: the caller is not that patient (a
+        mismatch, or someone new, whose first name it corrects). Unreadable twice: none fits."""
         s = self.call.state
         spelled = spelled_word(text)
+        if spelled is None:
+            s.not_understood += 1
+            if s.not_understood < 2:
+                return Reply.say(wording.SPELL_FIRST_NAME)
         s.first_spelled = True
         if spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
-        found = [c for c in s.near if same_first_name(spelled or text, c.name)]
+        found = [c for c in s.near if spelled is not None and same_first_name(spelled, c.name)]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
             return None
@@ -151,35 +155,37 @@ class Identity:
     # --- using what was read ------------------------------------------------------------
     def _use_name(self, name: str, text: str) -> Reply | None:
         s = self.call.state
+        if s.name is not None and name != s.name:  # a corrected name is checked afresh (not after a mismatch)
+            s.near, s.first_spelled = [], False
         s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
         if text and parse_date_of_birth(text, self._day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
         return Reply.say(wording.DOB_AFTER_NAME.format(first_name=name.split()[0]))
 
     def _use_date_of_birth(self, dob: str) -> Reply | None:
-        """Check the date of birth against the record caller ID found, else find the caller's
-        record by it; a new patient who books spells their last name, then is registered."""
+        """Check the date of birth against the record caller ID found (only that one: a caller
+        on a patient's phone acts for that patient), else find the caller's record by it. Not
+        found: the caller spells their first name, which picks a record whose last name and date
+        of birth match (asked whether or not there is one, so the question tells nothing); a new
+        patient who books spells their last name too, then is registered."""
         s = self.call.state
         s.date_of_birth = dob
-        if s.contact is not None:
-            if not matches(s.contact, s.name or "", dob):
-                if s.contact in self.call.records.near_contacts(s.name or "", dob):
-                    return self._spell_first_name([s.contact])
+        name = s.name or ""
+        if s.contact is not None and not matches(s.contact, name, dob):
+            if s.first_spelled:
                 return self._mismatch(s.contact)
-        else:
-            s.contact = self.call.records.find_contact(s.name or "", dob)
-            if s.contact is None and not s.near:
-                near = self.call.records.near_contacts(s.name or "", dob)
-                if near:
-                    return self._spell_first_name(near)
+            near = self.call.records.near_contacts(name, dob)
+            return self._spell_first_name([s.contact] if s.contact in near else [])
+        if s.contact is None:
+            s.contact = self.call.records.find_contact(name, dob)
+            if s.contact is None and not s.first_spelled:
+                return self._spell_first_name(self.call.records.near_contacts(name, dob))
             if s.contact is None:
                 if s.intent != "book":
                     return self.escalation.hand_over("no record was found under that name and date of birth")
                 if not s.spelled:
                     s.not_understood = 0
                     return self.call.ask(Step.SPELL, wording.SPELL_LAST_NAME)
-                if not s.first_spelled:
-                    return self._spell_first_name([])
                 s.contact = self.call.records.new_contact(s.name or "", dob, s.caller_number)
                 s.done.append(f"registered {s.contact.name} as a new patient")
         s.verified = True
@@ -189,7 +195,7 @@ class Identity:
     def _spell_first_name(self, near: list[Contact]) -> Reply:
         """Ask for the first name, spelled: to choose among the records `near` (only their last
         name and date of birth matched), or for a new patient's record (none)."""
-        self.call.state.near = near
+        self.call.state.near, self.call.state.not_understood = near, 0
         return self.call.ask(Step.SPELL_FIRST, wording.SPELL_FIRST_NAME)
 
     def _check_reading(self, step: Step, value: str, question: str) -> Reply:

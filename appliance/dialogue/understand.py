@@ -91,9 +91,9 @@ def yes_or_no(text: str) -> bool | None:
 
 
 def firm_no(text: str) -> bool:
-    """A no in plain words ("no", "not", "wrong", "keep it"), not only a "can't" or "don't" (which
-    the recogniser also writes for "cancel": "can't sell it")."""
-    return re.search(r"\b(no|nope|not|never|wrong|incorrect|neither|none|keep it|leave it)\b", text.lower()) is not None
+    """A no that does not rest on a "can't" alone (the recogniser writes "can't sell it" for
+    "cancel it")."""
+    return yes_or_no(re.sub(r"\b(can't|cannot|can not)\b", " ", text.lower().replace("\u2019", "'"))) is False
 
 
 def for_someone_else(text: str) -> bool:

@@ -14,7 +14,7 @@ transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
-looped text is decoded once more without the hint and with repeated word groups barred.
+looped text is decoded once more without the hint and with repeats of four tokens barred.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from appliance.models.protocols import SAMPLE_RATE, SttResult
 
 HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
-LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){3,}", re.IGNORECASE)  # a word group 4 times
+LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
 
 
 class WhisperStt:
@@ -85,7 +85,7 @@ class WhisperStt:
         return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
 
     def _decode_window(self, samples: np.ndarray, hint: str, guarded: bool = False) -> tuple[str, float, float]:
-        """Decode in a short window; `guarded`: repeats of three tokens barred (against a loop)."""
+        """Decode in a short window; `guarded`: repeats of four tokens barred (against a loop)."""
         import ctranslate2
 
         features = self._model.feature_extractor(samples, padding=0)
@@ -97,7 +97,7 @@ class WhisperStt:
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self.beam_size,
             max_length=len(prompt) + int(TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 8,
-            no_repeat_ngram_size=3 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
+            no_repeat_ngram_size=4 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
@@ -127,7 +127,8 @@ class WhisperStt:
 
 
 def looks_looped(text: str, audio_s: float) -> bool:
-    """Far more words than time to say them, or one word group four times over."""
+    """Far more words than time to say them, or one word group five times over ("no, no, no,
+    no" is said; five times is Whisper's)."""
     return len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None
 
 

@@ -184,8 +184,8 @@ def test_a_confirmed_reading_of_an_emergency_or_a_person_hands_over(intent, expe
 def test_a_wrong_date_of_birth_never_reveals_or_changes_the_appointment(wants, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     before = snapshot(db)
-    replies = converse(db, MARIA, [wants, "Maria Lopez", "January first 1990", "Maria Lopez", "the 3rd of May 1981",
-                                   "yes"])
+    replies = converse(db, MARIA, [wants, "Maria Lopez", "January first 1990", "M A R I A", "Maria Lopez",
+                                   "the 3rd of May 1981", "yes"])
     assert_safe(db, before, MARIA, replies)
     assert replies[-1].action.kind == "transfer" and "did not match" in replies[-1].action.summary
     assert "identity not verified" in replies[-1].action.summary

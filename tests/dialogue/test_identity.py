@@ -34,7 +34,8 @@ def test_a_mismatched_date_of_birth_is_refused_then_handed_over(tmp_path):
     s = identity.call.state
     assert said(identity.question()) == wording.ASK_NAME_FOR_SECURITY and s.step == Step.NAME
     assert said(identity.take_name("Maria Lopez")) == wording.DOB_AFTER_NAME.format(first_name="Maria")
-    assert said(identity.take_date_of_birth("January first 1990")) == wording.NO_MATCH
+    assert said(identity.take_date_of_birth("January first 1990")) == wording.SPELL_FIRST_NAME
+    assert said(identity.take_first_name_spelling("M A R I A")) == wording.NO_MATCH
     assert (s.step, s.name, s.verified) == (Step.NAME, None, False)
     identity.take_name("Maria Lopez")
     reply = identity.take_date_of_birth("the 3rd of May 1981")
@@ -60,9 +61,9 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
     booking = identity_check(db, UNKNOWN, "book")
     assert said(booking.question()) == wording.ASK_NAME
     booking.take_name("Peter Parker")
-    assert said(booking.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_LAST_NAME
-    assert said(booking.take_spelling("P A R K E R")) == wording.SPELL_FIRST_NAME
-    assert booking.take_first_name_spelling("P E T E R") is None
+    assert said(booking.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_FIRST_NAME
+    assert said(booking.take_first_name_spelling("P E T E R")) == wording.SPELL_LAST_NAME
+    assert booking.take_spelling("P A R K E R") is None
     assert booking.call.state.contact.name == "Peter Parker" and booking.call.state.verified
     cancelling = identity_check(db, "+15550002222", "cancel")
     cancelling.take_name("Paula Parker")
@@ -127,3 +128,22 @@ def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_mish
     garbled.take_spelling("company and DRI")
     garbled.take_first_name_spelling("X Q Z")
     assert garbled.call.state.contact.name == "Grace Whitfield"  # a spelling nothing like the name is not used
+
+
+def test_names_said_as_words_are_no_spelling_and_guess_nothing(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "cancel")
+    identity.take_name("Bob Smith")
+    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    guesses = "is it Michael, David, James, John or Robert"
+    assert said(identity.take_first_name_spelling(guesses)) == wording.SPELL_FIRST_NAME
+    reply = identity.take_first_name_spelling(guesses)
+    assert reply.action.kind == "transfer" and not identity.call.state.verified
+
+
+def test_the_spelling_question_comes_whether_or_not_a_record_is_near(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    for name in ("Bob Smith", "Bob Jones"):  # John Smith's birthday: a Smith is on file, no Jones
+        identity = identity_check(db, UNKNOWN, "confirm")
+        identity.take_name(name)
+        assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME

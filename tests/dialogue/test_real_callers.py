@@ -44,10 +44,10 @@ def test_a_known_number_is_asked_whose_appointment_it_is(tmp_path):
     dialogue = make_dialogue(db)
     dialogue.greeting(MARIA)
     replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, I'm her husband",
-                   "Carlos Lopez", "March 2nd 1978", "L O P E Z", "C A R L O S")
+                   "Carlos Lopez", "March 2nd 1978", "C A R L O S", "L O P E Z")
     assert replies[0] == wording.FOR_WHOM.format(first_name="Maria")
     assert replies[1] == wording.ASK_PATIENT_NAME
-    assert replies[3] == wording.SPELL_LAST_NAME and replies[4] == wording.SPELL_FIRST_NAME
+    assert replies[3] == wording.SPELL_FIRST_NAME and replies[4] == wording.SPELL_LAST_NAME
     assert dialogue.call.state.contact.name == "Carlos Lopez"
     assert [r["name"] for r in db.query("SELECT name FROM contacts ORDER BY id")][-1] == "Carlos Lopez"
 
@@ -56,8 +56,8 @@ def test_a_new_patient_spells_the_last_name_and_a_known_one_is_found_by_its_soun
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db)
     dialogue.greeting(UNKNOWN)
-    talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "O apostrophe N E I L L",
-         "S I O B H A N")
+    talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "S I O B H A N",
+         "O apostrophe N E I L L")
     assert dialogue.call.state.contact.name == "Siobhan O'Neill"
     found = make_dialogue(db)
     found.greeting("+15550003333")
@@ -147,7 +147,7 @@ def test_the_recogniser_is_told_what_the_answer_may_hold_never_the_agent_words(t
     dialogue.greeting(UNKNOWN)
     assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()  # what they want, whom to see
     hints = []
-    for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "B A K E R", "T O M", "Monday morning"):
+    for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "T O M", "B A K E R", "Monday morning"):
         dialogue.respond(line, 0.9)
         hints.append(dialogue.hint())
     assert [h.split(": ")[1] for h in hints] == [hints_module.NAME, hints_module.DATE_OF_BIRTH, hints_module.SPELLED,
@@ -237,3 +237,13 @@ def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_pat
                    "Rest can't soar please.", "yes")
     assert replies[3] == wording.CANCEL_AGAIN
     assert dialogue.call.state.outcome == "cancelled"
+
+
+@pytest.mark.parametrize("said, kept", [("wait, don't cancel it", True), ("no, keep it", True), ("hold on", True),
+                                        ("can't so please", None)])
+def test_a_no_at_the_cancel_question_keeps_it_unless_it_rests_on_a_cant(said, kept, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    reply = talk(dialogue, "I need to cancel my appointment", "Maria Lopez", "May 3rd 1980", said)[-1]
+    assert reply == wording.CANCEL_AGAIN if kept is None else reply.startswith(wording.KEEP_IT)
