@@ -44,6 +44,9 @@ class Booking:
         if s.intent == "book":
             if s.service is None:
                 return self.call.ask(Step.SERVICE, wording.ASK_SERVICE.format(services=self._services_said()))
+            if not s.another_checked and s.contact is not None and any(
+                    a.service_id == s.service.id for a in self.records.upcoming(s.contact.id, self.call.now())):
+                return self.call.ask(Step.ANOTHER, wording.ALREADY_BOOKED.format(service=s.service.name))
             if s.when is None:
                 return self.call.ask(Step.WHEN, wording.ASK_WHEN)
             return self._offer()
@@ -72,6 +75,23 @@ class Booking:
         if self.call.state.when is None:
             self.call.state.when = parse_when(text, self.call.local_now())
         return self.next()
+
+    def take_another(self, text: str) -> Reply | None:
+        """Another booking of the same service, or the one the patient has moved, cancelled or
+        checked (a "reschedule" misheard as a booking is caught here); None: carry on."""
+        s = self.call.state
+        intent = rule_intent(text)
+        if re.search(r"\b(move|change|instead|rather)\b", text.lower()) and intent != "cancel":
+            intent = "reschedule"
+        elif re.search(r"\b(check|confirm|when is)\b", text.lower()) and intent != "cancel":
+            intent = "confirm"
+        if intent in ("reschedule", "cancel", "confirm"):
+            s.intent, s.service, s.not_understood = intent, None, 0
+            return None
+        if yes_or_no(text) is True or re.search(r"\b(another|new one|second|as well|too|also)\b", text.lower()):
+            s.another_checked, s.not_understood = True, 0
+            return None
+        return self.escalation.not_understood(wording.ANOTHER_AGAIN.format(service=s.service.name))
 
     def take_when(self, text: str) -> Reply:
         """The day and time the caller would like."""

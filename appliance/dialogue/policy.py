@@ -65,6 +65,7 @@ class Dialogue:
             Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
             Step.SPELL: self._then_advance(self.identity.take_spelling),
             Step.SPELL_FIRST: self._then_advance(self.identity.take_first_name_spelling),
+            Step.ANOTHER: self._then_advance(self.booking.take_another),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
         }
         self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)

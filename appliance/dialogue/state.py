@@ -37,6 +37,7 @@ class Step(StrEnum):
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
     MESSAGE_NAME = "message_name"  # who is leaving the message
     CALLBACK = "callback"  # the number to call back
+    ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
 
 
 @dataclass
@@ -68,6 +69,7 @@ class CallState:
     message_name: str | None = None  # who left the message, when not known otherwise
     not_understood: int = 0
     mismatches: int = 0  # names and dates of birth that did not match the record
+    another_checked: bool = False  # the caller said a second booking of the same service is wanted
     low_confidence: int = 0
     done: list[str] = field(default_factory=list)
     outcome: str | None = None  # booked | rescheduled | cancelled | message: the call's result

@@ -13,6 +13,8 @@ from enum import StrEnum
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICE_WORDS = ("check-up", "checkup", "check up", "cleaning", "filling", "whitening", "extraction",
                  "consultation", "hygienist")
+ANOTHER_ANSWERS = {"reschedule": "No, I'd like to move the one I have.", "cancel": "No, I want to cancel the one I have.",
+                   "confirm": "No, I just want to check the one I have."}
 MAX_TURNS = 24  # a caller hangs up after this many lines, whatever happens
 
 
@@ -37,6 +39,7 @@ class Ask(StrEnum):
     MESSAGE = "message"  # the message (also the answer to "can I take a message?")
     WHO = "who"  # who should I say is calling
     WHICH = "which"  # which of your appointments
+    ANOTHER = "another"  # you already have one booked: another, or move it?
     ANYTHING_ELSE = "anything_else"
     REPEAT = "repeat"  # didn't catch that / say it again
     END = "end"  # goodbye, or being put through: nothing to answer
@@ -64,6 +67,8 @@ def classify(agent_text: str) -> Ask:
         return Ask.END
     if _has(q, r"anything else", r"something else", r"help you with anything", r"other questions?"):
         return Ask.ANYTHING_ELSE
+    if _has(whole, r"already have") and _has(q, r"\banother\b"):
+        return Ask.ANOTHER
     if _has(q, r"\bspell"):
         return Ask.SPELL_FIRST if _has(q, r"first name") else Ask.SPELL
     if _has(q, r"date of birth", r"\bbirthday", r"\bborn\b", r"\bbirth date") and not _has(
@@ -256,6 +261,8 @@ class Caller:
                 return plan.answer(Ask.NUMBER_CONFIRM, count) or "Yes, this number is fine."
             number = plan.answer(Ask.NUMBER, 0)
             return f"No, please use {number}" if number else "No."
+        if ask is Ask.ANOTHER and self.current is not None:
+            return ANOTHER_ANSWERS.get(self.current.intent, "Another one, please.")
         if ask is Ask.SPELL_FIRST and plan.name:
             return plan.spelled_first_name() if count < 2 else self._unknown()
         if ask is Ask.WHO:

@@ -34,6 +34,8 @@ THURSDAY = date(2026, 11, 26)
     ("Could I get your full name, please?", Ask.NAME),
     ("How do you spell your surname?", Ask.SPELL),
     ("Could you spell your first name for me?", Ask.SPELL_FIRST),
+    ("You already have a cleaning booked with us. Shall I book another one, or would you rather move the one you "
+     "have?", Ask.ANOTHER),
     ("Thanks. When were you born?", Ask.DOB),
     ("And your birthday?", Ask.DOB),
     ("What would you like to come in for: a check-up, a cleaning or a filling?", Ask.SERVICE),
@@ -209,3 +211,11 @@ def test_offers_that_do_not_suit_are_refused_and_never_accepted():
     assert caller.respond(offer).startswith("No, that doesn't work for me.")
     assert caller.respond("So that's Wednesday at 2 in the afternoon. Shall I go ahead?").startswith("No")
     assert caller.respond("So that's Wednesday at 2 in the afternoon. Shall I go ahead?") == plan().goodbye
+
+
+def test_the_caller_who_wants_to_move_says_so_when_asked_about_another_booking():
+    caller = Caller(plan(tasks=(Task("I'd like to reschedule my cleaning.", "reschedule", ()),)), THURSDAY)
+    caller.respond("Hello, how can I help?")
+    answer = caller.respond("You already have a cleaning booked with us. Shall I book another one, or would you "
+                            "rather move the one you have?")
+    assert "move" in answer

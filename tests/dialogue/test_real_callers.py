@@ -213,7 +213,7 @@ def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, can_transfer=False)
     dialogue.greeting(MARIA)
-    replies = talk(dialogue, "I'd like a cleaning", "yes", *["Monday morning"] * 4)
+    replies = talk(dialogue, "I'd like a cleaning", "yes", "a new one", *["Monday morning"] * 4)
     assert replies[-1] == wording.NO_TRANSFER
     dialogue.respond("Please call me about a morning slot next week.", 0.9)
     rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
@@ -247,3 +247,18 @@ def test_a_no_at_the_cancel_question_keeps_it_unless_it_rests_on_a_cant(said, ke
     dialogue.greeting(MARIA)
     reply = talk(dialogue, "I need to cancel my appointment", "Maria Lopez", "May 3rd 1980", said)[-1]
     assert reply == wording.CANCEL_AGAIN if kept is None else reply.startswith(wording.KEEP_IT)
+
+
+@pytest.mark.parametrize("answer, intent", [("No, I'd rather move the one I have", "reschedule"),
+                                            ("I want to check my appointment", "confirm"),
+                                            ("Yes, another one please", "book")])
+def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(answer, intent, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I'd like to book a cleaning", "yes", answer)
+    assert replies[1] == wording.ALREADY_BOOKED.format(service="cleaning")
+    assert dialogue.call.state.intent == intent
+    if intent != "book":  # a move or a check needs the patient's name and date of birth first
+        assert replies[2] == wording.ASK_NAME_FOR_SECURITY
+    assert not list(db.query("SELECT id FROM appointments WHERE source = 'phone_agent'"))
