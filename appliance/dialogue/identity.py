@@ -166,16 +166,19 @@ class Identity:
         """Check the date of birth against the record caller ID found (only that one: a caller
         on a patient's phone acts for that patient), else find the caller's record by it. Not
         found: the caller spells their first name, which picks a record whose last name and date
-        of birth match (asked whether or not there is one, so the question tells nothing); a new
-        patient who books spells their last name too, then is registered."""
+        of birth match (on the patient's own phone, also one whose first name was heard right:
+        "Samuel O'Grill" for Samuel Okoro); the question comes whether or not there is one, so it
+        tells nothing. A new patient who books spells their last name too, then is registered."""
         s = self.call.state
         s.date_of_birth = dob
         name = s.name or ""
         if s.contact is not None and not matches(s.contact, name, dob):
             if s.first_spelled:
                 return self._mismatch(s.contact)
-            near = self.call.records.near_contacts(name, dob)
-            return self._spell_first_name([s.contact] if s.contact in near else [])
+            heard_first = name.split()[0] if name else ""
+            first_alike = s.contact.date_of_birth == dob and same_first_name(heard_first, s.contact.name)
+            near = first_alike or s.contact in self.call.records.near_contacts(name, dob)
+            return self._spell_first_name([s.contact] if near else [])
         if s.contact is None:
             s.contact = self.call.records.find_contact(name, dob)
             if s.contact is None and not s.first_spelled:

@@ -147,3 +147,15 @@ def test_the_spelling_question_comes_whether_or_not_a_record_is_near(tmp_path):
         identity = identity_check(db, UNKNOWN, "confirm")
         identity.take_name(name)
         assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+
+
+def test_on_the_patients_phone_a_garbled_last_name_is_verified_by_the_spelled_first_name(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, MARIA, "confirm")
+    identity.take_name("Maria O'Grill")
+    assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
+    assert identity.take_first_name_spelling("M A R I A") is None and identity.call.state.verified
+    stranger = identity_check(db, UNKNOWN, "confirm")  # from another phone, the last name is needed
+    stranger.take_name("Maria O'Grill")
+    stranger.take_date_of_birth("May 3rd 1980")
+    assert stranger.take_first_name_spelling("M A R I A").action.kind == "transfer"
