@@ -115,7 +115,8 @@ class Dialogue:
         s.low_confidence = 0
         intent = rule_intent(text)
         taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.CALLBACK)
-        if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent == "human":
+        if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent in (
+                "human", "wrong_number"):
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")

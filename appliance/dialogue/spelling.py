@@ -63,7 +63,9 @@ def spelled_word(text: str) -> str | None:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    """(lower-case token, as written), split at blanks, dots, commas and single-letter hyphens."""
+    """(lower-case token, as written), split at blanks, dots, commas and single-letter hyphens;
+    capitals grouped in a hyphenated spelling ("PR-I-Y-A", "TH-A-N-H") are letters too."""
+    text = re.sub(r"\b[A-Z]{1,3}(?:-[A-Z]{1,3}){2,}\b", lambda m: " ".join(m[0].replace("-", "")), text)
     text = re.sub(r"(?<=\b[A-Za-z])-(?=[A-Za-z]\b)", " ", text.replace("\u2019", "'"))
     # "it's", "that's", "I'm" stay one word; "O'N" is O, an apostrophe, N
     raw = re.findall(r"\b(?:[A-Za-z]{2,}|I)'[A-Za-z]{1,2}\b|[A-Za-z]+(?:-[A-Za-z]+)?|'", text)

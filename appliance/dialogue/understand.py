@@ -35,12 +35,13 @@ RULES: list[tuple[str, str]] = [
     ("faq", r"\b(how much|what do you charge|cost|costs|price|prices|fee|fees|opening hours|open on|are you open|"
             r"where are you|parking|insurance)\b"),
     ("book", r"\b(book|booking|make an appointment|schedule|an appointment|new appointment|check[ -]?up|cleaning|"
+             r"teeth clean(ed)?|clean my teeth|"
              r"filling|see (the |a )?(doctor|dentist|hygienist)|come in)\b"),
 ]
-CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|that's all|that is all|that's it|that'll be all|that's everything|" \
+CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|never ?mind|that's all|that is all|that's it|that'll be all|that's everything|" \
            r"nothing else|all set|i'm good|no thanks|no thank you|have a (good|nice|great) (day|one)|see you|take care)\b"
 FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
-          r"well|then|um|uh|oh|yeah|yes|really|for now|for your help|i think|actually|never mind|nevermind|" \
+          r"well|then|um|uh|oh|o|yeah|yes|really|for now|for your help|i think|actually|by|" \
           r"sorry|anyway|oops|bye)\b"
 YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
        r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|affirmative)\b")

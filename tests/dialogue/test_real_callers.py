@@ -262,3 +262,20 @@ def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(a
     if intent != "book":  # a move or a check needs the patient's name and date of birth first
         assert replies[2] == wording.ASK_NAME_FOR_SECURITY
     assert not list(db.query("SELECT id FROM appointments WHERE source = 'phone_agent'"))
+
+
+@pytest.mark.parametrize("said, intent", [("O, actually never mind.", "goodbye"), ("Thanks that's all by.", "goodbye"),
+                                          ("Never mind, I want to book a cleaning", "book"),
+                                          ("I'd like to get my teeth clean please.", "book")])
+def test_how_the_recogniser_writes_closings_and_requests(said, intent):
+    assert rule_intent(said) == intent
+
+
+def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writes_nothing(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, can_transfer=False)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "Can I leave a message?")
+    assert dialogue.respond("Oh, I think I dialed the wrong number.", 0.9).action.kind == "hangup"
+    dialogue.close()
+    assert not list(Database(tmp_path / "store.db").query("SELECT id FROM messages"))

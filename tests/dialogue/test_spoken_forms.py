@@ -286,6 +286,7 @@ def test_a_number_read_back_reads_back_as_itself(region, seed):
     ("double you I L S O N", "Wilson"), ("dee oh ee", "Doe"), ("that's spelled C A R L A", "Carla"),
     ("ess tee ee vee ee en ess", "Stevens"), ("pee ay tee ee el", "Patel"), ("jay oh en ee ess", "Jones"),
     ("ex why zed", "Xyz"), ("gee are ay why", "Gray"), ("see ar oh double you", "Crow"),
+    ("PR-I-Y-A.", "Priya"), ("TH-A-N-H.", "Thanh"), ("my X-RAY", None),  # letters grouped by the recogniser
     ("I see you", None), ("are you there", None), ("hello there", None), ("My name is Mike.", None),
     ("a", None), ("", None),
 ])
