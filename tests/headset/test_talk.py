@@ -4,6 +4,7 @@ call is logged as a test call; without --book nothing it writes reaches the live
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -111,7 +112,7 @@ def test_a_test_call_answers_from_the_live_settings_and_keeps_nothing(sound_serv
     assert "Monday to Friday from 8 in the morning to 6 in the evening" in hours
     assert "message" in asked.lower() and "who should i say" in who.lower() and "number" in number.lower()
     assert "passed your message on" in passed
-    assert "You: What are your opening hours?" in output
+    assert re.search(r"You: .*opening hours", output)  # what the recogniser heard, shown as said
     assert "Call ended: stopped at the front desk." in output
     assert "Traceback" not in output
     assert loud_seconds(recorded.read_bytes()) > 10  # the greeting and five answers were heard
@@ -122,7 +123,7 @@ def test_a_test_call_answers_from_the_live_settings_and_keeps_nothing(sound_serv
     call_id, direction, number, name, ended, outcome = calls[0]
     assert (direction, number, name) == ("test", "", "Front desk test") and ended is not None
     turns = db.execute("SELECT speaker, text FROM turns WHERE call_id = ? ORDER BY seq", (call_id,)).fetchall()
-    assert ("caller", "What are your opening hours?") in turns
+    assert any(speaker == "caller" and "opening hours" in text for speaker, text in turns)
     assert counts(store) == before  # the message went to the copy, which is gone
     assert not list(store.parent.glob("*.pending.jsonl"))  # nor is it waiting to be written later
     assert not list((tmp_path / "tmp").glob("appliance-scratch-*"))  # the copy was deleted
