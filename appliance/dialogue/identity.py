@@ -106,12 +106,10 @@ class Identity:
     def take_spelling(self, text: str) -> Reply | None:
         """A new patient's last name, spelled; not understood twice, the heard one is kept."""
         s = self.call.state
-        spelled = spelled_word(text)
-        if spelled is None:
-            s.not_understood += 1
-            if s.not_understood < 2:
-                return Reply.say(wording.SPELL_LAST_NAME)
-        else:
+        spelled, again = self._spelling(text, wording.SPELL_LAST_NAME)
+        if again is not None:
+            return again
+        if spelled is not None:
             s.name = respelled(s.name or "", spelled)
         s.spelled = True
         return self._use_date_of_birth(s.date_of_birth or "")
@@ -121,11 +119,9 @@ class Identity:
         last name and date of birth matched; none fits: the caller is not that patient (a
         mismatch, or someone new, whose first name it corrects). Unreadable twice: none fits."""
         s = self.call.state
-        spelled = spelled_word(text)
-        if spelled is None:
-            s.not_understood += 1
-            if s.not_understood < 2:
-                return Reply.say(wording.SPELL_FIRST_NAME)
+        spelled, again = self._spelling(text, wording.SPELL_FIRST_NAME)
+        if again is not None:
+            return again
         s.first_spelled = True
         if spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
@@ -136,6 +132,16 @@ class Identity:
         if s.contact is not None:
             return self._mismatch(s.contact)
         return self._use_date_of_birth(s.date_of_birth or "")
+
+    def _spelling(self, text: str, question: str) -> tuple[str | None, Reply | None]:
+        """The word spelled in `text`; none: `question` again the first time (the second, None
+        and the caller goes on without it)."""
+        spelled = spelled_word(text)
+        if spelled is None:
+            self.call.state.not_understood += 1
+            if self.call.state.not_understood < 2:
+                return None, Reply.say(question)
+        return spelled, None
 
     def take_reading_yes(self, text: str) -> Reply | None:
         """A yes to the model's reading uses it; a no asks the question again."""

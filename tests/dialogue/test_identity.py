@@ -24,6 +24,14 @@ def identity_check(db: Database, caller: str, intent: str) -> Identity:
     return Identity(call, Escalation(call, can_transfer=True, has_on_call=False), Reader(None))
 
 
+def asked_to_spell(db: Database, caller: str, intent: str, name: str, born: str) -> Identity:
+    """An identity check that has the name and date of birth and asks for the first name spelled."""
+    identity = identity_check(db, caller, intent)
+    identity.take_name(name)
+    assert said(identity.take_date_of_birth(born)) == wording.SPELL_FIRST_NAME
+    return identity
+
+
 def said(reply: Reply) -> str:
     return reply.text
 
@@ -75,9 +83,7 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
 
 def test_a_misheard_first_name_with_the_last_name_and_date_of_birth_is_spelled_to_verify(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, MARIA, "cancel")
-    identity.take_name("Reese Lopes")
-    assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
+    identity = asked_to_spell(db, MARIA, "cancel", "Reese Lopes", "May 3rd 1980")
     assert identity.take_first_name_spelling("M A R I A") is None
     s = identity.call.state
     assert s.verified and s.contact.name == "Maria Lopez" and s.name == "Maria Lopez"
@@ -85,9 +91,7 @@ def test_a_misheard_first_name_with_the_last_name_and_date_of_birth_is_spelled_t
 
 def test_a_first_name_spelled_wrong_is_a_mismatch(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, MARIA, "cancel")
-    identity.take_name("Reese Lopez")
-    identity.take_date_of_birth("May 3rd 1980")
+    identity = asked_to_spell(db, MARIA, "cancel", "Reese Lopez", "May 3rd 1980")
     assert said(identity.take_first_name_spelling("P A U L A")) == wording.NO_MATCH
     assert not identity.call.state.verified
 
@@ -95,9 +99,7 @@ def test_a_first_name_spelled_wrong_is_a_mismatch(tmp_path):
 def test_a_spelled_first_name_picks_one_of_twins_without_caller_id(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     Contacts(db).add("Jane Smith", [], "1975-11-20")
-    identity = identity_check(db, UNKNOWN, "confirm")
-    identity.take_name("The ome Smith")
-    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    identity = asked_to_spell(db, UNKNOWN, "confirm", "The ome Smith", "November 20th 1975")
     assert len(identity.call.state.near) == 2
     assert identity.take_first_name_spelling("J-A-N-E.") is None
     assert identity.call.state.contact.name == "Jane Smith" and identity.call.state.verified
@@ -105,9 +107,7 @@ def test_a_spelled_first_name_picks_one_of_twins_without_caller_id(tmp_path):
 
 def test_someone_new_who_shares_a_last_name_and_birthday_books_as_new(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Paula Smith")
-    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    identity = asked_to_spell(db, UNKNOWN, "book", "Paula Smith", "November 20th 1975")
     assert said(identity.take_first_name_spelling("P A U L A")) == wording.SPELL_LAST_NAME
     assert identity.take_spelling("S M I T H") is None
     assert identity.call.state.contact.name == "Paula Smith"
@@ -132,9 +132,7 @@ def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_mish
 
 def test_names_said_as_words_are_no_spelling_and_guess_nothing(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "cancel")
-    identity.take_name("Bob Smith")
-    assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+    identity = asked_to_spell(db, UNKNOWN, "cancel", "Bob Smith", "November 20th 1975")
     guesses = "is it Michael, David, James, John or Robert"
     assert said(identity.take_first_name_spelling(guesses)) == wording.SPELL_FIRST_NAME
     reply = identity.take_first_name_spelling(guesses)
@@ -144,16 +142,12 @@ def test_names_said_as_words_are_no_spelling_and_guess_nothing(tmp_path):
 def test_the_spelling_question_comes_whether_or_not_a_record_is_near(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     for name in ("Bob Smith", "Bob Jones"):  # John Smith's birthday: a Smith is on file, no Jones
-        identity = identity_check(db, UNKNOWN, "confirm")
-        identity.take_name(name)
-        assert said(identity.take_date_of_birth("November 20th 1975")) == wording.SPELL_FIRST_NAME
+        asked_to_spell(db, UNKNOWN, "confirm", name, "November 20th 1975")
 
 
 def test_on_the_patients_phone_a_garbled_last_name_is_verified_by_the_spelled_first_name(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, MARIA, "confirm")
-    identity.take_name("Maria O'Grill")
-    assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
+    identity = asked_to_spell(db, MARIA, "confirm", "Maria O'Grill", "May 3rd 1980")
     assert identity.take_first_name_spelling("M A R I A") is None and identity.call.state.verified
     stranger = identity_check(db, UNKNOWN, "confirm")  # from another phone, the last name is needed
     stranger.take_name("Maria O'Grill")
