@@ -9,6 +9,7 @@ caller wants (`Step.INTENT`), who they are (identity), the appointment (booking)
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -200,6 +201,9 @@ class Dialogue:
         if intent is not None:
             return self._act_on(text, intent)
         answer = yes_or_no(text)
+        other_verb = {"book": r"\b(check|confirm|cancel|move|change|reschedul\w*)\b"}.get(guess)
+        if answer is None and other_verb and re.search(other_verb, text.lower()):  # "I want to check my ..."
+            return self.escalation.not_understood(wording.WHAT_TO_DO)
         if answer is None and len(text.split()) >= 3:
             s.not_understood = 0
             if guess == "message":

@@ -279,3 +279,14 @@ def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writ
     assert dialogue.respond("Oh, I think I dialed the wrong number.", 0.9).action.kind == "hangup"
     dialogue.close()
     assert not list(Database(tmp_path / "store.db").query("SELECT id FROM messages"))
+
+
+def test_an_answer_asking_for_something_else_is_no_yes_to_a_booking(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book"}))
+    dialogue.greeting(MARIA)
+    assert dialogue.respond("Am I still looking for next week?", 0.9).text == wording.JUST_TO_CHECK.format(
+        wish="book an appointment")
+    reply = dialogue.respond("You know, I want to check my avoidance.", 0.9)
+    assert reply.action.kind == "transfer" and "did not understand" in reply.action.reason  # the second miss
+    assert dialogue.call.state.intent != "book"
