@@ -21,9 +21,9 @@ import numpy as np
 from appliance.audio import frames
 from appliance.bench.wer import corpus_word_error_rate
 from appliance.config import Config
-from appliance.lab.speech import silence
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.state import Step
+from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Engine, Role

@@ -46,4 +46,3 @@ def corpus_word_error_rate(pairs: list[tuple[str, str]]) -> float | None:
     if not kept:
         return None
     return float(jiwer.wer([r for r, _ in kept], [h for _, h in kept]))
-

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from appliance.crm.contacts import Contact
-from appliance.crm.names import part_matches, same_first_name, same_person_name
+from appliance.crm.names import part_matches, same_first_name, same_last_name, same_person_name
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
@@ -182,8 +182,8 @@ class Identity:
             if s.first_spelled:
                 return self._mismatch(s.contact)
             heard_first = name.split()[0] if name else ""
-            first_alike = s.contact.date_of_birth == dob and same_first_name(heard_first, s.contact.name)
-            near = first_alike or s.contact in self.call.records.near_contacts(name, dob)
+            near = s.contact.date_of_birth == dob and (same_first_name(heard_first, s.contact.name)
+                                                       or same_last_name(name, s.contact.name))
             return self._spell_first_name([s.contact] if near else [])
         if s.contact is None:
             s.contact = self.call.records.find_contact(name, dob)

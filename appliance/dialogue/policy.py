@@ -33,6 +33,7 @@ from appliance.models.protocols import LlmEngine
 log = logging.getLogger(__name__)
 Handler = Callable[[str], Reply]  # the reply to the caller's words at one step
 MAX_TURNS = 40  # a call still going after this many caller turns is going round in circles
+NOT_BOOKING = r"\b(check|confirm|cancel|move|change|reschedul\w*)\b"  # an answer wanting another thing than a booking
 
 
 class Dialogue:
@@ -201,8 +202,7 @@ class Dialogue:
         if intent is not None:
             return self._act_on(text, intent)
         answer = yes_or_no(text)
-        other_verb = {"book": r"\b(check|confirm|cancel|move|change|reschedul\w*)\b"}.get(guess)
-        if answer is None and other_verb and re.search(other_verb, text.lower()):  # "I want to check my ..."
+        if answer is None and guess == "book" and re.search(NOT_BOOKING, text.lower()):  # "I want to check my ..."
             return self.escalation.not_understood(wording.WHAT_TO_DO)
         if answer is None and len(text.split()) >= 3:
             s.not_understood = 0

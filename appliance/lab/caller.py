@@ -13,7 +13,8 @@ from enum import StrEnum
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICE_WORDS = ("check-up", "checkup", "check up", "cleaning", "filling", "whitening", "extraction",
                  "consultation", "hygienist")
-ANOTHER_ANSWERS = {"reschedule": "No, I'd like to move the one I have.", "cancel": "No, I want to cancel the one I have.",
+ANOTHER_ANSWERS = {"reschedule": "No, I'd like to move the one I have.",
+                   "cancel": "No, I want to cancel the one I have.",
                    "confirm": "No, I just want to check the one I have."}
 MAX_TURNS = 24  # a caller hangs up after this many lines, whatever happens
 

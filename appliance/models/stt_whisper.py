@@ -71,9 +71,10 @@ class WhisperStt:
             if self.window_s >= 30 or audio_s > 28:
                 text, logprob, no_speech = self._decode_full(samples, hint)
             else:
-                text, logprob, no_speech = self._decode_window(samples, hint)
-                if looks_looped(text, audio_s):
-                    text, logprob, no_speech = self._decode_window(samples, "", guarded=True)
+                encoded = self._encode_window(samples)
+                text, logprob, no_speech = self._generate(encoded, hint, audio_s)
+                if looks_looped(text, audio_s):  # the same encoding, decoded again
+                    text, logprob, no_speech = self._generate(encoded, "", audio_s, guarded=True)
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
@@ -84,19 +85,23 @@ class WhisperStt:
             confidence *= 0.3
         return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
 
-    def _decode_window(self, samples: np.ndarray, hint: str, guarded: bool = False) -> tuple[str, float, float]:
-        """Decode in a short window; `guarded`: repeats of four tokens barred (against a loop)."""
+    def _encode_window(self, samples: np.ndarray):  # noqa: ANN202 - a ctranslate2.StorageView
+        """The encoder's output for the samples padded to a short window."""
         import ctranslate2
 
         features = self._model.feature_extractor(samples, padding=0)
         frames = max(int(self.window_s * 100), features.shape[1] + 100)
         features = np.pad(features, ((0, 0), (0, max(0, frames - features.shape[1]))))[:, :frames]
-        encoded = self._model.model.encode(
+        return self._model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
+
+    def _generate(self, encoded, hint: str, audio_s: float,  # noqa: ANN001 - a ctranslate2.StorageView
+                  guarded: bool = False) -> tuple[str, float, float]:
+        """Text, log probability and no-speech probability of an encoding; `guarded`: repeats
+        of four tokens barred (against a loop)."""
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.beam_size,
-            max_length=len(prompt) + int(TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 8,
+            encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
             no_repeat_ngram_size=4 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
