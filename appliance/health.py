@@ -20,7 +20,7 @@ from appliance.control.client import ControlError, fetch_status
 from appliance.control.protocol import socket_path
 from appliance.crm.migrations import MIGRATIONS
 from appliance.errors import ModelError
-from appliance.models.manifest import Role
+from appliance.models.manifest import ModelEntry, Role
 from appliance.models.store import ModelStore, Status
 
 GIB = 1 << 30
@@ -91,6 +91,14 @@ def check_registration(answer: ServiceAnswer) -> Check:
     return Check("registration", "fail", state + (f" ({why})" if why else "") + retry)
 
 
+def _model_problem(entry: ModelEntry, status: Status, level: str) -> Check:
+    """A missing or broken end-of-turn model only slows turns down: a warning."""
+    if entry.role == Role.TURN and level == "fail":
+        return Check(entry.name, "warn", f"{entry.name} {status} (calls go on: turns end on silence and "
+                                         "the words alone)")
+    return Check(entry.name, level, f"{entry.name} {status}")
+
+
 def check_models(config: Config, verify: bool = False) -> Check:
     """Is the model each role uses installed and matching its sha256 (recorded, or hashed again)?"""
     try:
@@ -105,13 +113,13 @@ def check_models(config: Config, verify: bool = False) -> Check:
     except (ModelError, OSError) as exc:
         return Check("models", "fail", str(exc))
     problems = {Status.MISSING: "fail", Status.CORRUPT: "fail", Status.UNVERIFIED: "warn"}
-    found = [Check(r.entry.name, problems[r.status], f"{r.entry.name} {r.status}")
-             for r in rows if r.status in problems]
+    found = [_model_problem(r.entry, r.status, problems[r.status]) for r in rows if r.status in problems]
     if not found:
         names = ", ".join(r.entry.name for r in rows)
         return Check("models", "ok", f"{names}: in place and {'verified just now' if verify else 'verified'}")
     level = worst(found)
-    fix = "run 'appliance models install'" if level == "fail" else "run 'appliance doctor --verify'"
+    broken = any(r.status in (Status.MISSING, Status.CORRUPT) for r in rows)
+    fix = "run 'appliance models install'" if broken else "run 'appliance doctor --verify'"
     return Check("models", level, "; ".join(c.detail for c in found) + f": {fix}")
 
 

@@ -14,9 +14,9 @@ from appliance.models.store import ModelStatus, ModelStore, Status
 from gui.settings_forms import ConfigForm
 
 ROLE_NAMES = {Role.STT: "Speech recognition", Role.LLM: "Language model", Role.TTS: "Voice",
-              Role.VAD: "Speech detection"}
+              Role.VAD: "Speech detection", Role.TURN: "End of turn"}
 MNEMONIC_NAMES = {Role.STT: "Speech &recognition:", Role.LLM: "Lang&uage model:", Role.TTS: "&Voice:",
-                  Role.VAD: "Speec&h detection:"}
+                  Role.VAD: "Speec&h detection:", Role.TURN: "&End of turn:"}
 USABLE = (Status.VERIFIED, Status.UNVERIFIED, Status.BUILTIN)
 
 

@@ -186,6 +186,7 @@ def test_models_unverified_verified_missing_and_corrupt(tmp_path):
     shutil.copy(MODELS / "manifest.toml", folder)
     shutil.copy(MODELS / "vad/silero_vad_v6.onnx", folder / "vad")
     (folder / "tts").symlink_to(MODELS / "tts")
+    (folder / "turn").symlink_to(MODELS / "turn")
     llm = folder / "llm/smollm2-135m-instruct-q4_1.gguf"
     llm.symlink_to(MODELS / "llm/smollm2-135m-instruct-q4_1.gguf")
     chosen = ModelsConfig(stt="pocketsphinx-en-us", llm="smollm2-135m-instruct-q4_1")
@@ -204,6 +205,19 @@ def test_models_unverified_verified_missing_and_corrupt(tmp_path):
     wrong = check_models(replace(config, models=ModelsConfig(stt="silero-vad-v6")))
     assert wrong.status == "fail" and "a vad model" in wrong.detail
     assert check_models(replace(config, models=ModelsConfig(llm="nope"))).status == "fail"
+
+
+def test_a_missing_end_of_turn_model_is_a_warning_with_its_fix(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(MODELS / "manifest.toml", folder)
+    for role in ("llm", "tts", "vad"):
+        (folder / role).symlink_to(MODELS / role)
+    config = replace(Config(), models=ModelsConfig(stt="pocketsphinx-en-us", llm="smollm2-135m-instruct-q4_1"),
+                     paths=PathsConfig(data=tmp_path, models=folder))
+    without = check_models(config)  # calls go on: turns end on silence and the words alone
+    assert without.status == "warn" and "smart-turn-v3.2 missing" in without.detail
+    assert without.detail.endswith("run 'appliance models install'")
 
 
 def test_time_zone_warns_when_the_system_clock_differs_from_the_clinic(system_tz):

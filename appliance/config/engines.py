@@ -36,6 +36,7 @@ class ModelsConfig:
     llm: str = ""
     tts: str = ""
     vad: str = ""
+    turn: str = ""
     stt_fallback: str = "whisper-tiny.en"
 
 

@@ -167,7 +167,7 @@ class ControlServer:
         """Registration, calls in progress, transfer targets, engines."""
         config = self.service.config
         hub = self.service.hub
-        engines = {role: getattr(getattr(hub, role, None), "name", "") for role in ("stt", "llm", "tts", "vad")}
+        engines = {role: getattr(getattr(hub, role, None), "name", "") for role in ("stt", "llm", "tts", "vad", "turn")}
         return {**self.live.snapshot(), "engines": engines, "problems": self.service.problems(),
                 "transfer": {"mode": config.transfer.mode, "staff": bool(config.transfer.staff_uri),
                              "desk": bool(config.transfer.desk_uri or config.transfer.staff_uri)},

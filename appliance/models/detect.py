@@ -12,7 +12,7 @@ from appliance.models.manifest import Engine, Role
 
 GGUF_MAGIC = b"GGUF"
 ACCEPTED = ("a GGUF language model file, a Piper voice (.onnx with its .onnx.json), "
-            "a Vosk model folder, a Whisper CTranslate2 folder or a Silero VAD .onnx")
+            "a Vosk model folder, a Whisper CTranslate2 folder a Silero VAD .onnx or a Smart Turn .onnx")
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,11 @@ def detect_model(path: Path) -> DetectedModel:
         config = _piper_config(path)
         if config is not None:
             return DetectedModel(Role.TTS, Engine.PIPER, "Piper voice", (path, config), False)
-        if _is_silero(path):
+        inputs = _onnx_inputs(path)
+        if "input" in inputs and ({"h", "c"} <= inputs or "state" in inputs):
             return DetectedModel(Role.VAD, Engine.SILERO, "Silero VAD", (path,), False)
+        if inputs == {"input_features"}:
+            return DetectedModel(Role.TURN, Engine.SMART_TURN, "Smart Turn end-of-turn model", (path,), False)
     raise ModelKindError(f"{path} is not a model this appliance can use; expected {ACCEPTED}")
 
 
@@ -81,12 +84,12 @@ def _piper_config(onnx: Path) -> Path | None:
     return None
 
 
-def _is_silero(onnx: Path) -> bool:
+def _onnx_inputs(onnx: Path) -> set[str]:
+    """The input names of an ONNX model; empty when it does not load."""
     import onnxruntime
 
     try:
         session = onnxruntime.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
     except Exception:  # noqa: BLE001 - any load failure means "not a usable ONNX model"
-        return False
-    names = {i.name for i in session.get_inputs()}
-    return "input" in names and ({"h", "c"} <= names or "state" in names)
+        return set()
+    return {i.name for i in session.get_inputs()}

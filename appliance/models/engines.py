@@ -89,4 +89,8 @@ def _build(entry: ModelEntry, path: Path | None, config: Config) -> Any:
         from appliance.models.vad_webrtc import WebrtcVad
 
         return WebrtcVad(entry.name, config.vad.aggressiveness, config.vad.threshold)
+    if entry.engine == Engine.SMART_TURN:
+        from appliance.models.turn_smart import SmartTurn
+
+        return SmartTurn(path, entry.name)
     raise EngineError(f"no adapter for engine {entry.engine}")

@@ -25,6 +25,7 @@ class Role(StrEnum):
     LLM = "llm"
     TTS = "tts"
     VAD = "vad"
+    TURN = "turn"
 
 
 class Engine(StrEnum):
@@ -38,6 +39,7 @@ class Engine(StrEnum):
     PIPER = "piper"
     SILERO = "silero"
     WEBRTC = "webrtc"
+    SMART_TURN = "smart-turn"
 
 
 ENGINE_ROLES: dict[Engine, Role] = {
@@ -49,6 +51,7 @@ ENGINE_ROLES: dict[Engine, Role] = {
     Engine.PIPER: Role.TTS,
     Engine.SILERO: Role.VAD,
     Engine.WEBRTC: Role.VAD,
+    Engine.SMART_TURN: Role.TURN,
 }
 
 

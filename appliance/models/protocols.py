@@ -62,6 +62,15 @@ class VadEngine(Protocol):
         """Start a detector with fresh state."""
 
 
+class TurnModel(Protocol):
+    """A loaded end-of-turn model: has the speaker finished, judging by the sound alone?"""
+
+    name: str
+
+    def finished(self, pcm: bytes) -> float:
+        """Probability (0..1) that the speaker of `pcm` (the turn so far, 16 kHz) is done."""
+
+
 @dataclass(frozen=True)
 class ChatMessage:
     """One message of a chat: role is system, user or assistant."""

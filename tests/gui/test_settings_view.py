@@ -209,7 +209,7 @@ def test_service_and_trunk_status_follow_the_window(view):
     assert view.registration_label.text().startswith("not configured")
 
     view.set_engines({"stt": "whisper-tiny.en", "llm": "smollm2-135m-instruct-q4_1", "tts": "piper-en_US-joe-medium",
-                      "vad": "silero-vad-v6"})
+                      "vad": "silero-vad-v6", "turn": "smart-turn-v3.2"})
     assert "Language model: smollm2-135m-instruct-q4_1 - verified\n" in view.models_label.text()
     assert "(configured)" not in view.models_label.text()
     view.set_service_status(False, "connection refused")
