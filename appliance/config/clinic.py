@@ -42,7 +42,11 @@ class VoiceConfig:
     """Turn-taking: when the caller has finished, when they interrupt, when they are silent."""
 
     endpoint_silence_ms: int = 450  # silence that ends the caller's turn
-    early_endpoint_ms: int = 300  # ...or this much, once the transcript reads as a finished sentence
+    early_endpoint_ms: int = 300  # ...or this much, after a finished sentence that sounds finished
+    hold_silence_ms: int = 1200  # ...or this much, when the caller sounds unfinished (in a phone number, "um")
+    turn_model: bool = True  # hear the end of a turn in the voice too (the end-of-turn model)
+    turn_done_above: float = 0.5  # its score a finished sentence needs to end the turn early
+    turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
     speculative_stt_ms: int = 200  # start recognising after this much silence
     barge_in_ms: int = 160  # caller speech this long stops the agent
@@ -59,6 +63,10 @@ class VoiceConfig:
             raise ConfigError(f"voice.engine_timeout_s must be 0.5..120, got {self.engine_timeout_s}")
         if not 150 <= self.endpoint_silence_ms <= 3000:
             raise ConfigError(f"voice.endpoint_silence_ms must be 150..3000, got {self.endpoint_silence_ms}")
+        if not self.endpoint_silence_ms <= self.hold_silence_ms <= 5000:
+            raise ConfigError("voice.hold_silence_ms must lie between voice.endpoint_silence_ms and 5000")
+        if not (0 <= self.turn_done_above <= 1 and 0 <= self.turn_hold_below <= 1):
+            raise ConfigError("voice.turn_done_above and voice.turn_hold_below must be 0..1")
         if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:
             raise ConfigError("voice.speculative_stt_ms must be below voice.endpoint_silence_ms")
         if not self.speculative_stt_ms <= self.early_endpoint_ms <= self.endpoint_silence_ms:

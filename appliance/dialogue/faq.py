@@ -8,6 +8,7 @@ import re
 from appliance.config import ClinicConfig
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
+from appliance.dialogue.unfinished import trails_off
 
 BUILTIN_TOPICS = {
     "hours": ("open", "opening", "hours", "close", "closing", "when"),
@@ -67,6 +68,10 @@ class FaqPolicy:
     def hint(self) -> str:
         """The clinic's name, for the recogniser."""
         return self.clinic.name
+
+    def unfinished(self, text: str) -> bool:
+        """`text` stops mid-phrase (see `unfinished`)."""
+        return trails_off(text)
 
     def answer(self, text: str) -> str | None:
         """The clinic's answer to the topic `text` matches best (key words, tolerant of one

@@ -95,7 +95,7 @@ class Identity:
 
     def take_date_of_birth(self, text: str) -> Reply | None:
         """The caller's date of birth, read by rules, else by the model and checked."""
-        born = parse_date_of_birth(text, self._day_first(), self.call.local_now().date())
+        born = parse_date_of_birth(text, self.day_first(), self.call.local_now().date())
         if born is None:
             born = self.reader.date_of_birth(text, wording.ASK_DOB, self.call.local_now().date())
             if born is not None:
@@ -164,7 +164,7 @@ class Identity:
         if s.name is not None and name != s.name:  # a corrected name is checked afresh (not after a mismatch)
             s.near, s.first_spelled = [], False
         s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
-        if text and parse_date_of_birth(text, self._day_first(), self.call.local_now().date()):
+        if text and parse_date_of_birth(text, self.day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
         return Reply.say(wording.DOB_AFTER_NAME.format(first_name=name.split()[0]))
 
@@ -222,7 +222,8 @@ class Identity:
         s.name = None
         return self.call.ask(Step.NAME, wording.NO_MATCH)
 
-    def _day_first(self) -> bool:
+    def day_first(self) -> bool:
+        """Dates are said day first (outside North America)."""
         return self.call.records.contacts.country_code != "1"
 
 

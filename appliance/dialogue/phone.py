@@ -90,6 +90,21 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str 
     return phonenumbers.format_number(chosen[0], PhoneNumberFormat.E164) if chosen else None
 
 
+def partial_number(text: str, region: str = "US") -> bool:
+    """The last digits said in `text` are the start of a phone number, too short to be one yet
+    ('two one two, five five five' and the caller pauses), or a number only dialled locally (the
+    area code may follow, or the rest: '847, five five five five' is seven digits)."""
+    runs = _runs(text)
+    if not runs:
+        return False
+    try:
+        number = phonenumbers.parse(runs[-1], region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number_with_reason(number) in (
+        phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+
+
 def _pieces(run: str) -> list[str]:
     """A run as said, then (when longer than any number) its last 15, 11 and 10 digits: 'my
     number is 2 5 5 5 1 2 3 4 5 6 7' after 'I have 2 kids' should still find the number."""

@@ -28,6 +28,7 @@ from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.understand import for_someone_else, rule_intent, sounds_angry, yes_or_no
+from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.models.protocols import LlmEngine
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,14 @@ class Dialogue:
     def hint(self) -> str:
         """What the caller's next turn is likely to hold, for the recogniser (see `hints`)."""
         return self.words.hint(self.call.state.step)
+
+    def unfinished(self, text: str) -> bool:
+        """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""
+        s = self.call.state
+        name = (s.name or "").split()
+        spelling = (name[0] if s.step == Step.SPELL_FIRST else name[-1]) if name else ""
+        return sounds_unfinished(text, s.step, self.escalation.region(), self.identity.day_first(),
+                                 self.call.local_now().date(), spelling)
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""

@@ -19,7 +19,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from appliance.config import Config
-from appliance.errors import EngineError
+from appliance.errors import EngineError, ModelError
 from appliance.models.engines import load_engine, model_store
 from appliance.models.manifest import Role
 from appliance.models.protocols import (
@@ -27,12 +27,13 @@ from appliance.models.protocols import (
     LlmEngine,
     SttEngine,
     TtsEngine,
+    TurnModel,
     VadEngine,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ROLES = ("stt", "llm", "tts")
+ROLES = ("stt", "llm", "tts", "turn")
 FALLBACK_PHRASES = {
     "transfer": "I'm sorry, I'm having a technical problem. Let me put you through to the front desk.",
     "callback": "I'm sorry, I'm having a technical problem. I've noted your number and someone will "
@@ -47,11 +48,12 @@ class EngineStuckError(EngineError):
 
 
 class EngineHub:
-    """STT, VAD, LLM and TTS for every call of the service, each role with its own worker."""
+    """STT, VAD, LLM, TTS and the end-of-turn model for every call of the service, each role with
+    its own worker. Without an end-of-turn model (`turn` None), silence and the transcript end turns."""
 
     def __init__(self, vad: VadEngine, stt: SttEngine, tts: TtsEngine, llm: LlmEngine | None,
-                 workers: dict[str, Executor] | None = None) -> None:
-        self.vad, self.stt, self.tts, self.llm = vad, stt, tts, llm
+                 workers: dict[str, Executor] | None = None, turn: TurnModel | None = None) -> None:
+        self.vad, self.stt, self.tts, self.llm, self.turn = vad, stt, tts, llm, turn
         self._pools = workers or {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
                                   for role in ROLES}
         self.stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
@@ -64,7 +66,8 @@ class EngineHub:
         store = model_store(config)
         started = time.monotonic()
         hub = cls(load_engine(Role.VAD, config, store), load_engine(Role.STT, config, store),
-                  load_engine(Role.TTS, config, store), load_engine(Role.LLM, config, store))
+                  load_engine(Role.TTS, config, store), load_engine(Role.LLM, config, store),
+                  turn=_turn_model(config, store))
         hub.load_s = time.monotonic() - started
         return hub
 
@@ -121,3 +124,16 @@ class EngineHub:
         for engine in (self.stt, self.tts, self.llm):
             if engine is not None:
                 engine.close()
+
+
+def _turn_model(config: Config, store) -> TurnModel | None:  # noqa: ANN001 - ModelStore
+    """The end-of-turn model, unless switched off; one that cannot be loaded leaves silence and the
+    transcript to end turns (calls go on, a little slower to answer)."""
+    if not config.voice.turn_model:
+        return None
+    try:
+        return load_engine(Role.TURN, config, store)
+    except (EngineError, ModelError) as exc:
+        log.error("the end-of-turn model could not be loaded (%s): turns end on silence and the "
+                  "transcript alone", exc)
+        return None

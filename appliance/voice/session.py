@@ -3,9 +3,10 @@
 Runs on the event loop; the transport hands it frames and call events (`CallListener`).
 Recognition, the policy and speech run on the engines' own workers (`EngineHub`), the call
 log on the store's worker (`CallRecorder`). The parts, each with one job:
-- `TurnDetector`: when the caller starts, pauses and is done (speculative recognition
-  starts on the pause, so the transcript is ready at the endpoint; a transcript that reads as
-  a finished sentence ends the turn early);
+- `TurnDetector`: when the caller starts, pauses and is done. Recognition starts on the
+  pause, so the transcript is ready at the endpoint, and so does the end-of-turn model; with
+  what they tell (a finished sentence that sounds finished, or half a phone number) the turn
+  ends early or waits longer;
 - `Speaker`: the agent's voice, sentence by sentence, and what of it the caller heard;
 - `BargeInDetector`: the caller talking over the agent (not its echo) stops it;
 - `Handover`: whether the agent, a transfer or staff has the caller.
@@ -24,7 +25,6 @@ from concurrent.futures import Future
 from appliance.audio import level_dbfs
 from appliance.config import Config
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
-from appliance.models.endpointer import EndpointOptions
 from appliance.models.protocols import SttResult
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
@@ -47,11 +47,12 @@ from appliance.voice.recorder import CallRecorder
 from appliance.voice.speaker import Speaker
 from appliance.voice.timing import TurnTiming
 from appliance.voice.transport import CallTransport
-from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal
+from appliance.voice.turns import TurnDetector, TurnSignal, turn_options, whole_sentence
 
 log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
 RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be closed
+TURN_MODEL_BYTES = 8 * 32000  # the end-of-turn model hears the last 8 s of 16 kHz s16
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
 
 
@@ -71,16 +72,15 @@ class CallSession:
         self.loop: asyncio.AbstractEventLoop | None = None  # the running loop, from `run`
         self.vad = hub.vad.stream()
         v = self.voice
-        self.turns = TurnDetector(TurnOptions(EndpointOptions(
-            start_speech_ms=v.min_speech_ms, start_window_ms=max(200, v.min_speech_ms + 80),
-            end_silence_ms=v.endpoint_silence_ms, max_utterance_ms=int(v.max_utterance_s * 1000)),
-            speculative_ms=v.speculative_stt_ms, early_end_ms=v.early_endpoint_ms))
+        self.turns = TurnDetector(turn_options(v))
         self.bargein = BargeInDetector(BargeInOptions(
             min_speech_ms=v.barge_in_ms, min_dbfs=v.barge_in_min_dbfs, echo_margin_db=v.echo_margin_db))
         self.speaker = Speaker(transport, self._synthesize)
         self.handover = Handover()
         self.stt = None  # the turn's recognition stream while the caller speaks
+        self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
         self.speculative: Future | None = None
+        self.sounds_done: Future | None = None  # the end-of-turn model's score of the pause
         self.reply: asyncio.Task | None = None  # answering a turn: recognition, policy, speech
         self.speaking: Reply | None = None  # the reply being spoken
         self.thinking = False  # a decision is being made: frames wait (`backlog`) until it is
@@ -159,14 +159,17 @@ class CallSession:
         if signal == TurnSignal.START:
             self.speculative = None
             self.stt = self.hub.stt.stream(self.policy.hint())
-            self._feed_stt(self.turns.onset_audio())
+            self.heard = bytearray(self.turns.onset_audio())
+            self._feed_stt(bytes(self.heard))
         elif self.stt is not None:
+            self.heard += pcm
             self._feed_stt(pcm)
         if signal == TurnSignal.PAUSED:
             self.speculative = self.hub.submit("stt", self.stt.finish)
+            self.sounds_done = self._score_pause()
         elif signal == TurnSignal.RESUMED:
-            self.speculative = None  # the caller went on: that early decode is stale
-        if signal == TurnSignal.END or self._finished_sentence():
+            self.speculative = self.sounds_done = None  # the caller went on: that early reading is stale
+        if signal == TurnSignal.END or self._judged():
             self._end_turn()
         elif self.stt is None and self.reply is None and not self.speaker.busy:
             self._maybe_reprompt()
@@ -223,16 +226,29 @@ class CallSession:
                 self.emit(TranscriptEvent(call_id=self.call_id, text=result.text,
                                           confidence=result.confidence, final=False))
 
-    def _finished_sentence(self) -> bool:
-        spec = self.speculative
-        return (spec is not None and spec.done() and spec.exception() is None
-                and self.turns.finished_sentence(spec.result().text))
+    def _score_pause(self) -> Future | None:
+        """Ask the end-of-turn model whether the caller sounds done (None without the model)."""
+        if self.hub.turn is None or "turn" in self.hub.stuck:
+            return None
+        return self.hub.submit("turn", self.hub.turn.finished, bytes(self.heard[-TURN_MODEL_BYTES:]))
+
+    def _judged(self) -> bool:
+        """Once the pause's early transcript (and the model's score) are in, judge the pause;
+        True when that ends the turn now."""
+        spec, score = self.speculative, self.sounds_done
+        if self.turns.verdict is not None or spec is None or not spec.done() or spec.exception() is not None:
+            return False
+        if score is not None and not score.done():
+            return False
+        text = spec.result().text
+        sounds = score.result() if score is not None and score.exception() is None else None
+        return self.turns.judge(self.turns.options.verdict(whole_sentence(text), self.policy.unfinished(text), sounds))
 
     def _end_turn(self) -> None:
         timing = TurnTiming(speech_end=self.turns.speech_end, clock=self.loop.time)
         timing.stamp("endpoint")
         spec, stream = self.speculative, self.stt
-        self.speculative, self.stt = None, None
+        self.speculative, self.stt, self.sounds_done = None, None, None
         if stream is not None:
             self._start_reply(self._answer(timing, spec, stream))
 

@@ -5,9 +5,15 @@ Fed one 20 ms frame at a time with the VAD's decision and the frame's arrival ti
   (the VAD notices speech a little late, so the audio before it is kept too);
 - `PAUSED`: `speculative_ms` of silence, a good moment to start recognising what was said;
 - `RESUMED`: the caller went on after a pause, so that early recognition is stale;
-- `END`: the endpoint (`end_silence_ms` of silence, or the longest turn allowed).
-`finished_sentence(text)` ends the turn early, after `early_end_ms` of silence, when the
-recognised text already reads as a finished sentence.
+- `END`: the endpoint: `end_ms` of silence, or the longest turn allowed.
+
+What was said so far changes how long a pause may last (`judge`, once the pause's early
+recognition and the end-of-turn model's score are in):
+- a whole sentence the model hears as finished ends the turn after `early_end_ms`;
+- a turn that sounds unfinished (a phone number short of its digits, a date without its year,
+  "um", "and ..."), or that the model hears as clearly unfinished, waits up to the
+  endpointer's `end_silence_ms` (the hold) before it ends;
+- anything else ends after `end_ms`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
+from appliance.config import VoiceConfig
 from appliance.models.endpointer import Endpointer, EndpointEvent, EndpointOptions
 
 PREROLL_MS = 300  # kept before the onset the endpointer reports
@@ -30,13 +37,42 @@ class TurnSignal(StrEnum):
     END = "end"
 
 
+class Verdict(StrEnum):
+    """What the words and the sound of a pause say about the turn."""
+
+    DONE = "done"  # a finished sentence, heard as finished: end after `early_end_ms`
+    UNSURE = "unsure"  # end after `end_ms`
+    UNFINISHED = "unfinished"  # wait up to the hold
+
+
 @dataclass(frozen=True)
 class TurnOptions:
-    """Durations in ms."""
+    """Durations in ms; the endpoint's `end_silence_ms` is the longest pause (the hold)."""
 
     endpoint: EndpointOptions
     speculative_ms: int = 200
     early_end_ms: int = 300
+    end_ms: int = 450
+    done_above: float = 0.5  # the end-of-turn model's score a finished sentence needs to end early
+    hold_below: float = 0.0  # ...and below which the turn is held (0: the model never holds it)
+
+    def verdict(self, finished_text: bool, unfinished_text: bool, score: float | None) -> Verdict:
+        """Combine the transcript's reading (a whole sentence; clearly unfinished) with the
+        end-of-turn model's score (None without the model)."""
+        if unfinished_text or (score is not None and score < self.hold_below):
+            return Verdict.UNFINISHED
+        if finished_text and (score is None or score >= self.done_above):
+            return Verdict.DONE
+        return Verdict.UNSURE
+
+
+def turn_options(v: VoiceConfig) -> TurnOptions:
+    """The turn-taking of the configuration's `[voice]` section."""
+    return TurnOptions(
+        EndpointOptions(start_speech_ms=v.min_speech_ms, start_window_ms=max(200, v.min_speech_ms + 80),
+                        end_silence_ms=v.hold_silence_ms, max_utterance_ms=int(v.max_utterance_s * 1000)),
+        speculative_ms=v.speculative_stt_ms, early_end_ms=v.early_endpoint_ms, end_ms=v.endpoint_silence_ms,
+        done_above=v.turn_done_above, hold_below=v.turn_hold_below)
 
 
 class TurnDetector:
@@ -51,6 +87,7 @@ class TurnDetector:
         self.trailing_ms = 0  # silence since the caller's last speech frame in this turn
         self.speech_end = 0.0  # arrival time of that frame
         self.paused = False
+        self.verdict: Verdict | None = None  # of the current pause, once judged
 
     @property
     def in_turn(self) -> bool:
@@ -67,31 +104,52 @@ class TurnDetector:
             self.trailing_ms, self.speech_end, self.paused = 0, arrived, False
             return TurnSignal.START
         if event == EndpointEvent.SPEECH_END:
-            self.endpointer.reset()
-            return TurnSignal.END
+            return self._end()
         if not self.in_turn:
             return None
         if speech:
             self.trailing_ms, self.speech_end = 0, arrived
             if self.paused:
-                self.paused = False
+                self.paused, self.verdict = False, None
                 return TurnSignal.RESUMED
             return None
         self.trailing_ms += self.options.endpoint.frame_ms
         if not self.paused and self.trailing_ms >= self.options.speculative_ms:
             self.paused = True
             return TurnSignal.PAUSED
+        if self.trailing_ms >= self._end_after():
+            return self._end()
         return None
+
+    def judge(self, verdict: Verdict) -> bool:
+        """Take the current pause's verdict; True when it ends the turn now."""
+        if not (self.in_turn and self.paused):
+            return False
+        self.verdict = verdict
+        if self.trailing_ms < self._end_after():
+            return False
+        self._end()
+        return True
+
+    def _end_after(self) -> int:
+        """The silence that ends the turn, by the current pause's verdict (unjudged: `end_ms`)."""
+        o = self.options
+        if self.verdict == Verdict.DONE:
+            return o.early_end_ms
+        if self.verdict == Verdict.UNFINISHED:
+            return o.endpoint.end_silence_ms
+        return o.end_ms
+
+    def _end(self) -> TurnSignal:
+        self.endpointer.reset()
+        self.verdict = None
+        return TurnSignal.END
 
     def onset_audio(self) -> bytes:
         """The audio of the turn up to the frame that started it."""
         return b"".join(self._onset)
 
-    def finished_sentence(self, text: str) -> bool:
-        """End the turn now: the caller paused long enough after what reads as a whole sentence."""
-        if not (self.in_turn and self.paused and self.trailing_ms >= self.options.early_end_ms):
-            return False
-        if not text.rstrip().endswith((".", "?", "!")):
-            return False
-        self.endpointer.reset()
-        return True
+
+def whole_sentence(text: str) -> bool:
+    """The recogniser wrote a finished sentence (Whisper punctuates)."""
+    return text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith("...")

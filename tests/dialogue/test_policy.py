@@ -35,3 +35,17 @@ def test_when_closed_only_an_on_call_number_takes_a_request_for_a_person(has_on_
         assert reply.action.kind == "transfer" and reply.action.after_hours and "on-call" in said
     else:
         assert reply.action is None and "take a message" in said
+
+
+def test_a_pause_is_read_by_the_question_being_answered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    assert dialogue.unfinished("Two one two, five five five") is False  # no number is asked for yet
+    assert dialogue.unfinished("I'd like to book a cleaning and")
+    dialogue.call.state.step = Step.CALLBACK
+    assert dialogue.unfinished("Two one two, five five five")
+    dialogue.call.state.step, dialogue.call.state.name = Step.SPELL, "Imran Khan"
+    assert dialogue.unfinished("K-H.") and not dialogue.unfinished("K-H-A-N.")  # the last name is spelled
+    dialogue.call.state.step = Step.SPELL_FIRST
+    assert dialogue.unfinished("I-M-R.") and not dialogue.unfinished("I-M-R-A-N.")

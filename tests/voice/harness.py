@@ -103,7 +103,8 @@ class FakeVad:
 
 
 class FakeStt:
-    """Recognises the caller's lines in order: turn n reads as `lines[n]`."""
+    """Recognises the caller's lines in order: turn n reads as `lines[n]`; a tuple there is what
+    each decode of that turn reads in turn (the pauses' early decodes, then the last)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -116,12 +117,32 @@ class FakeStt:
         index = self.streams
         self.streams += 1
 
+        decodes = 0
+
         def finish() -> SttResult:
+            nonlocal decodes
             if self.fail:
                 raise RuntimeError("recognition broke")
             text = self.lines[index] if index < len(self.lines) else ""
+            if isinstance(text, tuple):
+                text = text[min(decodes, len(text) - 1)]
+            decodes += 1
             return SttResult(text, 0.9, True, 1.0)
         return SimpleNamespace(feed=lambda pcm: [], finish=finish)
+
+
+class FakeTurn:
+    """An end-of-turn model that hears each pause as the next of `scores` (the last repeated)."""
+
+    name = "fake-turn"
+
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = scores
+        self.heard: list[int] = []  # bytes of audio given at each pause
+
+    def finished(self, pcm: bytes) -> float:
+        self.heard.append(len(pcm))
+        return self.scores[min(len(self.heard) - 1, len(self.scores) - 1)]
 
 
 class FakeTts:
@@ -223,11 +244,11 @@ class Call:
     """One call through the real `CallSession`, on a virtual clock, with fake engines."""
 
     def __init__(self, policy=None, recorder: Callable[[EngineHub], CallRecorder] | None = None,  # noqa: ANN001
-                 staff_uri: str = "sip:staff@clinic", **voice) -> None:
+                 staff_uri: str = "sip:staff@clinic", turn: FakeTurn | None = None, **voice) -> None:
         self.loop = VirtualLoop()
-        self.workers = {role: Worker(self.loop) for role in ("stt", "llm", "tts")}
+        self.workers = {role: Worker(self.loop) for role in ("stt", "llm", "tts", "turn")}
         self.stt, self.tts = FakeStt(), FakeTts()
-        self.hub = EngineHub(FakeVad(), self.stt, self.tts, None, self.workers)
+        self.hub = EngineHub(FakeVad(), self.stt, self.tts, None, self.workers, turn)
         self.hub.fallback_audio = {"transfer": tone(2000, hz=700), "callback": tone(2000, hz=700)}
         clinic = ClinicConfig(name="Riverside Dental", hours="We are open 8 to 6.",
                               address="We are at 12 Mill Street.")
@@ -250,8 +271,8 @@ class Call:
         self.loop.run_until_complete(asyncio.wait_for(wait(), limit_s))
         return self.loop.time()
 
-    def caller_says(self, text: str, ms: int = 1200, dbfs: float = -20.0) -> None:
-        """The caller speaks for `ms`; recognition will read it as `text`."""
+    def caller_says(self, text: str | tuple[str, ...], ms: int = 1200, dbfs: float = -20.0) -> None:
+        """The caller speaks for `ms`; recognition will read it as `text` (see `FakeStt`)."""
         self.stt.lines.append(text)
         self.line.say(tone(ms, dbfs))
 

@@ -24,7 +24,7 @@ from appliance.voice.events import (
 )
 from appliance.voice.handover import HandoverState
 from appliance.voice.recorder import CallRecorder
-from tests.voice.harness import Call, tone
+from tests.voice.harness import Call, FakeTurn, tone
 
 GREETING = "Thank you for calling Riverside Dental. How can I help you today?"
 
@@ -43,7 +43,7 @@ def test_the_turn_ends_after_the_endpoint_silence_and_the_reply_starts_one_frame
     call = greeted(endpoint_silence_ms=450, early_endpoint_ms=300)
     call.workers["stt"].delay_s = 0.15
     call.workers["tts"].delay_s = 0.05
-    call.caller_says("um let me see")  # no finished sentence: the full endpoint silence
+    call.caller_says("what about saturdays")  # no finished sentence: the full endpoint silence
     call.run_until(lambda: call.of(TurnLatencyEvent))
     stages = call.of(TurnLatencyEvent)[0].stages_ms
     # recognition started on the pause (200 ms), so it is ready before the endpoint
@@ -60,6 +60,37 @@ def test_a_finished_sentence_ends_the_turn_early():
     call.run_until(lambda: call.of(TurnLatencyEvent))
     assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(300, abs=1)
     assert said(call)[-1] == "We are open 8 to 6."
+    call.finish()
+
+
+def test_a_caller_pausing_inside_a_phone_number_is_not_cut_off():
+    call = greeted(endpoint_silence_ms=450, early_endpoint_ms=300, hold_silence_ms=1200)
+    call.stt.lines.append(("Two one two, five five five,", "Two one two, five five five, oh one nine eight."))
+    call.line.say(tone(900) + b"\0" * 32 * 800 + tone(900))  # 800 ms between the groups
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert [e.text for e in call.of(TranscriptEvent) if e.final] == ["Two one two, five five five, oh one nine eight."]
+    assert call.stt.streams == 1
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(300, abs=1)
+    call.finish()
+
+
+def test_a_caller_who_trails_off_is_answered_after_the_hold():
+    call = greeted(endpoint_silence_ms=450, hold_silence_ms=1200)
+    call.caller_says("Um...")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(1200, abs=21)
+    call.finish()
+
+
+@pytest.mark.parametrize(("score", "hold_below", "endpoint"), [(0.9, 0.0, 300), (0.2, 0.0, 450), (0.05, 0.1, 1200)])
+def test_the_end_of_turn_model_lets_a_finished_sentence_end_early_or_holds_it(score, hold_below, endpoint):
+    call = Call(turn=FakeTurn([score]), endpoint_silence_ms=450, early_endpoint_ms=300, hold_silence_ms=1200,
+                turn_done_above=0.5, turn_hold_below=hold_below)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(endpoint, abs=21)
+    assert call.hub.turn.heard and call.hub.turn.heard[0] >= 1200 * 32  # the turn's audio so far, onset included
     call.finish()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from appliance.models.endpointer import EndpointOptions
 from appliance.voice.handover import Handover, HandoverState
-from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal
+from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict, whole_sentence
 
 FRAME = b"\1\0" * 320
 
@@ -19,9 +21,9 @@ def run(detector: TurnDetector, pattern: str, start: float = 0.0) -> list[tuple[
     return out
 
 
-def detector(end_ms: int = 400) -> TurnDetector:
-    return TurnDetector(TurnOptions(EndpointOptions(start_speech_ms=100, start_window_ms=200, end_silence_ms=end_ms),
-                                    speculative_ms=200, early_end_ms=300))
+def detector(end_ms: int = 400, hold_ms: int = 1000) -> TurnDetector:
+    return TurnDetector(TurnOptions(EndpointOptions(start_speech_ms=100, start_window_ms=200, end_silence_ms=hold_ms),
+                                    speculative_ms=200, early_end_ms=300, end_ms=end_ms))
 
 
 def test_a_turn_starts_pauses_resumes_and_ends():
@@ -39,10 +41,35 @@ def test_a_turn_starts_pauses_resumes_and_ends():
 def test_a_finished_sentence_ends_the_turn_only_after_the_early_silence():
     d = detector(end_ms=600)
     run(d, "s" * 20 + "." * 10)  # 200 ms of silence: paused, not yet early enough
-    assert d.in_turn and not d.finished_sentence("What are your hours?")
-    run(d, "." * 5)  # 300 ms
-    assert not d.finished_sentence("what are your")  # not a sentence yet
-    assert d.finished_sentence("What are your hours?") and not d.in_turn
+    assert d.in_turn and not d.judge(Verdict.DONE)
+    assert [s for _, s in run(d, "." * 5)] == [TurnSignal.END]  # 300 ms
+    d = detector(end_ms=600)
+    run(d, "s" * 20 + "." * 15)
+    assert not d.judge(Verdict.UNSURE) and d.in_turn  # not a sentence: the full 600 ms
+    assert [i for i, _ in run(d, "." * 20)] == [14]
+
+
+def test_an_unfinished_turn_waits_for_the_hold_and_speech_clears_the_verdict():
+    d = detector(end_ms=400, hold_ms=1000)
+    run(d, "s" * 20 + "." * 10)
+    assert not d.judge(Verdict.UNFINISHED)
+    assert run(d, "." * 30) == []  # 800 ms of silence and still the caller's turn
+    assert [s for _, s in run(d, "sss" + "." * 10)] == [TurnSignal.RESUMED, TurnSignal.PAUSED]
+    assert d.verdict is None
+    assert [i for i, s in run(d, "." * 15)] == [9]  # unjudged again: 400 ms
+
+
+@pytest.mark.parametrize(("finished", "unfinished", "score", "verdict"), [
+    (True, False, None, Verdict.DONE), (True, False, 0.6, Verdict.DONE), (True, False, 0.3, Verdict.UNSURE),
+    (False, False, 0.99, Verdict.UNSURE), (True, True, 0.99, Verdict.UNFINISHED), (True, False, 0.05, Verdict.UNFINISHED)])
+def test_words_and_sound_combine_into_a_verdict(finished, unfinished, score, verdict):
+    options = TurnOptions(EndpointOptions(), done_above=0.5, hold_below=0.1)
+    assert options.verdict(finished, unfinished, score) == verdict
+
+
+def test_whisper_punctuation_tells_a_whole_sentence():
+    assert whole_sentence("What are your hours? ") and whole_sentence("Tuesday.")
+    assert not whole_sentence("what are your") and not whole_sentence("Well...") and not whole_sentence("So,")
 
 
 def test_hand_over_one_state_from_agent_to_staff_and_back():

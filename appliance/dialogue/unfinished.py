@@ -1,0 +1,53 @@
+"""Whether what the caller has said so far sounds unfinished, so a pause is not yet their turn's
+end (pure; read on the event loop at every pause, so it must be quick).
+
+People pause between the groups of a phone number, after the month of a date of birth, after
+"um" or "let me see": the agent waits longer there. Each reading is of the step the caller is
+answering: three digits are half a phone number, but a whole answer to "which time?".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
+from appliance.dialogue.phone import partial_number
+from appliance.dialogue.spelling import spelled_word
+from appliance.dialogue.state import Step
+from appliance.dialogue.spoken import numerals
+
+# a last word no sentence ends with
+DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
+                      "is", "it's", "are", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
+TRAILING = (",", "-", "...", "\u2026", ":", ";")
+STALLING = re.compile(r"\b(?:let me (?:see|think|check|look|find it)|hang on|hold on|one (?:moment|second|sec)|"
+                      r"just a (?:moment|second|sec|minute)|give me a (?:moment|second|sec|minute))\W*$")
+DATE_WORDS = re.compile(r"\d|\b(?:" + "|".join(MONTH_NAMES) + r")\b")
+
+
+def trails_off(text: str) -> bool:
+    """`text` stops mid-phrase: "and ...", "um", "my number is, ", "let me see"."""
+    t = text.strip().lower()
+    words = re.findall(r"[a-z0-9']+", t)
+    return t.endswith(TRAILING) or (bool(words) and words[-1] in DANGLING) or STALLING.search(t) is not None
+
+
+def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today: date, spelling: str = "") -> bool:
+    """True when `text`, the caller's answer at `step` so far, sounds like it goes on; `spelling`
+    is the name being spelled as the agent heard it (a spelling two letters short of it goes on)."""
+    t = text.strip().lower()
+    if not t:
+        return False
+    words = re.findall(r"[a-z']+", t)
+    if step in (Step.SPELL, Step.SPELL_FIRST):  # letters, not words: "A" is no article here
+        spelled = spelled_word(t)
+        letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(words) == 1 and len(words[0]) == 1)
+        return t.endswith(TRAILING) or 0 < letters < max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
+    if trails_off(t):
+        return True
+    if step == Step.CALLBACK:
+        return partial_number(t, region)
+    if step == Step.DOB:
+        return bool(DATE_WORDS.search(numerals(t))) and parse_date_of_birth(t, day_first, today) is None
+    return False

@@ -1,0 +1,51 @@
+"""Reading a pause: does what the caller said so far sound like it goes on?"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from appliance.dialogue.state import Step
+from appliance.dialogue.unfinished import sounds_unfinished, trails_off
+
+TODAY = date(2026, 3, 2)
+
+
+def unfinished(text: str, step: Step = Step.INTENT, spelling: str = "") -> bool:
+    return sounds_unfinished(text, step, "US", False, TODAY, spelling)
+
+
+@pytest.mark.parametrize("text", ["I'd like to book a cleaning and", "Um...", "Uh", "Let me see.", "Hold on,",
+                                  "My number is", "It's for my", "One second."])
+def test_a_turn_that_trails_off_goes_on(text):
+    assert trails_off(text) and unfinished(text)
+
+
+@pytest.mark.parametrize("text", ["I'd like to book a cleaning.", "Can I talk to a real person?", "I think so.",
+                                  "Yes, that's right.", "Thanks, bye.", ""])
+def test_a_whole_answer_does_not(text):
+    assert not unfinished(text)
+
+
+@pytest.mark.parametrize(("text", "goes_on"), [
+    ("212", True), ("Two one two, five five five.", True), ("847-5555", True),  # seven digits: a local number, or more
+    ("212-555-0198.", False), ("It's 646 223 4455", False), ("The number I'm calling from.", False),
+    ("This number is fine.", False)])
+def test_half_a_phone_number_goes_on(text, goes_on):
+    assert unfinished(text, Step.CALLBACK) == goes_on
+
+
+@pytest.mark.parametrize(("text", "goes_on"), [
+    ("July", True), ("July 9th.", True), ("Oh seven, twelve.", True), ("The third of May.", True),
+    ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("I'm not sure.", False)])
+def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
+    assert unfinished(text, Step.DOB) == goes_on
+
+
+@pytest.mark.parametrize(("text", "name", "goes_on"), [
+    ("K.", "Khan", True), ("K-H.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N.", "Khan", False),
+    ("H-A-N.", "Hannah", True), ("H-A-N-N-A.", "Hannah", False), ("K.", "", True), ("K-H.", "", False),
+    ("Sorry, what?", "Khan", False), ("A", "Ng", True)])
+def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
+    assert unfinished(text, Step.SPELL, name) == goes_on
