@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -21,10 +22,11 @@ from appliance.crm.db import open_store
 from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
-from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT
+from appliance.dialogue.records import ClinicRecords
 from appliance.voice.events import Event
 from appliance.voice.hub import EngineHub
+from appliance.voice.phrases import fixed_sentences
 from appliance.voice.recorder import CallRecorder
 from appliance.voice.session import CallSession
 from appliance.voice.transport import CallTransport
@@ -49,6 +51,7 @@ class Reception:
         self.call_log: CallLog | None = None
         self.messages: sqlite_utils.Database | None = None  # where a call's callback request goes
         self.hub: EngineHub | None = None
+        self.speaking_ahead: asyncio.Task | None = None
 
     async def start(self) -> None:
         """Open the call log, load and warm the engines."""
@@ -58,6 +61,17 @@ class Reception:
         self.hub = await asyncio.to_thread(EngineHub.load, self.config)
         warm_s = await asyncio.to_thread(self.hub.warm, INTENT_SYSTEM_PROMPT)
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
+        self.speaking_ahead = asyncio.create_task(self._speak_ahead())
+
+    async def _speak_ahead(self) -> None:
+        """Synthesize the dialogue's fixed sentences in the background (calls are answered meanwhile)."""
+        started = time.monotonic()
+        try:
+            await self.hub.speak_ahead(fixed_sentences(self.config.clinic.name), self.config.voice.engine_timeout_s)
+        except Exception:  # noqa: BLE001 - they are synthesized when first said instead
+            log.exception("the fixed sentences could not be synthesized ahead")
+            return
+        log.info("%d fixed sentences ready to play in %.1f s", len(self.hub.phrases), time.monotonic() - started)
 
     def session(self, transport: CallTransport, emit: Callable[[Event], None]) -> CallSession:
         """A conversation on `transport`, its events recorded and handed to `emit`."""
@@ -87,6 +101,8 @@ class Reception:
 
     async def stop(self) -> None:
         """Finish the call-log writes, free the engines."""
+        if self.speaking_ahead is not None:
+            self.speaking_ahead.cancel()
         await asyncio.to_thread(self.store_worker.shutdown, True)
         if self.hub is not None:
             await asyncio.to_thread(self.hub.close)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from appliance.models.protocols import (
     TurnModel,
     VadEngine,
 )
+from appliance.voice.phrases import PhraseCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +59,7 @@ class EngineHub:
                                   for role in ROLES}
         self.stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
         self.fallback_audio: dict[str, bytes] = {}  # key of FALLBACK_PHRASES -> 16 kHz PCM
+        self.phrases = PhraseCache()  # sentences spoken before, ready to play
         self.load_s = 0.0
 
     @classmethod
@@ -97,6 +99,21 @@ class EngineHub:
     def submit(self, role: str, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Queue `fn(*args)` on the worker of `role` without waiting (returns a Future)."""
         return self._pools[role].submit(fn, *args)
+
+    async def speech(self, sentence: str, timeout: float) -> bytes:
+        """`sentence` as 16 kHz audio: from the phrase cache, or synthesized now and kept."""
+        pcm = self.phrases.get(sentence)
+        if pcm is None:
+            pcm = await self.run("tts", lambda: b"".join(self.tts.synthesize(sentence, 16000)), timeout=timeout)
+            self.phrases.put(sentence, pcm)
+        return pcm
+
+    async def speak_ahead(self, sentences: Iterable[str], timeout: float) -> None:
+        """Fill the phrase cache with `sentences`, one at a time, so a call's own speech never
+        waits behind more than one of them."""
+        for sentence in sentences:
+            if sentence not in self.phrases:
+                await self.speech(sentence, timeout)
 
     def warm(self, system_prompt: str | None = None) -> float:
         """Exercise every engine once so the first call pays no start-up cost; return seconds."""

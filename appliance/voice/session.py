@@ -323,8 +323,7 @@ class CallSession:
             log.error("a reply on %s failed", self.call_id, exc_info=task.exception())
 
     async def _synthesize(self, sentence: str) -> bytes:
-        return await self.hub.run("tts", lambda: b"".join(self.hub.tts.synthesize(sentence, 16000)),
-                                  timeout=self.voice.engine_timeout_s)
+        return await self.hub.speech(sentence, self.voice.engine_timeout_s)
 
     async def _say(self, reply: Reply, timing: TurnTiming | None, handing_over: bool = False) -> None:
         """Speak `reply`, wait until it has played, then do its action."""

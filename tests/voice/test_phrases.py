@@ -1,0 +1,62 @@
+"""Sentences the agent said before play from memory, bounded; the fixed ones are known ahead."""
+
+from __future__ import annotations
+
+import asyncio
+
+from appliance.voice.events import AgentSaidEvent, TurnLatencyEvent
+from appliance.voice.phrases import PhraseCache, fixed_sentences
+from tests.voice.harness import Call
+
+
+def test_the_least_recently_used_sentence_goes_first_beyond_the_bound():
+    cache = PhraseCache(max_bytes=10)
+    cache.put("a", b"1234")
+    cache.put("b", b"5678")
+    assert cache.get("a") == b"1234"  # "a" is now the most recent
+    cache.put("c", b"9012")
+    assert "b" not in cache and cache.get("a") and cache.get("c")
+    cache.put("huge", b"x" * 11)  # larger than the whole cache: not kept
+    assert "huge" not in cache and len(cache) == 2
+    assert (cache.hits, cache.misses) == (3, 0)
+
+
+def test_the_fixed_sentences_are_the_wording_cut_as_spoken_without_blanks():
+    sentences = list(fixed_sentences("Riverside Dental"))
+    assert "What day and time would suit you?" in sentences
+    assert "Thank you for calling Riverside Dental." in sentences
+    assert "May I have your first and last name?" in sentences and "Sure." in sentences
+    assert not any("{" in s for s in sentences) and len(sentences) == len(set(sentences))
+
+
+def test_a_sentence_said_again_is_not_synthesized_again():
+    call = Call(endpoint_silence_ms=450)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    for _ in range(2):
+        call.caller_says("What are your opening hours?")
+        turns = len(call.of(TurnLatencyEvent))
+        call.run_until(lambda: len(call.of(TurnLatencyEvent)) > turns)
+    assert call.tts.spoken.count("We are open 8 to 6.") == 1
+    assert [e.text for e in call.of(AgentSaidEvent)][-2:] == ["We are open 8 to 6."] * 2
+    call.finish()
+
+
+def test_speaking_ahead_fills_the_cache_one_sentence_at_a_time():
+    call = Call()
+    call.workers["tts"].delay_s = 0.1
+    call.loop.run_until_complete(asyncio.wait_for(call.hub.speak_ahead(["One.", "Two.", "One."], 5), 1))
+    assert call.tts.spoken.count("One.") == 1 and "Two." in call.hub.phrases
+    call.finish()
+
+
+def test_a_fixed_reply_plays_from_the_cache_at_once():
+    call = Call()
+    call.workers["tts"].delay_s = 0.15
+    call.loop.run_until_complete(call.hub.speak_ahead(fixed_sentences("Riverside Dental"), 5))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("")  # nothing understood: the fixed apology
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    stages = call.of(TurnLatencyEvent)[0].stages_ms
+    assert call.of(AgentSaidEvent)[-1].text == "Sorry, I didn't catch that. Could you say it again?"
+    assert stages["tts_first_audio"] - stages["stt_final"] < 5  # no synthesis wait
+    call.finish()
