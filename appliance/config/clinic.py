@@ -49,6 +49,7 @@ class VoiceConfig:
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
     speculative_stt_ms: int = 200  # start recognising after this much silence
+    acknowledge_after_ms: int = 500  # a reply not decided this long after the caller stopped: "One moment." first (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0
     echo_margin_db: float = 15.0  # during playback, caller audio quieter than the agent by more is echo
@@ -67,6 +68,8 @@ class VoiceConfig:
             raise ConfigError("voice.hold_silence_ms must lie between voice.endpoint_silence_ms and 5000")
         if not (0 <= self.turn_done_above <= 1 and 0 <= self.turn_hold_below <= 1):
             raise ConfigError("voice.turn_done_above and voice.turn_hold_below must be 0..1")
+        if not 0 <= self.acknowledge_after_ms <= 10000:
+            raise ConfigError(f"voice.acknowledge_after_ms must be 0..10000, got {self.acknowledge_after_ms}")
         if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:
             raise ConfigError("voice.speculative_stt_ms must be below voice.endpoint_silence_ms")
         if not self.speculative_stt_ms <= self.early_endpoint_ms <= self.endpoint_silence_ms:

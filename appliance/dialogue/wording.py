@@ -21,6 +21,7 @@ SILENT_HANGUP = "I can't hear anything, so I'll end the call now. Please call ag
 SILENT_TRANSFER = "I can't hear you, so let me put you through to the front desk."
 
 # --- what the caller wants ----------------------------------------------------------------
+ONE_MOMENT = "One moment."  # said at once when understanding a turn takes longer than voice.acknowledge_after_ms
 DID_NOT_CATCH = "Sorry, I didn't catch that. Could you say it again?"
 LINE_UNCLEAR = "Sorry, the line is a bit unclear. Could you say that again?"
 WHAT_TO_DO = ("Sorry, I didn't understand. I can book, move or cancel an appointment, or answer questions "

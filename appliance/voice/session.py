@@ -24,6 +24,7 @@ from concurrent.futures import Future
 
 from appliance.audio import level_dbfs
 from appliance.config import Config
+from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.models.protocols import SttResult
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
@@ -95,6 +96,7 @@ class CallSession:
         self.turn = 0
         self.outcome = ""  # completed | no_input | message, as decided on the call
         self.last_caller_text = ""
+        self.ack_mark = ""  # the mark of the last "One moment."
         self.ended = asyncio.Event()
 
     # --- the loop ------------------------------------------------------------------------
@@ -253,32 +255,55 @@ class CallSession:
             self._start_reply(self._answer(timing, spec, stream))
 
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream) -> None:  # noqa: ANN001
-        timeout = self.voice.engine_timeout_s
         self.thinking = True
+        work = asyncio.ensure_future(self._understand(timing, spec, stream))
         try:
-            try:
-                result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
-                                           else self.hub.run("stt", stream.finish, timeout=timeout))
-            except EngineStuckError as exc:
-                self._fail_over(str(exc))
-                return
-            except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
-                log.exception("speech recognition failed on %s", self.call_id)
-                result = SttResult("", 0.0, True, 0.0)
-            timing.stamp("stt_final")
-            self.turn += 1
-            self.emit(TranscriptEvent(call_id=self.call_id, text=result.text, confidence=result.confidence,
-                                      final=True))
-            self.last_caller_text = result.text or self.last_caller_text
-            self.reprompts = 0
-            self._set_state(AgentState.THINKING)
-            if self.opened is not None:  # the dialogue links what it writes to the call's record
-                await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
-            reply = await self._decide(self.policy.respond, result.text, result.confidence)
+            after = self.voice.acknowledge_after_ms / 1000
+            if after and not (await asyncio.wait([work], timeout=max(0.0, timing.speech_end + after
+                                                                       - self.loop.time())))[0]:
+                self._acknowledge(timing)
+            reply = await work
         finally:
+            work.cancel()
             self._thought()
         if reply is not None:
             await self._say(reply, timing)
+
+    async def _understand(self, timing: TurnTiming, spec: Future | None, stream) -> Reply | None:  # noqa: ANN001
+        """The caller's words and the decision on them (None: the caller is being handed over)."""
+        timeout = self.voice.engine_timeout_s
+        try:
+            result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
+                                       else self.hub.run("stt", stream.finish, timeout=timeout))
+        except EngineStuckError as exc:
+            self._fail_over(str(exc))
+            return None
+        except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
+            log.exception("speech recognition failed on %s", self.call_id)
+            result = SttResult("", 0.0, True, 0.0)
+        timing.stamp("stt_final")
+        self.turn += 1
+        self.emit(TranscriptEvent(call_id=self.call_id, text=result.text, confidence=result.confidence,
+                                  final=True))
+        self.last_caller_text = result.text or self.last_caller_text
+        self.reprompts = 0
+        self._set_state(AgentState.THINKING)
+        if self.opened is not None:  # the dialogue links what it writes to the call's record
+            await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
+        return await self._decide(self.policy.respond, result.text, result.confidence)
+
+    def _acknowledge(self, timing: TurnTiming) -> None:
+        """Understanding takes long: say "One moment." at once (from the phrase cache: never
+        waiting for speech either) while the decision goes on."""
+        pcm = self.hub.phrases.get(wording.ONE_MOMENT)
+        if pcm is None:
+            return
+        self.ack_mark = f"ack{self.turn}-{self.loop.time():.6f}"
+        self.speaker.begin()
+        self.speaker.playback.add(wording.ONE_MOMENT, pcm)
+        self.speaker.write(pcm, self.ack_mark)
+        timing.stamp("acknowledged")
+        self._said(wording.ONE_MOMENT, interrupted=False)
 
     def _thought(self) -> None:
         """The decision is made: the frames that arrived meanwhile are heard now (as the reply
@@ -353,8 +378,9 @@ class CallSession:
         self.speaking = None
         latency = None
         if timing is not None:
-            if mark in self.speaker.played:
-                timing.stamp("first_frame_out", self.speaker.played[mark])
+            first = [self.speaker.played[m] for m in (self.ack_mark, mark) if m in self.speaker.played]
+            if first:
+                timing.stamp("first_frame_out", min(first))
             latency = timing.breakdown_ms()
             self.emit(TurnLatencyEvent(call_id=self.call_id, turn=self.turn, stages_ms=latency))
         self._said(self.speaker.playback.full_text(), interrupted=False, latency=latency)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-STAGES = ("endpoint", "stt_final", "first_sentence", "tts_first_audio",
+STAGES = ("endpoint", "stt_final", "acknowledged", "first_sentence", "tts_first_audio",
           "first_frame_out")
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from appliance.dialogue import wording
 from appliance.voice.events import AgentSaidEvent, TurnLatencyEvent
 from appliance.voice.phrases import PhraseCache, fixed_sentences
 from tests.voice.harness import Call
@@ -59,4 +62,22 @@ def test_a_fixed_reply_plays_from_the_cache_at_once():
     stages = call.of(TurnLatencyEvent)[0].stages_ms
     assert call.of(AgentSaidEvent)[-1].text == "Sorry, I didn't catch that. Could you say it again?"
     assert stages["tts_first_audio"] - stages["stt_final"] < 5  # no synthesis wait
+    call.finish()
+
+
+def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
+    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
+    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("what about saturdays")  # decided at once: no acknowledgement
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    call.workers["llm"].delay_s = 1.5  # the language model reads the next turn
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
+    assert [e.text for e in call.of(AgentSaidEvent)][-2:] == [wording.ONE_MOMENT, "We are open 8 to 6."]
+    stages = call.of(TurnLatencyEvent)[-1].stages_ms
+    assert stages["acknowledged"] == pytest.approx(500, abs=21)
+    assert stages["first_frame_out"] == pytest.approx(520, abs=21)  # the caller hears the agent at once
+    assert stages["tts_first_audio"] > 1500
     call.finish()
