@@ -11,19 +11,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
-from appliance.dialogue.phone import partial_number
+from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
 from appliance.dialogue.spoken import numerals
+from appliance.dialogue.understand import yes_or_no
 
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
                       "is", "it's", "are", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
 TRAILING = (",", "-", "...", "\u2026", ":", ";")
+SAME_NUMBER = re.compile(r"\b(?:this|that|same|calling from|caller id|my cell|my mobile|on file)\b")
 STALLING = re.compile(r"\b(?:let me (?:see|think|check|look|find it)|hang on|hold on|one (?:moment|second|sec)|"
                       r"just a (?:moment|second|sec|minute)|give me a (?:moment|second|sec|minute))\W*$")
-DATE_WORDS = re.compile(r"\d|\b(?:" + "|".join(MONTH_NAMES) + r")\b")
 
 
 def trails_off(text: str) -> bool:
@@ -35,19 +36,23 @@ def trails_off(text: str) -> bool:
 
 def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today: date, spelling: str = "") -> bool:
     """True when `text`, the caller's answer at `step` so far, sounds like it goes on; `spelling`
-    is the name being spelled as the agent heard it (a spelling two letters short of it goes on)."""
+    is the name being spelled as the agent heard it.
+
+    Where a number, a date of birth or a spelling is asked for, the answer goes on until what was
+    asked is heard in full (or a yes or no): a pause after "two one two", "July" or "K H" is not
+    its end, and neither is one after words the recogniser garbled."""
     t = text.strip().lower()
-    if not t:
-        return False
-    words = re.findall(r"[a-z']+", t)
+    if not t or (t.endswith("?") and not re.search(r"\d|\b[a-z]\b", numerals(t))):
+        return False  # a question of the caller's own: "Sorry, what?"
     if step in (Step.SPELL, Step.SPELL_FIRST):  # letters, not words: "A" is no article here
         spelled = spelled_word(t)
-        letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(words) == 1 and len(words[0]) == 1)
-        return t.endswith(TRAILING) or 0 < letters < max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
+        letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
+        return t.endswith(TRAILING) or letters < max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
     if trails_off(t):
         return True
     if step == Step.CALLBACK:
-        return partial_number(t, region)
+        whole = parse_phone(t, region) is not None and not partial_number(t, region)
+        return not (whole or yes_or_no(t) is not None or SAME_NUMBER.search(t))
     if step == Step.DOB:
-        return bool(DATE_WORDS.search(numerals(t))) and parse_date_of_birth(t, day_first, today) is None
+        return parse_date_of_birth(t, day_first, today) is None and yes_or_no(t) is None
     return False

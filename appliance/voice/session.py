@@ -146,7 +146,7 @@ class CallSession:
         if self.thinking:
             self.backlog.append((arrived, pcm))  # heard once the agent has decided, as it speaks
             return
-        speech = self.vad.feed(pcm) >= self.hub.vad.threshold
+        speech = self.turns.hears_speech(self.vad.feed(pcm), self.hub.vad.threshold)
         level = level_dbfs(pcm)
         playing = self.speaking is not None or self.speaker.busy
         if playing:

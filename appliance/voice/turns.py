@@ -26,6 +26,10 @@ from appliance.config import VoiceConfig
 from appliance.models.endpointer import Endpointer, EndpointEvent, EndpointOptions
 
 PREROLL_MS = 300  # kept before the onset the endpointer reports
+# once a turn has started, speech goes on while the VAD's probability stays above its threshold
+# less this margin (Silero's own hysteresis): phone-band voices score 0.3-0.5 on many of their
+# words, and a turn cut at each of those dips ends in the middle of a phone number
+GOING_ON_MARGIN = 0.15
 
 
 class TurnSignal(StrEnum):
@@ -93,6 +97,11 @@ class TurnDetector:
     def in_turn(self) -> bool:
         """The caller is in the middle of a turn."""
         return self.endpointer.in_speech
+
+    def hears_speech(self, probability: float, threshold: float) -> bool:
+        """Whether a frame the VAD scored `probability` is speech: `threshold` to start a turn,
+        a little less to go on with one."""
+        return probability >= (threshold - GOING_ON_MARGIN if self.in_turn else threshold)
 
     def feed(self, frame: bytes, speech: bool, arrived: float) -> TurnSignal | None:
         """Advance one frame."""

@@ -31,14 +31,16 @@ def test_a_whole_answer_does_not(text):
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("212", True), ("Two one two, five five five.", True), ("847-5555", True),  # seven digits: a local number, or more
     ("212-555-0198.", False), ("It's 646 223 4455", False), ("The number I'm calling from.", False),
-    ("This number is fine.", False)])
+    ("This number is fine.", False), ("Yes, please.", False)])
 def test_half_a_phone_number_goes_on(text, goes_on):
     assert unfinished(text, Step.CALLBACK) == goes_on
 
 
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("July", True), ("July 9th.", True), ("Oh seven, twelve.", True), ("The third of May.", True),
-    ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("I'm not sure.", False)])
+    ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("Yes.", False),
+    ("Why do you need that?", False),  # a question of their own
+    ("You ride high.", True)])  # garbled: more may come
 def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
     assert unfinished(text, Step.DOB) == goes_on
 
@@ -46,6 +48,6 @@ def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
 @pytest.mark.parametrize(("text", "name", "goes_on"), [
     ("K.", "Khan", True), ("K-H.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N.", "Khan", False),
     ("H-A-N.", "Hannah", True), ("H-A-N-N-A.", "Hannah", False), ("K.", "", True), ("K-H.", "", False),
-    ("Sorry, what?", "Khan", False), ("A", "Ng", True)])
+    ("Sorry, what?", "Khan", False), ("A", "Ng", True), ("Hey, kid.", "Hannah", True)])
 def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     assert unfinished(text, Step.SPELL, name) == goes_on

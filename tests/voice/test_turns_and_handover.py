@@ -92,3 +92,11 @@ def test_an_engine_failure_hands_over_whatever_was_going_on_once():
     assert h.ringing()
     h.failed()  # nobody took it: the caller is not taken back by the agent that failed
     assert not h.agent_in_charge and h.state == HandoverState.ANNOUNCING
+
+
+def test_a_turn_goes_on_through_dips_in_the_speech_probability():
+    d = detector()
+    assert not d.hears_speech(0.45, 0.5)  # too weak to start a turn
+    run(d, "s" * 10)
+    assert d.in_turn and d.hears_speech(0.45, 0.5) and d.hears_speech(0.35, 0.5)
+    assert not d.hears_speech(0.3, 0.5)  # ...but not anything
