@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     stt.add_argument("--fallback", default="moonshine-base-en,whisper-base+hint",
                      help="PRIMARY,BACKUP labels to replay as a fallback pair (default %(default)s)")
     stt.set_defaults(run=run_stt)
+    turns = cmds.add_parser("turns", help="turns cut off in the middle (numbers, dates, spellings) and the wait "
+                                          "after a turn's end, per way of ending turns")
+    turns.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    turns.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
+    turns.set_defaults(run=run_turns)
     conv = cmds.add_parser("conversations",
                            help="scripted multi-turn calls against the running configuration, outcomes checked "
                                 "in the store")
@@ -131,15 +136,10 @@ def run_soak(args: argparse.Namespace) -> int:
 def run_stt(args: argparse.Namespace) -> int:
     """Run the STT benchmark and print its report."""
     from appliance.bench import stt
-    from appliance.lab.voices import CALLER_VOICES
 
     config = load_config(args.config)
     store = model_store(config)
-    voices = _names(args.voices) or list(CALLER_VOICES)
-    noise = _names(args.noise)
-    if set(voices) - set(CALLER_VOICES) or not noise or any(
-            n != "clean" and not n.lstrip("-").replace(".", "", 1).isdigit() for n in noise):
-        raise SystemExit(f"--voices must be among {', '.join(CALLER_VOICES)}; --noise clean or numbers")
+    voices, noise = _voices_and_noise(args)
     models = stt.candidates(store, _names(args.models))
     if not models:
         raise SystemExit("no STT candidate is installed: run 'appliance models install whisper-base'")
@@ -152,6 +152,32 @@ def run_stt(args: argparse.Namespace) -> int:
         results[f"{primary}>{backup}"] = pair
     print(stt.report(stt.summarise(results)))
     return 0
+
+
+def run_turns(args: argparse.Namespace) -> int:
+    """Run the end-of-turn benchmark and print its report."""
+    from appliance.bench import turns
+    from appliance.voice.turns import turn_options
+
+    config = load_config(args.config)
+    voices, noise = _voices_and_noise(args)
+    audio = turns.clips(voices, noise)
+    print(f"{len(audio)} caller turns ({len(turns.TURNS)} x {len(voices)} voices x {len(noise)} noise levels)...",
+          flush=True)
+    measured = turns.measure(config, model_store(config), audio)
+    print(turns.report(turns.summarise(measured, turn_options(config.voice))))
+    return 0
+
+
+def _voices_and_noise(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """`--voices` (default: every caller voice) and `--noise` (clean or SNRs in dB), checked."""
+    from appliance.lab.voices import CALLER_VOICES
+
+    voices, noise = _names(args.voices) or list(CALLER_VOICES), _names(args.noise)
+    if set(voices) - set(CALLER_VOICES) or not noise or any(
+            n != "clean" and not n.lstrip("-").replace(".", "", 1).isdigit() for n in noise):
+        raise SystemExit(f"--voices must be among {', '.join(CALLER_VOICES)}; --noise clean or numbers")
+    return voices, noise
 
 
 def _names(text: str | None) -> list[str]:
