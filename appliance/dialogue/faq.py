@@ -73,6 +73,9 @@ class FaqPolicy:
         """`text` stops mid-phrase (see `unfinished`)."""
         return trails_off(text)
 
+    def prepare(self, text: str) -> None:
+        """Nothing to read ahead: the questions' answers are found by key words at once."""
+
     def answer(self, text: str) -> str | None:
         """The clinic's answer to the topic `text` matches best (key words, tolerant of one
         misheard letter), or None."""

@@ -102,6 +102,13 @@ class Dialogue:
         return sounds_unfinished(text, s.step, self.escalation.region(), self.identity.day_first(),
                                  self.call.local_now().date(), spelling)
 
+    def prepare(self, text: str) -> None:
+        """At a pause of the caller's: when `text` is a request only the language model can read,
+        read it now (the reading is remembered), so the turn's answer does not wait for it."""
+        s = self.call.state
+        if s.step == Step.INTENT and rule_intent(text) is None and self.faq.answer(text) is None:
+            self.reader.intent(text, s.last_question, s.known())
+
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""
         return self._said(self._respond(text, confidence))

@@ -5,6 +5,7 @@ constrained to a JSON schema; the dialogue checks every reading with the caller 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 INTENTS = ("book", "reschedule", "cancel", "confirm", "faq", "message", "human", "emergency",
            "wrong_number", "goodbye", "unknown")
+REMEMBERED = 8  # readings kept per call
 LLM_TEXT_CHARS = 600  # a 30 s turn is ~80 words; more only slows the model (or overflows its context)
 INTENT_SYSTEM_PROMPT = (
     "Classify a caller's request to a dental clinic's front desk. book: make an appointment; "
@@ -34,11 +36,15 @@ DOB_SCHEMA = {"type": "object", "properties": {"date_of_birth": {"anyOf": [
 
 
 class Reader:
-    """Readings by the language model (None without one, or when it fails or finds nothing)."""
+    """Readings by the language model (None without one, or when it fails or finds nothing).
+
+    The last few readings are remembered: one made ahead, at a pause of the caller's (see
+    `Dialogue.prepare`), is there at once when the turn it read is answered."""
 
     def __init__(self, llm: LlmEngine | None, budget_s: float = 3.0) -> None:
         self.llm = llm
         self.budget_s = budget_s
+        self._read: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
 
     def intent(self, text: str, question: str = "", known: str = "") -> str:
         """One of INTENTS for the caller's words ('unknown' when the model cannot tell); `known`:
@@ -75,6 +81,14 @@ class Reader:
         said = f'The receptionist asked: "{question}"\nThe caller said: "{text}"' if question else text
         if known:
             said = f"Known so far: {known}\n{said}"
+        if (system, said) in self._read:
+            return self._read[(system, said)]
+        value = self._read[(system, said)] = self._model_reading(system, said, schema, max_tokens)
+        while len(self._read) > REMEMBERED:
+            self._read.popitem(last=False)
+        return value
+
+    def _model_reading(self, system: str, said: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:
         try:
             value = self.llm.chat_json([ChatMessage("system", system), ChatMessage("user", said)], schema,
                                        max_tokens=max_tokens, time_budget_s=self.budget_s)

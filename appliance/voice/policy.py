@@ -23,6 +23,10 @@ class Policy(Protocol):
         """`text`, the caller's turn so far, sounds like it goes on (half a phone number, "um");
         read on the event loop at a pause, so it must be quick."""
 
+    def prepare(self, text: str) -> None:
+        """At a pause that may end the turn: start what answering `text` will need that takes
+        long (the language model's reading), so the answer is ready sooner."""
+
     def silence(self, count: int, final: bool) -> Reply: ...
 
     def dtmf(self, digit: str) -> Reply | None: ...

@@ -48,7 +48,7 @@ from appliance.voice.recorder import CallRecorder
 from appliance.voice.speaker import Speaker
 from appliance.voice.timing import TurnTiming
 from appliance.voice.transport import CallTransport
-from appliance.voice.turns import TurnDetector, TurnSignal, turn_options, whole_sentence
+from appliance.voice.turns import TurnDetector, TurnSignal, Verdict, turn_options, whole_sentence
 
 log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
@@ -244,7 +244,10 @@ class CallSession:
             return False
         text = spec.result().text
         sounds = score.result() if score is not None and score.exception() is None else None
-        return self.turns.judge(self.turns.options.verdict(whole_sentence(text), self.policy.unfinished(text), sounds))
+        verdict = self.turns.options.verdict(whole_sentence(text), self.policy.unfinished(text), sounds)
+        if verdict != Verdict.UNFINISHED and text.strip() and "llm" not in self.hub.stuck:
+            self.hub.submit("llm", self.policy.prepare, text)  # the answer may need the model: start it
+        return self.turns.judge(verdict)
 
     def _end_turn(self) -> None:
         timing = TurnTiming(speech_end=self.turns.speech_end, clock=self.loop.time)

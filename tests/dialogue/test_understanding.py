@@ -4,13 +4,13 @@ from datetime import date, datetime, time
 
 import pytest
 
-from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
 from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
+from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
 from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 from appliance.models.protocols import ChatMessage
-from tests.dialogue.clinic import NOW, TZ
+from tests.dialogue.clinic import MARIA, NOW, TZ, build_store, make_dialogue
 
 
 @pytest.mark.parametrize("said, digits", [
@@ -110,3 +110,31 @@ def test_the_classifier_is_prompted_with_the_fixed_system_prompt():
     assert model.sent[0] == ChatMessage("system", INTENT_SYSTEM_PROMPT)
     assert "my tooth hurts when I drink cold water" in model.sent[1].content
     assert "How can I help?" in model.sent[1].content
+
+
+class CountingClassifier(Classifier):
+    """...and counts how often it was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def chat_json(self, messages: list[ChatMessage], schema: dict, **options: object) -> dict:
+        self.calls += 1
+        return super().chat_json(messages, schema, **options)
+
+
+def test_a_request_read_ahead_at_a_pause_is_not_read_again_when_answered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    model = CountingClassifier()
+    dialogue = make_dialogue(db, llm=model)
+    dialogue.greeting(MARIA)
+    dialogue.prepare("What are your opening hours?")  # the rules read it: nothing to read ahead
+    assert model.calls == 0
+    dialogue.prepare("could somebody have a look at my teeth sometime")
+    assert model.calls == 1
+    reply = dialogue.respond("could somebody have a look at my teeth sometime", 0.9)
+    assert model.calls == 1 and "book an appointment" in reply.text
+    dialogue.respond("no", 0.9)
+    dialogue.respond("could somebody have a look at my teeth sometime", 0.9)  # after another question: read anew
+    assert model.calls == 2

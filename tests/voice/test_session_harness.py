@@ -13,6 +13,7 @@ import sqlite_utils
 from appliance.config import TransferConfig
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
+from appliance.dialogue.faq import FaqPolicy
 from appliance.voice.events import (
     AgentSaidEvent,
     AlertEvent,
@@ -282,3 +283,26 @@ def test_a_store_that_refuses_every_write_is_logged_and_the_call_goes_on(tmp_pat
     worker.shutdown(wait=True)
     assert "call t1: the call log could not record the call: database is locked" in caplog.text
     locked.rollback()
+
+
+class ReadingAhead(FaqPolicy):
+    """The FAQ policy, noting what it was asked to read ahead and when."""
+
+    def __init__(self, clinic) -> None:  # noqa: ANN001
+        super().__init__(clinic, "hangup")
+        self.prepared: list[str] = []
+
+    def prepare(self, text: str) -> None:
+        self.prepared.append(text)
+
+
+def test_a_pause_that_may_end_the_turn_starts_reading_it_ahead_and_one_that_goes_on_does_not():
+    call = Call(endpoint_silence_ms=450)
+    call.session.policy = policy = ReadingAhead(call.config.clinic)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("Um...")  # trails off: held, nothing to read yet
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
+    assert policy.prepared == ["What are your opening hours?"]
+    call.finish()
