@@ -1,0 +1,50 @@
+"""The end-of-turn benchmark's replay of pauses, on made-up pauses (never the benchmark's own turns)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from appliance.bench.turns import Pause, replay, report, summarise
+from appliance.config import VoiceConfig
+from appliance.voice.turns import turn_options
+
+OPTIONS = turn_options(VoiceConfig(endpoint_silence_ms=450, early_endpoint_ms=300, hold_silence_ms=1200))
+
+
+def pause(gap_ms: float, text: str, unfinished: bool = False, score: float | None = 0.9) -> Pause:
+    return Pause(gap_ms, text, score, unfinished, 100.0, 30.0)
+
+
+def clip(kind: str, *pauses: Pause, voice: str = "flite-slt") -> dict:
+    return {"voice": voice, "noise": "clean", "kind": kind, "text": "", "pauses": list(pauses)}
+
+
+MEASURED = [
+    # a number with a 700 ms pause after its first group, which the words hold
+    clip("number", pause(700, "212.", unfinished=True), pause(math.inf, "212-555-0198.")),
+    # a date whose first piece reads as a whole sentence the model hears as finished: cut off
+    clip("date", pause(700, "July 9th.", unfinished=False), pause(math.inf, "July 9th, 1972.")),
+    # a whole turn the model hears as unfinished: the full endpoint silence, not the early one
+    clip("whole", pause(math.inf, "Tuesday afternoon.", score=0.2), voice="espeak"),
+]
+
+
+def test_each_way_of_ending_turns_is_replayed_over_the_same_pauses():
+    rows = replay(MEASURED, OPTIONS)
+    before = rows["silence, early after a sentence (before)"]
+    assert before["cut_offs"] == {"date": 1.0, "number": 1.0, "whole": 0.0}
+    words = rows["+ words that go on hold"]
+    assert words["cut_offs"]["number"] == 0.0 and words["cut_offs"]["date"] == 1.0
+    assert words["cut_offs_numbers_dates_spellings"] == 0.5
+    assert words["wait_ms"] == {"p50": 300, "p95": 300}  # ended early after the number and the whole turn
+    model = rows["+ model >= 0.5 to end early (default)"]
+    assert model["wait_ms_whole_turns"] == {"p50": 450, "p95": 450}
+
+
+def test_the_report_is_a_table_and_one_json_line_by_voice():
+    summary = summarise(MEASURED, OPTIONS)
+    assert set(summary["by_voice_noise"]) == {"flite-slt/clean", "espeak/clean"}
+    lines = report(summary).splitlines()
+    assert lines[0].startswith("3 turns, 5 pauses") and "numbers" in lines[1]
+    assert json.loads(lines[-1])["options"] == {"early_end_ms": 300, "end_ms": 450, "hold_ms": 1200}
