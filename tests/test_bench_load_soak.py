@@ -91,3 +91,26 @@ def test_the_latency_table_has_a_row_per_level_and_names_failures():
     assert len(lines) == 3 and "unanswered" in lines[0] and "failed calls" in lines[0]
     assert lines[1].split()[:4] == ["1", "1", "1", "0"] and lines[2].split()[:4] == ["2", "1", "0", "1"]
     assert summary[2]["errors"] == ["TimeoutError('no answer')"]
+
+
+def test_latency_runs_the_conversation_scenarios_at_each_level(monkeypatch, tmp_path):
+    import asyncio
+
+    from appliance.bench import conversations
+    from appliance.bench.scenarios import SCENARIOS
+    from appliance.config import Config
+
+    plans = []
+
+    async def run(base, plan, workdir):  # noqa: ANN001, ANN202 - the real one calls over SIP
+        plans.append(plan)
+        return [conversations.ScenarioResult(s.name, "espeak", "clean", voice_to_voice_ms=[400.0, 900.0],
+                                             stages_ms=[{"endpoint": 300.0}], error="" if i else "no answer")
+                for i, s in enumerate(plan.scenarios)]
+
+    monkeypatch.setattr(conversations, "run", run)
+    results = asyncio.run(latency.measure_conversations(Config(), [1, 4], 5, "espeak", tmp_path))
+    assert [p.concurrency for p in plans] == [1, 4] and all(p.voices == ["espeak"] for p in plans)
+    assert len({s.expect.kind for s in plans[0].scenarios}) > 2 and plans[0].scenarios[0] is SCENARIOS[0]
+    summary = latency.summarise(results)
+    assert summary[4]["calls"] == 5 and summary[4]["failed_calls"] == 1 and summary[4]["turns"] == 8

@@ -1,8 +1,11 @@
-"""`appliance bench latency`: scripted calls over real SIP on loopback, voice-to-voice latency.
+"""`appliance bench latency`: calls over real SIP on loopback, voice-to-voice latency.
 
 Measured at the caller, from the end of its speech in the sent audio to the first agent
-audio it receives, for every turn; with 1, 2 and 4 calls at once by default. Stage times
-(endpoint, STT, first sentence, TTS, first frame out) come from the agent's own turn records.
+audio it receives, for every turn; with 1, 2 and 4 calls at once by default. The calls are the
+conversation benchmark's scenarios in a caller voice that is not the agent's (`conversations`
+measure`): callers who book, cancel, spell and ask, so the turns the language model reads
+count too. Stage times (endpoint, STT, acknowledged, first sentence, TTS, first frame out) come
+from the agent's own turn records. `load` and `soak` use the short scripted call (`measure`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +32,23 @@ SCRIPT = [
 
 
 Outcome = CallResult | Exception  # a scripted call's result, or why it failed
+
+
+async def measure_conversations(base: Config, levels: list[int], calls: int, voice: str,
+                                workdir: Path) -> dict[int, list[Outcome]]:
+    """`calls` of the conversation benchmark's scenarios (spread over its list), clean, in `voice`,
+    at each concurrency level of `levels` in turn; outcomes by level."""
+    from appliance.bench import conversations
+    from appliance.bench.scenarios import SCENARIOS
+
+    chosen = SCENARIOS[::max(1, len(SCENARIOS) // calls)][:calls]
+    results: dict[int, list[Outcome]] = {}
+    for level in levels:
+        plan = conversations.Plan(chosen, [voice], ["clean"], level, "sip")
+        results[level] = [CallResult(r.scenario, r.transcript, list(r.voice_to_voice_ms), r.stages_ms)
+                          if not r.error else RuntimeError(f"{r.scenario}: {r.error}")
+                          for r in await conversations.run(base, plan, workdir)]
+    return results
 
 
 async def measure(base: Config, plan: dict[int, int],

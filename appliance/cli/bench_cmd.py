@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 from appliance.bench import engines
@@ -22,9 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     eng.add_argument("--all-models", action="store_true",
                      help="every installed English model, not only those in use")
     eng.set_defaults(run=run_engines)
-    lat = cmds.add_parser("latency", help="voice-to-voice latency of scripted calls over SIP on loopback")
-    lat.add_argument("--calls", type=int, default=5, help="calls per concurrency level (default 5)")
+    lat = cmds.add_parser("latency", help="voice-to-voice latency of the conversation benchmark's calls over SIP "
+                                          "on loopback, at several calls at once")
+    lat.add_argument("--calls", type=int, default=8, help="conversations per concurrency level (default 8)")
     lat.add_argument("--concurrency", default="1,2,4", help="calls at once, comma separated (default 1,2,4)")
+    lat.add_argument("--voice", default="festival-hts", help="the callers' voice (default festival-hts)")
+    lat.add_argument("--workdir", type=Path, default=None,
+                     help="where the caller's lines and the demo store go (default: a new temporary folder)")
     lat.set_defaults(run=run_latency)
     load = cmds.add_parser("load", help="calls at once that stay under a voice-to-voice latency target")
     load.add_argument("--max", type=int, default=MAX_SIP_CALLS,
@@ -86,10 +91,18 @@ def run_latency(args: argparse.Namespace) -> int:
 
     from appliance.bench import latency
 
+    from appliance.lab.voices import CALLER_VOICES
+
     levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
     if args.calls < 1 or not levels or min(levels) < 1 or max(levels) > MAX_SIP_CALLS:
         raise SystemExit(f"--calls must be at least 1 and every --concurrency level 1..{MAX_SIP_CALLS}")
-    results = asyncio.run(latency.measure(load_config(args.config), {level: args.calls for level in levels}))
+    if args.voice not in CALLER_VOICES:
+        raise SystemExit(f"--voice must be one of {', '.join(CALLER_VOICES)}")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    print(f"{args.calls} conversations at each of {', '.join(map(str, levels))} calls at once, "
+          f"voice {args.voice}; caller lines and transcripts in {workdir}", flush=True)
+    results = asyncio.run(latency.measure_conversations(load_config(args.config), levels, args.calls, args.voice,
+                                                        workdir))
     summary = latency.summarise(results)
     print(latency.report(summary))
     return 1 if any(s["failed_calls"] for s in summary.values()) else 0
@@ -187,7 +200,6 @@ def _names(text: str | None) -> list[str]:
 def run_conversations(args: argparse.Namespace) -> int:
     """Run the conversation benchmark and print its report (0 unless the run itself broke)."""
     import asyncio
-    import tempfile
 
     from appliance.bench import conversations, scenarios
     from appliance.lab.voices import CALLER_VOICES
