@@ -53,6 +53,7 @@ from appliance.voice.turns import TurnDetector, TurnSignal, Verdict, turn_option
 log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
 RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be closed
+DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is said
 TURN_MODEL_BYTES = 8 * 32000  # the end-of-turn model hears the last 8 s of 16 kHz s16
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
 
@@ -262,8 +263,9 @@ class CallSession:
         work = asyncio.ensure_future(self._understand(timing, spec, stream))
         try:
             after = self.voice.acknowledge_after_ms / 1000
-            if after and not (await asyncio.wait([work], timeout=max(0.0, timing.speech_end + after
-                                                                       - self.loop.time())))[0]:
+            # after a long pause (a held turn) the decision still gets its own short while
+            wait = max(timing.speech_end + after - self.loop.time(), min(after, DECISION_GRACE_S))
+            if after and not (await asyncio.wait([work], timeout=wait))[0]:
                 self._acknowledge(timing)
             reply = await work
         finally:

@@ -81,3 +81,14 @@ def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
     assert stages["first_frame_out"] == pytest.approx(520, abs=21)  # the caller hears the agent at once
     assert stages["tts_first_audio"] > 1500
     call.finish()
+
+
+def test_a_turn_held_long_is_not_acknowledged_when_its_answer_is_quick():
+    call = Call(endpoint_silence_ms=450, hold_silence_ms=1200, acknowledge_after_ms=500)
+    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.workers["llm"].delay_s = 0.1  # the rules decide in a moment
+    call.caller_says("Um...")  # held for 1.2 s, past the 500 ms
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    call.finish()
