@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.audio import read_wav, write_wav
+from appliance.dialogue import wording
 from appliance.lab.measure import reply_latencies_ms
 from appliance.lab.peer_client import EventLog, PeerPhone
 from appliance.lab.speech import espeak, shifted_piper, silence
@@ -72,7 +73,8 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
         started = await _wait(events, lambda e: isinstance(e, CallStartedEvent)
                               and f"sip:{user}@" in e.headers.get("from", ""), timeout_s)
         call_id = started.call_id
-        said = lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
+        said = lambda e: (isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
+                          and e.text != wording.ONE_MOMENT)  # a caller waits for what follows "One moment."
         last = await _wait(events, said, timeout_s)  # the greeting
         while not _ended(events, call_id):
             await asyncio.sleep(pause_s)
@@ -101,7 +103,7 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
 
 
 def _last_said(events: EventLog, call_id: str) -> AgentSaidEvent | None:
-    said = [e for e in events.of(AgentSaidEvent) if e.call_id == call_id]
+    said = [e for e in events.of(AgentSaidEvent) if e.call_id == call_id and e.text != wording.ONE_MOMENT]
     return said[-1] if said else None
 
 

@@ -259,43 +259,46 @@ class CallSession:
             self._start_reply(self._answer(timing, spec, stream))
 
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream) -> None:  # noqa: ANN001
+        timeout = self.voice.engine_timeout_s
         self.thinking = True
-        work = asyncio.ensure_future(self._understand(timing, spec, stream))
         try:
-            after = self.voice.acknowledge_after_ms / 1000
-            # after a long pause (a held turn) the decision still gets its own short while
-            wait = max(timing.speech_end + after - self.loop.time(), min(after, DECISION_GRACE_S))
-            if after and not (await asyncio.wait([work], timeout=wait))[0]:
-                self._acknowledge(timing)
-            reply = await work
+            try:
+                result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
+                                           else self.hub.run("stt", stream.finish, timeout=timeout))
+            except EngineStuckError as exc:
+                self._fail_over(str(exc))
+                return
+            except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
+                log.exception("speech recognition failed on %s", self.call_id)
+                result = SttResult("", 0.0, True, 0.0)
+            timing.stamp("stt_final")
+            self.turn += 1
+            self.emit(TranscriptEvent(call_id=self.call_id, text=result.text, confidence=result.confidence,
+                                      final=True))
+            self.last_caller_text = result.text or self.last_caller_text
+            self.reprompts = 0
+            self._set_state(AgentState.THINKING)
+            if self.opened is not None:  # the dialogue links what it writes to the call's record
+                await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
+            reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence), timing)
         finally:
-            work.cancel()
             self._thought()
         if reply is not None:
             await self._say(reply, timing)
 
-    async def _understand(self, timing: TurnTiming, spec: Future | None, stream) -> Reply | None:  # noqa: ANN001
-        """The caller's words and the decision on them (None: the caller is being handed over)."""
-        timeout = self.voice.engine_timeout_s
+    async def _decided(self, decision, timing: TurnTiming) -> Reply | None:  # noqa: ANN001 - a coroutine
+        """The decision; when it takes long (the language model reads the turn), "One moment."
+        first, `voice.acknowledge_after_ms` after the caller stopped (a decision that starts late,
+        after a long recognition or a held turn, still gets `DECISION_GRACE_S` of its own)."""
+        work = asyncio.ensure_future(decision)
         try:
-            result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
-                                       else self.hub.run("stt", stream.finish, timeout=timeout))
-        except EngineStuckError as exc:
-            self._fail_over(str(exc))
-            return None
-        except Exception:  # noqa: BLE001 - a failed decode is "not understood", never silence
-            log.exception("speech recognition failed on %s", self.call_id)
-            result = SttResult("", 0.0, True, 0.0)
-        timing.stamp("stt_final")
-        self.turn += 1
-        self.emit(TranscriptEvent(call_id=self.call_id, text=result.text, confidence=result.confidence,
-                                  final=True))
-        self.last_caller_text = result.text or self.last_caller_text
-        self.reprompts = 0
-        self._set_state(AgentState.THINKING)
-        if self.opened is not None:  # the dialogue links what it writes to the call's record
-            await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
-        return await self._decide(self.policy.respond, result.text, result.confidence)
+            after = self.voice.acknowledge_after_ms / 1000
+            wait = max(timing.speech_end + after - self.loop.time(), min(after, DECISION_GRACE_S))
+            if after and not (await asyncio.wait([work], timeout=wait))[0]:
+                self._acknowledge(timing)
+            return await work
+        finally:
+            work.cancel()
 
     def _acknowledge(self, timing: TurnTiming) -> None:
         """Understanding takes long: say "One moment." at once (from the phrase cache: never

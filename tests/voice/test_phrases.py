@@ -92,3 +92,14 @@ def test_a_turn_held_long_is_not_acknowledged_when_its_answer_is_quick():
     call.run_until(lambda: call.of(TurnLatencyEvent))
     assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
     call.finish()
+
+
+def test_a_slow_recognition_is_not_acknowledged_only_a_slow_decision():
+    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
+    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.workers["stt"].delay_s = 0.8  # two calls at once on two cores: the decode is late
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    call.finish()
