@@ -81,6 +81,17 @@ def level_dbfs(pcm: bytes) -> float:
     return 20 * math.log10(rms) if rms > 0 else -math.inf
 
 
+def trimmed(pcm: bytes, floor_dbfs: float = -45.0, margin_ms: int = 30, tail: bool = True) -> bytes:
+    """`pcm` (16 kHz s16) without the silence before its first sound (and, with `tail`, after its
+    last): 10 ms windows quieter than `floor_dbfs`, keeping `margin_ms` on each side."""
+    step = SAMPLE_RATE // 100 * 2
+    loud = [i for i in range(0, len(pcm) - step + 1, step) if level_dbfs(pcm[i:i + step]) > floor_dbfs]
+    if not loud:
+        return b""
+    margin = SAMPLE_RATE * margin_ms // 1000 * 2
+    return pcm[max(0, loud[0] - margin):loud[-1] + step + margin if tail else len(pcm)]
+
+
 def duration_s(pcm: bytes, rate: int = SAMPLE_RATE) -> float:
     """Length of s16 mono PCM in seconds."""
     return len(pcm) / 2 / rate

@@ -22,13 +22,13 @@ from datetime import date
 
 import numpy as np
 
-from appliance.audio import frames
+from appliance.audio import frames, trimmed
 from appliance.bench.turn_lines import COUNTED, PAUSES_MS, SPELLING, TURNS, WHOLE
 from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.unfinished import sounds_unfinished
-from appliance.lab.speech import silence, trimmed
+from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role

@@ -7,11 +7,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from appliance.audio import level_dbfs, read_wav, write_wav
+from appliance.audio import read_wav, write_wav
 from appliance.lab.voices import SpeechSynthError, espeak
 from appliance.models.protocols import SAMPLE_RATE
 
-__all__ = ["SpeechSynthError", "espeak", "shifted_piper", "silence", "trimmed"]
+__all__ = ["SpeechSynthError", "espeak", "shifted_piper", "silence"]
 
 
 def shifted_piper(tts, text: str, cents: int = 300, tempo: float = 1.1) -> bytes:
@@ -35,13 +35,3 @@ def silence(seconds: float, rate: int = SAMPLE_RATE) -> bytes:
     """Digital silence."""
     return b"\0\0" * int(seconds * rate)
 
-
-def trimmed(pcm: bytes, floor_dbfs: float = -45.0, margin_ms: int = 30) -> bytes:
-    """`pcm` without the silence a synthesizer leaves before and after the words (10 ms frames
-    quieter than `floor_dbfs`), keeping `margin_ms` on each side."""
-    step = SAMPLE_RATE // 100 * 2
-    loud = [i for i in range(0, len(pcm) - step + 1, step) if level_dbfs(pcm[i:i + step]) > floor_dbfs]
-    if not loud:
-        return b""
-    margin = SAMPLE_RATE * margin_ms // 1000 * 2
-    return pcm[max(0, loud[0] - margin):loud[-1] + step + margin]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from appliance.audio import trimmed
 from appliance.config import Config
 from appliance.errors import EngineError, ModelError
 from appliance.models.engines import load_engine, model_store
@@ -101,10 +102,12 @@ class EngineHub:
         return self._pools[role].submit(fn, *args)
 
     async def speech(self, sentence: str, timeout: float) -> bytes:
-        """`sentence` as 16 kHz audio: from the phrase cache, or synthesized now and kept."""
+        """`sentence` as 16 kHz audio: from the phrase cache, or synthesized now (the voice's
+        silence before the first word cut: up to 60 ms the caller would wait for) and kept."""
         pcm = self.phrases.get(sentence)
         if pcm is None:
-            pcm = await self.run("tts", lambda: b"".join(self.tts.synthesize(sentence, 16000)), timeout=timeout)
+            pcm = await self.run("tts", lambda: trimmed(b"".join(self.tts.synthesize(sentence, 16000)), tail=False),
+                                 timeout=timeout)
             self.phrases.put(sentence, pcm)
         return pcm
 

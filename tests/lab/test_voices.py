@@ -55,3 +55,15 @@ def test_with_noise_hits_its_snr_within_1_db(speech, snr_db):
     assert abs(measured - snr_db) <= 1.0, measured
     assert with_noise(speech, snr_db, seed=3) == with_noise(speech, snr_db, seed=3)
     assert with_noise(speech, snr_db, seed=4) != with_noise(speech, snr_db, seed=3)
+
+
+def test_trimmed_cuts_the_silence_around_the_words_and_keeps_a_margin(speech):
+    from appliance.audio import trimmed
+    from appliance.lab.speech import silence
+
+    padded = silence(0.5) + speech + silence(0.7)
+    both = trimmed(padded, margin_ms=30)
+    lead_only = trimmed(padded, margin_ms=30, tail=False)
+    assert both == trimmed(speech, margin_ms=30) and len(speech) * 0.5 < len(both) <= len(speech)
+    assert lead_only.endswith(silence(0.7)) and len(lead_only) < len(padded) - 32000 * 0.4
+    assert trimmed(silence(1.0)) == b""
