@@ -337,6 +337,7 @@ class ScenarioResult:
     transcript: list[tuple[str, str]] = field(default_factory=list)
     voice_to_voice_ms: list[float] = field(default_factory=list)
     stages_ms: list[dict[str, float]] = field(default_factory=list)
+    jitter_ms: tuple[float | None, float | None] = (None, None)  # the agent's and the caller's jitter buffers
     error: str = ""
     seconds: float = 0.0
 
@@ -448,6 +449,7 @@ async def _run_sip(base: Config, plan: Plan, workdir: Path,
             result.lines = [(audio.text.get(wav, ""), heard) for wav, heard in call.exchanges]
             result.voice_to_voice_ms = [ms for ms in call.latencies_ms if ms is not None]
             result.stages_ms = call.stages_ms
+            result.jitter_ms = call.jitter_ms
             await asyncio.sleep(0.5)  # the call log's last writes
             _judge(db, scenario, seeded, tz, _call_ids(db, scenario.caller_number, mark), can_transfer, result)
 

@@ -45,7 +45,8 @@ async def measure_conversations(base: Config, levels: list[int], calls: int, voi
     results: dict[int, list[Outcome]] = {}
     for level in levels:
         plan = conversations.Plan(chosen, [voice], ["clean"], level, "sip")
-        results[level] = [CallResult(r.scenario, r.transcript, list(r.voice_to_voice_ms), r.stages_ms)
+        results[level] = [CallResult(r.scenario, r.transcript, list(r.voice_to_voice_ms), r.stages_ms,
+                                     jitter_ms=r.jitter_ms)
                           if not r.error else RuntimeError(f"{r.scenario}: {r.error}")
                           for r in await conversations.run(base, plan, workdir)]
     return results
@@ -91,6 +92,8 @@ def summarise(results: dict[int, list[Outcome]]) -> dict:
             "turns": len(heard), "unanswered_turns": missing,
             "voice_to_voice_ms": _stats(heard),
             "stages_ms": {s: _stats(v) for s, v in stages.items() if v},
+            "jitter_buffer_ms": {side: _stats([c.jitter_ms[i] for c in calls if c.jitter_ms[i] is not None])
+                                 for i, side in enumerate(("agent", "caller"))},
         }
     return summary
 
@@ -109,7 +112,9 @@ def table(summary: dict) -> list[str]:
              f"{'p95 ms':>8} {'max ms':>8}   per stage p50 (ms)"]
     for level, s in summary.items():
         v = s["voice_to_voice_ms"]
-        stages = "  ".join(f"{name}={st['p50']:.0f}" for name, st in s["stages_ms"].items())
+        jitter = s.get("jitter_buffer_ms", {})
+        stages = "  ".join([f"{name}={st['p50']:.0f}" for name, st in s["stages_ms"].items()]
+                           + [f"jitter_buffer_{side}={st['p50']:.0f}" for side, st in jitter.items() if st])
         lines.append(f"{level:>13} {s['turns']:>6} {s['unanswered_turns']:>10} {s['failed_calls']:>12} "
                      f"{v.get('p50', 0):>8.0f} {v.get('p95', 0):>8.0f} {v.get('max', 0):>8.0f}   {stages}")
     return lines

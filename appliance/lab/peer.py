@@ -29,7 +29,7 @@ import pjsua2 as pj
 from appliance.audio import read_wav, write_wav
 from appliance.sip.callerid import parse_headers
 from appliance.sip.endpoint import EndpointSettings, SipThread
-from appliance.sip.media import ACTIVE_AUDIO_STATUSES, SILENCE, AudioPort
+from appliance.sip.media import ACTIVE_AUDIO_STATUSES, SILENCE, AudioPort, jitter_buffer_ms
 from appliance.sip.security import TlsFiles, apply_srtp, audio_is_srtp
 
 _print_lock = threading.Lock()
@@ -74,6 +74,7 @@ class PeerCall(pj.Call):
                      else AudioPort(f"peer{self.number}", record=True))
         self.audio: pj.AudioMedia | None = None
         self.saved = False
+        self.jitter_ms: float | None = None
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
         info = self.getInfo()
@@ -83,7 +84,7 @@ class PeerCall(pj.Call):
             emit("answered", call=self.number, remote=info.remoteUri)
         elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             emit("ended", call=self.number, code=info.lastStatusCode, reason=info.lastReason,
-                 **self.save())
+                 jitter_ms=self.jitter_ms, **self.save())
             self.peer.thread.post(lambda: self.peer.forget(self))
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
@@ -96,6 +97,9 @@ class PeerCall(pj.Call):
                 self.port.startTransmit(self.audio)
                 if self.peer.play_pcm and not self.port.outbound:
                     self.port.write(self.peer.play_pcm)
+
+    def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:  # noqa: N802
+        self.jitter_ms = jitter_buffer_ms(self, prm.streamIdx)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
         emit("dtmf", call=self.number, digit=prm.digit)

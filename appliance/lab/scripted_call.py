@@ -39,6 +39,7 @@ class CallResult:
     latencies_ms: list[float | None] = field(default_factory=list)  # caller-side, per line
     stages_ms: list[dict[str, float]] = field(default_factory=list)  # agent-side, per turn
     ended_by: str = ""
+    jitter_ms: tuple[float | None, float | None] = (None, None)  # in the agent's and in the caller's jitter buffer
     exchanges: list[tuple[Path, str]] = field(default_factory=list)  # (line played, what the agent heard)
 
 
@@ -94,7 +95,7 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
     finally:
         await asyncio.to_thread(peer.stop)
         service.subscribers.remove(events.add)
-    result = CallResult(call_id=call_id, ended_by=ended.hung_up_by)
+    result = CallResult(call_id=call_id, ended_by=ended.hung_up_by, jitter_ms=(ended.jitter_ms, record.get("jitter_ms")))
     result.latencies_ms = reply_latencies_ms(read_wav(Path(record["sent"])), read_wav(Path(record["received"])))
     result.stages_ms = [e.stages_ms for e in events.of(TurnLatencyEvent) if e.call_id == call_id]
     result.transcript = _transcript(events, call_id)

@@ -249,7 +249,8 @@ class SipAgent:
             by = "transfer" if self.transfers.transferred(leg) else (
                 "local" if call.hung_up_locally else "remote")
             leg.mark_ended(code)
-            self.on_event(CallEndedEvent(call_id=leg.call_id, code=code, reason=reason, hung_up_by=by))
+            self.on_event(CallEndedEvent(call_id=leg.call_id, code=code, reason=reason, hung_up_by=by,
+                                         jitter_ms=call.jitter_ms))
             self.transfers.on_call_ended(call)
             self.thread.post(lambda: self._forget(call))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pjsua2 as pj
 
 from appliance.sip.leg import CallLeg
-from appliance.sip.media import ACTIVE_AUDIO_STATUSES, AudioPort
+from appliance.sip.media import ACTIVE_AUDIO_STATUSES, AudioPort, jitter_buffer_ms
 from appliance.sip.security import audio_is_srtp
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class SipCall(pj.Call):
         self.bridged_to: SipCall | None = None  # attended transfer fallback: audio bridged
         self.on_transfer_status: Callable[[int, str, bool], None] | None = None
         self.on_state: Callable[[SipCall, int, int, str], None] | None = None
+        self.jitter_ms: float | None = None  # the caller's audio in our jitter buffer, once the call ended
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802 - pjsua2 API
         info = self.getInfo()
@@ -67,6 +68,9 @@ class SipCall(pj.Call):
                 self.leg.attach(self.port)
         self.audio.startTransmit(self.port)
         self.port.startTransmit(self.audio)
+
+    def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:  # noqa: N802
+        self.jitter_ms = jitter_buffer_ms(self, prm.streamIdx)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
         self.agent.on_dtmf(self, prm.digit, DTMF_METHODS.get(prm.method, "rfc4733"))

@@ -153,3 +153,12 @@ class PortPool:
             endpoint.audDevManager().setNoDev()
         self._idle.clear()
         self._all.clear()
+
+
+def jitter_buffer_ms(call: pj.Call, stream_index: int) -> float | None:
+    """The average time the call's received audio waited in its jitter buffer (ms), read while
+    the stream still exists (`onStreamDestroyed`); None when pjsua2 cannot tell."""
+    try:
+        return float(call.getStreamStat(stream_index).jbuf.avgDelayMsec)
+    except pj.Error:
+        return None

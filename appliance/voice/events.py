@@ -50,6 +50,7 @@ class CallEndedEvent(Event):
     code: int
     reason: str
     hung_up_by: str  # remote | local | transfer
+    jitter_ms: float | None = None  # how long the caller's audio waited in the jitter buffer, on average
 
 
 @dataclass(frozen=True)

@@ -199,8 +199,11 @@ def test_echo_latency_through_the_bridge(agent_config, make_agent, make_peer, ca
     onset = lambda x: int(np.argmax(np.abs(x) > 0.05))  # noqa: E731
     round_trip_ms = (onset(got) - onset(sent)) / 16
     queue_ms = 1000 * float(np.median(delays))
-    print(f"\nbridge queue delay median {queue_ms:.1f} ms; caller round trip {round_trip_ms:.0f} ms")
+    agent_end = agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent))
+    print(f"\nbridge queue delay median {queue_ms:.1f} ms; caller round trip {round_trip_ms:.0f} ms; jitter "
+          f"buffers: agent {agent_end.jitter_ms} ms, caller {ended['jitter_ms']} ms")
     assert queue_ms < 250 and 0 < round_trip_ms < 600
+    assert 0 <= agent_end.jitter_ms < 500 and 0 <= ended["jitter_ms"] < 500  # both sides report theirs
 
 
 @pytest.mark.parametrize("codec", ["PCMU", "PCMA", "G722"])
