@@ -103,6 +103,7 @@ class Reception:
         """Finish the call-log writes, free the engines."""
         if self.speaking_ahead is not None:
             self.speaking_ahead.cancel()
+            await asyncio.gather(self.speaking_ahead, return_exceptions=True)
         await asyncio.to_thread(self.store_worker.shutdown, True)
         if self.hub is not None:
             await asyncio.to_thread(self.hub.close)

@@ -41,6 +41,8 @@ async def measure_conversations(base: Config, levels: list[int], calls: int, voi
     from appliance.bench import conversations
     from appliance.bench.scenarios import SCENARIOS
 
+    if not 1 <= calls <= len(SCENARIOS):
+        raise ValueError(f"calls must be 1..{len(SCENARIOS)}, one per scenario")
     chosen = SCENARIOS[::max(1, len(SCENARIOS) // calls)][:calls]
     results: dict[int, list[Outcome]] = {}
     for level in levels:

@@ -115,7 +115,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
             t0 = time.perf_counter()
             text = stream.finish().text
             t1 = time.perf_counter()
-            score = model.finished(heard[-8 * 32000:])
+            score = model.finished(heard)
             t2 = time.perf_counter()
             unfinished = sounds_unfinished(text, clip["step"], "US", False, TODAY, clip["spelling"])
             found.append([math.inf, text, score, unfinished, (t1 - t0) * 1000, (t2 - t1) * 1000])

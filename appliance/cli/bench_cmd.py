@@ -101,8 +101,11 @@ def run_latency(args: argparse.Namespace) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-latency-"))
     print(f"{args.calls} conversations at each of {', '.join(map(str, levels))} calls at once, "
           f"voice {args.voice}; caller lines and transcripts in {workdir}", flush=True)
-    results = asyncio.run(latency.measure_conversations(load_config(args.config), levels, args.calls, args.voice,
-                                                        workdir))
+    try:
+        results = asyncio.run(latency.measure_conversations(load_config(args.config), levels, args.calls, args.voice,
+                                                            workdir))
+    except ValueError as exc:
+        raise SystemExit(f"--calls: {exc}") from None
     summary = latency.summarise(results)
     print(latency.report(summary))
     return 1 if any(s["failed_calls"] for s in summary.values()) else 0

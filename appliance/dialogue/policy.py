@@ -106,7 +106,8 @@ class Dialogue:
         """At a pause of the caller's: when `text` is a request only the language model can read,
         read it now (the reading is remembered), so the turn's answer does not wait for it."""
         s = self.call.state
-        if s.step == Step.INTENT and rule_intent(text) is None and self.faq.answer(text) is None:
+        if (s.step == Step.INTENT and rule_intent(text) is None and self.faq.answer(text) is None
+                and not self._declines_more(text)):
             self.reader.intent(text, s.last_question, s.known())
 
     def respond(self, text: str, confidence: float) -> Reply:
@@ -195,7 +196,7 @@ class Dialogue:
             answer = self._answer(text)
             if answer is not None:
                 return answer
-            if s.offered_more and yes_or_no(text) is False:
+            if self._declines_more(text):
                 return self._act_on(text, "goodbye")
             guess = self.reader.intent(text, s.last_question, s.known())
             if guess in WANTS or guess in ("goodbye", "wrong_number"):
@@ -204,6 +205,10 @@ class Dialogue:
                 return self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish), Step.CONFIRM_INTENT)
             intent = guess
         return self._act_on(text, intent)
+
+    def _declines_more(self, text: str) -> bool:
+        """A no to "Is there anything else?"."""
+        return self.call.state.offered_more and yes_or_no(text) is False
 
     def _take_intent_yes(self, text: str) -> Reply:
         """A yes to the model's reading acts on the caller's first words; an answer with content

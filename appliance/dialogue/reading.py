@@ -44,7 +44,7 @@ class Reader:
     def __init__(self, llm: LlmEngine | None, budget_s: float = 3.0) -> None:
         self.llm = llm
         self.budget_s = budget_s
-        self._read: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
+        self._read: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     def intent(self, text: str, question: str = "", known: str = "") -> str:
         """One of INTENTS for the caller's words ('unknown' when the model cannot tell); `known`:
@@ -83,9 +83,11 @@ class Reader:
             said = f"Known so far: {known}\n{said}"
         if (system, said) in self._read:
             return self._read[(system, said)]
-        value = self._read[(system, said)] = self._model_reading(system, said, schema, max_tokens)
-        while len(self._read) > REMEMBERED:
-            self._read.popitem(last=False)
+        value = self._model_reading(system, said, schema, max_tokens)
+        if value is not None:  # a reading that failed (out of time) is tried again when asked again
+            self._read[(system, said)] = value
+            while len(self._read) > REMEMBERED:
+                self._read.popitem(last=False)
         return value
 
     def _model_reading(self, system: str, said: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:

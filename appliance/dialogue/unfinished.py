@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
@@ -20,10 +20,11 @@ from appliance.dialogue.understand import yes_or_no
 
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
-                      "is", "it's", "are", "um", "uh", "er", "erm", "hmm", "uhm", "mm"})
+                      "it's", "um", "uh", "er", "erm", "uhm"})
 TRAILING = (",", "-", "...", "\u2026", ":", ";")
-SAME_NUMBER = re.compile(r"\b(?:this|that|same|calling from|caller id|my cell|my mobile|on file)\b")
-STALLING = re.compile(r"\b(?:let me (?:see|think|check|look|find it)|hang on|hold on|one (?:moment|second|sec)|"
+SAME_NUMBER = re.compile(r"\b(?:(?:this|that|the same|same) (?:number|one|phone)|calling from|caller id|on file)\b")
+MONTH = re.compile(r"\b(?:" + "|".join(MONTH_NAMES) + r")\b")
+STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?:see|think|check|look|find it)|hang on|hold on|one (?:moment|second|sec)|"
                       r"just a (?:moment|second|sec|minute)|give me a (?:moment|second|sec|minute))\W*$")
 
 
@@ -42,17 +43,20 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     asked is heard in full (or a yes or no): a pause after "two one two", "July" or "K H" is not
     its end, and neither is one after words the recogniser garbled."""
     t = text.strip().lower()
-    if not t or (t.endswith("?") and not re.search(r"\d|\b[a-z]\b", numerals(t))):
+    has_digits = re.search(r"\d", numerals(t)) is not None
+    spelled = spelled_word(t)
+    if not t or (t.endswith("?") and not has_digits and spelled is None):
         return False  # a question of the caller's own: "Sorry, what?"
+    plain_yes_or_no = yes_or_no(t) is not None and not has_digits and spelled is None
     if step in (Step.SPELL, Step.SPELL_FIRST):  # letters, not words: "A" is no article here
-        spelled = spelled_word(t)
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
-        return t.endswith(TRAILING) or letters < max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
+        needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
+        return t.endswith(TRAILING) or (letters < needed and not plain_yes_or_no)
     if trails_off(t):
         return True
     if step == Step.CALLBACK:
         whole = parse_phone(t, region) is not None and not partial_number(t, region)
-        return not (whole or yes_or_no(t) is not None or SAME_NUMBER.search(t))
+        return not (whole or plain_yes_or_no or SAME_NUMBER.search(t))
     if step == Step.DOB:
-        return parse_date_of_birth(t, day_first, today) is None and yes_or_no(t) is None
+        return parse_date_of_birth(t, day_first, today) is None and not (plain_yes_or_no and not MONTH.search(t))
     return False

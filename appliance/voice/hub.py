@@ -130,6 +130,8 @@ class EngineHub:
             pass
         self.fallback_audio = {key: b"".join(self.tts.synthesize(text, 16000))
                                for key, text in FALLBACK_PHRASES.items()}
+        if self.turn is not None:
+            self.turn.finished(b"\0" * 32000)
         if system_prompt:
             reply = self.llm.chat([ChatMessage("system", system_prompt), ChatMessage("user", "Hello")],
                                   max_tokens=1)

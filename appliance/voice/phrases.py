@@ -26,17 +26,13 @@ class PhraseCache:
         self._audio: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def get(self, sentence: str) -> bytes | None:
         """The audio of `sentence` if it was spoken before."""
         with self._lock:
             pcm = self._audio.get(sentence)
-            if pcm is None:
-                self.misses += 1
-                return None
-            self._audio.move_to_end(sentence)
-            self.hits += 1
+            if pcm is not None:
+                self._audio.move_to_end(sentence)
             return pcm
 
     def put(self, sentence: str, pcm: bytes) -> None:

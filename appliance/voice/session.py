@@ -54,8 +54,12 @@ log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
 RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be closed
 DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is said
-TURN_MODEL_BYTES = 8 * 32000  # the end-of-turn model hears the last 8 s of 16 kHz s16
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
+
+
+def _log_failure(future: Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("reading a turn ahead failed", exc_info=future.exception())
 
 
 class CallSession:
@@ -83,6 +87,7 @@ class CallSession:
         self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
         self.speculative: Future | None = None
         self.sounds_done: Future | None = None  # the end-of-turn model's score of the pause
+        self.reading: Future | None = None  # the language model reading the turn ahead
         self.reply: asyncio.Task | None = None  # answering a turn: recognition, policy, speech
         self.speaking: Reply | None = None  # the reply being spoken
         self.thinking = False  # a decision is being made: frames wait (`backlog`) until it is
@@ -172,6 +177,8 @@ class CallSession:
             self.sounds_done = self._score_pause()
         elif signal == TurnSignal.RESUMED:
             self.speculative = self.sounds_done = None  # the caller went on: that early reading is stale
+            if self.reading is not None:
+                self.reading.cancel()
         if signal == TurnSignal.END or self._judged():
             self._end_turn()
         elif self.stt is None and self.reply is None and not self.speaker.busy:
@@ -231,24 +238,37 @@ class CallSession:
 
     def _score_pause(self) -> Future | None:
         """Ask the end-of-turn model whether the caller sounds done (None without the model)."""
-        if self.hub.turn is None or "turn" in self.hub.stuck:
+        if self.hub.turn is None:
             return None
-        return self.hub.submit("turn", self.hub.turn.finished, bytes(self.heard[-TURN_MODEL_BYTES:]))
+        return self.hub.submit("turn", self.hub.turn.finished, bytes(self.heard))
 
     def _judged(self) -> bool:
         """Once the pause's early transcript (and the model's score) are in, judge the pause;
-        True when that ends the turn now."""
+        True when that ends the turn now. A failed early decode leaves it to the silence."""
         spec, score = self.speculative, self.sounds_done
-        if self.turns.verdict is not None or spec is None or not spec.done() or spec.exception() is not None:
+        if self.turns.verdict is not None or not self.turns.paused or spec is None or not spec.done():
             return False
-        if score is not None and not score.done():
-            return False
+        if spec.exception() is not None:
+            return self.turns.judge(Verdict.UNSURE)
         text = spec.result().text
-        sounds = score.result() if score is not None and score.exception() is None else None
-        verdict = self.turns.options.verdict(whole_sentence(text), self.policy.unfinished(text), sounds)
-        if verdict != Verdict.UNFINISHED and text.strip() and "llm" not in self.hub.stuck:
-            self.hub.submit("llm", self.policy.prepare, text)  # the answer may need the model: start it
+        unfinished = self.policy.unfinished(text)
+        if not unfinished and score is not None and not score.done():
+            return False  # the words alone do not hold the turn: the model's score decides
+        sounds = score.result() if score is not None and score.done() and score.exception() is None else None
+        verdict = self.turns.options.verdict(whole_sentence(text), unfinished, sounds)
+        if verdict != Verdict.UNFINISHED and text.strip():
+            self._read_ahead(text)
         return self.turns.judge(verdict)
+
+    def _read_ahead(self, text: str) -> None:
+        """The answer may need the language model: start its reading now (one at a time per call;
+        a reading the caller's going on made stale is dropped if it has not started)."""
+        if self.reading is not None and not self.reading.done():
+            self.reading.cancel()
+        if "llm" in self.hub.stuck:
+            return
+        self.reading = self.hub.submit("llm", self.policy.prepare, text)
+        self.reading.add_done_callback(_log_failure)
 
     def _end_turn(self) -> None:
         timing = TurnTiming(speech_end=self.turns.speech_end, clock=self.loop.time)
@@ -260,7 +280,7 @@ class CallSession:
 
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream) -> None:  # noqa: ANN001
         timeout = self.voice.engine_timeout_s
-        self.thinking = True
+        self.thinking, self.ack_mark = True, ""
         try:
             try:
                 result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
@@ -287,9 +307,10 @@ class CallSession:
             await self._say(reply, timing)
 
     async def _decided(self, decision, timing: TurnTiming) -> Reply | None:  # noqa: ANN001 - a coroutine
-        """The decision; when it takes long (the language model reads the turn), "One moment."
-        first, `voice.acknowledge_after_ms` after the caller stopped (a decision that starts late,
-        after a long recognition or a held turn, still gets `DECISION_GRACE_S` of its own)."""
+        """The decision; when it takes long (the language model reads the turn: the rules decide
+        in milliseconds), "One moment." first, `voice.acknowledge_after_ms` after the caller
+        stopped (a decision that starts late, after a long recognition or a held turn, still gets
+        `DECISION_GRACE_S` of its own)."""
         work = asyncio.ensure_future(decision)
         try:
             after = self.voice.acknowledge_after_ms / 1000
@@ -363,7 +384,9 @@ class CallSession:
         if not (self.handover.agent_in_charge or handing_over) or self.ended.is_set():
             return
         mark = f"turn{self.turn}-{self.loop.time():.6f}"
-        self.speaker.begin()
+        ack, self.ack_mark = self.ack_mark, ""
+        if not ack:  # after "One moment." the reply goes on the same playback: its echo is the agent's
+            self.speaker.begin()
         self.bargein.reset()
         self.speaking = reply
         def stage(name: str) -> None:
@@ -386,12 +409,13 @@ class CallSession:
         self.speaking = None
         latency = None
         if timing is not None:
-            first = [self.speaker.played[m] for m in (self.ack_mark, mark) if m in self.speaker.played]
+            first = [self.speaker.played[m] for m in (ack, mark) if m in self.speaker.played]
             if first:
                 timing.stamp("first_frame_out", min(first))
             latency = timing.breakdown_ms()
             self.emit(TurnLatencyEvent(call_id=self.call_id, turn=self.turn, stages_ms=latency))
-        self._said(self.speaker.playback.full_text(), interrupted=False, latency=latency)
+        said = self.speaker.playback.full_text()
+        self._said(said.removeprefix(wording.ONE_MOMENT).lstrip() if ack else said, interrupted=False, latency=latency)
         self.idle_since = self.loop.time()
         self._set_state(AgentState.LISTENING)
         if reply.action is not None and not handing_over:

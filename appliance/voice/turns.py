@@ -13,7 +13,8 @@ recognition and the end-of-turn model's score are in):
 - a turn that sounds unfinished (a phone number short of its digits, a date without its year,
   "um", "and ..."), or that the model hears as clearly unfinished, waits up to the
   endpointer's `end_silence_ms` (the hold) before it ends;
-- anything else ends after `end_ms`.
+- anything else ends after `end_ms`;
+- until the pause is judged, the turn waits (up to the hold).
 """
 
 from __future__ import annotations
@@ -141,13 +142,15 @@ class TurnDetector:
         return True
 
     def _end_after(self) -> int:
-        """The silence that ends the turn, by the current pause's verdict (unjudged: `end_ms`)."""
+        """The silence that ends the turn, by the current pause's verdict; while the verdict is
+        awaited (the early decode is late: two calls at once), up to the hold: the answer needs
+        that decode anyway, and the caller may be in the middle of a number."""
         o = self.options
         if self.verdict == Verdict.DONE:
             return o.early_end_ms
-        if self.verdict == Verdict.UNFINISHED:
-            return o.endpoint.end_silence_ms
-        return o.end_ms
+        if self.verdict == Verdict.UNSURE:
+            return o.end_ms
+        return o.endpoint.end_silence_ms
 
     def _end(self) -> TurnSignal:
         self.endpointer.reset()

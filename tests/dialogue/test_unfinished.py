@@ -23,7 +23,7 @@ def test_a_turn_that_trails_off_goes_on(text):
 
 
 @pytest.mark.parametrize("text", ["I'd like to book a cleaning.", "Can I talk to a real person?", "I think so.",
-                                  "Yes, that's right.", "Thanks, bye.", ""])
+                                  "Yes, that's right.", "Thanks, bye.", "Mm-hmm.", "Yes, it is.", ""])
 def test_a_whole_answer_does_not(text):
     assert not unfinished(text)
 
@@ -31,7 +31,8 @@ def test_a_whole_answer_does_not(text):
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("212", True), ("Two one two, five five five.", True), ("847-5555", True),  # seven digits: a local number, or more
     ("212-555-0198.", False), ("It's 646 223 4455", False), ("The number I'm calling from.", False),
-    ("This number is fine.", False), ("Yes, please.", False)])
+    ("This number is fine.", False), ("Yes, please.", False), ("No, it's two one two, five five five", True),
+    ("That's 212 555", True), ("Why do I need that?", False)])
 def test_half_a_phone_number_goes_on(text, goes_on):
     assert unfinished(text, Step.CALLBACK) == goes_on
 
@@ -40,7 +41,8 @@ def test_half_a_phone_number_goes_on(text, goes_on):
     ("July", True), ("July 9th.", True), ("Oh seven, twelve.", True), ("The third of May.", True),
     ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("Yes.", False),
     ("Why do you need that?", False),  # a question of their own
-    ("You ride high.", True)])  # garbled: more may come
+    ("You ride high.", True),  # garbled: more may come
+    ("Yeah, it's July", True), ("Yes, it is.", False), ("Why do I need that?", False)])
 def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
     assert unfinished(text, Step.DOB) == goes_on
 
@@ -48,6 +50,6 @@ def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
 @pytest.mark.parametrize(("text", "name", "goes_on"), [
     ("K.", "Khan", True), ("K-H.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N.", "Khan", False),
     ("H-A-N.", "Hannah", True), ("H-A-N-N-A.", "Hannah", False), ("K.", "", True), ("K-H.", "", False),
-    ("Sorry, what?", "Khan", False), ("A", "Ng", True), ("Hey, kid.", "Hannah", True)])
+    ("Sorry, what?", "Khan", False), ("A", "Ng", True), ("Hey, kid.", "Hannah", True), ("Sure.", "Khan", False)])
 def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     assert unfinished(text, Step.SPELL, name) == goes_on

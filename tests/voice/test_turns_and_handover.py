@@ -28,12 +28,13 @@ def detector(end_ms: int = 400, hold_ms: int = 1000) -> TurnDetector:
 
 def test_a_turn_starts_pauses_resumes_and_ends():
     d = detector()
-    signals = run(d, "...sssss" + "s" * 10 + "." * 12 + "s" * 5 + "." * 25)
+    signals = run(d, "...sssss" + "s" * 10 + "." * 12 + "s" * 5 + "." * 10)
+    signals += run(d, "." * 15, start=0.02 * 45) if not d.judge(Verdict.UNSURE) else []
     assert [s for _, s in signals] == [TurnSignal.START, TurnSignal.PAUSED, TurnSignal.RESUMED,
                                        TurnSignal.PAUSED, TurnSignal.END]
     start, end = signals[0][0], signals[-1][0]
     assert start == 7  # five speech frames: 100 ms
-    assert end - (8 + 10 + 12 + 5 - 1) == 20  # 400 ms after the last speech frame
+    assert end == 9  # of the last run: 400 ms after the last speech frame, once the pause was judged
     assert d.speech_end == (8 + 10 + 12 + 5 - 1) * 0.02
     assert len(d.onset_audio()) >= 5 * len(FRAME)  # the speech before the start is kept
 
@@ -56,7 +57,8 @@ def test_an_unfinished_turn_waits_for_the_hold_and_speech_clears_the_verdict():
     assert run(d, "." * 30) == []  # 800 ms of silence and still the caller's turn
     assert [s for _, s in run(d, "sss" + "." * 10)] == [TurnSignal.RESUMED, TurnSignal.PAUSED]
     assert d.verdict is None
-    assert [i for i, s in run(d, "." * 15)] == [9]  # unjudged again: 400 ms
+    assert run(d, "." * 39) == []  # unjudged again: waiting for the pause's verdict, up to the hold
+    assert [s for _, s in run(d, ".")] == [TurnSignal.END]  # the hold: 1000 ms
 
 
 @pytest.mark.parametrize(("finished", "unfinished", "score", "verdict"), [
@@ -92,6 +94,13 @@ def test_an_engine_failure_hands_over_whatever_was_going_on_once():
     assert h.ringing()
     h.failed()  # nobody took it: the caller is not taken back by the agent that failed
     assert not h.agent_in_charge and h.state == HandoverState.ANNOUNCING
+
+
+def test_an_unjudged_pause_waits_up_to_the_hold():
+    d = detector(end_ms=400, hold_ms=1000)
+    run(d, "s" * 20)
+    assert run(d, "." * 49) == [(9, TurnSignal.PAUSED)]  # 980 ms and no verdict (the early decode is late)
+    assert d.judge(Verdict.UNSURE) and not d.in_turn  # judged at last: 400 ms are long past
 
 
 def test_a_turn_goes_on_through_dips_in_the_speech_probability():
