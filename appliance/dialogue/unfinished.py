@@ -51,7 +51,7 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     if step in (Step.SPELL, Step.SPELL_FIRST):  # letters, not words: "A" is no article here
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
-        return t.endswith(TRAILING) or (letters < needed and not plain_yes_or_no)
+        return t.endswith(TRAILING) or letters < needed  # "Sure." comes before the letters
     if trails_off(t):
         return True
     if step == Step.CALLBACK:
