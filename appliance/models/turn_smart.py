@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.audio import SAMPLE_RATE, to_float
-from appliance.errors import EngineError
+from appliance.models.onnx import onnx_session
 
 WINDOW_S = 8
 
@@ -20,19 +20,10 @@ class SmartTurn:
     """A loaded Smart Turn model shared by all calls (it keeps no state between calls)."""
 
     def __init__(self, path: Path, name: str = "smart-turn", threads: int = 1) -> None:
-        import onnxruntime
         from faster_whisper.feature_extractor import FeatureExtractor
 
         self.name = name
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 4
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"Smart Turn could not load {path}: {exc}") from exc
+        self._session = onnx_session(path, "Smart Turn", threads)
         self._features = FeatureExtractor(feature_size=80, chunk_length=WINDOW_S)
 
     def finished(self, pcm: bytes) -> float:

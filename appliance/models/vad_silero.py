@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.audio import to_float
-from appliance.errors import EngineError
+from appliance.models.onnx import onnx_session
 
 WINDOW = 512  # samples at 16 kHz
 CONTEXT = 64
@@ -17,19 +17,9 @@ class SileroVad:
     """A loaded Silero VAD model shared by all calls (each call has its own state)."""
 
     def __init__(self, path: Path, name: str = "silero-vad", threshold: float = 0.5) -> None:
-        import onnxruntime
-
         self.name = name
         self.threshold = threshold
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        options.log_severity_level = 4
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"Silero VAD could not load {path}: {exc}") from exc
+        self._session = onnx_session(path, "Silero VAD")
 
     def stream(self) -> "SileroVadStream":
         """A detector for one call."""

@@ -64,13 +64,23 @@ def test_a_fixed_reply_plays_from_the_cache_at_once():
     call.finish()
 
 
-def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
-    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
+def acknowledging(**voice) -> Call:
+    """A greeted call whose phrase cache holds "One moment." (acknowledgements after 500 ms)."""
+    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500, **voice)
     call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
     call.run_until(lambda: call.of(AgentSaidEvent))
-    call.caller_says("what about saturdays")  # decided at once: no acknowledgement
+    return call
+
+
+def not_acknowledged(call: Call, line: str) -> bool:
+    call.caller_says(line)
     call.run_until(lambda: call.of(TurnLatencyEvent))
-    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    return wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+
+
+def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
+    call = acknowledging()
+    assert not_acknowledged(call, "what about saturdays")  # decided at once
     call.workers["llm"].delay_s = 1.5  # the language model reads the next turn
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
@@ -83,31 +93,21 @@ def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
 
 
 def test_a_turn_held_long_is_not_acknowledged_when_its_answer_is_quick():
-    call = Call(endpoint_silence_ms=450, hold_silence_ms=1200, acknowledge_after_ms=500)
-    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
-    call.run_until(lambda: call.of(AgentSaidEvent))
+    call = acknowledging(hold_silence_ms=1200)
     call.workers["llm"].delay_s = 0.1  # the rules decide in a moment
-    call.caller_says("Um...")  # held for 1.2 s, past the 500 ms
-    call.run_until(lambda: call.of(TurnLatencyEvent))
-    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    assert not_acknowledged(call, "Um...")  # held for 1.2 s, past the 500 ms
     call.finish()
 
 
 def test_a_slow_recognition_is_not_acknowledged_only_a_slow_decision():
-    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
-    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
-    call.run_until(lambda: call.of(AgentSaidEvent))
+    call = acknowledging()
     call.workers["stt"].delay_s = 0.8  # two calls at once on two cores: the decode is late
-    call.caller_says("What are your opening hours?")
-    call.run_until(lambda: call.of(TurnLatencyEvent))
-    assert wording.ONE_MOMENT not in [e.text for e in call.of(AgentSaidEvent)]
+    assert not_acknowledged(call, "What are your opening hours?")
     call.finish()
 
 
 def test_after_an_acknowledged_turn_the_next_turn_times_its_own_reply():
-    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
-    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
-    call.run_until(lambda: call.of(AgentSaidEvent))
+    call = acknowledging()
     call.workers["llm"].delay_s = 1.5
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TurnLatencyEvent))
@@ -120,10 +120,8 @@ def test_after_an_acknowledged_turn_the_next_turn_times_its_own_reply():
 
 
 def test_the_echo_of_one_moment_does_not_stop_the_reply_that_follows():
-    call = Call(endpoint_silence_ms=450, acknowledge_after_ms=500)
+    call = acknowledging()
     call.line.echo_db = 20  # the caller's phone sends the agent back, quieter
-    call.loop.run_until_complete(call.hub.speak_ahead([wording.ONE_MOMENT], 5))
-    call.run_until(lambda: call.of(AgentSaidEvent))
     call.workers["llm"].delay_s = 1.0
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TurnLatencyEvent))
