@@ -32,6 +32,7 @@ from appliance.models.protocols import SAMPLE_RATE, SttResult
 HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
 LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
+LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one letter five times in a word
 
 
 class WhisperStt:
@@ -133,8 +134,8 @@ class WhisperStt:
 
 def looks_looped(text: str, audio_s: float) -> bool:
     """Far more words than time to say them, or one word group five times over ("no, no, no,
-    no" is said; five times is Whisper's)."""
-    return len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None
+    no" is said; five times is Whisper's), or one letter five times inside a word."""
+    return len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None or LETTER_LOOP.search(text) is not None
 
 
 def without_repeats(text: str, longest_cycle: int = 3) -> str:
