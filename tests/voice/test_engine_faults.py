@@ -21,6 +21,7 @@ from appliance.voice.events import (
     CallEndedEvent,
     HandoverEvent,
 )
+from appliance.voice.phrases import PhraseCache
 from tests.voice.test_call_loop import caller_line, on_call, start_call
 
 pytestmark = pytest.mark.slow
@@ -142,6 +143,7 @@ def test_the_llm_raising_falls_back_to_the_rules(live, tmp_path):
 
 
 def test_speech_synthesis_failing_mid_call_plays_the_prerecorded_apology(live, tmp_path):
+    live.service.hub.phrases = PhraseCache()  # nothing said before is kept: every sentence needs the voice
     before = callback_requests(live)
     _, latencies, _ = call_and_say(live, tmp_path, "What are your opening hours?",
                                    fault(live, live.service.hub.tts, "synthesize", broken("raise")))
