@@ -24,8 +24,9 @@ DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "yo
 TRAILING = (",", "-", "...", "\u2026", ":", ";")
 SAME_NUMBER = re.compile(r"\b(?:(?:this|that|the same|same) (?:number|one|phone)|calling from|caller id|on file)\b")
 MONTH = re.compile(r"\b(?:" + "|".join(MONTH_NAMES) + r")\b")
-STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?:see|think|check|look|find it)|hang on|hold on|one (?:moment|second|sec)|"
-                      r"just a (?:moment|second|sec|minute)|give me a (?:moment|second|sec|minute))\W*$")
+STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?:see|think|check|look|find it)|"
+                      r"hang on|hold on|one (?:moment|second|sec)|just a (?:moment|second|sec|minute)|"
+                      r"give me a (?:moment|second|sec|minute))\W*$")
 
 
 def trails_off(text: str) -> bool:
@@ -44,7 +45,7 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     its end, and neither is one after words the recogniser garbled."""
     t = text.strip().lower()
     has_digits = re.search(r"\d", numerals(t)) is not None
-    spelled = spelled_word(t)
+    spelled = spelled_word(text.strip())  # as written: "PR-I-Y-A" is grouped letters in capitals only
     if not t or (t.endswith("?") and not has_digits and spelled is None):
         return False  # a question of the caller's own: "Sorry, what?"
     plain_yes_or_no = yes_or_no(t) is not None and not has_digits and spelled is None

@@ -50,6 +50,7 @@ def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
 @pytest.mark.parametrize(("text", "name", "goes_on"), [
     ("K.", "Khan", True), ("K-H.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N.", "Khan", False),
     ("H-A-N.", "Hannah", True), ("H-A-N-N-A.", "Hannah", False), ("K.", "", True), ("K-H.", "", False),
-    ("Sorry, what?", "Khan", False), ("A", "Ng", True), ("Hey, kid.", "Hannah", True), ("Sure.", "Khan", True)])
+    ("Sorry, what?", "Khan", False), ("A", "Ng", True), ("Hey, kid.", "Hannah", True), ("Sure.", "Khan", True),
+    ("PR-I-Y-A.", "Priya", False)])  # letters grouped as Whisper writes them
 def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     assert unfinished(text, Step.SPELL, name) == goes_on
