@@ -92,8 +92,8 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     options = turn_options(config.voice)
     options = replace(options, end_ms=NEVER_MS, endpoint=replace(options.endpoint, end_silence_ms=NEVER_MS,
                                                                    max_utterance_ms=NEVER_MS))
-    out = [{k: clip[k] for k in ("voice", "noise", "kind", "text")} | {"pauses": _pauses(clip, vad, stt, model, options)}
-           for clip in audio]
+    out = [{k: clip[k] for k in ("voice", "noise", "kind", "text")}
+           | {"pauses": _pauses(clip, vad, stt, model, options)} for clip in audio]
     stt.close()
     return out
 
@@ -134,9 +134,7 @@ def replay(measured: list[dict], options: TurnOptions) -> dict[str, dict]:
         for clip in measured:
             ended_at = None
             for pause in clip["pauses"]:
-                verdict = judge(pause, options)
-                after = {Verdict.DONE: options.early_end_ms, Verdict.UNSURE: options.end_ms,
-                         Verdict.UNFINISHED: options.endpoint.end_silence_ms}[verdict]
+                after = options.silence_for(judge(pause, options))
                 if pause.gap_ms >= after:
                     ended_at = (pause, after)
                     break

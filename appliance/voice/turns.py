@@ -70,6 +70,14 @@ class TurnOptions:
             return Verdict.DONE
         return Verdict.UNSURE
 
+    def silence_for(self, verdict: Verdict | None) -> int:
+        """The silence that ends a turn whose pause has `verdict`; not yet judged (None): the hold."""
+        if verdict == Verdict.DONE:
+            return self.early_end_ms
+        if verdict == Verdict.UNSURE:
+            return self.end_ms
+        return self.endpoint.end_silence_ms
+
 
 def turn_options(v: VoiceConfig) -> TurnOptions:
     """The turn-taking of the configuration's `[voice]` section."""
@@ -145,12 +153,7 @@ class TurnDetector:
         """The silence that ends the turn, by the current pause's verdict; while the verdict is
         awaited (the early decode is late: two calls at once), up to the hold: the answer needs
         that decode anyway, and the caller may be in the middle of a number."""
-        o = self.options
-        if self.verdict == Verdict.DONE:
-            return o.early_end_ms
-        if self.verdict == Verdict.UNSURE:
-            return o.end_ms
-        return o.endpoint.end_silence_ms
+        return self.options.silence_for(self.verdict)
 
     def _end(self) -> TurnSignal:
         self.endpointer.reset()

@@ -63,7 +63,8 @@ def test_an_unfinished_turn_waits_for_the_hold_and_speech_clears_the_verdict():
 
 @pytest.mark.parametrize(("finished", "unfinished", "score", "verdict"), [
     (True, False, None, Verdict.DONE), (True, False, 0.6, Verdict.DONE), (True, False, 0.3, Verdict.UNSURE),
-    (False, False, 0.99, Verdict.UNSURE), (True, True, 0.99, Verdict.UNFINISHED), (True, False, 0.05, Verdict.UNFINISHED)])
+    (False, False, 0.99, Verdict.UNSURE), (True, True, 0.99, Verdict.UNFINISHED),
+    (True, False, 0.05, Verdict.UNFINISHED)])
 def test_words_and_sound_combine_into_a_verdict(finished, unfinished, score, verdict):
     options = TurnOptions(EndpointOptions(), done_above=0.5, hold_below=0.1)
     assert options.verdict(finished, unfinished, score) == verdict
