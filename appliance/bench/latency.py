@@ -2,8 +2,8 @@
 
 Measured at the caller, from the end of its speech in the sent audio to the first agent
 audio it receives, for every turn; with 1, 2 and 4 calls at once by default. The calls are the
-conversation benchmark's scenarios in a caller voice that is not the agent's (`conversations`
-measure`): callers who book, cancel, spell and ask, so the turns the language model reads
+conversation benchmark's scenarios in a caller voice that is not the agent's
+(`measure_conversations`): callers who book, cancel, spell and ask, so the turns the language model reads
 count too. Stage times (endpoint, STT, acknowledged, first sentence, TTS, first frame out) come
 from the agent's own turn records. `load` and `soak` use the short scripted call (`measure`).
 """

@@ -49,7 +49,7 @@ class VoiceConfig:
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
     speculative_stt_ms: int = 200  # start recognising after this much silence
-    acknowledge_after_ms: int = 500  # a reply not decided this long after the caller stopped: "One moment." first (0: never)
+    acknowledge_after_ms: int = 500  # a reply undecided this long after the caller stopped: "One moment." (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0
     echo_margin_db: float = 15.0  # during playback, caller audio quieter than the agent by more is echo

@@ -74,12 +74,11 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
         started = await _wait(events, lambda e: isinstance(e, CallStartedEvent)
                               and f"sip:{user}@" in e.headers.get("from", ""), timeout_s)
         call_id = started.call_id
-        said = lambda e: (isinstance(e, AgentSaidEvent) and e.call_id == call_id  # noqa: E731
-                          and e.text != wording.ONE_MOMENT)  # a caller waits for what follows "One moment."
+        said = _reply_on(call_id)
         last = await _wait(events, said, timeout_s)  # the greeting
         while not _ended(events, call_id):
             await asyncio.sleep(pause_s)
-            last = _last_said(events, call_id) or last  # a reply in two parts: the latest counts
+            last = _last_said(events, said) or last  # a reply in two parts: the latest counts
             wav = await asyncio.to_thread(respond, last.text)
             if wav is None or _ended(events, call_id):
                 break
@@ -95,7 +94,8 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
     finally:
         await asyncio.to_thread(peer.stop)
         service.subscribers.remove(events.add)
-    result = CallResult(call_id=call_id, ended_by=ended.hung_up_by, jitter_ms=(ended.jitter_ms, record.get("jitter_ms")))
+    result = CallResult(call_id=call_id, ended_by=ended.hung_up_by,
+                        jitter_ms=(ended.jitter_ms, record.get("jitter_ms")))
     result.latencies_ms = reply_latencies_ms(read_wav(Path(record["sent"])), read_wav(Path(record["received"])))
     result.stages_ms = [e.stages_ms for e in events.of(TurnLatencyEvent) if e.call_id == call_id]
     result.transcript = _transcript(events, call_id)
@@ -103,9 +103,15 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
     return result
 
 
-def _last_said(events: EventLog, call_id: str) -> AgentSaidEvent | None:
-    said = [e for e in events.of(AgentSaidEvent) if e.call_id == call_id and e.text != wording.ONE_MOMENT]
-    return said[-1] if said else None
+def _reply_on(call_id: str) -> Callable[[object], bool]:
+    """Whether an event is the agent saying something on `call_id` (a caller waits for what
+    follows "One moment.", so that is not a reply)."""
+    return lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id and e.text != wording.ONE_MOMENT
+
+
+def _last_said(events: EventLog, said: Callable[[object], bool]) -> AgentSaidEvent | None:
+    replies = [e for e in events.of(AgentSaidEvent) if said(e)]
+    return replies[-1] if replies else None
 
 
 def _exchanges(events: EventLog, call_id: str, played: list[tuple[Path, int]]) -> list[tuple[Path, str]]:

@@ -12,7 +12,7 @@ from appliance.models.manifest import Engine, Role
 
 GGUF_MAGIC = b"GGUF"
 ACCEPTED = ("a GGUF language model file, a Piper voice (.onnx with its .onnx.json), "
-            "a Vosk model folder, a Whisper CTranslate2 folder a Silero VAD .onnx or a Smart Turn .onnx")
+            "a Vosk model folder, a Whisper CTranslate2 folder, a Silero VAD .onnx or a Smart Turn .onnx")
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,7 @@ class EngineHub:
         """Fill the phrase cache with `sentences`, one at a time, so a call's own speech never
         waits behind more than one of them."""
         for sentence in sentences:
-            if sentence not in self.phrases:
-                await self.speech(sentence, timeout)
+            await self.speech(sentence, timeout)
 
     def warm(self, system_prompt: str | None = None) -> float:
         """Exercise every engine once so the first call pays no start-up cost; return seconds."""

@@ -50,9 +50,6 @@ class PhraseCache:
     def __len__(self) -> int:
         return len(self._audio)
 
-    def __contains__(self, sentence: str) -> bool:
-        return sentence in self._audio
-
 
 def fixed_sentences(clinic: str) -> Iterator[str]:
     """The sentences of the dialogue's wording that never change on a call (the clinic's name
