@@ -7,8 +7,9 @@ running configuration's VAD and turn detector; at every pause the recogniser dec
 said so far (as a call's early recognition does, with the step's hint) and the end-of-turn
 model scores it (a spelling is read knowing the name it spells, as the call does when it heard
 the name right). Then each way of ending turns is replayed over those pauses: how many turns
-it cuts off in the middle (by kind) and how long it waits after a turn's real end. The
-time to decode and score is not in the wait: it is measured per pause and reported beside it.
+it cuts off in the middle (by kind) and how long it waits after a turn's real end (the caller's
+last sound: the VAD's own lag behind it counts). The time to decode and score is not in the
+wait: it is measured per pause and reported beside it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from datetime import date
 
 import numpy as np
 
-from appliance.audio import frames, trimmed
+from appliance.audio import frames, level_dbfs, trimmed
 from appliance.bench.turn_lines import COUNTED, PAUSES_MS, SPELLING, TURNS, WHOLE
 from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.unfinished import sounds_unfinished
+from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
@@ -49,6 +51,7 @@ class Pause:
     unfinished: bool  # the words read as going on (`dialogue.unfinished`)
     decode_ms: float
     score_ms: float
+    lag_ms: float = 0.0  # at the turn's real end: from the caller's last sound to the detector's end of speech
 
 
 # name -> verdict of one pause: the ways of ending turns compared
@@ -77,8 +80,10 @@ def clips(voices: list[str], noise: list[str]) -> list[dict]:
                 pcm += trimmed(synthesize(piece, voice))
                 pcm += silence(PAUSES_MS[(index + n) % len(PAUSES_MS)] / 1000 if n < len(pieces) - 1 else 2.5)
             phone = telephone(pcm)
+            sounds = np.flatnonzero(active_windows(phone))
             for level in noise:
                 out.append({"voice": voice, "noise": level, "step": step, "kind": kind, "text": text.replace("| ", ""),
+                            "end_s": (sounds[-1] + 1) * WINDOW_S if sounds.size else 0.0,
                             "spelling": (spelled_word(text.replace("|", "")) or "") if kind == SPELLING else "",
                             "pcm": phone if level == "clean" else with_noise(phone, float(level), seed=index)})
     return out
@@ -102,7 +107,8 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
     detector, flags = TurnDetector(options), vad.stream()
     stream, heard, found, started = None, b"", [], None
     for index, frame in enumerate(frames(clip["pcm"])):
-        signal = detector.feed(frame, detector.hears_speech(flags.feed(frame), vad.threshold), index * 0.02)
+        speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
+        signal = detector.feed(frame, speech, index * 0.02)
         if signal == TurnSignal.START and stream is None:
             stream = stt.stream(CLINIC.hint(clip["step"]))
             heard = detector.onset_audio()
@@ -118,7 +124,8 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
             score = model.finished(heard)
             t2 = time.perf_counter()
             unfinished = sounds_unfinished(text, clip["step"], "US", False, TODAY, clip["spelling"])
-            found.append([math.inf, text, score, unfinished, (t1 - t0) * 1000, (t2 - t1) * 1000])
+            found.append([math.inf, text, score, unfinished, (t1 - t0) * 1000, (t2 - t1) * 1000,
+                          (detector.speech_end - clip["end_s"]) * 1000])
             started = detector.speech_end
         elif signal == TurnSignal.RESUMED and found:
             found[-1][0] = (index * 0.02 - started) * 1000 - 20
@@ -142,7 +149,7 @@ def replay(measured: list[dict], options: TurnOptions) -> dict[str, dict]:
                 continue  # a clip whose speech the VAD never found
             cut.setdefault(clip["kind"], []).append(math.isfinite(ended_at[0].gap_ms))
             if not math.isfinite(ended_at[0].gap_ms):
-                waits.append((clip["kind"], ended_at[1]))
+                waits.append((clip["kind"], ended_at[1] + ended_at[0].lag_ms))
         counted = [c for kind in COUNTED for c in cut.get(kind, [])]
         out[name] = {
             "cut_offs": {kind: round(float(np.mean(v)), 3) for kind, v in sorted(cut.items())},
@@ -161,6 +168,7 @@ def summarise(measured: list[dict], options: TurnOptions) -> dict:
         "bench": "turns", "clips": len(measured), "pauses": len(pauses),
         "decode_ms": _percentiles([p.decode_ms for p in pauses]),
         "model_ms": _percentiles([p.score_ms for p in pauses]),
+        "lag_ms": _percentiles([p.lag_ms for p in pauses if not math.isfinite(p.gap_ms)]),
         "options": {"early_end_ms": options.early_end_ms, "end_ms": options.end_ms,
                     "hold_ms": options.endpoint.end_silence_ms},
         "overall": replay(measured, options),
@@ -172,7 +180,8 @@ def summarise(measured: list[dict], options: TurnOptions) -> dict:
 def report(summary: dict) -> str:
     """A human table, then one JSON line."""
     lines = [f"{summary['clips']} turns, {summary['pauses']} pauses; at each pause the early decode took "
-             f"p50 {summary['decode_ms']['p50']} ms and the end-of-turn model p50 {summary['model_ms']['p50']} ms",
+             f"p50 {summary['decode_ms']['p50']} ms and the end-of-turn model p50 {summary['model_ms']['p50']} ms; "
+             f"the end of speech was found p50 {summary['lag_ms']['p50']} ms after the caller's last sound",
              f"{'way of ending turns':42} {'numbers':>8} {'dates':>6} {'spelled':>8} {'phrases':>8} "
              f"{'wait p50':>9} {'p95':>6}"]
     for name, row in summary["overall"].items():
@@ -180,8 +189,8 @@ def report(summary: dict) -> str:
         lines.append(f"{name:42} " + " ".join(f"{_pct(cut.get(k)):>{w}}" for k, w in
                                                (("number", 8), ("date", 6), ("spelling", 8), ("phrase", 8)))
                      + f" {row['wait_ms']['p50']:>9} {row['wait_ms']['p95']:>6}")
-    lines.append("(cut-offs: share of turns answered at a pause in the middle; wait: ms of silence after the "
-                 "turn's real end before the answer starts)")
+    lines.append("(cut-offs: share of turns answered at a pause in the middle; wait: ms from the caller's last "
+                 "sound to the end of the turn)")
     return "\n".join(lines) + "\n" + json.dumps(summary, default=str)
 
 

@@ -81,7 +81,7 @@ class CallSession:
         self.turns = TurnDetector(turn_options(v))
         self.bargein = BargeInDetector(BargeInOptions(
             min_speech_ms=v.barge_in_ms, min_dbfs=v.barge_in_min_dbfs, echo_margin_db=v.echo_margin_db))
-        self.speaker = Speaker(transport, self._synthesize)
+        self.speaker = Speaker(transport, self._synthesize, ready=self.hub.phrases.__contains__)
         self.handover = Handover()
         self.stt = None  # the turn's recognition stream while the caller speaks
         self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
@@ -152,8 +152,8 @@ class CallSession:
         if self.thinking:
             self.backlog.append((arrived, pcm))  # heard once the agent has decided, as it speaks
             return
-        speech = self.turns.hears_speech(self.vad.feed(pcm), self.hub.vad.threshold)
         level = level_dbfs(pcm)
+        speech = self.turns.hears_speech(self.vad.feed(pcm), self.hub.vad.threshold, level)
         playing = self.speaking is not None or self.speaker.busy
         if playing:
             agent_level = self.speaker.agent_level()

@@ -19,6 +19,7 @@ recognition and the end-of-turn model's score are in):
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +32,10 @@ PREROLL_MS = 300  # kept before the onset the endpointer reports
 # less this margin (Silero's own hysteresis): phone-band voices score 0.3-0.5 on many of their
 # words, and a turn cut at each of those dips ends in the middle of a phone number
 GOING_ON_MARGIN = 0.15
+# ...unless the frame is quiet: Silero's recurrent state keeps scoring speech for about 100 ms after
+# the last word, and the caller's pause starts when the sound stops. Quiet is this far below the
+# turn's loudest frame (the noise of a noisy line is louder: there the VAD decides alone).
+QUIET_BELOW_LOUDEST_DB = 30.0
 
 
 class TurnSignal(StrEnum):
@@ -101,16 +106,24 @@ class TurnDetector:
         self.speech_end = 0.0  # arrival time of that frame
         self.paused = False
         self.verdict: Verdict | None = None  # of the current pause, once judged
+        self._loudest = -math.inf  # dBFS of the loudest speech frame of the turn
 
     @property
     def in_turn(self) -> bool:
         """The caller is in the middle of a turn."""
         return self.endpointer.in_speech
 
-    def hears_speech(self, probability: float, threshold: float) -> bool:
-        """Whether a frame the VAD scored `probability` is speech: `threshold` to start a turn,
-        a little less to go on with one."""
-        return probability >= (threshold - GOING_ON_MARGIN if self.in_turn else threshold)
+    def hears_speech(self, probability: float, threshold: float, level: float) -> bool:
+        """Whether a frame the VAD scored `probability`, `level` dBFS loud, is speech: `threshold`
+        to start a turn; a little less to go on with one, if the frame is not quiet."""
+        heard = probability >= threshold
+        if heard:
+            self._loudest = max(self._loudest, level)
+        if not self.in_turn:
+            if not heard:
+                self._loudest = -math.inf  # a turn's loudness counts from its first frames
+            return heard
+        return probability >= threshold - GOING_ON_MARGIN and level >= self._loudest - QUIET_BELOW_LOUDEST_DB
 
     def feed(self, frame: bytes, speech: bool, arrived: float) -> TurnSignal | None:
         """Advance one frame."""

@@ -13,7 +13,7 @@ OPTIONS = turn_options(VoiceConfig(endpoint_silence_ms=450, early_endpoint_ms=30
 
 
 def pause(gap_ms: float, text: str, unfinished: bool = False, score: float | None = 0.9) -> Pause:
-    return Pause(gap_ms, text, score, unfinished, 100.0, 30.0)
+    return Pause(gap_ms, text, score, unfinished, 100.0, 30.0, lag_ms=20.0)
 
 
 def clip(kind: str, *pauses: Pause, voice: str = "flite-slt") -> dict:
@@ -37,9 +37,10 @@ def test_each_way_of_ending_turns_is_replayed_over_the_same_pauses():
     words = rows["+ words that go on hold"]
     assert words["cut_offs"]["number"] == 0.0 and words["cut_offs"]["date"] == 1.0
     assert words["cut_offs_numbers_dates_spellings"] == 0.5
-    assert words["wait_ms"] == {"p50": 300, "p95": 300}  # ended early after the number and the whole turn
+    # ended early after the number and the whole turn, 20 ms after the last sound
+    assert words["wait_ms"] == {"p50": 320, "p95": 320}
     model = rows["+ model >= 0.5 to end early (default)"]
-    assert model["wait_ms_whole_turns"] == {"p50": 450, "p95": 450}
+    assert model["wait_ms_whole_turns"] == {"p50": 470, "p95": 470}
 
 
 def test_the_report_is_a_table_and_one_json_line_by_voice():

@@ -106,7 +106,18 @@ def test_an_unjudged_pause_waits_up_to_the_hold():
 
 def test_a_turn_goes_on_through_dips_in_the_speech_probability():
     d = detector()
-    assert not d.hears_speech(0.45, 0.5)  # too weak to start a turn
+    assert not d.hears_speech(0.45, 0.5, -20.0)  # too weak to start a turn
     run(d, "s" * 10)
-    assert d.in_turn and d.hears_speech(0.45, 0.5) and d.hears_speech(0.35, 0.5)
-    assert not d.hears_speech(0.3, 0.5)  # ...but not anything
+    assert d.in_turn and d.hears_speech(0.45, 0.5, -20.0) and d.hears_speech(0.35, 0.5, -20.0)
+    assert not d.hears_speech(0.3, 0.5, -20.0)  # ...but not anything
+
+
+def test_a_quiet_frame_ends_the_speech_whatever_the_vad_still_says():
+    d = detector()
+    for _ in range(10):
+        assert d.hears_speech(0.9, 0.5, -60.0)  # a quiet caller is heard
+        d.feed(FRAME, True, 0.0)
+    assert d.in_turn and d.hears_speech(0.9, 0.5, -12.0)  # the turn's loudest word
+    assert d.hears_speech(0.9, 0.5, -41.0)  # a soft sound of speech
+    assert not d.hears_speech(0.9, 0.5, -43.0)  # 31 dB below the loudest: the words have stopped
+    assert not d.hears_speech(0.1, 0.5, -12.0)
