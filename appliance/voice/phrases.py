@@ -8,6 +8,7 @@ other sentence is kept once spoken, the least recently used ones dropped beyond 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from appliance.dialogue import wording
 from appliance.voice.sentences import SentenceSplitter
 
 MAX_BYTES = 32 * 1024 * 1024  # about 17 minutes of 16 kHz speech
+LEAD_IN = re.compile(r"^([^{]+?[,:;])\s[^{]*\{")  # "Thank you," of "Thank you, {first_name}."
 
 
 class PhraseCache:
@@ -47,17 +49,25 @@ class PhraseCache:
                 _, dropped = self._audio.popitem(last=False)
                 self._bytes -= len(dropped)
 
+    def __contains__(self, sentence: str) -> bool:
+        with self._lock:
+            return sentence in self._audio
+
     def __len__(self) -> int:
         return len(self._audio)
 
 
 def fixed_sentences(clinic: str) -> Iterator[str]:
     """The sentences of the dialogue's wording that never change on a call (the clinic's name
-    filled in), cut as the speaker cuts a reply; a sentence with a blank to fill is left out."""
+    filled in), cut as the speaker cuts a reply; of a sentence with a blank to fill, only the
+    words before its first comma, if the blank comes after it (the speaker starts with those
+    while the rest is synthesized)."""
     seen: set[str] = set()
     for text in _wording_texts():
         splitter = SentenceSplitter()
         for sentence in [*splitter.push(text.replace("{clinic}", clinic)), splitter.flush()]:
+            lead_in = LEAD_IN.match(sentence or "")
+            sentence = lead_in.group(1) if lead_in else sentence
             if sentence and "{" not in sentence and sentence not in seen:
                 seen.add(sentence)
                 yield sentence

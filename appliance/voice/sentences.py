@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "no", "vs", "etc", "e.g", "i.e", "approx", "appt", "a.m", "p.m"}
 END = re.compile(r"([.!?])[\"')\]]*\s")
@@ -12,12 +13,14 @@ FIRST_BREAK = re.compile(r"[,;:]\s|\s-\s")
 class SentenceSplitter:
     """Push text pieces, get whole sentences back as soon as they end.
 
-    The first sentence may also end at a comma once it has `first_min_words` words, so the
-    caller hears the start of a long reply sooner.
+    The first sentence may also end at a comma once it has `first_min_words` words, or where
+    the words before the comma are `ready` to play (a template's fixed start, "Thank you,"), so
+    the caller hears the start of a reply while the rest is synthesized.
     """
 
-    def __init__(self, first_min_words: int = 4) -> None:
+    def __init__(self, first_min_words: int = 4, ready: Callable[[str], bool] = lambda head: False) -> None:
         self.first_min_words = first_min_words
+        self.ready = ready
         self._buffer = ""
         self._emitted = 0
 
@@ -40,10 +43,12 @@ class SentenceSplitter:
     def _take(self) -> str | None:
         end = self._sentence_end()
         if self._emitted == 0:
+            whole_ready = self.ready(self._buffer[:end].strip())  # the sentence so far (the text's last)
             for match in FIRST_BREAK.finditer(self._buffer):
                 if end is not None and match.end() >= end:
                     break
-                if len(self._buffer[:match.start()].split()) >= self.first_min_words:
+                head = self._buffer[:match.end()].strip()
+                if len(head.split()) >= self.first_min_words or (self.ready(head) and not whole_ready):
                     return self._cut(match.end())
         return self._cut(end) if end is not None else None
 

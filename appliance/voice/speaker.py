@@ -20,9 +20,11 @@ Synthesize = Callable[[str], Awaitable[bytes]]
 class Speaker:
     """Speaks replies on one call."""
 
-    def __init__(self, transport: CallTransport, synthesize: Synthesize) -> None:
+    def __init__(self, transport: CallTransport, synthesize: Synthesize,
+                 ready: Callable[[str], bool] = lambda sentence: False) -> None:
         self.transport = transport
         self.synthesize = synthesize
+        self.ready = ready  # whether a sentence's audio is at hand (the phrase cache)
         self.playback = Playback()
         self.played: dict[str, float] = {}  # mark -> when its first frame went out
         self._drained = asyncio.Event()
@@ -55,10 +57,11 @@ class Speaker:
         self.playback = Playback()
 
     async def speak(self, text: str, mark: str, on_sentence: Callable[[str], None] = lambda stage: None) -> None:
-        """Say `text` a sentence at a time (the first may end at a comma, to start sooner);
+        """Say `text` a sentence at a time (the first may end at a comma, to start sooner, or
+        where the words before it are `ready`);
         `on_sentence("first_sentence")` and `("tts_first_audio")` mark the stages of each.
         Returns once it is all queued."""
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(ready=self.ready)
         for sentence in splitter.push(text):
             await self._sentence(sentence, mark, on_sentence)
         rest = splitter.flush()

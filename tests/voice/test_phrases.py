@@ -29,6 +29,22 @@ def test_the_fixed_sentences_are_the_wording_cut_as_spoken_without_blanks():
     assert "Thank you for calling Riverside Dental." in sentences
     assert "May I have your first and last name?" in sentences and "Sure." in sentences
     assert not any("{" in s for s in sentences) and len(sentences) == len(set(sentences))
+    assert "Thank you," in sentences and "Just to check," in sentences  # the fixed starts of templates
+    assert "Sorry, which time would you like?" in sentences
+
+
+def test_a_template_reply_starts_with_its_fixed_words_while_the_rest_is_synthesized():
+    call = Call()
+    call.loop.run_until_complete(call.hub.speak_ahead(fixed_sentences("Riverside Dental"), 5))
+    call.workers["tts"].delay_s = 0.15
+    speaker, writes = call.session.speaker, []
+    write = speaker.write
+    speaker.write = lambda pcm, mark=None: writes.append(call.loop.time()) or write(pcm, mark)
+    start = call.loop.time()
+    call.loop.run_until_complete(speaker.speak(wording.DOB_AFTER_NAME.format(first_name="Maria"), "m"))
+    assert call.tts.spoken[-1] == "Maria."  # only the name is synthesized, after "Thank you,"
+    assert writes[0] - start < 0.005 and writes[1] - start >= 0.15 and len(writes) == 3
+    call.finish()
 
 
 def test_a_sentence_said_again_is_not_synthesized_again():

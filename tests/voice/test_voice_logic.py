@@ -37,6 +37,14 @@ def test_the_first_sentence_may_end_at_a_comma_later_ones_may_not():
     assert split(["Yes, we are open."]) == ["Yes, we are open."], "too short to cut at the comma"
 
 
+def test_the_first_sentence_ends_where_the_words_before_a_comma_are_ready_to_play():
+    ready = {"Thank you,", "Sorry,", "Sorry, which time?"}.__contains__
+    assert split(["Thank you, Maria. And your date of birth?"], ready=ready) == [
+        "Thank you,", "Maria.", "And your date of birth?"]
+    assert split(["Sorry, which time?"], ready=ready) == ["Sorry, which time?"], "ready as a whole"
+    assert split(["Later, Maria. Thank you, Bob."], ready=ready) == ["Later, Maria.", "Thank you, Bob."]
+
+
 def test_streamed_tokens_split_like_whole_text():
     text = "Sure. I can help with that! What day suits you?"
     tokens = [text[i:i + 3] for i in range(0, len(text), 3)]
