@@ -19,7 +19,7 @@ recognition and the end-of-turn model's score are in):
 
 from __future__ import annotations
 
-import math
+import bisect
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,8 +34,9 @@ PREROLL_MS = 300  # kept before the onset the endpointer reports
 GOING_ON_MARGIN = 0.15
 # ...unless the frame is quiet: Silero's recurrent state keeps scoring speech for about 100 ms after
 # the last word, and the caller's pause starts when the sound stops. Quiet is this far below the
-# turn's loudest frame (the noise of a noisy line is louder: there the VAD decides alone).
-QUIET_BELOW_LOUDEST_DB = 30.0
+# median of the turn's speech frames (a cough or a knock does not move it; the noise of a noisy
+# line is louder: there the VAD decides alone).
+QUIET_BELOW_SPEECH_DB = 20.0
 
 
 class TurnSignal(StrEnum):
@@ -60,7 +61,7 @@ class TurnOptions:
     """Durations in ms; the endpoint's `end_silence_ms` is the longest pause (the hold)."""
 
     endpoint: EndpointOptions
-    speculative_ms: int = 200
+    speculative_ms: int = 120
     early_end_ms: int = 300
     end_ms: int = 450
     done_above: float = 0.5  # the end-of-turn model's score a finished sentence needs to end early
@@ -106,7 +107,7 @@ class TurnDetector:
         self.speech_end = 0.0  # arrival time of that frame
         self.paused = False
         self.verdict: Verdict | None = None  # of the current pause, once judged
-        self._loudest = -math.inf  # dBFS of the loudest speech frame of the turn
+        self._levels: list[float] = []  # dBFS of the turn's speech frames, sorted
 
     @property
     def in_turn(self) -> bool:
@@ -118,12 +119,13 @@ class TurnDetector:
         to start a turn; a little less to go on with one, if the frame is not quiet."""
         heard = probability >= threshold
         if heard:
-            self._loudest = max(self._loudest, level)
+            bisect.insort(self._levels, level)
         if not self.in_turn:
             if not heard:
-                self._loudest = -math.inf  # a turn's loudness counts from its first frames
+                self._levels.clear()  # the turn's loudness counts from the frames that start it
             return heard
-        return probability >= threshold - GOING_ON_MARGIN and level >= self._loudest - QUIET_BELOW_LOUDEST_DB
+        quiet = bool(self._levels) and level < self._levels[len(self._levels) // 2] - QUIET_BELOW_SPEECH_DB
+        return probability >= threshold - GOING_ON_MARGIN and not quiet
 
     def feed(self, frame: bytes, speech: bool, arrived: float) -> TurnSignal | None:
         """Advance one frame."""
@@ -171,6 +173,7 @@ class TurnDetector:
     def _end(self) -> TurnSignal:
         self.endpointer.reset()
         self.verdict = None
+        self._levels.clear()
         return TurnSignal.END
 
     def onset_audio(self) -> bytes:

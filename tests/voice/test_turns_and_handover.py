@@ -115,9 +115,24 @@ def test_a_turn_goes_on_through_dips_in_the_speech_probability():
 def test_a_quiet_frame_ends_the_speech_whatever_the_vad_still_says():
     d = detector()
     for _ in range(10):
-        assert d.hears_speech(0.9, 0.5, -60.0)  # a quiet caller is heard
+        assert d.hears_speech(0.9, 0.5, -50.0)  # a quiet caller is heard
         d.feed(FRAME, True, 0.0)
-    assert d.in_turn and d.hears_speech(0.9, 0.5, -12.0)  # the turn's loudest word
-    assert d.hears_speech(0.9, 0.5, -41.0)  # a soft sound of speech
-    assert not d.hears_speech(0.9, 0.5, -43.0)  # 31 dB below the loudest: the words have stopped
-    assert not d.hears_speech(0.1, 0.5, -12.0)
+    for _ in range(20):
+        d.hears_speech(0.9, 0.5, -20.0)  # ...then speaks up: the median follows
+    assert d.in_turn and d.hears_speech(0.9, 0.5, -39.0)  # a soft sound of speech
+    assert not d.hears_speech(0.9, 0.5, -41.0)  # 21 dB below the turn's speech: the words have stopped
+    assert not d.hears_speech(0.1, 0.5, -20.0)
+
+
+def test_a_knock_does_not_make_the_caller_quiet_and_the_next_turn_starts_afresh():
+    d = detector()
+    for level in [-38.0] * 20 + [-6.0] * 3:  # a caller at -38 dBFS knocks the handset
+        d.hears_speech(0.9, 0.5, level)
+        d.feed(FRAME, True, 0.0)
+    assert d.hears_speech(0.9, 0.5, -38.0)
+    run(d, "." * 60)  # the turn ends
+    assert not d.in_turn
+    for _ in range(10):
+        d.hears_speech(0.9, 0.5, -60.0)
+        d.feed(FRAME, True, 0.0)
+    assert d.in_turn and d.hears_speech(0.9, 0.5, -60.0)  # a whisper of a caller next time
