@@ -60,15 +60,14 @@ class PhraseCache:
 def fixed_sentences(clinic: str) -> Iterator[str]:
     """The sentences of the dialogue's wording that never change on a call (the clinic's name
     filled in), cut as the speaker cuts a reply; of a sentence with a blank to fill, only the
-    words before its first comma, if the blank comes after it (the speaker starts with those
-    while the rest is synthesized)."""
+    words before its first comma (or colon), if the blank comes after it: the speaker starts
+    with those while the rest is synthesized."""
     seen: set[str] = set()
     for text in _wording_texts():
-        splitter = SentenceSplitter()
-        for sentence in [*splitter.push(text.replace("{clinic}", clinic)), splitter.flush()]:
-            lead_in = LEAD_IN.match(sentence or "")
+        for sentence in SentenceSplitter().split(text.replace("{clinic}", clinic)):
+            lead_in = LEAD_IN.match(sentence)
             sentence = lead_in.group(1) if lead_in else sentence
-            if sentence and "{" not in sentence and sentence not in seen:
+            if "{" not in sentence and sentence not in seen:
                 seen.add(sentence)
                 yield sentence
 

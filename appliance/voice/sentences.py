@@ -13,8 +13,9 @@ FIRST_BREAK = re.compile(r"[,;:]\s|\s-\s")
 class SentenceSplitter:
     """Push text pieces, get whole sentences back as soon as they end.
 
-    The first sentence may also end at a comma once it has `first_min_words` words, or where
-    the words before the comma are `ready` to play (a template's fixed start, "Thank you,"), so
+    The first sentence may also end at a comma once it has `first_min_words` words; once it is
+    whole, and that first piece is not `ready` to play (in the phrase cache), at an earlier
+    comma whose words are (a template's fixed start: "Thank you," of "Thank you, Maria."), so
     the caller hears the start of a reply while the rest is synthesized.
     """
 
@@ -32,6 +33,12 @@ class SentenceSplitter:
             out.append(sentence)
         return out
 
+    def split(self, text: str) -> list[str]:
+        """The sentences of a whole text (its last sentence ends with it)."""
+        out = self.push(text + "\n")
+        rest = self.flush()
+        return out + ([rest] if rest else [])
+
     def flush(self) -> str | None:
         """The rest, at the end of the reply."""
         rest, self._buffer = self._buffer.strip(), ""
@@ -43,13 +50,13 @@ class SentenceSplitter:
     def _take(self) -> str | None:
         end = self._sentence_end()
         if self._emitted == 0:
-            whole_ready = self.ready(self._buffer[:end].strip())  # the sentence so far (the text's last)
-            for match in FIRST_BREAK.finditer(self._buffer):
-                if end is not None and match.end() >= end:
-                    break
-                head = self._buffer[:match.end()].strip()
-                if len(head.split()) >= self.first_min_words or (self.ready(head) and not whole_ready):
-                    return self._cut(match.end())
+            breaks = [m.end() for m in FIRST_BREAK.finditer(self._buffer) if end is None or m.end() < end]
+            cut = next((b for b in breaks if len(self._buffer[:b].split()) >= self.first_min_words), end)
+            if end is not None and not self.ready(self._buffer[:cut].strip()):
+                # the first sentence is whole, and its first piece must be synthesized: start
+                # with the words before an earlier comma if they are ready to play
+                cut = next((b for b in breaks if b < cut and self.ready(self._buffer[:b].strip())), cut)
+            return self._cut(cut) if cut is not None else None
         return self._cut(end) if end is not None else None
 
     def _sentence_end(self) -> int | None:

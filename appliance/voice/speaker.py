@@ -61,12 +61,8 @@ class Speaker:
         where the words before it are `ready`);
         `on_sentence("first_sentence")` and `("tts_first_audio")` mark the stages of each.
         Returns once it is all queued."""
-        splitter = SentenceSplitter(ready=self.ready)
-        for sentence in splitter.push(text):
+        for sentence in SentenceSplitter(ready=self.ready).split(text):
             await self._sentence(sentence, mark, on_sentence)
-        rest = splitter.flush()
-        if rest:
-            await self._sentence(rest, mark, on_sentence)
 
     async def _sentence(self, text: str, mark: str, on_sentence: Callable[[str], None]) -> None:
         on_sentence("first_sentence")

@@ -43,6 +43,15 @@ def test_the_first_sentence_ends_where_the_words_before_a_comma_are_ready_to_pla
         "Thank you,", "Maria.", "And your date of birth?"]
     assert split(["Sorry, which time?"], ready=ready) == ["Sorry, which time?"], "ready as a whole"
     assert split(["Later, Maria. Thank you, Bob."], ready=ready) == ["Later, Maria.", "Thank you, Bob."]
+    text = "Sorry, which time? Thank you, Maria. Bye."
+    assert split([text[i:i + 3] for i in range(0, len(text), 3)], ready=ready) == split([text], ready=ready)
+    assert SentenceSplitter(ready=ready).split("Thank you, Maria.") == ["Thank you,", "Maria."]
+
+
+def test_a_reply_whose_first_piece_is_ready_is_not_cut_at_an_earlier_comma():
+    ready = {"Sorry,", "Sorry, could you tell me your date of birth:"}.__contains__
+    assert SentenceSplitter(ready=ready).split("Sorry, could you tell me your date of birth: the day?") == [
+        "Sorry, could you tell me your date of birth:", "the day?"]
 
 
 def test_streamed_tokens_split_like_whole_text():
