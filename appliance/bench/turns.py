@@ -108,7 +108,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
     stream, heard, found, started = None, b"", [], None
     for index, frame in enumerate(frames(clip["pcm"])):
         speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
-        signal = detector.feed(frame, speech, index * 0.02)
+        signal = detector.feed(frame, speech, (index + 1) * 0.02)  # a frame arrives whole, at its end
         if signal == TurnSignal.START and stream is None:
             stream = stt.stream(CLINIC.hint(clip["step"]))
             heard = detector.onset_audio()
@@ -128,7 +128,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
                           (detector.speech_end - clip["end_s"]) * 1000])
             started = detector.speech_end
         elif signal == TurnSignal.RESUMED and found:
-            found[-1][0] = (index * 0.02 - started) * 1000 - 20
+            found[-1][0] = ((index + 1) * 0.02 - started) * 1000 - 20
     return [Pause(*p) for p in found]
 
 

@@ -175,10 +175,11 @@ class CallSession:
         if signal == TurnSignal.PAUSED:
             self.speculative = self.hub.submit("stt", self.stt.finish)
             self.sounds_done = self._score_pause()
-        elif signal == TurnSignal.RESUMED:
-            self.speculative = self.sounds_done = None  # the caller went on: that early reading is stale
-            if self.reading is not None:
-                self.reading.cancel()
+        elif signal == TurnSignal.RESUMED:  # the caller went on: the pause's readings are stale, and
+            for stale in (self.speculative, self.sounds_done, self.reading):  # dropped if not started
+                if stale is not None:
+                    stale.cancel()
+            self.speculative = self.sounds_done = None
         if signal == TurnSignal.END or self._judged():
             self._end_turn()
         elif self.stt is None and self.reply is None and not self.speaker.busy:
