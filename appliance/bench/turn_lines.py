@@ -45,4 +45,4 @@ TURNS: tuple[tuple[Step, str, str], ...] = (
     (Step.SPELL, WHOLE, "K H A N."),
     (Step.INTENT, WHOLE, "Thanks, that's all. Bye."),
 )
-PAUSES_MS = (450, 650, 850)  # between the pieces of a turn, in turn
+PAUSES_MS = (350, 450, 650, 850)  # between the pieces of a turn, in turn
