@@ -24,6 +24,8 @@ DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "yo
 TRAILING = (",", "-", "...", "\u2026", ":", ";")
 SAME_NUMBER = re.compile(r"\b(?:(?:this|that|the same|same) (?:number|one|phone)|calling from|caller id|on file)\b")
 MONTH = re.compile(r"\b(?:" + "|".join(MONTH_NAMES) + r")\b")
+# a greeting alone, before the request: the caller says what they want next
+GREETING = re.compile(r"^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|yes|yeah|oh)(?: there)?\W*)+$")
 STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?:see|think|check|look|find it)|"
                       r"hang on|hold on|one (?:moment|second|sec)|just a (?:moment|second|sec|minute)|"
                       r"give me a (?:moment|second|sec|minute))\W*$")
@@ -54,6 +56,8 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
         return t.endswith(TRAILING) or letters < needed  # "Sure." comes before the letters
     if trails_off(t):
+        return True
+    if step == Step.INTENT and GREETING.match(t):
         return True
     if step == Step.CALLBACK:
         whole = parse_phone(t, region) is not None and not partial_number(t, region)

@@ -29,6 +29,14 @@ def test_a_whole_answer_does_not(text):
 
 
 @pytest.mark.parametrize(("text", "goes_on"), [
+    ("Good afternoon.", True), ("Hi there.", True), ("Oh, hello.", True), ("Hi, good morning.", True),
+    ("Hello?", False), ("Hi, I'd like to book a cleaning.", False), ("Good.", False)])
+def test_a_greeting_alone_is_followed_by_the_request(text, goes_on):
+    assert unfinished(text) is goes_on
+    assert not unfinished(text, Step.CONFIRM)
+
+
+@pytest.mark.parametrize(("text", "goes_on"), [
     ("212", True), ("Two one two, five five five.", True), ("847-5555", True),  # seven digits: a local number, or more
     ("212-555-0198.", False), ("It's 646 223 4455", False), ("The number I'm calling from.", False),
     ("This number is fine.", False), ("Yes, please.", False), ("No, it's two one two, five five five", True),
