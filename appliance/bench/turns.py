@@ -51,7 +51,7 @@ class Pause:
     unfinished: bool  # the words read as going on (`dialogue.unfinished`)
     decode_ms: float
     score_ms: float
-    lag_ms: float = 0.0  # at the turn's real end: from the caller's last sound to the detector's end of speech
+    lag_ms: float  # at the turn's real end: from the caller's last sound to the detector's end of speech
 
 
 # name -> verdict of one pause: the ways of ending turns compared

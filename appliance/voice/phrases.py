@@ -8,7 +8,6 @@ other sentence is kept once spoken, the least recently used ones dropped beyond 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -17,7 +16,6 @@ from appliance.dialogue import wording
 from appliance.voice.sentences import SentenceSplitter
 
 MAX_BYTES = 32 * 1024 * 1024  # about 17 minutes of 16 kHz speech
-LEAD_IN = re.compile(r"^([^{]+?[,:;])\s[^{]*\{")  # "Thank you," of "Thank you, {first_name}."
 
 
 class PhraseCache:
@@ -59,14 +57,11 @@ class PhraseCache:
 
 def fixed_sentences(clinic: str) -> Iterator[str]:
     """The sentences of the dialogue's wording that never change on a call (the clinic's name
-    filled in), cut as the speaker cuts a reply; of a sentence with a blank to fill, only the
-    words before its first comma (or colon), if the blank comes after it: the speaker starts
-    with those while the rest is synthesized."""
+    filled in), cut as the speaker cuts a reply whose fixed words are in the cache ("Thank you,"
+    of "Thank you, {first_name}."); only the pieces without a blank to fill are kept."""
     seen: set[str] = set()
     for text in _wording_texts():
-        for sentence in SentenceSplitter().split(text.replace("{clinic}", clinic)):
-            lead_in = LEAD_IN.match(sentence)
-            sentence = lead_in.group(1) if lead_in else sentence
+        for sentence in SentenceSplitter(ready=lambda head: "{" not in head).split(text.replace("{clinic}", clinic)):
             if "{" not in sentence and sentence not in seen:
                 seen.add(sentence)
                 yield sentence
