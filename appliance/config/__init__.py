@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.config.calendar import CalendarConfig
 from appliance.config.clinic import ClinicConfig, VoiceConfig
 from appliance.config.engines import (
     PROJECT_ROOT, EnginesConfig, LlmConfig, ModelsConfig, PathsConfig, SttConfig, TtsConfig, VadConfig,
@@ -22,8 +23,8 @@ from appliance.config.store import CrmConfig
 from appliance.config.telephony import SipConfig, TransferConfig
 from appliance.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "ClinicConfig", "Config", "CrmConfig", "VoiceConfig", "EnginesConfig", "LlmConfig", "ModelsConfig", "PathsConfig",
-           "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "config_file_path",
+__all__ = ["PROJECT_ROOT", "CalendarConfig", "ClinicConfig", "Config", "CrmConfig", "VoiceConfig", "EnginesConfig",
+           "LlmConfig", "ModelsConfig", "PathsConfig", "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "config_file_path",
            "load_config", "parse_config"]
 
 CONFIG_ENV = "APPLIANCE_CONFIG"
@@ -45,6 +46,7 @@ class Config:
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     crm: CrmConfig = field(default_factory=CrmConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -1,4 +1,5 @@
-"""The config file's TOML on disk, and `secrets.toml` beside it for the SIP password and webhook secret."""
+"""The config file's TOML on disk, and `secrets.toml` beside it for the SIP password, the webhook
+secret and the calendar password."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from appliance.errors import ConfigError
 
 SECRETS_FILE = "secrets.toml"
-SECRET_KEYS = (("sip", "password"), ("crm", "webhook_secret"))
+SECRET_KEYS = (("sip", "password"), ("crm", "webhook_secret"), ("calendar", "password"))
 
 Table = dict[str, Any]
 

@@ -7,6 +7,7 @@ the first result instead of booking twice."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from appliance.crm.timeutil import now_utc, parse_utc, utc_text
 from appliance.errors import ApplianceError
 
 SOURCES = ("phone_agent", "front_desk", "import")
+Also = Callable[[sqlite3.Connection, "Appointment"], None]
 COLUMNS = "id, contact_id, provider_id, service_id, starts_at, ends_at, status, source, version"
 
 
@@ -97,45 +99,56 @@ class Appointments:
         return appointment
 
     def cancel(self, appointment_id: int, expected_version: int | None = None, reason: str = "",
-               actor: str = "front_desk") -> Appointment:
-        """Cancel; cancelling a cancelled appointment changes nothing."""
+               actor: str = "front_desk", also: Also | None = None) -> Appointment:
+        """Cancel; cancelling a cancelled appointment changes nothing. `also(conn, appointment)`
+        runs inside the same transaction, whether or not anything changed."""
         with transaction(self.db) as conn:
             current = self._read(conn, appointment_id)
             self._check_version(current, expected_version)
             if current.status == "cancelled":
-                return current
-            conn.execute("UPDATE appointments SET status = 'cancelled', version = version + 1, updated_at = ? "
-                         "WHERE id = ?", (utc_text(now_utc()), appointment_id))
-            appointment = self._read(conn, appointment_id)
-            audit(conn, actor, "cancel", "appointment", appointment_id, {"reason": reason})
-            enqueue(conn, "appointment.cancelled", {**_payload(appointment), "reason": reason})
+                appointment = current
+            else:
+                conn.execute("UPDATE appointments SET status = 'cancelled', version = version + 1, updated_at = ? "
+                             "WHERE id = ?", (utc_text(now_utc()), appointment_id))
+                appointment = self._read(conn, appointment_id)
+                audit(conn, actor, "cancel", "appointment", appointment_id, {"reason": reason})
+                enqueue(conn, "appointment.cancelled", {**_payload(appointment), "reason": reason})
+            if also is not None:
+                also(conn, appointment)
         return appointment
 
     def reschedule(self, appointment_id: int, starts_at: datetime, provider_id: int | None = None,
-                   expected_version: int | None = None, actor: str = "front_desk") -> Appointment:
-        """Move to a new time (and provider); the old slot is freed in the same transaction."""
+                   expected_version: int | None = None, actor: str = "front_desk", ends_at: datetime | None = None,
+                   within_hours: bool = True, also: Also | None = None) -> Appointment:
+        """Move to a new time (and provider); the old slot is freed in the same transaction.
+        `ends_at` defaults to the service's length; `within_hours=False` takes a time staff chose
+        outside opening hours (in their calendar); `also` as for `cancel`."""
         current = self.get(appointment_id)
         provider = provider_id or current.provider_id
         service = self.schedule.service(current.service_id)
-        ends_at = starts_at + timedelta(minutes=service.duration_min)
-        self._check_bookable(provider, current.service_id, starts_at, ends_at, current.source)
+        ends_at = ends_at or starts_at + timedelta(minutes=service.duration_min)
+        self._check_bookable(provider, current.service_id, starts_at, ends_at,
+                             current.source if within_hours else "import")
         try:
             with transaction(self.db) as conn:
                 current = self._read(conn, appointment_id)
                 self._check_version(current, expected_version)
                 if current.status != "booked":
                     raise AppointmentError(f"appointment {appointment_id} is {current.status}")
-                if (current.starts_at, current.provider_id) == (starts_at, provider):
-                    return current
-                conn.execute("UPDATE appointments SET starts_at = ?, ends_at = ?, provider_id = ?, "
-                             "version = version + 1, updated_at = ? WHERE id = ?",
-                             (utc_text(starts_at), utc_text(ends_at), provider, utc_text(now_utc()),
-                              appointment_id))
-                appointment = self._read(conn, appointment_id)
-                audit(conn, actor, "reschedule", "appointment", appointment_id,
-                      {"from": utc_text(current.starts_at), "to": utc_text(starts_at)})
-                enqueue(conn, "appointment.rescheduled", {**_payload(appointment),
-                                                          "previous_start": utc_text(current.starts_at)})
+                if (current.starts_at, current.ends_at, current.provider_id) == (starts_at, ends_at, provider):
+                    appointment = current
+                else:
+                    conn.execute("UPDATE appointments SET starts_at = ?, ends_at = ?, provider_id = ?, "
+                                 "version = version + 1, updated_at = ? WHERE id = ?",
+                                 (utc_text(starts_at), utc_text(ends_at), provider, utc_text(now_utc()),
+                                  appointment_id))
+                    appointment = self._read(conn, appointment_id)
+                    audit(conn, actor, "reschedule", "appointment", appointment_id,
+                          {"from": utc_text(current.starts_at), "to": utc_text(starts_at)})
+                    enqueue(conn, "appointment.rescheduled", {**_payload(appointment),
+                                                              "previous_start": utc_text(current.starts_at)})
+                if also is not None:
+                    also(conn, appointment)
         except sqlite3.IntegrityError as exc:
             raise _integrity(exc) from None
         return appointment

@@ -1,6 +1,7 @@
-"""Free slots: opening hours minus closures minus booked appointments, in the clinic's time
-zone. Local wall-clock times are turned into instants per day, so a slot on the day clocks
-change is right, and a local time that does not exist that day is skipped."""
+"""Free slots: opening hours minus closures, booked appointments and the busy blocks read from
+the clinic's calendar, in the clinic's time zone. Local wall-clock times are turned into
+instants per day, so a slot on the day clocks change is right, and a local time that does not
+exist that day is skipped."""
 
 from __future__ import annotations
 
@@ -50,8 +51,11 @@ def free_slots(db: sqlite_utils.Database, tz: ZoneInfo, service_id: int, start: 
     for provider in providers:
         busy = [(parse_utc(a), parse_utc(b)) for a, b in db.execute(
             "SELECT starts_at, ends_at FROM appointments WHERE provider_id = ? AND status = 'booked' "
-            "AND starts_at > ? AND starts_at < ? AND ends_at > ? ORDER BY starts_at",
-            [provider.id, utc_text(start - MAX_SERVICE), utc_text(end + length), utc_text(start)]).fetchall()]
+            "AND starts_at > ? AND starts_at < ? AND ends_at > ? "
+            "UNION ALL SELECT starts_at, ends_at FROM calendar_blocks WHERE (provider_id = ? OR provider_id IS NULL) "
+            "AND starts_at < ? AND ends_at > ?",
+            [provider.id, utc_text(start - MAX_SERVICE), utc_text(end + length), utc_text(start),
+             provider.id, utc_text(end + length), utc_text(start)]).fetchall()]
         day = start.astimezone(tz).date()
         while day <= end.astimezone(tz).date():
             for opens, closes in schedule.hours_on(day, provider.id):

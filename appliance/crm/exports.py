@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlite_utils
 
 from appliance.crm.contacts import ContactError, Contacts
+from appliance.crm.event_uids import appointment_uid, store_identity
 from appliance.crm.phones import PhoneError
 from appliance.crm.timeutil import now_utc, parse_utc
 
@@ -41,8 +42,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics_feed(db: sqlite_utils.Database, clinic_name: str, provider_id: int | None = None,
-             host: str = "clinic.appliance") -> str:
+def ics_feed(db: sqlite_utils.Database, clinic_name: str, provider_id: int | None = None) -> str:
     """Booked and cancelled appointments as an iCalendar feed (times in UTC)."""
     rows = db.execute(
         "SELECT a.id, a.starts_at, a.ends_at, a.status, a.version, a.updated_at, c.name, p.name, s.name "
@@ -52,10 +52,10 @@ def ics_feed(db: sqlite_utils.Database, clinic_name: str, provider_id: int | Non
     name = clinic_name + (f" - {rows[0][7]}" if provider_id and rows else "")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_escape(name)}"]
-    stamp = _stamp(now_utc())
+    stamp, store = _stamp(now_utc()), store_identity(db)
     for aid, start, end, status, version, updated, contact, provider, service in rows:
         lines += [
-            "BEGIN:VEVENT", f"UID:appointment-{aid}@{host}", f"DTSTAMP:{stamp}",
+            "BEGIN:VEVENT", f"UID:{appointment_uid(store, aid)}", f"DTSTAMP:{stamp}",
             f"DTSTART:{_stamp(parse_utc(start))}", f"DTEND:{_stamp(parse_utc(end))}",
             f"SUMMARY:{_escape(f'{service}: {contact}')}", f"DESCRIPTION:{_escape(f'with {provider}')}",
             f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}", f"SEQUENCE:{version - 1}",

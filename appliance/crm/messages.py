@@ -3,6 +3,7 @@ whose items are marked done (and undone) by staff, each change audited."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,6 +56,21 @@ def message_from_row(row: tuple) -> Message:
     return Message(*row[:8], parse_iso(row[8]), parse_iso(row[9]) if row[9] else None)
 
 
+def leave_message(conn: sqlite3.Connection, text: str, number: str, name: str, contact_id: int | None,
+                  callback: bool, *, call_id: int | None = None, created_at: str | None = None,
+                  actor: str = "phone_agent") -> int:
+    """Insert a message inside the caller's transaction, audited and queued for the outbox; its id."""
+    mid = conn.execute(
+        "INSERT INTO messages (call_id, contact_id, caller_number, caller_name, kind, text, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (call_id, contact_id, number, name, "callback" if callback else "message", text,
+         created_at or utc_text(now_utc()))).lastrowid
+    audit(conn, actor, "create", "message", mid, {"callback": callback})
+    enqueue(conn, "message.created", {"message_id": mid, "caller_number": number, "name": name,
+                                      "text": text, "callback": callback})
+    return mid
+
+
 class Messages:
     """The messages table as the front desk works through it."""
 
@@ -65,15 +81,8 @@ class Messages:
             call_id: int | None = None, created_at: str | None = None, actor: str = "phone_agent") -> int:
         """Leave a message (or a callback request) for the front desk; return its id."""
         with transaction(self.db) as conn:
-            mid = conn.execute(
-                "INSERT INTO messages (call_id, contact_id, caller_number, caller_name, kind, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (call_id, contact_id, number, name, "callback" if callback else "message", text,
-                 created_at or utc_text(now_utc()))).lastrowid
-            audit(conn, actor, "create", "message", mid, {"callback": callback})
-            enqueue(conn, "message.created", {"message_id": mid, "caller_number": number, "name": name,
-                                              "text": text, "callback": callback})
-        return mid
+            return leave_message(conn, text, number, name, contact_id, callback, call_id=call_id,
+                                 created_at=created_at, actor=actor)
 
     def list(self, open_only: bool = True, limit: int = 500) -> list[Message]:
         """Open messages first, then done ones (unless `open_only`), newest first within each."""

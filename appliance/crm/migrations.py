@@ -163,3 +163,64 @@ MIGRATIONS.append([
     )""",
     "CREATE INDEX outbox_due ON outbox(delivered_at, next_attempt_at)",
 ])
+
+MIGRATIONS.append([
+    # 3: two-way sync with the clinic's CalDAV calendar. Every change to an appointment queues
+    #    it for the calendar in the same transaction (triggers, whoever writes); staff events
+    #    read from the calendar are busy blocks that no booking may overlap; the store has a
+    #    random identity so its event UIDs never collide with another box's (or an older store's).
+    """CREATE TABLE store_identity (
+        id TEXT NOT NULL
+    )""",
+    "INSERT INTO store_identity (id) VALUES (lower(hex(randomblob(6))))",
+    """CREATE TABLE calendar_queue (
+        id INTEGER PRIMARY KEY,
+        appointment_id INTEGER NOT NULL REFERENCES appointments(id),
+        queued_at TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER appointments_to_calendar_insert AFTER INSERT ON appointments
+       BEGIN INSERT INTO calendar_queue (appointment_id, queued_at)
+             VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); END""",
+    """CREATE TRIGGER appointments_to_calendar_update
+       AFTER UPDATE OF contact_id, provider_id, service_id, starts_at, ends_at, status ON appointments
+       BEGIN INSERT INTO calendar_queue (appointment_id, queued_at)
+             VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); END""",
+    """CREATE TABLE calendar_events (
+        href TEXT PRIMARY KEY,
+        calendar TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        etag TEXT NOT NULL DEFAULT '',
+        appointment_id INTEGER UNIQUE REFERENCES appointments(id),
+        synced_version INTEGER,
+        changed_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX calendar_events_calendar ON calendar_events(calendar)",
+    """CREATE TABLE calendar_blocks (
+        id INTEGER PRIMARY KEY,
+        href TEXT NOT NULL REFERENCES calendar_events(href) ON DELETE CASCADE,
+        provider_id INTEGER REFERENCES providers(id),
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL CHECK (ends_at > starts_at),
+        summary TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX calendar_blocks_time ON calendar_blocks(provider_id, starts_at)",
+    "CREATE INDEX calendar_blocks_href ON calendar_blocks(href)",
+    """CREATE TABLE calendar_sync (
+        calendar TEXT PRIMARY KEY,
+        sync_token TEXT NOT NULL DEFAULT '',
+        last_sync_at TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        failing_since TEXT
+    )""",
+    """CREATE TRIGGER appointments_not_in_block_insert BEFORE INSERT ON appointments
+       WHEN NEW.status = 'booked' AND EXISTS (
+           SELECT 1 FROM calendar_blocks b WHERE (b.provider_id = NEW.provider_id OR b.provider_id IS NULL)
+           AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at)
+       BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
+    """CREATE TRIGGER appointments_not_in_block_update BEFORE UPDATE OF starts_at, ends_at, provider_id, status
+       ON appointments WHEN NEW.status = 'booked' AND (NEW.starts_at, NEW.ends_at, NEW.provider_id, NEW.status)
+           IS NOT (OLD.starts_at, OLD.ends_at, OLD.provider_id, OLD.status) AND EXISTS (
+           SELECT 1 FROM calendar_blocks b WHERE (b.provider_id = NEW.provider_id OR b.provider_id IS NULL)
+           AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at)
+       BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
+])

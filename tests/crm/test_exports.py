@@ -6,6 +6,7 @@ from datetime import datetime
 
 import icalendar
 
+from appliance.crm.event_uids import appointment_uid, store_identity
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
 from appliance.crm.calls import CallLog
 from tests.crm.conftest import TZ
@@ -23,14 +24,15 @@ def booked(clinic):
 
 def test_ics_feed_is_valid_rfc5545(clinic):
     a, b = booked(clinic)
-    text = ics_feed(clinic.db, "Riverside Dental; Main St", host="test")
+    text = ics_feed(clinic.db, "Riverside Dental; Main St")
+    store = store_identity(clinic.db)
     calendar = icalendar.Calendar.from_ical(text)
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {f"appointment-{a.id}@test", f"appointment-{b.id}@test"}
-    first = events[f"appointment-{a.id}@test"]
+    assert set(events) == {appointment_uid(store, a.id), appointment_uid(store, b.id)}
+    first = events[appointment_uid(store, a.id)]
     assert first.decoded("DTSTART") == a.starts_at and first.decoded("DTEND") == a.ends_at
     assert str(first["SUMMARY"]) == "cleaning: María López, Jr."
-    assert str(events[f"appointment-{b.id}@test"]["STATUS"]) == "CANCELLED"
+    assert str(events[appointment_uid(store, b.id)]["STATUS"]) == "CANCELLED"
     assert str(calendar["X-WR-CALNAME"]) in ("Riverside Dental; Main St", "Riverside Dental\\; Main St")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "lines are folded"
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")

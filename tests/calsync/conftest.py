@@ -1,0 +1,39 @@
+"""A real CalDAV server (Radicale on loopback) per test module, and the small clinic of the store
+tests with a calendar per dentist."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from appliance.calsync.server import CalendarServer
+from appliance.calsync.sync import CalendarSync
+from appliance.config.calendar import CalendarConfig
+from appliance.lab.calendar_server import LabCalendarServer
+from tests.crm.conftest import TZ, clinic  # noqa: F401 - the store fixture
+
+__all__ = ["TZ", "clinic"]
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    server = LabCalendarServer(tmp_path_factory.mktemp("radicale"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def calendars(radicale, clinic):  # noqa: F811 - the fixture above
+    """Dr. Patel's and Dr. Okafor's calendars, and the config that syncs them."""
+    patel, okafor = radicale.make_calendar("Dr. Patel"), radicale.make_calendar("Dr. Okafor")
+    config = CalendarConfig(url=radicale.url, user=radicale.user, password=radicale.password,
+                            calendars={"Dr. Patel": patel, "Dr. Okafor": okafor})
+    return config
+
+
+def make_sync(clinic, config, **changes):  # noqa: F811
+    """A sync of the clinic's store with `config` (changed by `changes`)."""
+    config = replace(config, **changes)
+    return CalendarSync(clinic.db, config, CalendarServer(config), TZ)

@@ -1,0 +1,256 @@
+"""Two-way sync against a real CalDAV server: bookings appear there, staff events block here,
+changes on both sides at once follow the written rule, and an outage loses nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import caldav
+import icalendar
+import pytest
+
+from appliance.calsync.worker import sync_status
+from appliance.crm.appointments import SlotTakenError
+from appliance.crm.availability import free_slots
+from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.crm.messages import Messages
+from tests.calsync.conftest import TZ, make_sync
+
+
+def monday(hour: int, minute: int = 0, weeks: int = 1) -> datetime:
+    """A Monday `weeks` ahead at a local time (always in the future, inside opening hours)."""
+    today = datetime.now(TZ).date()
+    day = today + timedelta(days=7 * weeks - today.weekday())
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+
+
+def events(radicale, url: str) -> dict[str, icalendar.Event]:
+    """UID -> VEVENT of every event in the calendar, read by staff's own client."""
+    found = caldav.Calendar(client=radicale.client(), url=url).events()
+    return {str(e.icalendar_component["UID"]): e.icalendar_component for e in found}
+
+
+def staff_event(radicale, url: str, start: datetime, minutes: int, summary: str, uid: str,
+                modified: datetime | None = None, extra: str = "") -> caldav.Event:
+    """An event staff add on their phone."""
+    last = _utc(modified or datetime.now(TZ))
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//staff phone//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:{last}\r\nLAST-MODIFIED:{last}\r\nDTSTART:{_utc(start)}\r\n"
+            f"DTEND:{_utc(start + timedelta(minutes=minutes))}\r\nSUMMARY:{summary}\r\n{extra}"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    return caldav.Calendar(client=radicale.client(), url=url).save_event(text)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def move(component: icalendar.Event, start: datetime, end: datetime) -> None:
+    """Staff drag an event to a new time."""
+    for key, value in (("DTSTART", start), ("DTEND", end)):
+        del component[key]
+        component.add(key, value)
+
+
+def patient(clinic, name: str = "Jane van Dyke") -> int:
+    return clinic.contacts.add(name, ["+12025550143"], "1980-01-01").id
+
+
+def test_a_booking_appears_moves_and_goes_in_the_dentists_calendar(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    sync.run_once()
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    report = sync.run_once()
+    assert report.written == 1 and not report.error
+    uid = appointment_uid(store_identity(clinic.db), booked.id)
+    event = events(radicale, calendars.calendars["Dr. Patel"])[uid]
+    assert str(event["SUMMARY"]) == "cleaning - J. v. D."  # minimum necessary: initials
+    assert "Jane" not in event.to_ical().decode()
+    assert event["DTSTART"].dt == monday(10) and event["DTEND"].dt == monday(10, 45)
+    assert events(radicale, calendars.calendars["Dr. Okafor"]) == {}
+    clinic.appointments.reschedule(booked.id, monday(14))
+    sync.run_once()
+    assert events(radicale, calendars.calendars["Dr. Patel"])[uid]["DTSTART"].dt == monday(14)
+    clinic.appointments.cancel(booked.id, reason="patient is away")
+    sync.run_once()
+    assert events(radicale, calendars.calendars["Dr. Patel"]) == {}
+    assert sync_status(clinic.db, calendars).state == "ok"
+
+
+def test_patient_detail_is_as_configured(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars, patient_detail="none")
+    clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    sync.run_once()
+    (event,) = events(radicale, calendars.calendars["Dr. Patel"]).values()
+    assert str(event["SUMMARY"]) == "cleaning"
+
+
+def test_a_block_added_in_the_calendar_stops_that_time_being_offered_or_booked(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    sync.run_once()
+    staff_event(radicale, calendars.calendars["Dr. Patel"], monday(9), 60, "Implant course", "course-1")
+    sync.run_once()
+    offered = {s.starts_at for s in free_slots(clinic.db, TZ, clinic.checkup, monday(8), monday(12),
+                                               provider_id=clinic.patel)}
+    assert monday(8, 30) in offered and monday(10) in offered
+    assert not {monday(9), monday(9, 15), monday(9, 30), monday(9, 45), monday(8, 45)} & offered
+    assert monday(9) in {s.starts_at for s in free_slots(clinic.db, TZ, clinic.checkup, monday(8), monday(12),
+                                                         provider_id=clinic.okafor)}  # his own calendar is free
+    with pytest.raises(SlotTakenError):
+        clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(9, 30), "phone_agent")
+    caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid("course-1").delete()
+    sync.run_once()
+    clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(9, 30), "phone_agent")
+
+
+def test_repeating_free_cancelled_and_all_day_events(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    url = calendars.calendars["Dr. Okafor"]
+    staff_event(radicale, url, monday(12, 0), 60, "Lunch", "lunch", extra="RRULE:FREQ=DAILY;COUNT=30\r\n")
+    staff_event(radicale, url, monday(15, 0), 60, "Maybe", "maybe", extra="TRANSP:TRANSPARENT\r\n")
+    staff_event(radicale, url, monday(16, 0), 60, "Called off", "off", extra="STATUS:CANCELLED\r\n")
+    day = monday(0, weeks=2).date() + timedelta(days=1)
+    caldav.Calendar(client=radicale.client(), url=url).save_event(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:leave\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\nSUMMARY:Leave\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    sync.run_once()
+    slots = {s.starts_at for s in free_slots(clinic.db, TZ, clinic.checkup, monday(8), monday(8, weeks=3),
+                                             provider_id=clinic.okafor)}
+    assert monday(12, 0) not in slots and monday(12, 0) + timedelta(days=3) not in slots
+    assert monday(15, 0) in slots and monday(16, 0) in slots
+    leave_day = {s for s in slots if s.date() == day}
+    assert not leave_day and any(s.date() == day + timedelta(days=1) for s in slots)
+
+
+def test_staff_moving_or_deleting_the_boxs_event_moves_or_cancels_the_appointment(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    sync.run_once()
+    uid = appointment_uid(store_identity(clinic.db), booked.id)
+    event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
+    component = event.icalendar_component
+    move(component, monday(7, 0), monday(7, 45))  # before opening: staff may
+    event.save()
+    sync.run_once()
+    moved = clinic.appointments.get(booked.id)
+    assert (moved.starts_at, moved.status) == (monday(7, 0), "booked")
+    assert sync.ledger.pending() == 0  # applied here without writing it back
+    event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
+    event.delete()
+    sync.run_once()
+    assert clinic.appointments.get(booked.id).status == "cancelled"
+    (message,) = Messages(clinic.db).list()
+    assert "deleted from Dr. Patel's calendar" in message.text and "Jane van Dyke" in message.text
+
+
+def _both_change(clinic, calendars, radicale, calendar_first: bool):
+    """The agent moves an appointment while staff move its event: whose change was committed first?"""
+    sync = make_sync(clinic, calendars)
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    sync.run_once()
+    uid = appointment_uid(store_identity(clinic.db), booked.id)
+    event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
+    component = event.icalendar_component
+    move(component, monday(15), monday(15, 45))
+    stamp = datetime.now(TZ) + timedelta(hours=-1 if calendar_first else 1)
+    component.pop("LAST-MODIFIED", None)
+    component.add("last-modified", stamp)
+    event.save()
+    clinic.appointments.reschedule(booked.id, monday(11), actor="phone_agent")  # not synced yet
+    report = sync.run_once()
+    assert report.conflicts == 1
+    final = clinic.appointments.get(booked.id)
+    sync.run_once()
+    there = events(radicale, calendars.calendars["Dr. Patel"])[uid]
+    assert there["DTSTART"].dt == final.starts_at  # one truth, never two
+    (message,) = Messages(clinic.db).list()
+    return final, message
+
+
+def test_both_sides_change_at_once_the_earlier_change_wins_calendar_first(clinic, calendars, radicale):
+    final, message = _both_change(clinic, calendars, radicale, calendar_first=True)
+    assert final.starts_at == monday(15)
+    assert "undone" in message.text
+
+
+def test_both_sides_change_at_once_the_earlier_change_wins_store_first(clinic, calendars, radicale):
+    final, message = _both_change(clinic, calendars, radicale, calendar_first=False)
+    assert final.starts_at == monday(11)
+    assert "not applied" in message.text
+
+
+def test_a_block_over_a_booking_the_earlier_one_stands(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    sync.run_once()
+    early = clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(10), "phone_agent")
+    late = clinic.appointments.book(patient(clinic, "Tom Baker"), clinic.patel, clinic.checkup, monday(14),
+                                    "phone_agent")
+    url = calendars.calendars["Dr. Patel"]
+    staff_event(radicale, url, monday(10), 30, "Meeting", "m1", modified=datetime.now(TZ) + timedelta(minutes=5))
+    staff_event(radicale, url, monday(14), 30, "Surgery", "m2", modified=datetime.now(TZ) - timedelta(minutes=5))
+    report = sync.run_once()
+    assert report.conflicts == 2
+    assert clinic.appointments.get(early.id).status == "booked"  # booked before the meeting was entered
+    assert clinic.appointments.get(late.id).status == "cancelled"  # the surgery was entered first
+    texts = sorted(m.text for m in Messages(clinic.db).list())
+    assert "Tom Baker" in texts[1] and "call the patient" in texts[1]
+    assert "appointment stands" in texts[0]
+    sync.run_once()
+    assert set(events(radicale, url)) == {"m1", "m2", appointment_uid(store_identity(clinic.db), early.id)}
+
+
+def test_first_sync_imports_future_events_and_writes_existing_bookings(clinic, calendars, radicale):
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    url = calendars.calendars["Dr. Patel"]
+    staff_event(radicale, url, monday(10, 30), 60, "Old meeting", "old", modified=datetime(2020, 1, 1, tzinfo=TZ))
+    sync = make_sync(clinic, calendars)
+    report = sync.run_once()
+    assert clinic.appointments.get(booked.id).status == "booked"  # the first sync never cancels
+    assert report.conflicts == 1 and "appointment stands" in Messages(clinic.db).list()[0].text
+    assert appointment_uid(store_identity(clinic.db), booked.id) in events(radicale, url)
+    assert sync.run_once().read == 0  # the sync token: nothing new
+
+
+def test_wrong_password_is_said_plainly_and_nothing_is_lost(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars, password="wrong")
+    clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    report = sync.run_once()
+    assert report.error == "the calendar server refused the user name or password"
+    status = sync_status(clinic.db, calendars)
+    assert status.state == "failing" and status.pending == 1
+    assert "refused the user name or password" in status.words()
+    make_sync(clinic, calendars).run_once()
+    assert sync_status(clinic.db, calendars).state == "ok"
+    assert len(events(radicale, calendars.calendars["Dr. Patel"])) == 1
+
+
+def test_server_down_mid_sync_bookings_go_on_and_replay_in_order(clinic, calendars, tmp_path):
+    from appliance.lab.calendar_server import LabCalendarServer
+    server = LabCalendarServer(tmp_path / "own")
+    server.start()
+    try:
+        url = server.make_calendar("Dr. Patel")
+        config = calendars.__class__(url=server.url, user=server.user, password=server.password,
+                                     calendars={"Dr. Patel": url}, timeout_s=2)
+        sync = make_sync(clinic, config)
+        first = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+        sync.run_once()
+        server.stop()
+        second = clinic.appointments.book(patient(clinic, "Tom Baker"), clinic.patel, clinic.checkup, monday(14),
+                                          "phone_agent")
+        clinic.appointments.reschedule(first.id, monday(11))
+        clinic.appointments.cancel(second.id)
+        third = clinic.appointments.book(patient(clinic, "Ann Lee"), clinic.patel, clinic.checkup, monday(15),
+                                         "front_desk")
+        report = sync.run_once()
+        assert "cannot be reached" in report.error
+        assert sync_status(clinic.db, config).pending == 3
+        server.start()
+        assert not sync.run_once().error
+        store = store_identity(clinic.db)
+        there = events(server, url)
+        assert set(there) == {appointment_uid(store, first.id), appointment_uid(store, third.id)}
+        assert there[appointment_uid(store, first.id)]["DTSTART"].dt == monday(11)
+        assert sync_status(clinic.db, config).pending == 0
+    finally:
+        server.stop()
