@@ -1,15 +1,18 @@
-"""`appliance crm`: exports, contact import, backup and restore, retention, outbox delivery."""
+"""`appliance crm`: exports (iCalendar, CSV, FHIR), contact import, backup and restore, retention, outbox delivery."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from appliance.config import load_config
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store, schema_version
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
+from appliance.crm.fhir import appointments_bundle, slots_bundle
 from appliance.crm.maintenance import backup, purge, restore
 from appliance.crm.outbox import OutboxWorker
 from appliance.crm.timeutil import now_utc
@@ -29,6 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     csv_.add_argument("what", choices=["appointments", "calls"])
     csv_.add_argument("-o", "--output", type=Path)
     csv_.set_defaults(run=lambda a: _write(a, (appointments_csv if a.what == "appointments" else calls_csv)(_db(a))))
+    slots = cmds.add_parser("export-fhir-slots", help="free time as a FHIR R4 Bundle of Slot resources")
+    slots.add_argument("--service", type=int, required=True, help="service id")
+    slots.set_defaults(run=run_fhir_slots)
+    appts = cmds.add_parser("export-fhir-appointments",
+                            help="upcoming appointments as a FHIR R4 Bundle of Appointment resources")
+    appts.set_defaults(run=run_fhir_appointments)
+    for fhir in (slots, appts):
+        fhir.add_argument("--days", type=int, default=14, help="from now on, this many days (default 14)")
+        fhir.add_argument("--provider", type=int, help="one provider (default: all)")
+        fhir.add_argument("-o", "--output", "--out", dest="output", type=Path)
     imp = cmds.add_parser("import-contacts", help="contacts from CSV (name, phone, date_of_birth, email, notes)")
     imp.add_argument("file", type=Path)
     imp.set_defaults(run=run_import)
@@ -71,6 +84,27 @@ def _write(args: argparse.Namespace, text: str) -> int:
     return 0
 
 
+def _days_ahead(args: argparse.Namespace) -> tuple[ZoneInfo, datetime, datetime]:
+    """The clinic's zone, now, and `--days` days from now."""
+    tz = ZoneInfo(load_config(args.config).clinic.timezone)
+    start = now_utc().astimezone(tz)
+    return tz, start, start + timedelta(days=args.days)
+
+
+def run_fhir_slots(args: argparse.Namespace) -> int:
+    """Free slots of a service for the next days as a FHIR Bundle of Slot."""
+    tz, start, end = _days_ahead(args)
+    bundle = slots_bundle(_db(args), tz, args.service, start, end, args.provider)
+    return _write(args, bundle.model_dump_json(indent=2) + "\n")
+
+
+def run_fhir_appointments(args: argparse.Namespace) -> int:
+    """Booked appointments of the next days as a FHIR Bundle of Appointment."""
+    tz, start, end = _days_ahead(args)
+    bundle = appointments_bundle(_db(args), tz, start, end, args.provider)
+    return _write(args, bundle.model_dump_json(indent=2) + "\n")
+
+
 def run_import(args: argparse.Namespace) -> int:
     """Import contacts; print the rejected rows; exit 1 if any were rejected."""
     crm = load_config(args.config).crm
@@ -106,8 +140,10 @@ def run_purge(args: argparse.Namespace) -> int:
 
 def run_outbox(args: argparse.Namespace) -> int:
     """Print the outbox state; with --deliver, try the due events now."""
-    crm = load_config(args.config).crm
-    worker = OutboxWorker(_db(args), crm.webhook_url, crm.webhook_secret)
+    config = load_config(args.config)
+    crm = config.crm
+    worker = OutboxWorker(_db(args), crm.webhook_url, crm.webhook_secret, webhook_format=crm.webhook_format,
+                          tz=ZoneInfo(config.clinic.timezone))
     if args.deliver:
         if not crm.webhook_url:
             print("no crm.webhook_url configured", file=sys.stderr)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from appliance.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class CrmConfig:
-    """Numbers become E.164 with `country_code`; changes go to `webhook_url` if set."""
+    """Numbers become E.164 with `country_code`; changes go to `webhook_url` if set, as the
+    appliance's JSON or, with `webhook_format = "fhir"`, appointments as FHIR R4 resources."""
 
     country_code: str = "1"
     trunk_prefix: str = ""  # the national prefix callers dial, e.g. "0" in Germany or the UK
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
+    webhook_format: Literal["appliance", "fhir"] = "appliance"
     record_calls: bool = False  # keep each call's audio (caller left, agent right) for the call log
     transcript_retention_days: int = 365
     recording_retention_days: int = 30

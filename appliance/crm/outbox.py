@@ -3,6 +3,10 @@
 The outbox row is written in the same transaction as the change, and marked delivered only
 after the webhook answered 2xx, so a crash or restart loses nothing; a redelivery carries
 the same `Idempotency-Key`, so the receiver never applies an event twice.
+
+`webhook_format="fhir"` sends each appointment event as an R4 `Appointment` resource instead
+(`application/fhir+json`, see `appliance.crm.fhir`); other events (contacts, messages) have no
+FHIR resource of their own here and keep the appliance JSON, told apart by the Content-Type.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 
 import sqlite_utils
 
 from appliance.crm.db import transaction
+from appliance.crm.fhir import APPOINTMENT_EVENTS, FHIR_JSON, event_resource
 from appliance.crm.timeutil import now_utc, utc_text
 from appliance.errors import ConfigError
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Appliance-Signature"
+FORMATS = ("appliance", "fhir")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -43,19 +49,28 @@ class OutboxStatus:
 
 
 class OutboxWorker:
-    """Sends due events in order; call `run_once` or start the background thread."""
+    """Sends due events in order; call `run_once` or start the background thread.
+
+    `webhook_format` is `crm.webhook_format`; `tz` (the clinic's zone) sets the UTC offset of
+    FHIR times.
+    """
 
     def __init__(self, db: sqlite_utils.Database, url: str, secret: str, timeout_s: float = 5.0,
-                 backoff_min_s: float = 2.0, backoff_max_s: float = 900.0) -> None:
+                 backoff_min_s: float = 2.0, backoff_max_s: float = 900.0, webhook_format: str = "appliance",
+                 tz: tzinfo = UTC) -> None:
         if url and not secret:
             raise ConfigError("crm.webhook_secret is needed when crm.webhook_url is set "
                               "(it goes in secrets.toml beside the config file)")
+        if webhook_format not in FORMATS:
+            raise ConfigError(f"crm.webhook_format must be one of {FORMATS}, got {webhook_format!r}")
         self.db = db
         self.url = url
         self.secret = secret
         self.timeout_s = timeout_s
         self.backoff_min_s = backoff_min_s
         self.backoff_max_s = backoff_max_s
+        self.webhook_format = webhook_format
+        self.tz = tz
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -108,11 +123,21 @@ class OutboxWorker:
         if self._thread is not None:
             self._thread.join(self.timeout_s + 2)
 
+    def _body(self, event_type: str, payload: str, key: str) -> tuple[bytes, str]:
+        """The request body and its Content-Type in the configured format."""
+        data = json.loads(payload)
+        if self.webhook_format == "fhir" and event_type in APPOINTMENT_EVENTS:
+            return event_resource(self.db, event_type, data, self.tz).model_dump_json().encode(), FHIR_JSON
+        body = json.dumps({"type": event_type, "idempotency_key": key, "data": data}, sort_keys=True)
+        return body.encode(), "application/json"
+
     def _post(self, event_type: str, payload: str, key: str) -> str | None:
-        body = json.dumps({"type": event_type, "idempotency_key": key, "data": json.loads(payload)},
-                          sort_keys=True).encode()
+        try:
+            body, content_type = self._body(event_type, payload, key)
+        except (ValueError, KeyError) as exc:  # a payload the format cannot express: retried, shown in status
+            return f"cannot build the {self.webhook_format} body: {str(exc).splitlines()[0]}"
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Idempotency-Key": key, SIGNATURE_HEADER: sign(self.secret, body)})
+            "Content-Type": content_type, "Idempotency-Key": key, SIGNATURE_HEADER: sign(self.secret, body)})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 return None if 200 <= response.status < 300 else f"HTTP {response.status}"
