@@ -1,5 +1,5 @@
 """The appliance service: the SIP agent answering calls, each a `CallSession` built by the
-`Reception`; the control channel, the outbox and daily housekeeping beside them.
+`Reception`; the control channel, the outbox, the calendar sync and daily housekeeping beside them.
 
 The SIP thread hands calls and events to the asyncio loop; subscribers (the GUI's control
 channel, the demo, tests) receive every SIP and conversation event on the loop.
@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from appliance.calsync.worker import CalendarWorker, SyncStatus, sync_status
 from appliance.config import Config
 from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
@@ -44,6 +46,7 @@ class ApplianceService:
         self.subscribers: list[Subscriber] = []
         self.agent: SipAgent | None = None
         self.outbox: OutboxWorker | None = None
+        self.calendar: CalendarWorker | None = None
         self.control: ControlServer | None = None
         self._housekeeping: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
@@ -85,9 +88,14 @@ class ApplianceService:
         self.control = ControlServer(self, socket_path(self.config))
         await self.control.start()
         crm = self.config.crm
+        tz = ZoneInfo(self.config.clinic.timezone)
         if crm.webhook_url:
-            self.outbox = OutboxWorker(open_store(self.database), crm.webhook_url, crm.webhook_secret)
+            self.outbox = OutboxWorker(open_store(self.database), crm.webhook_url, crm.webhook_secret,
+                                       webhook_format=crm.webhook_format, tz=tz)
             self.outbox.start()
+        if self.config.calendar.enabled:
+            self.calendar = CalendarWorker(open_store(self.database), self.config.calendar, tz)
+            self.calendar.start()
         self._housekeeping = self._loop.create_task(self._retention())
         self._watchdog = self._loop.create_task(self._watch_engines())
         await self.reception.start()
@@ -107,6 +115,8 @@ class ApplianceService:
             self._watchdog.cancel()
         if self.outbox is not None:
             await asyncio.to_thread(self.outbox.stop)
+        if self.calendar is not None:
+            await asyncio.to_thread(self.calendar.stop)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         await self.reception.stop()
@@ -154,6 +164,8 @@ class ApplianceService:
         return lambda item: loop.call_soon_threadsafe(fn, item)
 
     def _start_session(self, leg: CallLeg) -> None:
+        if self.calendar is not None:
+            self.calendar.refresh()  # staff's latest blocks are in before a slot is offered
         session = self.reception.session(leg, self.publish)
         self.sessions[leg.call_id] = session
         task = self._loop.create_task(session.run())
@@ -197,7 +209,14 @@ class ApplianceService:
         stuck = sorted(self.hub.stuck) if self.hub is not None else []
         found = [f"the {role} engine is not answering: calls are handed to staff" for role in stuck]
         waiting = self._waiting_messages()
-        return found + [waiting] if waiting else found
+        calendar = self.calendar_status()
+        return found + [w for w in (waiting, calendar.words() if calendar.state == "failing" else "") if w]
+
+    def calendar_status(self) -> SyncStatus:
+        """How the calendar sync stands (state 'off' when none is configured)."""
+        if self.calendar is None:
+            return SyncStatus("off", 0, None, "")
+        return sync_status(self.calendar.db, self.config.calendar)
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, CallEndedEvent):

@@ -8,6 +8,7 @@ import threading
 from dataclasses import replace
 from types import SimpleNamespace
 
+from appliance.calsync.worker import SyncStatus
 from appliance.config import Config, PathsConfig, TransferConfig
 from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
@@ -25,7 +26,8 @@ class ServiceOnLoop:
             Contacts(db).add("Maria Lopez", ["+15551234567"])
         self.subscribers = []
         self.service = SimpleNamespace(config=config, database=tmp_path / "appliance.db", sessions={}, hub=None,
-                                       problems=list, subscribe=self.subscribers.append)
+                                       problems=list, subscribe=self.subscribers.append,
+                                       calendar_status=lambda: SyncStatus("off", 0, None, ""))
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.server = ControlServer(self.service, socket_path(config))

@@ -66,7 +66,8 @@ class CalendarServer:
     def check(self, url: str) -> None:
         """Raise `CalendarUnavailable` unless `url` is a calendar this account can read."""
         with self._explained(url):
-            self.client.propfind(url, depth=0)
+            response = self.client.propfind(url, depth=0)
+        self._check(response, url)
 
     def changes(self, url: str, token: str) -> Changes:
         """Objects changed since `token` ('' for all), with their text."""

@@ -254,3 +254,18 @@ def test_server_down_mid_sync_bookings_go_on_and_replay_in_order(clinic, calenda
         assert sync_status(clinic.db, config).pending == 0
     finally:
         server.stop()
+
+
+def test_connection_check_says_what_is_wrong(calendars, radicale):
+    from dataclasses import replace
+
+    from appliance.calsync.connection import connection_problems, discover
+    assert connection_problems(calendars) == []
+    assert {"Dr. Patel", "Dr. Okafor"} <= {c.name for c in discover(calendars)}
+    assert connection_problems(replace(calendars, password="nope")) == [
+        "the calendar server refused the user name or password"]
+    missing = replace(calendars, calendars={"Dr. Patel": radicale.url + "clinic/nothing-here/"})
+    (problem,) = connection_problems(missing)
+    assert problem.startswith("Dr. Patel's calendar: ") and "nothing-here" in problem
+    (problem,) = connection_problems(replace(calendars, url="http://127.0.0.1:9/", timeout_s=2))
+    assert problem == "the calendar server at 127.0.0.1:9 cannot be reached"
