@@ -9,21 +9,29 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import sqlite_utils
+
+from appliance.calsync.connection import connection_problems
+from appliance.calsync.worker import SyncStatus, sync_status
 from appliance.config import Config
+from appliance.config.calendar import CalendarConfig
 from appliance.control.client import ControlError, fetch_status
 from appliance.control.protocol import socket_path
 from appliance.crm.migrations import MIGRATIONS
+from appliance.crm.timeutil import now_utc
 from appliance.errors import ModelError
 from appliance.models.manifest import ModelEntry, Role
 from appliance.models.store import ModelStore, Status
 
 GIB = 1 << 30
+CALENDAR_TIMEOUT_S = 5.0  # the live calendar test's wait for each answer
+QUEUE_LATE = timedelta(minutes=1)  # the service writes a change within seconds
 Level = Literal["ok", "warn", "fail"]
 LEVELS: tuple[Level, ...] = ("ok", "warn", "fail")
 ServiceAnswer = dict[str, Any] | str  # the service's status, or why it could not be asked
@@ -51,6 +59,7 @@ def run_checks(config: Config, config_file: Path, timeout: float = 2.0, verify: 
         check_registration(answer),
         check_models(config, verify),
         check_database(config.paths.data / "appliance.db"),
+        check_calendar(config),
         check_disk(config.paths.data),
         check_timezone(config.clinic.timezone),
         check_audio(),
@@ -165,6 +174,58 @@ def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> str:
     return f"{path}: {exc}"
 
 
+def calendar_sync_state(path: Path, calendar: CalendarConfig, timeout: float = 2.0) -> SyncStatus:
+    """The calendar sync's state as the store at `path` records it. Nothing is created or migrated:
+    a store not made yet, or made before the calendar sync, has not synced."""
+    if not calendar.enabled:
+        return SyncStatus("off", 0, None, "")
+    if not path.exists():
+        return SyncStatus("waiting", 0, None, "")
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout, isolation_level=None)
+    try:
+        status = sync_status(sqlite_utils.Database(conn), calendar)
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return SyncStatus("waiting", 0, None, "")
+    finally:
+        conn.close()
+    return status
+
+
+def check_calendar(config: Config, timeout_s: float = CALENDAR_TIMEOUT_S) -> Check:
+    """Is the calendar sync keeping up (as the store records it), and does the server answer now?"""
+    calendar = config.calendar
+    if not calendar.enabled:
+        unchosen = ": a server is set but no calendar is chosen ('appliance setup')" if calendar.url else ""
+        return Check("calendar", "ok", f"sync off{unchosen}")
+    try:
+        status = calendar_sync_state(config.paths.data / "appliance.db", calendar)
+    except sqlite3.Error as exc:
+        return Check("calendar", "fail", f"cannot read the sync's state from the store: {exc}")
+    live = connection_problems(replace(calendar, timeout_s=max(1.0, min(calendar.timeout_s, timeout_s))))
+    found = status.words().removeprefix("calendar sync: ")
+    problems = [found] if status.state == "failing" else []
+    if live and live != [status.last_error]:
+        problems.append(f"connection test: {'; '.join(live)}")
+    if problems:
+        return Check("calendar", "fail", "; ".join(problems))
+    if status.state == "waiting":
+        return Check("calendar", "warn", f"{found} (the running service syncs every {calendar.poll_s:g} s); "
+                     "the server answers")
+    waited = now_utc() - status.oldest_pending if status.oldest_pending else timedelta()
+    if waited > QUEUE_LATE:
+        return Check("calendar", "warn", f"{status.pending} change(s) wait to be written to the calendar, the oldest "
+                     f"for {_duration(waited)} (is the service running?)")
+    return Check("calendar", "ok", f"{found}; the server and {len(calendar.calendar_urls())} calendar(s) answer")
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.0f} h" if minutes < 48 * 60 \
+        else f"{minutes / 1440:.0f} days"
+
+
 def check_disk(folder: Path, fail_below: int = GIB, warn_below: int = 5 * GIB) -> Check:
     """Is there room left on the file system that holds `folder` (the data folder)?"""
     existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
@@ -223,7 +284,8 @@ def check_config_file(path: Path, config: Config) -> Check:
     except OSError as exc:
         return Check("config file", "fail", f"cannot read {path}: {exc.strerror}")
     secrets = [key for key, value in (("sip.password", config.sip.password),
-                                      ("crm.webhook_secret", config.crm.webhook_secret)) if value]
+                                      ("crm.webhook_secret", config.crm.webhook_secret),
+                                      ("calendar.password", config.calendar.password)) if value]
     if secrets and mode & stat.S_IROTH:
         return Check("config file", "warn", f"{path} holds {' and '.join(secrets)} but every user can read it "
                      f"(mode {mode:04o}): chmod 640 {path}")

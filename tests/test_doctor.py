@@ -11,6 +11,8 @@ import sys
 import time
 import types
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +24,16 @@ from appliance.config import (
     PathsConfig,
     load_config,
 )
+from appliance.calsync.server import CalendarServer
+from appliance.calsync.sync import CalendarSync
+from appliance.config.calendar import CalendarConfig
 from appliance.crm.db import open_store
+from appliance.crm.schedule import Schedule
 from appliance.health import (
+    Check,
     ask_service,
     check_audio,
+    check_calendar,
     check_config_file,
     check_database,
     check_disk,
@@ -35,10 +43,12 @@ from appliance.health import (
     check_timezone,
 )
 from appliance.sip.events import RegistrationEvent, RegistrationState
+from tests.calsync.conftest import radicale  # noqa: F401 - a real CalDAV server for the calendar check
 from tests.control_service import ServiceOnLoop
 
 MODELS = PROJECT_ROOT / "models"
-NAMES = ["service", "registration", "models", "database", "disk space", "time zone", "audio", "config file"]
+NAMES = ["service", "registration", "models", "database", "calendar", "disk space", "time zone", "audio",
+         "config file"]
 
 
 @pytest.fixture()
@@ -78,7 +88,7 @@ def test_no_service_fails_the_service_and_registration_checks_and_exits_2(config
     assert check_registration(answer).status == "fail" and "unknown" in check_registration(answer).detail
     assert main(["--config", str(conf_file), "doctor", "--timeout", "0.3"]) == 2
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:2] == ["FAIL", "service"] and out[-1].startswith("8 checks:") and "2 fail" in out[-1]
+    assert out[0].split()[:2] == ["FAIL", "service"] and out[-1].startswith("9 checks:") and "2 fail" in out[-1]
     assert all(line[18:20] == "  " and line[20] != " " for line in out[:-1])  # details in one column
 
 
@@ -99,7 +109,7 @@ def test_exit_codes_follow_the_worst_check(served, conf_file, system_tz, capsys)
     system_tz("UTC")  # the clinic's default time zone
     assert main(["--config", str(conf_file), "doctor"]) == 1
     out = capsys.readouterr().out
-    assert "WARN  registration" in out and out.count("OK  ") == 7  # only the trunk is "not configured"
+    assert "WARN  registration" in out and out.count("OK  ") == 8  # only the trunk is "not configured"
     served.publish(RegistrationEvent(state=RegistrationState.REGISTERED))
     assert main(["--config", str(conf_file), "doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -241,3 +251,36 @@ def test_audio_is_never_a_failure(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(query_devices=no_portaudio))
     assert check_audio().detail == "only for test calls (calls are SIP audio)"
+
+
+def test_calendar_check_off_waiting_ok_late_and_failing(config, radicale):  # noqa: F811 - the fixture
+    assert check_calendar(config).detail == "sync off"
+    patel = radicale.make_calendar("Dr. Patel")
+    calendar = CalendarConfig(url=radicale.url, user=radicale.user, password=radicale.password,
+                              calendars={"Dr. Patel": patel})
+    config = replace(config, calendar=calendar)
+    waiting = check_calendar(config)  # no store yet: the service creates it and syncs
+    assert waiting.status == "warn" and waiting.detail.startswith("not synced yet") and "the server answers" in \
+        waiting.detail
+    path = config.paths.data / "appliance.db"
+    db = open_store(path)
+    Schedule(db).add_provider("Dr. Patel")
+    assert not CalendarSync(db, calendar, CalendarServer(calendar), ZoneInfo("UTC")).run_once().error
+    ok = check_calendar(config)
+    assert ok.status == "ok" and ok.detail.startswith("ok, last read ") and "the server and 1 calendar(s) answer" \
+        in ok.detail
+    with sqlite3.connect(path) as conn:  # a change the service has not written for three hours
+        conn.execute("INSERT INTO calendar_queue (appointment_id, queued_at) VALUES (1, ?)",
+                     [(datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")])
+    late = check_calendar(config)
+    assert late.status == "warn" and late.detail == ("1 change(s) wait to be written to the calendar, the oldest "
+                                                     "for 3 h (is the service running?)")
+    refused = check_calendar(replace(config, calendar=replace(calendar, password="wrong")))
+    assert refused == Check("calendar", "fail", "connection test: the calendar server refused the user name or "
+                                                "password")
+    CalendarSync(db, calendar, CalendarServer(replace(calendar, password="wrong")), ZoneInfo("UTC")).run_once()
+    failing = check_calendar(replace(config, calendar=replace(calendar, password="wrong")))
+    assert failing.status == "fail" and failing.detail == ("failing: the calendar server refused the user name or "
+                                                           "password; 1 change(s) wait to be written")
+    gone = check_calendar(replace(config, calendar=replace(calendar, calendars={"Dr. Patel": patel + "x/"})))
+    assert gone.status == "fail" and "Dr. Patel's calendar: the calendar server has no calendar at" in gone.detail

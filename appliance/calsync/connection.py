@@ -21,7 +21,7 @@ def connection_problems(config: CalendarConfig) -> list[str]:
         found = {c.url.rstrip("/") for c in server.calendars()}
     except CalendarUnavailable as exc:
         return [exc.args[0]]
-    named = [*config.calendars.items(), *((["everyone else", config.shared],) if config.shared else [])]
+    named = config.chosen()
     problems = []
     for who, url in named:
         if url.rstrip("/") in found:

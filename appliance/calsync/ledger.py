@@ -121,6 +121,11 @@ class Ledger:
         return self.db.execute("SELECT COUNT(*) FROM calendar_queue WHERE appointment_id = ?",
                                [appointment_id]).fetchone()[0]
 
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest change still waiting to be written was made; None when none waits."""
+        oldest = self.db.execute("SELECT MIN(queued_at) FROM calendar_queue").fetchone()[0]
+        return parse_utc(oldest) if oldest else None
+
     def state(self, calendar: str) -> SyncState | None:
         """The sync state of one calendar; None before its first sync."""
         row = self.db.execute(f"SELECT {STATE_COLUMNS} FROM calendar_sync WHERE calendar = ?", [calendar]).fetchone()

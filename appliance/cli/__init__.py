@@ -10,6 +10,7 @@ from pathlib import Path
 from appliance import __version__
 from appliance.cli import (
     bench_cmd,
+    calendar_cmd,
     config_cmd,
     crm_cmd,
     demo_cmd,
@@ -21,7 +22,8 @@ from appliance.cli import (
 )
 from appliance.errors import ApplianceError
 
-GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, bench_cmd, config_cmd)
+GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, calendar_cmd, bench_cmd,
+          config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

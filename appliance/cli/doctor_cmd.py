@@ -15,10 +15,10 @@ EXIT_CODES = {"ok": 0, "warn": 1, "fail": 2}
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `doctor`."""
     parser = sub.add_parser(
-        "doctor", help="check service, trunk, models, store, disk, clock, audio and config file",
-        description="Check the appliance's health: service, trunk registration, models, store, disk space, "
-                    "time zone, audio devices and config file. Exit code: 0 all ok, 1 warnings only, "
-                    "2 any failure.")
+        "doctor", help="check service, trunk, models, store, calendar, disk, clock, audio and config file",
+        description="Check the appliance's health: service, trunk registration, models, store, calendar sync "
+                    "(and a test of the calendar server), disk space, time zone, audio devices and config file. "
+                    "Exit code: 0 all ok, 1 warnings only, 2 any failure.")
     parser.add_argument("--json", action="store_true", help="print the checks and the overall status as JSON")
     parser.add_argument("--verify", action="store_true", help="hash the models again (slow) instead of "
                         "trusting their recorded checksums")

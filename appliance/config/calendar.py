@@ -46,6 +46,10 @@ class CalendarConfig:
         """A server and at least one calendar are set."""
         return bool(self.url and (self.calendars or self.shared))
 
+    def chosen(self) -> list[tuple[str, str]]:
+        """(whose, URL) of each chosen calendar: each provider's, then the shared one as 'everyone else'."""
+        return [*self.calendars.items(), *([("everyone else", self.shared)] if self.shared else [])]
+
     def calendar_urls(self) -> list[str]:
         """Every configured calendar, each once."""
         return list(dict.fromkeys([*self.calendars.values(), *([self.shared] if self.shared else [])]))

@@ -151,6 +151,7 @@ def test_setup_command_interactive_retries_the_trunk_and_the_profile(tmp_path, k
         uri, "y",  # staff phone, ring it
         "Riverside Dental", "Mars/Olympus_Mons", "12 Mill Street", "+1 555 010 2000", "Mon-Fri 8 to 6",
         "", "America/New_York", "", "", "",  # the time zone again, the rest kept
+        "",  # no calendar server
         "y", "n",  # write; no self test
     ])
     passwords = iter(["wrong", AGENT_PASSWORD])
