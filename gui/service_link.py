@@ -16,6 +16,7 @@ class ServiceLink(QObject):
     connection = Signal(bool, str)  # up, detail when down
     message = Signal(dict)  # a snapshot or an event from the service
     command_done = Signal(str, str, bool, object)  # cmd, call_id, ok, result or error text
+    status = Signal(dict)  # the service's answer to `status`, asked by `ask_status`
 
     def __init__(self, path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,3 +43,11 @@ class ServiceLink(QObject):
             exc = f.exception()
             self.command_done.emit(cmd, call_id, exc is None, f.result() if exc is None else str(exc))
         future.add_done_callback(done)
+
+    def ask_status(self) -> None:
+        """Ask the service's status; the answer arrives as `status` (no answer: nothing, the
+        connection signal says why)."""
+        def done(f) -> None:  # noqa: ANN001 - runs on the client's thread
+            if f.exception() is None and isinstance(f.result(), dict):
+                self.status.emit(f.result())
+        self.client.request("status").add_done_callback(done)

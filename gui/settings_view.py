@@ -1,4 +1,5 @@
-"""The settings tab: the service at a glance, the config file's sections, the clinic's calendar set-up."""
+"""The settings tab: the service at a glance, the config file's sections (the clinic's CalDAV
+server among them), the clinic's calendar set-up."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from appliance.config.writer import save_config
 from appliance.errors import ApplianceError
 from appliance.models.manifest import Role
 from appliance.models.store import Status
+from gui.settings_calendar import CalendarForm
 from gui.settings_forms import clinic_form, password_placeholder, sip_form, transfer_form
 from gui.settings_models import (
     ROLE_NAMES,
@@ -71,8 +73,9 @@ def scrolled(widget: QWidget) -> QScrollArea:
 
 
 class SettingsView(QWidget):
-    """Service, trunk and models at a glance; SIP trunk, transfers, clinic profile and models
-    edited and saved (Ctrl+S) to the config file; providers, services and hours edited in the store."""
+    """Service, trunk, calendar sync and models at a glance; SIP trunk, transfers, clinic profile,
+    the calendar server and models edited and saved (Ctrl+S) to the config file (passwords to
+    secrets.toml); providers, services and hours edited in the store."""
 
     def __init__(self, store: StoreWorker, config: Config, config_path: Path | None = None,
                  parent: QWidget | None = None) -> None:
@@ -85,12 +88,13 @@ class SettingsView(QWidget):
         self.models_problem = ""
         self.sip, self.transfer, self.clinic = sip_form(), transfer_form(), clinic_form()
         self.models = ModelsForm(config)
-        self.forms = (self.sip, self.transfer, self.clinic, self.models)
+        self.calendar = CalendarForm(store, config, self.path)
+        self.forms = (self.sip, self.transfer, self.clinic, self.calendar, self.models)
         self.schedule = SchedulePanel(store)
         self.tabs = QTabWidget()
         for page, title in ((scrolled(self.sip), "SIP &trunk"), (self.transfer, "Trans&fer"),
                             (scrolled(self.clinic), "&Clinic profile"), (self.schedule, "Hours and te&am"),
-                            (self.models, "Mod&els in use")):
+                            (scrolled(self.calendar), "Calendar sync"), (self.models, "Mod&els in use")):
             self.tabs.addTab(page, title)
         self.save_button = QPushButton("Save settings (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
@@ -114,12 +118,14 @@ class SettingsView(QWidget):
 
     def _glance_box(self) -> QGroupBox:
         self.service_label, self.registration_label, self.models_label = QLabel(), QLabel(), QLabel()
+        self.calendar_label = QLabel(wordWrap=True)
         self.file_label = QLabel(str(self.path))
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QGroupBox("At a glance")
         form = QFormLayout(box)
         form.addRow("Service:", self.service_label)
         form.addRow("Trunk:", self.registration_label)
+        form.addRow("Calendar sync:", self.calendar_label)
         form.addRow("Models:", self.models_label)
         form.addRow("Settings file:", self.file_label)
         return box
@@ -132,12 +138,19 @@ class SettingsView(QWidget):
             return
         styled(self.service_label, f"not reachable - {detail}" if detail else "not reachable", RED, bold=True)
         styled(self.registration_label, "unknown (the service is not reachable)", RED)
+        styled(self.calendar_label, "unknown (the service is not reachable)", GREY)
         self.set_engines({})
 
     def set_registration(self, registration: dict[str, Any]) -> None:
         """The trunk's registration as the service reports it (state, and code, reason, retry_in_s)."""
         text, colour = registration_text(registration)
         styled(self.registration_label, text, colour, bold=colour == RED)
+
+    def set_calendar_status(self, words: str, state: str) -> None:
+        """The calendar sync as the service reports it: its words, and state ('off', 'ok', 'waiting', 'failing')."""
+        colour = {"ok": GREEN, "waiting": AMBER, "failing": RED}.get(state, GREY)
+        styled(self.calendar_label, words[:1].upper() + words[1:] if words else "unknown", colour,
+               bold=colour == RED)
 
     def set_engines(self, engines: dict[str, str]) -> None:
         """The model the running service uses for each role (empty: not known)."""
@@ -148,6 +161,7 @@ class SettingsView(QWidget):
     def refresh(self) -> None:
         """Re-read providers, services and hours, and the models folder's recorded states."""
         self.schedule.refresh()
+        self.calendar.refresh()
         self.read_models()
 
     def read_models(self) -> Future:
@@ -191,7 +205,7 @@ class SettingsView(QWidget):
         except ApplianceError as exc:
             styled(self.status, f"Not saved: {exc.args[0]}", RED, bold=True)
             return None
-        self.config = saved
+        self.config = self.calendar.config = saved
         styled(self.status, f"Saved to {self.path}. {RESTART_NOTE}", GREEN)
         self._show_models()
         return saved

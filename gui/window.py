@@ -1,10 +1,11 @@
-"""The main window: one tab per job, the service's state in the status bar."""
+"""The main window: one tab per job, the service's state in the status bar (the service, the
+trunk's registration and the calendar sync)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
@@ -22,7 +23,21 @@ from gui.setup_wizard import SetupWizard
 from gui.store_worker import StoreWorker
 from gui.style import ERROR_STYLE
 
-REFRESH_MS = 5000  # store-backed views are re-read this often (and at once after each call)
+REFRESH_MS = 5000  # store-backed views are re-read (and the calendar sync's state asked) this often
+CALENDAR_CHARS = 80  # the calendar label is shortened (with "...") past this many average characters
+
+
+def calendar_text(sync: dict) -> tuple[str, str, str]:
+    """The status bar's text for the calendar sync the service reports, its tooltip and style
+    ('' text: no calendar is configured, or the service is away)."""
+    state, words = sync.get("state", "off"), sync.get("words", "")
+    if state == "off" or not words:
+        return "", "", ""
+    text = {"ok": "Calendar: ok", "waiting": "Calendar: not synced yet",
+            "failing": f"Calendar: failing \N{EM DASH} {sync.get('last_error', '')}"}.get(state, f"Calendar: {state}")
+    waiting = sync.get("pending", 0)
+    tip = f"{words[:1].upper()}{words[1:]}\nChanges waiting to be written to the calendar server: {waiting}"
+    return text, tip, ERROR_STYLE if state == "failing" else ""
 
 
 class MainWindow(QMainWindow):
@@ -53,12 +68,16 @@ class MainWindow(QMainWindow):
         for index in range(self.tabs.count()):
             QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self, lambda i=index: self.tabs.setCurrentIndex(i))
         QShortcut(QKeySequence("F5"), self, self.refresh)
-        self.service_label, self.registration_label = QLabel(), QLabel()
+        self.service_label, self.registration_label, self.calendar_label = QLabel(), QLabel(), QLabel()
+        self.calendar_sync: dict = {}
+        self.calendar_label.hide()
+        self.statusBar().addPermanentWidget(self.calendar_label)
         self.statusBar().addPermanentWidget(self.registration_label)
         self.statusBar().addPermanentWidget(self.service_label)
         self.store.failed.connect(lambda text: self.statusBar().showMessage(f"Store: {text}", 10000))
         self.link.connection.connect(self._on_connection)
         self.link.message.connect(self._on_message)
+        self.link.status.connect(lambda status: self._show_calendar(status.get("calendar", {})))
         self._on_connection(False, "connecting to the service...")
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.timer.start()
@@ -81,15 +100,19 @@ class MainWindow(QMainWindow):
         return self.wizard
 
     def refresh(self) -> None:
-        """Re-read the store for every view (work queued off the GUI thread)."""
+        """Re-read the store for every view (work queued off the GUI thread); ask the service how the
+        calendar sync stands (when it runs one: a service started without one never starts it)."""
         for view in (self.dashboard, self.calls, self.calendar, self.contacts, self.messages):
             view.refresh()
+        if self.link.connected and self.calendar_sync.get("state", "off") != "off":
+            self.link.ask_status()
 
     def _on_connection(self, up: bool, detail: str) -> None:
         self.service_label.setText("Service: connected" if up else f"Service not reachable - {detail}")
         self.service_label.setStyleSheet("" if up else ERROR_STYLE)
         if not up:
             self.registration_label.setText("")
+            self._show_calendar({}, up=False)
         self.settings.set_service_status(up, detail)
 
     def _on_message(self, message: dict) -> None:
@@ -102,13 +125,31 @@ class MainWindow(QMainWindow):
                                                   else ERROR_STYLE)
             if kind == "Snapshot":
                 self.settings.set_engines(message.get("engines", {}))
+                self._show_calendar(message.get("calendar", {}))
                 for problem in message.get("problems", []):
-                    self._alert(problem)
+                    if problem != self.calendar_sync.get("words"):  # a failing sync has its own label
+                        self._alert(problem)
             self.settings.set_registration(registration)
         elif kind == "CallEnded":
             self.refresh()
         elif kind == "Alert":
             self._alert(message.get("problem", ""))
+
+    def _show_calendar(self, sync: dict, up: bool = True) -> None:
+        """The calendar sync's state as the service reports it (not `up`: the service is not reachable);
+        hidden when no calendar is configured. A long reason is shortened, all of it in the tooltip."""
+        self.calendar_sync = sync
+        text, tip, style = calendar_text(sync)
+        label = self.calendar_label
+        label.setStyleSheet(style)  # first: a bold style is wider
+        label.ensurePolished()
+        metrics = label.fontMetrics()
+        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                         metrics.averageCharWidth() * CALENDAR_CHARS))
+        label.setToolTip(tip)
+        label.setVisible(bool(text))
+        if up:
+            self.settings.set_calendar_status(sync.get("words", ""), sync.get("state", ""))
 
     def _alert(self, problem: str) -> None:
         """Show a problem of the service (an engine failed, the store refused writes) for a minute."""
@@ -118,6 +159,7 @@ class MainWindow(QMainWindow):
         """Stop the timers and threads before the window goes."""
         self.timer.stop()
         self.live.stop_talk()
+        self.settings.calendar.runner.close()
         self.link.stop()
         self.store.close()
         super().closeEvent(event)

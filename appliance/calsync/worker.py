@@ -1,6 +1,6 @@
-"""The sync in the background: the queue written within a second of a change, each calendar read
-every `poll_s` (and at once when `refresh()` is called, as each call starts), with a back-off
-while the server is away. `sync_status` tells status, doctor and the window how it stands."""
+"""The sync in the background: the queue written within a quarter second of a change, each
+calendar read every `poll_s` (and at once when `refresh()` is called, as each call starts), with
+a back-off while the server is away. `sync_status` tells status, doctor and the window how it stands."""
 
 from __future__ import annotations
 
@@ -19,18 +19,24 @@ from appliance.calsync.sync import CalendarSync, SyncReport
 from appliance.config.calendar import CalendarConfig
 
 log = logging.getLogger(__name__)
-TICK_S = 1.0
+TICK_S = 0.25  # how often the queue is looked at: a booking is written within about this
 BACKOFF_MAX_S = 60.0
 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """How the calendar sync stands, for people: 'off', 'ok', 'waiting' (never synced yet) or 'failing'."""
+    """How the calendar sync stands, for people: 'off', 'ok', 'waiting' (never synced yet) or 'failing';
+    `oldest_pending` is when the oldest change not yet written was made."""
 
     state: str
     pending: int
     last_sync_at: datetime | None
     last_error: str
+    oldest_pending: datetime | None = None
+
+    def report(self) -> dict[str, object]:
+        """For the control channel: the state, changes waiting, the last error, and the words."""
+        return {"state": self.state, "pending": self.pending, "last_error": self.last_error, "words": self.words()}
 
     def words(self) -> str:
         """One line for status, doctor and the window."""
@@ -54,7 +60,8 @@ def sync_status(db: sqlite_utils.Database, config: CalendarConfig) -> SyncStatus
     errors = [s.last_error for s in mine if s is not None and s.last_error]
     synced = [s.last_sync_at for s in mine if s is not None and s.last_sync_at]
     state = "failing" if errors else "ok" if len(synced) == len(mine) else "waiting"
-    return SyncStatus(state, ledger.pending(), min(synced) if synced else None, errors[0] if errors else "")
+    return SyncStatus(state, ledger.pending(), min(synced) if synced else None, errors[0] if errors else "",
+                      ledger.oldest_pending())
 
 
 class CalendarWorker:

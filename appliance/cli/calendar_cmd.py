@@ -119,7 +119,7 @@ def _service_syncing(config: Config) -> str:
         status = fetch_status(path, SERVICE_TIMEOUT_S)
     except (ControlError, OSError):
         return ""
-    if status.get("calendar", "calendar sync: off") == "calendar sync: off":
+    if status["calendar"]["state"] == "off":
         return ""
     return ("the service is running and syncs the calendar by itself (each call's start reads it at once); "
             "two passes at once can leave the front desk the same message twice: stop the service first")

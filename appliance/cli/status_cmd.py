@@ -29,7 +29,7 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"registration:  {reg['state']}" + (f" ({reg.get('code')} {reg.get('reason', '')})" if reg.get("code") else ""))
     print("engines:       " + ", ".join(f"{role} {name or '(loading)'}" for role, name in status["engines"].items()))
     print(f"transfer:      {status['transfer']['mode']}, staff phone {'set' if status['transfer']['staff'] else 'NOT set'}")
-    print(f"calendar:      {status.get('calendar', 'calendar sync: off').removeprefix('calendar sync: ')}")
+    print(f"calendar:      {status['calendar']['words'].removeprefix('calendar sync: ')}")
     for problem in status.get("problems", []):
         print(f"PROBLEM:       {problem}")
     print(f"calls now:     {len(status['calls'])}")

@@ -171,4 +171,4 @@ class ControlServer:
         return {**self.live.snapshot(), "engines": engines, "problems": self.service.problems(),
                 "transfer": {"mode": config.transfer.mode, "staff": bool(config.transfer.staff_uri),
                              "desk": bool(config.transfer.desk_uri or config.transfer.staff_uri)},
-                "clinic": config.clinic.name, "calendar": self.service.calendar_status().words()}
+                "clinic": config.clinic.name, "calendar": self.service.calendar_status().report()}

@@ -3,10 +3,16 @@ no freeze when the service is away, comes, goes and comes back."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from appliance.calsync.worker import SyncStatus
 from appliance.sip.events import RegistrationEvent, RegistrationState
 from appliance.voice.events import AlertEvent, CallStartedEvent
+from gui.style import ERROR_STYLE
 from gui.window import MainWindow
 from tests.control_service import ServiceOnLoop
+
+REFUSED = "the calendar server refused the user name or password"
 
 
 def test_window_works_without_the_service_and_connects_when_it_comes(qtbot, desk_config):
@@ -37,6 +43,66 @@ def test_window_works_without_the_service_and_connects_when_it_comes(qtbot, desk
         qtbot.waitUntil(lambda: window.service_label.text() == "Service: connected", timeout=5000)
     finally:
         again.close()
+    window.close()
+
+
+def test_the_calendar_sync_state_comes_from_the_services_status(qtbot, desk_config):
+    service = ServiceOnLoop(desk_config.paths.data)
+    failing = SyncStatus("failing", 2, None, REFUSED)
+    service.service.calendar_status = lambda: failing
+    service.service.problems = lambda: [failing.words()]
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    window.show()
+    label = window.calendar_label
+    try:
+        qtbot.waitUntil(lambda: label.isVisible(), timeout=5000)
+        assert label.text() == f"Calendar: failing \N{EM DASH} {REFUSED}" and label.styleSheet() == ERROR_STYLE
+        assert label.toolTip() == (f"Calendar sync: failing: {REFUSED}; 2 change(s) wait to be written\n"
+                                   "Changes waiting to be written to the calendar server: 2")
+        assert window.statusBar().currentMessage() == ""  # the label says it: no second alert
+        glance = window.settings.calendar_label
+        assert glance.text() == f"Calendar sync: failing: {REFUSED}; 2 change(s) wait to be written"
+        service.service.calendar_status = lambda: SyncStatus("ok", 0, datetime(2030, 1, 7, 9, 30), "")
+        window.refresh()  # the timer's job every few seconds
+        qtbot.waitUntil(lambda: label.text() == "Calendar: ok", timeout=3000)
+        assert label.styleSheet() == "" and label.toolTip() == (
+            "Calendar sync: ok, last read 09:30:00 UTC\nChanges waiting to be written to the calendar server: 0")
+        assert window.settings.calendar_label.text() == "Calendar sync: ok, last read 09:30:00 UTC"
+    finally:
+        service.close()
+    qtbot.waitUntil(lambda: "not reachable" in window.service_label.text(), timeout=5000)
+    assert not label.isVisible() and "unknown" in window.settings.calendar_label.text()
+    window.close()
+
+
+def test_the_status_bar_hides_an_unset_calendar_and_cuts_nothing_off(qtbot, desk_config):
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    window.show()
+    assert (window.width(), window.height()) == (1280, 800)
+    qtbot.waitUntil(lambda: "no answer" in window.service_label.text(), timeout=3000)
+    window.link.stop()  # no service: the snapshots below are fed by hand
+    window._on_connection(True, "")
+    snapshot = {"type": "Snapshot", "registration": {"state": "registered"}, "engines": {}, "problems": []}
+    window._on_message({**snapshot, "calendar": SyncStatus("off", 0, None, "").report()})
+    assert not window.calendar_label.isVisible() and window.registration_label.text() == "Trunk: registered"
+    gone = "http://cloud.riverside-dental.example/remote.php/dav/calendars/front-desk/dr-okafor-appointments/"
+    for problem, shortened in ((REFUSED, False), (f"the calendar server has no calendar at {gone}", True)):
+        window._on_message({**snapshot, "calendar": SyncStatus("failing", 12, None, problem).report()})
+        qtbot.waitUntil(lambda: window.calendar_label.isVisible())
+        qtbot.wait(20)  # the status bar lays its labels out
+        text = window.calendar_label.text()
+        assert text.endswith("\N{HORIZONTAL ELLIPSIS}") == shortened
+        assert shortened or text == f"Calendar: failing \N{EM DASH} {REFUSED}"
+        assert window.calendar_label.toolTip().startswith(f"Calendar sync: failing: {problem}; 12 change(s)")
+        bar = window.statusBar()
+        labels = [window.calendar_label, window.registration_label, window.service_label]
+        for label in labels:
+            assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut off"
+            assert label.geometry().right() <= bar.width()
+        free = min(label.geometry().left() for label in labels)
+        assert free > bar.width() / 3, "room is left for the status bar's messages"
     window.close()
 
 
