@@ -57,11 +57,6 @@ class CalendarObject:
     busy: tuple[Busy, ...]
 
 
-def initials(name: str) -> str:
-    """'Jane van Dyke' -> 'J. v. D.'"""
-    return " ".join(f"{part[0]}." for part in name.split() if part[0].isalpha())
-
-
 def write_event(event: BoxEvent) -> str:
     """The VCALENDAR text of one appointment (UTC times)."""
     vevent = icalendar.Event()

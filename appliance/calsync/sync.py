@@ -17,9 +17,23 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from appliance.calsync.events import BoxEvent, CalendarObject, EventError, initials, read_object, write_event
+from appliance.calsync.events import (
+    BoxEvent,
+    CalendarObject,
+    EventError,
+    read_object,
+    write_event,
+)
 from appliance.calsync.ledger import (
-    Booking, KnownEvent, Ledger, dequeue, forget_event, link, requeue, store_blocks, unlink,
+    Booking,
+    KnownEvent,
+    Ledger,
+    dequeue,
+    forget_event,
+    link,
+    requeue,
+    store_blocks,
+    unlink,
 )
 from appliance.calsync.server import CalendarServer, CalendarUnavailable, EditConflict
 from appliance.config.calendar import CalendarConfig
@@ -27,6 +41,7 @@ from appliance.crm.appointments import Appointment, AppointmentError, Appointmen
 from appliance.crm.db import transaction
 from appliance.crm.event_uids import appointment_of, appointment_uid, store_identity
 from appliance.crm.messages import leave_message
+from appliance.crm.names import initials
 from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import now_utc
 

@@ -9,7 +9,6 @@ reference `Patient/<contact id>` with the initials as display, never a date of b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -21,6 +20,7 @@ from fhir.resources.R4B.slot import Slot as FhirSlot
 
 from appliance.crm.appointments import Appointment, Appointments
 from appliance.crm.availability import Slot, free_slots
+from appliance.crm.names import initials
 from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import now_utc, parse_utc
 
@@ -38,11 +38,6 @@ class Names:
     patient: str
     provider: str
     service: str
-
-
-def initials(name: str) -> str:
-    """'María López' -> 'M. L.' (the minimum necessary to recognise a booking)."""
-    return " ".join(f"{word[0].upper()}." for word in re.findall(r"[^\W\d_]+", name))
 
 
 def names_of(db: sqlite_utils.Database, a: Appointment) -> Names:

@@ -1,8 +1,10 @@
 """Whether a name as the recogniser wrote it is the name on file: spelling variants
 ("Gonzales"/"Gonzalez", "Shoban"/"Siobhan") match when they look alike (rapidfuzz) or sound
-alike (Double Metaphone, from `metaphone`)."""
+alike (Double Metaphone, from `metaphone`); and the initials events show instead of a name."""
 
 from __future__ import annotations
+
+import re
 
 from metaphone import doublemetaphone
 from rapidfuzz import fuzz
@@ -60,3 +62,7 @@ def same_person_name(heard: str, on_file: str) -> bool:
     return (part_matches("".join(rest), "".join(file_rest), alike)
             and fuzz.ratio(first, file_first) >= FIRST_NAME_ALIKE)  # by spelling: "John" is not "Jane"
 
+
+def initials(name: str) -> str:
+    """'María López' -> 'M. L.' (the minimum necessary to recognise a booking)."""
+    return " ".join(f"{word[0].upper()}." for word in re.findall(r"[^\W\d_]+", name))

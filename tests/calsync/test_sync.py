@@ -64,7 +64,7 @@ def test_a_booking_appears_moves_and_goes_in_the_dentists_calendar(clinic, calen
     assert report.written == 1 and not report.error
     uid = appointment_uid(store_identity(clinic.db), booked.id)
     event = events(radicale, calendars.calendars["Dr. Patel"])[uid]
-    assert str(event["SUMMARY"]) == "cleaning - J. v. D."  # minimum necessary: initials
+    assert str(event["SUMMARY"]) == "cleaning - J. V. D."  # minimum necessary: initials
     assert "Jane" not in event.to_ical().decode()
     assert event["DTSTART"].dt == monday(10) and event["DTEND"].dt == monday(10, 45)
     assert events(radicale, calendars.calendars["Dr. Okafor"]) == {}

@@ -6,9 +6,7 @@ are the same) and the iCalendar feed (parsed with `icalendar`), on the days cloc
 import hashlib
 import hmac
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import icalendar
 import pytest
@@ -20,45 +18,20 @@ from appliance.cli import main
 from appliance.config import parse_config
 from appliance.crm.availability import free_slots
 from appliance.crm.exports import ics_feed
-from appliance.crm.fhir import appointments_bundle, initials, slots_bundle
+from appliance.crm.fhir import appointments_bundle, slots_bundle
+from appliance.crm.names import initials
 from appliance.crm.outbox import SIGNATURE_HEADER, OutboxWorker
 from appliance.errors import ConfigError
 from tests.crm.conftest import TZ, clinic  # noqa: F401 - the store fixture
+from tests.crm.webhook import SECRET, Receiver
 
-SECRET = "a-long-webhook-secret"
 SPRING_FORWARD = datetime(2026, 3, 8, 10, tzinfo=TZ)  # a Sunday: clocks went to EDT at 02:00
 FALL_BACK = datetime(2026, 11, 1, 9, tzinfo=TZ)  # a Sunday: clocks went back to EST at 02:00
 
 
-class Recorder:
-    """A webhook receiver that answers 200 and keeps each request's headers and body."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                recorder.received.append((dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture()
 def recorder():
-    r = Recorder()
+    r = Receiver()
     yield r
     r.close()
 

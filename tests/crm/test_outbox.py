@@ -1,62 +1,18 @@
 """The outbox against a real local HTTP server that fails some of the time."""
 
-import hashlib
-import hmac
-import json
 import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from appliance.crm.db import open_store
-from appliance.crm.outbox import SIGNATURE_HEADER, OutboxWorker
+from appliance.crm.outbox import OutboxWorker
 from tests.crm.conftest import TZ
-
-SECRET = "a-long-webhook-secret"
-
-
-class Receiver:
-    """A webhook receiver that answers 500 to every `fail_every`-th request and dedups by key."""
-
-    def __init__(self, fail_every: int = 2) -> None:
-        self.requests = 0
-        self.applied: dict[str, dict] = {}
-        self.fail_every = fail_every
-        self.bad_signatures = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests += 1
-                expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-                if not hmac.compare_digest(expected, self.headers[SIGNATURE_HEADER]):
-                    receiver.bad_signatures += 1
-                    self.send_response(401)
-                elif receiver.requests % receiver.fail_every == 0:
-                    self.send_response(500)
-                else:
-                    event = json.loads(body)
-                    receiver.applied.setdefault(self.headers["Idempotency-Key"], event)
-                    self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
+from tests.crm.webhook import SECRET, Receiver
 
 @pytest.fixture()
 def receiver():
-    r = Receiver()
+    r = Receiver(fail_every=2)
     yield r
     r.close()
 
