@@ -83,6 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     crm.add_argument("--appointments", type=int, default=1_000_000)
     crm.add_argument("--lookups", type=int, default=2000)
     crm.set_defaults(run=run_crm)
+    cal = cmds.add_parser("calendar", help="CalDAV sync against a local Radicale: first sync of a big calendar, "
+                                           "and the delay each way")
+    cal.add_argument("--events", type=int, default=5000, help="staff events in the calendar")
+    cal.add_argument("--trials", type=int, default=10, help="bookings and blocks timed each way")
+    cal.set_defaults(run=run_calendar)
 
 
 def run_latency(args: argparse.Namespace) -> int:
@@ -244,6 +249,14 @@ def run_crm(args: argparse.Namespace) -> int:
     from appliance.bench import crm
 
     print(crm.run(args.contacts, args.appointments, args.lookups))
+    return 0
+
+
+def run_calendar(args: argparse.Namespace) -> int:
+    """Run the calendar sync benchmark."""
+    from appliance.bench import calendar
+
+    print(calendar.run(args.events, args.trials))
     return 0
 
 

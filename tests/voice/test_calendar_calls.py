@@ -1,0 +1,87 @@
+"""The clinic's calendar during a real SIP call: staff block the dentist's morning on their own
+CalDAV client while a caller (a voice other than the agent's) is booking; the agent offers a time
+after the block, and the booking shows up in the dentist's calendar."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import caldav
+import pytest
+
+from appliance.calsync.worker import CalendarWorker
+from appliance.config.calendar import CalendarConfig
+from appliance.crm.db import open_store
+from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.lab.calendar_server import LabCalendarServer
+from appliance.lab.demo import DEMO_PATIENT
+from appliance.lab.scripted_call import run_script
+from tests.calsync.test_sync import staff_event
+
+pytestmark = pytest.mark.slow
+
+
+def coming_mondays(tz: ZoneInfo) -> list[datetime]:
+    """The next two Mondays at midnight, local (callers' 'next Monday' may mean either)."""
+    today = datetime.now(tz).date()
+    first = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return [datetime.combine(first + timedelta(days=7 * w), time(0), tzinfo=tz) for w in (0, 1)]
+
+
+@pytest.fixture()
+def synced(live, tmp_path):
+    """The live service syncing with Dr. Patel's and Dr. Okafor's calendars on a real Radicale."""
+    server = LabCalendarServer(tmp_path / "radicale")
+    server.start()
+    patel, okafor = server.make_calendar("Dr. Patel"), server.make_calendar("Dr. Okafor")
+    config = CalendarConfig(url=server.url, user=server.user, password=server.password,
+                            calendars={"Dr. Patel": patel, "Dr. Okafor": okafor}, poll_s=1.0)
+    service = live.service
+    before = service.config
+    service.config = replace(before, calendar=config)
+    worker = CalendarWorker(open_store(service.database), config, ZoneInfo(before.clinic.timezone))
+    worker.start()
+    service.calendar = worker
+    try:
+        yield server, patel
+    finally:
+        service.calendar = None
+        worker.stop()
+        service.config = before
+        server.stop()
+
+
+def test_a_block_entered_during_the_call_is_not_offered_and_the_booking_reaches_the_calendar(live, synced,
+                                                                                          tmp_path):
+    server, patel = synced
+    tz = ZoneInfo(live.service.config.clinic.timezone)
+    mondays = coming_mondays(tz)
+
+    def staff_block_the_morning() -> None:
+        for monday in mondays:
+            staff_event(server, patel, monday.replace(hour=8), 150, "Implant surgery", f"surgery-{monday:%m%d}")
+    threading.Timer(1.0, staff_block_the_morning).start()  # the caller is on the line by then
+    lines = ["I'd like to book a cleaning next Monday morning", "yes, it's for me", "ten thirty is fine", "yes",
+             "no thanks, goodbye"]
+    result = live.run(run_script(live.service, lines, tmp_path, caller_id=DEMO_PATIENT[1], voice="festival-hts"))
+    transcript = "\n".join(map(str, result.transcript))
+    db = live.service.call_log.db
+    row = next(db.query("SELECT id, starts_at FROM appointments WHERE source = 'phone_agent' ORDER BY id DESC "
+                        "LIMIT 1"), None)
+    assert row is not None, transcript
+    starts = datetime.fromisoformat(row["starts_at"].replace("Z", "+00:00")).astimezone(tz)
+    blocked = [(m.replace(hour=8), m.replace(hour=10, minute=30)) for m in mondays]
+    assert not any(a <= starts < b for a, b in blocked), f"booked inside the block at {starts}\n{transcript}"
+    uid = appointment_uid(store_identity(db), row["id"])
+    calendar = caldav.Calendar(client=server.client(), url=patel)
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while True:
+        try:
+            event = calendar.event_by_uid(uid).icalendar_component
+            break
+        except caldav.lib.error.NotFoundError:
+            assert datetime.now(UTC) < deadline, "the booking never reached the dentist's calendar"
+    assert event["DTSTART"].dt == starts and str(event["SUMMARY"]) == "cleaning - M. L."
