@@ -122,6 +122,10 @@ class CalendarSync:
             appointment_id = appointment_of(event.uid, self.store)
             if appointment_id is not None and self.ledger.booking(appointment_id) is not None:
                 report.conflicts += self._remote_booking(url, href, etag, event, appointment_id)
+            elif appointment_id is not None:  # ours, but its appointment is gone from the store: remove it
+                with transaction(self.db) as conn:
+                    link(conn, href, url, event.uid, etag, appointment_id, 0, event.changed_at or now)
+                    requeue(conn, appointment_id)
             else:
                 report.conflicts += self._remote_block(url, href, etag, event, first)
         gone = set(changes.deleted) | (self.ledger.hrefs(url) - seen if changes.complete else set())

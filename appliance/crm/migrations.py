@@ -175,7 +175,7 @@ MIGRATIONS.append([
     "INSERT INTO store_identity (id) VALUES (lower(hex(randomblob(6))))",
     """CREATE TABLE calendar_queue (
         id INTEGER PRIMARY KEY,
-        appointment_id INTEGER NOT NULL REFERENCES appointments(id),
+        appointment_id INTEGER NOT NULL,  -- no foreign key: a deleted appointment's event goes too
         queued_at TEXT NOT NULL
     )""",
     """CREATE TRIGGER appointments_to_calendar_insert AFTER INSERT ON appointments
@@ -185,12 +185,15 @@ MIGRATIONS.append([
        AFTER UPDATE OF contact_id, provider_id, service_id, starts_at, ends_at, status ON appointments
        BEGIN INSERT INTO calendar_queue (appointment_id, queued_at)
              VALUES (NEW.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); END""",
+    """CREATE TRIGGER appointments_to_calendar_delete AFTER DELETE ON appointments
+       BEGIN INSERT INTO calendar_queue (appointment_id, queued_at)
+             VALUES (OLD.id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); END""",
     """CREATE TABLE calendar_events (
         href TEXT PRIMARY KEY,
         calendar TEXT NOT NULL,
         uid TEXT NOT NULL,
         etag TEXT NOT NULL DEFAULT '',
-        appointment_id INTEGER UNIQUE REFERENCES appointments(id),
+        appointment_id INTEGER UNIQUE,  -- the box's own event; no foreign key, as in the queue
         synced_version INTEGER,
         changed_at TEXT NOT NULL
     )""",

@@ -269,3 +269,13 @@ def test_connection_check_says_what_is_wrong(calendars, radicale):
     assert problem.startswith("Dr. Patel's calendar: ") and "nothing-here" in problem
     (problem,) = connection_problems(replace(calendars, url="http://127.0.0.1:9/", timeout_s=2))
     assert problem == "the calendar server at 127.0.0.1:9 cannot be reached"
+
+
+def test_an_appointment_deleted_from_the_store_takes_its_event_with_it(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    sync.run_once()
+    clinic.db.execute("DELETE FROM appointments WHERE id = ?", [booked.id])
+    sync.run_once()
+    assert events(radicale, calendars.calendars["Dr. Patel"]) == {}
+    assert sync.ledger.pending() == 0
