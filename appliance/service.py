@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlite_utils
+
 from appliance.calsync.worker import CalendarWorker, SyncStatus, sync_status
-from appliance.config import Config
+from appliance.config import CalendarConfig, Config
 from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
@@ -47,6 +49,7 @@ class ApplianceService:
         self.agent: SipAgent | None = None
         self.outbox: OutboxWorker | None = None
         self.calendar: CalendarWorker | None = None
+        self._calendar_reader: sqlite_utils.Database | None = None
         self.control: ControlServer | None = None
         self._housekeeping: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
@@ -94,8 +97,7 @@ class ApplianceService:
                                        webhook_format=crm.webhook_format, tz=tz)
             self.outbox.start()
         if self.config.calendar.enabled:
-            self.calendar = CalendarWorker(open_store(self.database), self.config.calendar, tz)
-            self.calendar.start()
+            self.start_calendar(self.config.calendar)
         self._housekeeping = self._loop.create_task(self._retention())
         self._watchdog = self._loop.create_task(self._watch_engines())
         await self.reception.start()
@@ -115,11 +117,22 @@ class ApplianceService:
             self._watchdog.cancel()
         if self.outbox is not None:
             await asyncio.to_thread(self.outbox.stop)
-        if self.calendar is not None:
-            await asyncio.to_thread(self.calendar.stop)
+        await asyncio.to_thread(self.stop_calendar)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         await self.reception.stop()
+
+    def start_calendar(self, calendar: CalendarConfig) -> None:
+        """Sync the store with `calendar` in the background from now on."""
+        self.calendar = CalendarWorker(open_store(self.database), calendar, ZoneInfo(self.config.clinic.timezone))
+        self._calendar_reader = open_store(self.database)  # the loop's own: the worker's belongs to its thread
+        self.calendar.start()
+
+    def stop_calendar(self) -> None:
+        """Stop syncing (a pass in progress finishes first)."""
+        if self.calendar is not None:
+            self.calendar.stop()
+            self.calendar = self._calendar_reader = None
 
     async def _retention(self) -> None:
         """Apply the retention periods now and once a day."""
@@ -214,9 +227,9 @@ class ApplianceService:
 
     def calendar_status(self) -> SyncStatus:
         """How the calendar sync stands (state 'off' when none is configured)."""
-        if self.calendar is None:
+        if self.calendar is None or self._calendar_reader is None:
             return SyncStatus("off", 0, None, "")
-        return sync_status(self.calendar.db, self.config.calendar)
+        return sync_status(self._calendar_reader, self.calendar.config)
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, CallEndedEvent):

@@ -32,7 +32,7 @@ from appliance.config import Config
 from appliance.config.calendar import CalendarConfig
 from appliance.config.files import secrets_withheld
 from appliance.errors import ApplianceError
-from gui.settings_forms import ConfigForm, choice_box
+from gui.settings_forms import ConfigForm, choice_box, password_placeholder
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE, OK_STYLE, WARNING_STYLE
 
@@ -231,11 +231,6 @@ def check_connection(config: CalendarConfig) -> tuple[str, str]:
     return f"Connected: {len(discover(config))} calendars.", OK_STYLE
 
 
-def password_placeholder(config: Config, config_path: Path) -> str:
-    """'(set)' when a calendar password is stored, also one this user may not read; else empty."""
-    return "(set)" if config.calendar.password or secrets_withheld(config_path) else ""
-
-
 class CalendarForm(ConfigForm):
     """The `[calendar]` table: server, account, each provider's calendar, a shared one, the patient
     detail in events; Find calendars and Test connection ask the server on `runner`'s thread."""
@@ -290,7 +285,7 @@ class CalendarForm(ConfigForm):
         """Show `config`'s calendar settings as the ones last saved."""
         self.config = config
         super().load(config)
-        self.fields["password"].setPlaceholderText(password_placeholder(config, self.path))
+        self.fields["password"].setPlaceholderText(password_placeholder(config.calendar.password, self.path))
         self._say(self.find_result, "", "")
         self._say(self.test_result, "", "")
 

@@ -252,9 +252,9 @@ def clinic_form(only: Collection[str] | None = None) -> ConfigForm:
     return form
 
 
-def password_placeholder(config: Config, config_path: Path) -> str:
-    """'(set)' when a trunk password is stored, also one this user may not read (secrets.toml); else empty."""
-    return "(set)" if config.sip.password or secrets_withheld(config_path) else ""
+def password_placeholder(password: str, config_path: Path) -> str:
+    """'(set)' when a password is stored, also one this user may not read (secrets.toml); else empty."""
+    return "(set)" if password or secrets_withheld(config_path) else ""
 
 
 def text_box() -> QPlainTextEdit:

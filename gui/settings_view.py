@@ -219,5 +219,5 @@ class SettingsView(QWidget):
         """Show the settings as last loaded or saved."""
         for form in self.forms:
             form.load(self.config)
-        self.sip.fields["password"].setPlaceholderText(password_placeholder(self.config, self.path))
+        self.sip.fields["password"].setPlaceholderText(password_placeholder(self.config.sip.password, self.path))
         styled(self.status, RESTART_NOTE, GREY)

@@ -68,7 +68,7 @@ class SetupWizard(QWizard):
         self.clinic = clinic_form(only=PROFILE_KEYS)
         for form in (self.trunk, self.staff, self.clinic):
             form.load(config)
-        self.trunk.fields["password"].setPlaceholderText(password_placeholder(config, path))
+        self.trunk.fields["password"].setPlaceholderText(password_placeholder(config.sip.password, path))
         self.registration = CheckPanel("&Test registration", self.runner, self.settings,
                                        lambda c: check_registration(c.sip))
         self.staff_call = CheckPanel("Test &call", self.runner, self.settings,

@@ -24,7 +24,7 @@ class KnownEvent:
     uid: str
     etag: str
     appointment_id: int | None
-    synced_version: int | None
+    changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,12 @@ class Queued:
 
 @dataclass(frozen=True)
 class SyncState:
-    """One calendar's sync token, when it was last read whole or in part, and the last error."""
+    """One calendar's sync token, when it was last read (and last read whole), and the last error."""
 
     calendar: str
     token: str
     last_sync_at: datetime | None
+    full_read_at: datetime | None
     last_error: str
     failing_since: datetime | None
 
@@ -55,6 +56,7 @@ class Booking:
     starts_at: datetime
     ends_at: datetime
     version: int
+    created_at: str
     changed_at: datetime
     provider_id: int
     provider: str
@@ -63,8 +65,8 @@ class Booking:
     patient: str
 
 
-EVENT_COLUMNS = "href, calendar, uid, etag, appointment_id, synced_version"
-STATE_COLUMNS = "calendar, sync_token, last_sync_at, last_error, failing_since"
+EVENT_COLUMNS = "href, calendar, uid, etag, appointment_id, changed_at"
+STATE_COLUMNS = "calendar, sync_token, last_sync_at, full_read_at, last_error, failing_since"
 
 
 class Ledger:
@@ -76,24 +78,26 @@ class Ledger:
     def event(self, href: str) -> KnownEvent | None:
         """The event at `href`, if known."""
         row = self.db.execute(f"SELECT {EVENT_COLUMNS} FROM calendar_events WHERE href = ?", [href]).fetchone()
-        return KnownEvent(*row) if row else None
+        return _known(row) if row else None
 
     def event_of(self, appointment_id: int) -> KnownEvent | None:
         """The box's event for an appointment, if it has one."""
         row = self.db.execute(f"SELECT {EVENT_COLUMNS} FROM calendar_events WHERE appointment_id = ?",
                               [appointment_id]).fetchone()
-        return KnownEvent(*row) if row else None
+        return _known(row) if row else None
 
     def booking(self, appointment_id: int) -> Booking | None:
         """The appointment as its event shows it; None when there is no such appointment."""
         row = self.db.execute(
-            "SELECT a.id, a.status, a.starts_at, a.ends_at, a.version, a.updated_at, a.provider_id, p.name, s.name, "
+            "SELECT a.id, a.status, a.starts_at, a.ends_at, a.version, a.created_at, a.updated_at, a.provider_id, "
+            "p.name, s.name, "
             "a.contact_id, c.name FROM appointments a JOIN providers p ON p.id = a.provider_id "
             "JOIN services s ON s.id = a.service_id JOIN contacts c ON c.id = a.contact_id WHERE a.id = ?",
             [appointment_id]).fetchone()
         if row is None:
             return None
-        return Booking(row[0], row[1], parse_utc(row[2]), parse_utc(row[3]), row[4], parse_utc(row[5]), *row[6:])
+        return Booking(row[0], row[1], parse_utc(row[2]), parse_utc(row[3]), row[4], row[5], parse_utc(row[6]),
+                       *row[7:])
 
     def overlapping(self, provider_ids: list[int | None], starts_at: datetime, ends_at: datetime) -> list[int]:
         """Booked appointments of these providers (None: any) overlapping [starts_at, ends_at)."""
@@ -105,9 +109,9 @@ class Ledger:
             "AND starts_at < ? AND ends_at > ? ORDER BY starts_at",
             [anyone, *ids, utc_text(ends_at), utc_text(starts_at)])]
 
-    def hrefs(self, calendar: str) -> set[str]:
-        """Every event known in `calendar`."""
-        return {r[0] for r in self.db.execute("SELECT href FROM calendar_events WHERE calendar = ?", [calendar])}
+    def etags(self, calendar: str) -> dict[str, str]:
+        """href -> ETag of every event known in `calendar`."""
+        return dict(self.db.execute("SELECT href, etag FROM calendar_events WHERE calendar = ?", [calendar]).fetchall())
 
     def queued(self) -> list[Queued]:
         """Appointments waiting to be written to the calendar, in the order they first changed."""
@@ -136,13 +140,15 @@ class Ledger:
         return [_state(r) for r in self.db.execute(
             f"SELECT {STATE_COLUMNS} FROM calendar_sync ORDER BY calendar")]
 
-    def synced(self, calendar: str, token: str) -> None:
-        """A pull of `calendar` ended well with `token`."""
+    def synced(self, calendar: str, token: str, whole: bool) -> None:
+        """A read of `calendar` (`whole`: of every event in it) ended well with `token`."""
+        now = utc_text(now_utc())
         with transaction(self.db) as conn:
-            conn.execute("INSERT INTO calendar_sync (calendar, sync_token, last_sync_at) VALUES (?, ?, ?) "
-                         "ON CONFLICT (calendar) DO UPDATE SET sync_token = excluded.sync_token, "
-                         "last_sync_at = excluded.last_sync_at, last_error = '', failing_since = NULL",
-                         (calendar, token, utc_text(now_utc())))
+            conn.execute("INSERT INTO calendar_sync (calendar, sync_token, last_sync_at, full_read_at) "
+                         "VALUES (?, ?, ?, ?) ON CONFLICT (calendar) DO UPDATE SET sync_token = excluded.sync_token, "
+                         "last_sync_at = excluded.last_sync_at, last_error = '', failing_since = NULL, "
+                         "full_read_at = COALESCE(excluded.full_read_at, calendar_sync.full_read_at)",
+                         (calendar, token, now, now if whole else None))
 
     def failed(self, calendar: str, error: str) -> None:
         """Work on `calendar` failed with `error` (plain words); the first failure's time is kept."""
@@ -165,6 +171,16 @@ class Ledger:
             conn.execute(f"DELETE FROM calendar_events WHERE calendar NOT IN ({marks})", calendars)
             conn.execute(f"DELETE FROM calendar_sync WHERE calendar NOT IN ({marks})", calendars)
 
+    def prune(self, before: datetime) -> None:
+        """Forget staff blocks that ended before `before`, and queue entries of appointments that
+        ended then and were never written (changes made while the sync was off)."""
+        with transaction(self.db) as conn:
+            conn.execute("DELETE FROM calendar_blocks WHERE ends_at < ?", (utc_text(before),))
+            conn.execute("DELETE FROM calendar_queue WHERE appointment_id IN (SELECT id FROM appointments "
+                         "WHERE ends_at < ?) AND appointment_id NOT IN "
+                         "(SELECT appointment_id FROM calendar_events WHERE appointment_id IS NOT NULL)",
+                         (utc_text(before),))
+
     def queue_upcoming(self, provider_ids: list[int], since: datetime) -> int:
         """Queue the booked appointments of `provider_ids` ending after `since` that have no event."""
         marks = ",".join("?" * len(provider_ids))
@@ -177,14 +193,15 @@ class Ledger:
 
 
 def link(conn: sqlite3.Connection, href: str, calendar: str, uid: str, etag: str, appointment_id: int,
-         version: int, changed_at: datetime) -> None:
-    """The appointment's event is `href` with `etag`, matching its `version` (inside a transaction)."""
+         changed_at: datetime) -> None:
+    """The appointment's event is `href` with `etag`, last changed at `changed_at` (inside a transaction)."""
     conn.execute("DELETE FROM calendar_events WHERE appointment_id = ? AND href != ?", (appointment_id, href))
-    conn.execute("INSERT INTO calendar_events (href, calendar, uid, etag, appointment_id, synced_version, changed_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (href) DO UPDATE SET calendar = excluded.calendar, "
+    conn.execute("DELETE FROM calendar_blocks WHERE href = ?", (href,))
+    conn.execute("INSERT INTO calendar_events (href, calendar, uid, etag, appointment_id, changed_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (href) DO UPDATE SET calendar = excluded.calendar, "
                  "uid = excluded.uid, etag = excluded.etag, appointment_id = excluded.appointment_id, "
-                 "synced_version = excluded.synced_version, changed_at = excluded.changed_at",
-                 (href, calendar, uid, etag, appointment_id, version, utc_text(changed_at)))
+                 "changed_at = excluded.changed_at",
+                 (href, calendar, uid, etag, appointment_id, utc_text(changed_at)))
 
 
 def unlink(conn: sqlite3.Connection, appointment_id: int) -> None:
@@ -223,5 +240,12 @@ def forget_event(conn: sqlite3.Connection, href: str) -> None:
 
 
 def _state(row: tuple) -> SyncState:
-    return SyncState(row[0], row[1], parse_utc(row[2]) if row[2] else None, row[3],
-                     parse_utc(row[4]) if row[4] else None)
+    return SyncState(row[0], row[1], _moment(row[2]), _moment(row[3]), row[4], _moment(row[5]))
+
+
+def _known(row: tuple) -> KnownEvent:
+    return KnownEvent(*row[:5], parse_utc(row[5]))
+
+
+def _moment(text: str | None) -> datetime | None:
+    return parse_utc(text) if text else None

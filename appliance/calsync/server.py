@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import caldav
 from caldav.lib import error as dav_error
@@ -15,6 +15,7 @@ from appliance.errors import ApplianceError
 
 log = logging.getLogger(__name__)
 MULTIGET_BATCH = 200
+REFUSED_FOR_GOOD = {400, 403, 409, 413, 415, 422}  # about the event itself, not the server or account
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -22,6 +23,12 @@ class CalendarUnavailable(ApplianceError):
     """The calendar server cannot be reached or refuses us; the message says why in plain words."""
 
     code = "calendar.unavailable"
+
+
+class EventRefused(ApplianceError):
+    """The server refuses this one event for good (4xx other than a precondition): retrying cannot help."""
+
+    code = "calendar.refused"
 
 
 class EditConflict(ApplianceError):
@@ -41,12 +48,13 @@ class RemoteCalendar:
 @dataclass(frozen=True)
 class Changes:
     """What changed in one calendar since a sync token: objects (href, etag, text), deleted hrefs,
-    and whether this is the whole calendar (a first sync or a server without sync tokens)."""
+    and, when the calendar was listed whole (a first sync, or a server without sync tokens), every
+    href in it."""
 
     token: str
     changed: list[tuple[str, str, str]]
     deleted: list[str]
-    complete: bool
+    listed: set[str] | None
 
 
 class CalendarServer:
@@ -69,8 +77,9 @@ class CalendarServer:
             response = self.client.propfind(url, depth=0)
         self._check(response, url)
 
-    def changes(self, url: str, token: str) -> Changes:
-        """Objects changed since `token` ('' for all), with their text."""
+    def changes(self, url: str, token: str, known: dict[str, str]) -> Changes:
+        """Objects changed since `token` ('' for all), with their text; those whose ETag is in
+        `known` (href -> ETag) are not fetched again."""
         calendar = caldav.Calendar(client=self.client, url=url)
         with self._explained(url):
             try:
@@ -82,14 +91,15 @@ class CalendarServer:
                 token, found = "", calendar.get_objects_by_sync_token(None, load_objects=False)
             deleted = {str(u) for u in found.deleted_urls}
             listed = {str(o.url): _etag(o.props) for o in found.objects if str(o.url) not in deleted}
+            new_token = str(found.sync_token)
+            whole = not token or (new_token.startswith("fake-") and new_token != token)
+            wanted = [h for h, etag in listed.items() if not etag or known.get(h) != etag]
             texts: list[tuple[str, str, str]] = []
-            hrefs = list(listed)
-            for first in range(0, len(hrefs), MULTIGET_BATCH):
-                batch = [caldav.lib.url.URL.objectify(h) for h in hrefs[first:first + MULTIGET_BATCH]]
+            for first in range(0, len(wanted), MULTIGET_BATCH):
+                batch = [caldav.lib.url.URL.objectify(h) for h in wanted[first:first + MULTIGET_BATCH]]
                 texts += [(str(o.url), _etag(o.props) or listed.get(str(o.url), ""), o.data)
                           for o in calendar.multiget(batch)]
-            fallback = str(found.sync_token).startswith("fake-")
-            return Changes(str(found.sync_token), texts, sorted(deleted), not token or (fallback and bool(listed)))
+            return Changes(new_token, texts, sorted(deleted), set(listed) if whole else None)
 
     def put(self, href: str, text: str, etag: str) -> str:
         """Create (`etag` '') or replace (only if it still has `etag`) the event; its new ETag
@@ -123,6 +133,8 @@ class CalendarServer:
     def _check(self, response: caldav.davclient.DAVResponse, href: str) -> None:
         if response.status == 412:
             raise EditConflict(f"{href} changed on the calendar server")
+        if response.status in REFUSED_FOR_GOOD:
+            raise EventRefused(f"the calendar server refused the event ({_http_words(response.status, href)})")
         if response.status >= 300:
             raise CalendarUnavailable(_http_words(response.status, href))
 
@@ -151,7 +163,7 @@ class _Explained:
         if isinstance(exc, OSError):
             reason = str(exc)
             if "CERTIFICATE" in reason.upper() or "SSL" in reason.upper():
-                words = f"the calendar server's certificate is not trusted ({_short(reason)})"
+                words = f"the calendar server's certificate is not trusted ({reason[:160]})"
             elif "timed out" in reason.lower() or "timeout" in reason.lower():
                 words = f"the calendar server at {_host(self.server)} did not answer in time"
             else:
@@ -161,9 +173,10 @@ class _Explained:
 
 
 def _http_words(status: int, href: str) -> str:
-    if status in (401, 403):
-        return "the calendar server refused the user name or password" if status == 401 else \
-            f"the calendar server does not let this user change {href}"
+    if status == 401:
+        return "the calendar server refused the user name or password"
+    if status == 403:
+        return f"the calendar server does not let this user change {href}"
     if status == 404:
         return f"the calendar server has no calendar at {href}"
     if status == 507:
@@ -176,12 +189,10 @@ def _etag(props: dict | None) -> str:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
-
-
-def _short(text: str) -> str:
-    return text[:160]
+    """'host:port' of a URL, never a user name or password written into it."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or "the configured address"
 
 
 def _last_segment(url: str) -> str:
-    return urlsplit(urljoin(url, ".")).path.rstrip("/").rsplit("/", 1)[-1]
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]

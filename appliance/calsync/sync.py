@@ -1,10 +1,12 @@
-"""One sync pass: read each calendar's changes, then write the appointments changed here.
+"""One sync pass: read every calendar's changes, apply the deletions once all are read (an event
+dragged from one dentist's calendar to another is a move, not a cancellation), then write the
+appointments changed here, in the order they changed.
 
 The written rule for a change on both sides at once (an ETag that moved under us, a staff event
 over a booking): the earlier committed change wins, by the store's commit time against the
-event's LAST-MODIFIED (or, without one, the time we saw it); the other becomes a message for the
-front desk, never a silent overwrite and never a double booking. A patient's cancellation is the
-exception: it always stands, since the patient was told.
+event's LAST-MODIFIED (the time it was seen instead, when that stamp did not move or is absent);
+the other becomes a message for the front desk, never a silent overwrite and never a double
+booking. A cancellation made here is the exception: it always stands, since the patient was told.
 """
 
 from __future__ import annotations
@@ -17,29 +19,15 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from appliance.calsync.events import (
-    BoxEvent,
-    CalendarObject,
-    EventError,
-    read_object,
-    write_event,
-)
+from appliance.calsync.events import BoxEvent, CalendarObject, EventError, read_object, write_event
 from appliance.calsync.ledger import (
-    Booking,
-    KnownEvent,
-    Ledger,
-    dequeue,
-    forget_event,
-    link,
-    requeue,
-    store_blocks,
-    unlink,
+    Booking, KnownEvent, Ledger, Queued, dequeue, forget_event, link, requeue, store_blocks, unlink,
 )
-from appliance.calsync.server import CalendarServer, CalendarUnavailable, EditConflict
+from appliance.calsync.server import CalendarServer, CalendarUnavailable, EditConflict, EventRefused
 from appliance.config.calendar import CalendarConfig
-from appliance.crm.appointments import Appointment, AppointmentError, Appointments
+from appliance.crm.appointments import Appointment, AppointmentError, Appointments, StaleAppointmentError
 from appliance.crm.db import transaction
-from appliance.crm.event_uids import appointment_of, appointment_uid, store_identity
+from appliance.crm.event_uids import appointment_uid, names_appointment, store_identity, uid_parts
 from appliance.crm.messages import leave_message
 from appliance.crm.names import initials
 from appliance.crm.schedule import Schedule
@@ -47,7 +35,9 @@ from appliance.crm.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 ACTOR = "calendar"
-LOOK_BACK = timedelta(days=1)  # staff events that ended before this are not read
+LOOK_BACK = timedelta(days=1)  # staff events that ended before this are not kept
+FULL_READ_EVERY = timedelta(days=1)  # repeating events are expanded again this often
+LONGEST = timedelta(minutes=480)  # the longest appointment the store takes (its overlap checks rely on it)
 
 
 @dataclass
@@ -75,15 +65,23 @@ class CalendarSync:
         self.store = store_identity(db)
 
     def run_once(self) -> SyncReport:
-        """Pull every calendar, then push the queue; errors are recorded, never raised."""
+        """Read every calendar, then write the queue; errors are recorded, never raised."""
         report = SyncReport()
-        self.ledger.forget_calendars_except(self.config.calendar_urls())
-        for url in self.config.calendar_urls():
+        urls = self.config.calendar_urls()
+        self.ledger.forget_calendars_except(urls)
+        read: list[tuple[str, str, bool, list[str]]] = []  # calendar, token, whole, deleted hrefs
+        for url in urls:
             try:
-                report.read += self.pull(url, report)
+                read.append((url, *self.pull(url, report)))
             except CalendarUnavailable as exc:
                 report.error = exc.args[0]
                 self.ledger.failed(url, report.error)
+        if report.error:  # a deletion may be half of a drag into a calendar not read: wait for all
+            read = [r for r in read if not r[3]]
+        for url, token, whole, deleted in read:
+            for href in deleted:
+                report.conflicts += self._remote_deleted(href)
+            self.ledger.synced(url, token, whole)
         if not report.error:
             self.push(report)
         return report
@@ -100,106 +98,147 @@ class CalendarSync:
         return [p.id for p in self.schedule.providers() if self.config.calendars.get(p.name) == url]
 
     # reading the calendar
-    def pull(self, url: str, report: SyncReport) -> int:
-        """Apply `url`'s changes since its sync token; the number of changed events read."""
+    def pull(self, url: str, report: SyncReport) -> tuple[str, bool, list[str]]:
+        """Apply `url`'s new and changed events since its sync token (the whole calendar once a day,
+        so repeating events are expanded afresh); its new token, whether it was read whole, and the
+        hrefs gone from it, for `run_once` to apply once every calendar is read."""
         state = self.ledger.state(url)
-        first = state is None or state.last_sync_at is None
-        changes = self.server.changes(url, state.token if state else "")
         now = now_utc()
-        seen: set[str] = set()
-        read = 0
+        first = state is None or state.last_sync_at is None
+        again = not first and (state.full_read_at is None or now - state.full_read_at > FULL_READ_EVERY)
+        if first or again:
+            self.ledger.prune(now - LOOK_BACK)
+        known = self.ledger.etags(url)
+        changes = self.server.changes(url, "" if again or first else state.token, {} if again else known)
         for href, etag, text in changes.changed:
-            seen.add(href)
-            known = self.ledger.event(href)
-            if known is not None and etag and known.etag == etag:
+            seen = self.ledger.event(href)
+            unchanged = seen is not None and bool(etag) and seen.etag == etag
+            if unchanged and (seen.appointment_id or not again):
                 continue  # our own write, or unchanged
-            read += 1
+            report.read += 1
             try:
                 event = read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
             except EventError as exc:
                 log.warning("calendar event %s skipped: %s", href, exc)
                 continue
-            appointment_id = appointment_of(event.uid, self.store)
-            if appointment_id is not None and self.ledger.booking(appointment_id) is not None:
-                report.conflicts += self._remote_booking(url, href, etag, event, appointment_id)
-            elif appointment_id is not None:  # ours, but its appointment is gone from the store: remove it
-                with transaction(self.db) as conn:
-                    link(conn, href, url, event.uid, etag, appointment_id, 0, event.changed_at or now)
-                    requeue(conn, appointment_id)
-            else:
-                report.conflicts += self._remote_block(url, href, etag, event, first)
-        gone = set(changes.deleted) | (self.ledger.hrefs(url) - seen if changes.complete else set())
-        for href in sorted(gone):
-            report.conflicts += self._remote_deleted(href)
-        self.ledger.synced(url, changes.token)
+            report.conflicts += self._remote_event(url, href, etag, event, seen, first, quiet=unchanged)
+        gone = set(changes.deleted) | (set(known) - changes.listed if changes.listed is not None else set())
         if first:
             providers = [p.id for p in self.schedule.providers() if self.calendar_for(p.name) == url]
             if providers:
                 self.ledger.queue_upcoming(providers, now)
-        return read
+        return changes.token, changes.listed is not None, sorted(gone)
 
-    def _remote_block(self, url: str, href: str, etag: str, event: CalendarObject, first: bool) -> int:
+    def _remote_event(self, url: str, href: str, etag: str, event: CalendarObject, seen: KnownEvent | None,
+                      first: bool, quiet: bool) -> int:
+        """One new or changed event: the box's own (by its UID), or a staff event (`quiet`: an unchanged
+        one read again to expand its repeats, whose clashes were told when it changed)."""
+        changed_at = _changed_at(event, seen)
+        parts = uid_parts(event.uid, self.store)
+        booking = self.ledger.booking(parts.appointment_id) if parts else None
+        if booking is not None and names_appointment(parts, booking.id, booking.created_at):
+            return self._remote_booking(url, href, etag, event, booking, changed_at)
+        if parts is not None:  # ours, for an appointment this store does not have (a restored backup)
+            with transaction(self.db) as conn:
+                store_blocks(conn, href, url, event.uid, etag, changed_at, self.providers_of(url), event.busy)
+                if quiet:
+                    return 0
+                leave_message(conn, f"Calendar: an appointment this box booked ({_summary(event, self.tz)}) is in "
+                                    "the calendar but not in the store (restored from an older backup?). Its time "
+                                    "stays blocked: book it again here, or delete it in the calendar.",
+                              "", "", None, False, actor=ACTOR)
+            return 1
+        return self._remote_block(url, href, etag, event, changed_at, first, quiet)
+
+    def _remote_block(self, url: str, href: str, etag: str, event: CalendarObject, changed_at: datetime,
+                      first: bool, quiet: bool = False) -> int:
         """A staff event: its busy time blocks booking here; a booking under it is the conflict rule's
         (on the first sync, which imports what the calendar already had, every booking stands)."""
-        changed_at = event.changed_at or now_utc()
         providers = self.providers_of(url)
         with transaction(self.db) as conn:
             store_blocks(conn, href, url, event.uid, etag, changed_at, providers, event.busy)
+        if quiet:
+            return 0
         clashes = {aid for busy in event.busy for aid in self.ledger.overlapping(providers, busy.starts_at,
                                                                                   busy.ends_at)}
+        what = f"'{event.busy[0].summary or 'busy'}'" if event.busy else "an event"
         for appointment_id in sorted(clashes):
             booking = self.ledger.booking(appointment_id)
-            what = f"'{event.busy[0].summary or 'busy'}'"
             if first or booking.changed_at <= changed_at:
                 self._note(booking, f"{booking.provider}'s calendar has {what} over this appointment, which was "
                                     "booked first: the appointment stands; please move one of them.")
-            else:
-                self._cancel(booking, f"{booking.provider}'s calendar had {what} at this time before it was booked: "
-                                      "the appointment is cancelled; please call the patient to book again.",
-                             href=None)
+                continue
+            try:
+                self._cancel(booking, f"{booking.provider}'s calendar had {what} at this time before it was "
+                                      "booked: the appointment is cancelled; please call the patient to book again.")
+            except StaleAppointmentError:  # changed here this moment: it counts as booked now, so it stands
+                self._note(booking, f"{booking.provider}'s calendar has {what} over this appointment, which changed "
+                                    "here meanwhile: the appointment stands; please move one of them.")
         return len(clashes)
 
-    def _remote_booking(self, url: str, href: str, etag: str, event: CalendarObject, appointment_id: int) -> int:
+    def _remote_booking(self, url: str, href: str, etag: str, event: CalendarObject, booking: Booking,
+                        remote_at: datetime, again: bool = True) -> int:
         """The box's own event changed there; apply it, unless a change here came first."""
-        booking = self.ledger.booking(appointment_id)
-        remote_at = event.changed_at or now_utc()
+        aid = booking.id
         gone = event.cancelled or event.starts_at is None
-        pending = self.ledger.pending(appointment_id) > 0
-        if booking.status != "booked" or (not gone and (event.starts_at, event.ends_at) == (booking.starts_at,
-                                                                                            booking.ends_at)):
+        provider = self._provider_in(url, booking)
+        if not gone and not timedelta(minutes=5) <= event.ends_at - event.starts_at <= LONGEST:
+            return self._put_back(url, href, etag, event, booking, remote_at,
+                                  "the calendar gave it a length the clinic does not book")
+        same = not gone and (event.starts_at, event.ends_at, provider) == (booking.starts_at, booking.ends_at,
+                                                                           booking.provider_id)
+        if booking.status != "booked" or same:
             with transaction(self.db) as conn:  # nothing to apply: only remember its ETag
-                link(conn, href, url, event.uid, etag, appointment_id, booking.version, remote_at)
+                link(conn, href, url, event.uid, etag, aid, remote_at)
                 if booking.status != "booked":
-                    requeue(conn, appointment_id)  # a cancelled appointment's event comes off again
+                    requeue(conn, aid)  # a cancelled appointment's event comes off again
             return 0
+        pending = self.ledger.pending(aid) > 0
         if pending and booking.changed_at <= remote_at:
             with transaction(self.db) as conn:  # ours came first: written over theirs on the next push
-                link(conn, href, url, event.uid, etag, appointment_id, booking.version, remote_at)
+                link(conn, href, url, event.uid, etag, aid, remote_at)
                 self._message(conn, booking, f"The calendar's change to this appointment ({_change(event, self.tz)}) "
                                              "came after the change made here and was not applied.")
             return 1
         lost = " The change made here a moment later was undone; please tell the patient." if pending else ""
-        if gone:
-            self._cancel(booking, f"It was cancelled in {booking.provider}'s calendar.{lost}", href=None,
-                         keep=(href, url, event.uid, etag, remote_at))
-            return int(pending)
+        try:
+            if gone:
+                self._cancel(booking, f"It was cancelled in {booking.provider}'s calendar.{lost}",
+                             keep=(href, url, event.uid, etag, remote_at))
+            else:
+                self._move(booking, event, provider, (href, url, event.uid, etag, remote_at), lost)
+        except StaleAppointmentError:  # changed here this moment: decide again with that change
+            fresh = self.ledger.booking(aid)
+            if not again or fresh is None:
+                raise
+            return self._remote_booking(url, href, etag, event, fresh, remote_at, again=False)
+        except AppointmentError as exc:  # the new time is taken here: ours stands and goes back there
+            return self._put_back(url, href, etag, event, booking, remote_at, exc.args[0])
+        return int(pending)
+
+    def _move(self, booking: Booking, event: CalendarObject, provider: int, keep: tuple, lost: str) -> None:
         def also(conn: sqlite3.Connection, moved: Appointment) -> None:
-            link(conn, href, url, event.uid, etag, appointment_id, moved.version, remote_at)
-            dequeue(conn, appointment_id)
+            link(conn, *keep[:4], booking.id, keep[4])
+            dequeue(conn, booking.id)  # safe: the version check saw no change here since the read
             if lost:
                 self._message(conn, booking, lost.strip())
-        try:
-            self.appointments.reschedule(appointment_id, event.starts_at, ends_at=event.ends_at, within_hours=False,
-                                         actor=ACTOR, also=also)
-        except AppointmentError as exc:  # the new time is taken here: ours stands and goes back there
-            with transaction(self.db) as conn:
-                link(conn, href, url, event.uid, etag, appointment_id, booking.version, remote_at)
-                requeue(conn, appointment_id)
-                self._message(conn, booking, f"The calendar moved this appointment to "
-                                             f"{_when(event.starts_at, self.tz)}, but {exc.args[0]}. It stays where "
-                                             "it was, and the calendar shows it there again.")
-            return 1
-        return int(pending)
+        self.appointments.reschedule(booking.id, event.starts_at, provider_id=provider, ends_at=event.ends_at,
+                                     expected_version=booking.version, within_hours=False, actor=ACTOR, also=also)
+
+    def _put_back(self, url: str, href: str, etag: str, event: CalendarObject, booking: Booking,
+                  remote_at: datetime, why: str) -> int:
+        """Refuse a calendar change to the box's event: the appointment stays and is written back."""
+        with transaction(self.db) as conn:
+            link(conn, href, url, event.uid, etag, booking.id, remote_at)
+            requeue(conn, booking.id)
+            self._message(conn, booking, f"The calendar changed this appointment ({_change(event, self.tz)}), but "
+                                         f"{why}. It stays as it was, and the calendar shows it so again.")
+        return 1
+
+    def _provider_in(self, url: str, booking: Booking) -> int:
+        """Whose appointment the box's event in `url` is: that calendar's one dentist, else as booked."""
+        own = [p for p in self.providers_of(url) if p is not None]
+        return own[0] if len(own) == 1 else booking.provider_id
 
     def _remote_deleted(self, href: str) -> int:
         """An event is gone from the calendar: a staff block frees its time; the box's own cancels
@@ -210,27 +249,31 @@ class CalendarSync:
             with transaction(self.db) as conn:
                 forget_event(conn, href)
             return 0
-        if self.ledger.pending(booking.id):
-            with transaction(self.db) as conn:
-                unlink(conn, booking.id)
-                self._message(conn, booking, "It was deleted from the calendar after it changed here: it is kept and "
-                                             "written to the calendar again.")
-            return 1
-        self._cancel(booking, f"It was deleted from {booking.provider}'s calendar, so it is cancelled here too; "
-                              "tell the patient if they do not know.", href=href)
-        return 0
+        if not self.ledger.pending(booking.id):
+            try:
+                self._cancel(booking, f"It was deleted from {booking.provider}'s calendar, so it is cancelled here "
+                                      "too; tell the patient if they do not know.", forget=href)
+                return 0
+            except StaleAppointmentError:
+                pass  # changed here this moment: kept, as below
+        with transaction(self.db) as conn:
+            unlink(conn, booking.id)
+            requeue(conn, booking.id)
+            self._message(conn, booking, "It was deleted from the calendar after it changed here: it is kept and "
+                                         "written to the calendar again.")
+        return 1
 
-    def _cancel(self, booking: Booking, why: str, href: str | None,
-                keep: tuple[str, str, str, str, datetime] | None = None) -> None:
-        """Cancel an appointment because of the calendar, with a message saying why."""
+    def _cancel(self, booking: Booking, why: str, forget: str | None = None, keep: tuple | None = None) -> None:
+        """Cancel an appointment because of the calendar (unless it changed here since it was read:
+        `StaleAppointmentError`), with a message saying why."""
         def also(conn: sqlite3.Connection, cancelled: Appointment) -> None:
-            if href is not None:
-                forget_event(conn, href)
+            if forget is not None:
+                forget_event(conn, forget)
             if keep is not None:
-                link(conn, *keep[:4], booking.id, booking.version + 1, keep[4])
+                link(conn, *keep[:4], booking.id, keep[4])
                 dequeue(conn, booking.id)
             self._message(conn, booking, why)
-        self.appointments.cancel(booking.id, reason=why, actor=ACTOR, also=also)
+        self.appointments.cancel(booking.id, expected_version=booking.version, reason=why, actor=ACTOR, also=also)
 
     def _note(self, booking: Booking, why: str) -> None:
         with transaction(self.db) as conn:
@@ -244,65 +287,91 @@ class CalendarSync:
     # writing the calendar
     def push(self, report: SyncReport) -> None:
         """Write each queued appointment's current state, in the order they changed; stop at the first
-        unreachable server (the rest wait, in order)."""
+        unreachable server (the rest wait, in order). An event the server refuses for good is left to
+        the front desk as a message, and the rest go on."""
         for queued in self.ledger.queued():
             booking = self.ledger.booking(queued.appointment_id)
             known = self.ledger.event_of(queued.appointment_id)
             target = self.calendar_for(booking.provider) if booking else None
             try:
-                if booking is not None and booking.status == "booked" and target is not None:
-                    self._put(booking, known, target, queued.last_entry)
-                else:
-                    if known is not None and (booking is None or booking.status == "cancelled" or target is None):
-                        self._delete(known)
-                    with transaction(self.db) as conn:
-                        if booking is None or booking.status == "cancelled" or target is None:
-                            unlink(conn, queued.appointment_id)
-                        dequeue(conn, queued.appointment_id, queued.last_entry)
+                self._push_one(queued, booking, known, target)
                 report.written += 1
             except EditConflict:
                 report.conflicts += self._resolve_push_conflict(known, booking)
+            except EventRefused as exc:
+                self._refused(queued, booking, exc.args[0])
+                report.conflicts += 1
             except CalendarUnavailable as exc:
                 report.error = exc.args[0]
                 self.ledger.failed(target or (known.calendar if known else ""), report.error)
                 return
 
+    def _push_one(self, queued: Queued, booking: Booking | None, known: KnownEvent | None, target: str | None) -> None:
+        """Write one appointment: its event put, deleted, or (past or not synced) nothing."""
+        current = booking is not None and booking.status == "booked" and target is not None
+        if current and (known is not None or booking.ends_at > now_utc() - LOOK_BACK):
+            self._put(booking, known, target, queued.last_entry)
+            return
+        if known is not None and (booking is None or booking.status == "cancelled" or target is None):
+            self._delete(known, booking)
+        with transaction(self.db) as conn:
+            if booking is None or booking.status == "cancelled" or target is None:
+                unlink(conn, queued.appointment_id)
+            dequeue(conn, queued.appointment_id, queued.last_entry)
+
     def _put(self, booking: Booking, known: KnownEvent | None, target: str, last_entry: int) -> None:
         if known is not None and known.calendar != target:  # moved to a provider with another calendar
-            self._delete(known)
+            self._delete(known, booking)
             known = None
-        uid = appointment_uid(self.store, booking.id)
-        href = known.href if known else f"{target.rstrip('/')}/appointment-{booking.id}-{self.store}.ics"
+        uid = appointment_uid(self.store, booking.id, booking.created_at)
+        href = known.href if known else f"{target.rstrip('/')}/{uid.split('@')[0]}-{self.store}.ics"
         text = write_event(self._box_event(booking, uid))
         try:
             etag = self.server.put(href, text, known.etag if known else "")
         except EditConflict:
             if known is not None:
                 raise
-            found = self.server.get(href)  # our own file, left from before (a restore, a lost reply)
+            found = self.server.get(href)  # this very appointment's file, left from a lost reply
             etag = self.server.put(href, text, found[1] if found else "")
-        with transaction(self.db) as conn:
-            link(conn, href, target, uid, etag, booking.id, booking.version, now_utc())
+        with transaction(self.db) as conn:  # its LAST-MODIFIED, as written: a client that keeps it is seen so
+            link(conn, href, target, uid, etag, booking.id, booking.changed_at)
             dequeue(conn, booking.id, last_entry)
         self.ledger.recovered(target)
 
-    def _delete(self, known: KnownEvent) -> None:
+    def _delete(self, known: KnownEvent, booking: Booking | None) -> None:
         try:
             self.server.delete(known.href, known.etag)
-        except EditConflict:  # changed there meanwhile: the cancellation stands all the same
+        except EditConflict:  # changed there meanwhile: the cancellation made here stands all the same
             self.server.delete(known.href, "")
+            if booking is not None:
+                self._note(booking, "The calendar had changed its event since it was last read; the cancellation "
+                                    "made here stands and the event was removed.")
 
-    def _resolve_push_conflict(self, known: KnownEvent | None, booking: Booking) -> int:
-        """Our write met a newer event there: read it and apply the rule as for a pulled change."""
-        if known is None:  # an event with our name appeared: take it over on the next push
-            return 0
+    def _refused(self, queued: Queued, booking: Booking | None, why: str) -> None:
+        """The server will never take this write: tell the front desk and go on with the queue."""
+        log.error("calendar refused appointment %s: %s", queued.appointment_id, why)
+        with transaction(self.db) as conn:
+            dequeue(conn, queued.appointment_id, queued.last_entry)
+            if booking is not None:
+                self._message(conn, booking, f"It could not be written to the calendar: {why}. Please enter it there "
+                                             "by hand.")
+
+    def _resolve_push_conflict(self, known: KnownEvent | None, booking: Booking | None) -> int:
+        """Our write met a newer event there: read it and apply the rule as for a read change."""
+        if known is None or booking is None:
+            return 0  # written again on the next pass
         found = self.server.get(known.href)
         if found is None:
             return self._remote_deleted(known.href)
         text, etag = found
         now = now_utc()
-        event = read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
-        return self._remote_booking(known.calendar, known.href, etag, event, booking.id)
+        try:
+            event = read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
+        except EventError:  # unreadable there: ours replaces it on the next push
+            with transaction(self.db) as conn:
+                link(conn, known.href, known.calendar, known.uid, etag, booking.id, now)
+            return 1
+        return self._remote_booking(known.calendar, known.href, etag, event, booking, _changed_at(event, known))
 
     def _box_event(self, booking: Booking, uid: str) -> BoxEvent:
         who = {"initials": initials(booking.patient), "name": booking.patient, "none": ""}[self.config.patient_detail]
@@ -312,9 +381,22 @@ class CalendarSync:
                         booking.version - 1, booking.changed_at)
 
 
+def _changed_at(event: CalendarObject, seen: KnownEvent | None) -> datetime:
+    """When the event changed there: its LAST-MODIFIED, unless absent or no later than what was
+    seen before (a client that edits without moving the stamp); then now, when it is seen."""
+    stamp = event.changed_at
+    if stamp is None or (seen is not None and stamp <= seen.changed_at):
+        return now_utc()
+    return stamp
+
+
 def _when(moment: datetime | None, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%a %d %b %H:%M}" if moment else "no time"
 
 
 def _change(event: CalendarObject, tz: ZoneInfo) -> str:
     return "cancelled there" if event.cancelled else f"moved to {_when(event.starts_at, tz)}"
+
+
+def _summary(event: CalendarObject, tz: ZoneInfo) -> str:
+    return f"{event.busy[0].summary or 'no title'}, {_when(event.starts_at, tz)}" if event.busy else event.uid

@@ -33,6 +33,7 @@ class SyncStatus:
     last_sync_at: datetime | None
     last_error: str
     oldest_pending: datetime | None = None
+    failing_since: datetime | None = None
 
     def report(self) -> dict[str, object]:
         """For the control channel: the state, changes waiting, the last error, and the words."""
@@ -44,7 +45,8 @@ class SyncStatus:
             return "calendar sync: off"
         queued = f"; {self.pending} change(s) wait to be written" if self.pending else ""
         if self.state == "failing":
-            return f"calendar sync: failing: {self.last_error}{queued}"
+            since = f" since {self.failing_since:%H:%M} UTC" if self.failing_since else ""
+            return f"calendar sync: failing{since}: {self.last_error}{queued}"
         if self.state == "waiting":
             return f"calendar sync: not synced yet{queued}"
         return f"calendar sync: ok, last read {self.last_sync_at:%H:%M:%S} UTC{queued}"
@@ -57,11 +59,12 @@ def sync_status(db: sqlite_utils.Database, config: CalendarConfig) -> SyncStatus
     ledger = Ledger(db)
     states = {s.calendar: s for s in ledger.states()}
     mine = [states.get(url) for url in config.calendar_urls()]
-    errors = [s.last_error for s in mine if s is not None and s.last_error]
+    failing = [s for s in mine if s is not None and s.last_error]
     synced = [s.last_sync_at for s in mine if s is not None and s.last_sync_at]
-    state = "failing" if errors else "ok" if len(synced) == len(mine) else "waiting"
-    return SyncStatus(state, ledger.pending(), min(synced) if synced else None, errors[0] if errors else "",
-                      ledger.oldest_pending())
+    state = "failing" if failing else "ok" if len(synced) == len(mine) else "waiting"
+    return SyncStatus(state, ledger.pending(), min(synced) if synced else None,
+                      failing[0].last_error if failing else "", ledger.oldest_pending(),
+                      failing[0].failing_since if failing else None)
 
 
 class CalendarWorker:
@@ -94,20 +97,23 @@ class CalendarWorker:
             self._thread.join(self.config.timeout_s * 3)
 
     def _loop(self) -> None:
-        next_read, backoff = 0.0, self.config.poll_s
+        """Read on the poll (or when woken) and write new changes each tick; a queue the last write
+        left as it was (a conflict to settle, the server away) waits for the next read."""
+        next_read, backoff, left = 0.0, self.config.poll_s, -1
         while not self._stop.is_set():
-            now = time.monotonic()
             woken = self._wake.is_set()
             self._wake.clear()
             try:
-                if woken or now >= next_read:
+                if woken or time.monotonic() >= next_read:
                     self.last_report = self.sync.run_once()
-                    failed = bool(self.last_report.error)
-                    backoff = min(BACKOFF_MAX_S, backoff * 2) if failed else self.config.poll_s
+                    backoff = min(BACKOFF_MAX_S, backoff * 2) if self.last_report.error else self.config.poll_s
                     next_read = time.monotonic() + backoff
-                elif self.ledger.pending() and not self.last_report.error:
+                    left = self.ledger.pending()
+                elif self.ledger.pending() not in (0, left) and not self.last_report.error:
                     self.sync.push(self.last_report)
+                    left = self.ledger.pending()
             except Exception:  # noqa: BLE001 - a bad event or a locked store must not end the sync
                 log.exception("calendar sync pass failed")
-                next_read = time.monotonic() + backoff
+                backoff = min(BACKOFF_MAX_S, backoff * 2)
+                next_read, left = time.monotonic() + backoff, self.ledger.pending()
             self._wake.wait(TICK_S)

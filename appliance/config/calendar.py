@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 from appliance.errors import ConfigError
 
@@ -34,6 +35,9 @@ class CalendarConfig:
                 (f"calendars.{who}", url) for who, url in self.calendars.items())):
             if value and not value.startswith(("http://", "https://")):
                 raise ConfigError(f"calendar.{name} must start with http:// or https://, got {value!r}")
+            if "@" in urlsplit(value).netloc:
+                raise ConfigError(f"calendar.{name} must not hold a user name or password: use calendar.user "
+                                  "and the password in secrets.toml")
         if not 1.0 <= self.poll_s <= 3600:
             raise ConfigError(f"calendar.poll_s must be 1 to 3600 seconds, got {self.poll_s}")
         if not 1.0 <= self.timeout_s <= 120:

@@ -45,7 +45,7 @@ def _stamp(moment: datetime) -> str:
 def ics_feed(db: sqlite_utils.Database, clinic_name: str, provider_id: int | None = None) -> str:
     """Booked and cancelled appointments as an iCalendar feed (times in UTC)."""
     rows = db.execute(
-        "SELECT a.id, a.starts_at, a.ends_at, a.status, a.version, a.updated_at, c.name, p.name, s.name "
+        "SELECT a.id, a.starts_at, a.ends_at, a.status, a.version, a.updated_at, c.name, p.name, s.name, a.created_at "
         "FROM appointments a JOIN contacts c ON c.id = a.contact_id JOIN providers p ON p.id = a.provider_id "
         "JOIN services s ON s.id = a.service_id WHERE (? IS NULL OR a.provider_id = ?) ORDER BY a.starts_at",
         [provider_id, provider_id]).fetchall()
@@ -53,9 +53,9 @@ def ics_feed(db: sqlite_utils.Database, clinic_name: str, provider_id: int | Non
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_escape(name)}"]
     stamp, store = _stamp(now_utc()), store_identity(db)
-    for aid, start, end, status, version, updated, contact, provider, service in rows:
+    for aid, start, end, status, version, updated, contact, provider, service, created in rows:
         lines += [
-            "BEGIN:VEVENT", f"UID:{appointment_uid(store, aid)}", f"DTSTAMP:{stamp}",
+            "BEGIN:VEVENT", f"UID:{appointment_uid(store, aid, created)}", f"DTSTAMP:{stamp}",
             f"DTSTART:{_stamp(parse_utc(start))}", f"DTEND:{_stamp(parse_utc(end))}",
             f"SUMMARY:{_escape(f'{service}: {contact}')}", f"DESCRIPTION:{_escape(f'with {provider}')}",
             f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}", f"SEQUENCE:{version - 1}",

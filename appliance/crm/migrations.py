@@ -194,8 +194,7 @@ MIGRATIONS.append([
         uid TEXT NOT NULL,
         etag TEXT NOT NULL DEFAULT '',
         appointment_id INTEGER UNIQUE,  -- the box's own event; no foreign key, as in the queue
-        synced_version INTEGER,
-        changed_at TEXT NOT NULL
+        changed_at TEXT NOT NULL  -- when it last changed, by the server's stamp or when it was seen
     )""",
     "CREATE INDEX calendar_events_calendar ON calendar_events(calendar)",
     """CREATE TABLE calendar_blocks (
@@ -212,6 +211,7 @@ MIGRATIONS.append([
         calendar TEXT PRIMARY KEY,
         sync_token TEXT NOT NULL DEFAULT '',
         last_sync_at TEXT,
+        full_read_at TEXT,
         last_error TEXT NOT NULL DEFAULT '',
         failing_since TEXT
     )""",

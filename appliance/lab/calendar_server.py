@@ -29,10 +29,11 @@ def free_port() -> int:
 
 
 class LabCalendarServer:
-    """Radicale at http://127.0.0.1:<port>/ with user `user`/`password`; `client()` is a CalDAV
-    client of staff's own, as their phones would use."""
+    """Radicale at http://127.0.0.1:<port>/ with user `user`/`password` (refusing requests over
+    `max_request_bytes`); `client()` is a CalDAV client of staff's own, as their phones would use."""
 
-    def __init__(self, folder: Path, user: str = "clinic", password: str = "front-desk-7") -> None:
+    def __init__(self, folder: Path, user: str = "clinic", password: str = "front-desk-7",
+                 max_request_bytes: int = 100_000_000) -> None:
         self.folder = folder
         self.user = user
         self.password = password
@@ -41,7 +42,8 @@ class LabCalendarServer:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "users").write_text(f"{user}:{password}\n")
         (folder / "config").write_text(
-            f"[server]\nhosts = 127.0.0.1:{self.port}\n[auth]\ntype = htpasswd\n"
+            f"[server]\nhosts = 127.0.0.1:{self.port}\nmax_content_length = {max_request_bytes}\n"
+            "[auth]\ntype = htpasswd\n"
             f"htpasswd_filename = {folder / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
             f"[storage]\nfilesystem_folder = {folder / 'collections'}\n[logging]\nlevel = warning\n")
 

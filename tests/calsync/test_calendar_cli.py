@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import io
 import tomllib
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from appliance.config.calendar import CalendarConfig
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
-from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.crm.event_uids import uid_of
 from appliance.crm.schedule import Schedule
 from tests.calsync.conftest import TZ
 from tests.calsync.test_sync import events
@@ -110,7 +111,7 @@ def test_sync_writes_a_booking_and_status_follows(box, radicale, capsys):
     assert "1 appointment change(s) wait to be written, the oldest since" in capsys.readouterr().out
     assert main(calendar(box, "sync")) == 0
     assert capsys.readouterr().out == "read 0 changed event(s), wrote 1 appointment(s), 0 conflict(s)\n"
-    uid = appointment_uid(store_identity(box.store), booked.id)
+    uid = uid_of(box.store, booked.id)
     assert events(radicale, box.calendars["Dr. Patel"])[uid]["DTSTART"].dt == monday(10)
     assert main(calendar(box, "status")) == 0
     status, waiting = capsys.readouterr().out.splitlines()
@@ -119,7 +120,8 @@ def test_sync_writes_a_booking_and_status_follows(box, radicale, capsys):
     assert main(calendar(box, "sync")) == 1
     assert "PROBLEM: the calendar server refused the user name or password" in capsys.readouterr().out
     assert main(calendar(box, "status")) == 1
-    assert capsys.readouterr().out.startswith("calendar sync: failing: the calendar server refused the user name")
+    assert re.match(r"calendar sync: failing since \d\d:\d\d UTC: the calendar server refused the user name",
+                    capsys.readouterr().out)
 
 
 def test_sync_is_refused_while_the_service_syncs(box, tmp_path, capsys):

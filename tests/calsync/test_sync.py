@@ -3,6 +3,7 @@ changes on both sides at once follow the written rule, and an outage loses nothi
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import caldav
@@ -12,7 +13,7 @@ import pytest
 from appliance.calsync.worker import sync_status
 from appliance.crm.appointments import SlotTakenError
 from appliance.crm.availability import free_slots
-from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.crm.event_uids import uid_of
 from appliance.crm.messages import Messages
 from tests.calsync.conftest import TZ, make_sync
 
@@ -62,7 +63,7 @@ def test_a_booking_appears_moves_and_goes_in_the_dentists_calendar(clinic, calen
     booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
     report = sync.run_once()
     assert report.written == 1 and not report.error
-    uid = appointment_uid(store_identity(clinic.db), booked.id)
+    uid = uid_of(clinic.db, booked.id)
     event = events(radicale, calendars.calendars["Dr. Patel"])[uid]
     assert str(event["SUMMARY"]) == "cleaning - J. V. D."  # minimum necessary: initials
     assert "Jane" not in event.to_ical().decode()
@@ -126,7 +127,7 @@ def test_staff_moving_or_deleting_the_boxs_event_moves_or_cancels_the_appointmen
     sync = make_sync(clinic, calendars)
     booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
     sync.run_once()
-    uid = appointment_uid(store_identity(clinic.db), booked.id)
+    uid = uid_of(clinic.db, booked.id)
     event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
     component = event.icalendar_component
     move(component, monday(7, 0), monday(7, 45))  # before opening: staff may
@@ -148,15 +149,23 @@ def _both_change(clinic, calendars, radicale, calendar_first: bool):
     sync = make_sync(clinic, calendars)
     booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
     sync.run_once()
-    uid = appointment_uid(store_identity(clinic.db), booked.id)
-    event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
-    component = event.icalendar_component
-    move(component, monday(15), monday(15, 45))
-    stamp = datetime.now(TZ) + timedelta(hours=-1 if calendar_first else 1)
-    component.pop("LAST-MODIFIED", None)
-    component.add("last-modified", stamp)
-    event.save()
-    clinic.appointments.reschedule(booked.id, monday(11), actor="phone_agent")  # not synced yet
+    uid = uid_of(clinic.db, booked.id)
+
+    def staff_move() -> None:
+        event = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"]).event_by_uid(uid)
+        component = event.icalendar_component
+        move(component, monday(15), monday(15, 45))
+        component.pop("LAST-MODIFIED", None)
+        component.add("last-modified", datetime.now(UTC).replace(microsecond=0))
+        event.save()
+    first, second = (staff_move, None), (None, staff_move)
+    time.sleep(1.1)
+    for staff in (first if calendar_first else second):
+        if staff:
+            staff()
+        else:
+            clinic.appointments.reschedule(booked.id, monday(11), actor="phone_agent")  # not synced yet
+        time.sleep(1.1)  # the store's and the calendar's clocks count whole seconds
     report = sync.run_once()
     assert report.conflicts == 1
     final = clinic.appointments.get(booked.id)
@@ -196,7 +205,7 @@ def test_a_block_over_a_booking_the_earlier_one_stands(clinic, calendars, radica
     assert "Tom Baker" in texts[1] and "call the patient" in texts[1]
     assert "appointment stands" in texts[0]
     sync.run_once()
-    assert set(events(radicale, url)) == {"m1", "m2", appointment_uid(store_identity(clinic.db), early.id)}
+    assert set(events(radicale, url)) == {"m1", "m2", uid_of(clinic.db, early.id)}
 
 
 def test_first_sync_imports_future_events_and_writes_existing_bookings(clinic, calendars, radicale):
@@ -207,7 +216,7 @@ def test_first_sync_imports_future_events_and_writes_existing_bookings(clinic, c
     report = sync.run_once()
     assert clinic.appointments.get(booked.id).status == "booked"  # the first sync never cancels
     assert report.conflicts == 1 and "appointment stands" in Messages(clinic.db).list()[0].text
-    assert appointment_uid(store_identity(clinic.db), booked.id) in events(radicale, url)
+    assert uid_of(clinic.db, booked.id) in events(radicale, url)
     assert sync.run_once().read == 0  # the sync token: nothing new
 
 
@@ -247,10 +256,9 @@ def test_server_down_mid_sync_bookings_go_on_and_replay_in_order(clinic, calenda
         assert sync_status(clinic.db, config).pending == 3
         server.start()
         assert not sync.run_once().error
-        store = store_identity(clinic.db)
         there = events(server, url)
-        assert set(there) == {appointment_uid(store, first.id), appointment_uid(store, third.id)}
-        assert there[appointment_uid(store, first.id)]["DTSTART"].dt == monday(11)
+        assert set(there) == {uid_of(clinic.db, first.id), uid_of(clinic.db, third.id)}
+        assert there[uid_of(clinic.db, first.id)]["DTSTART"].dt == monday(11)
         assert sync_status(clinic.db, config).pending == 0
     finally:
         server.stop()
@@ -279,3 +287,113 @@ def test_an_appointment_deleted_from_the_store_takes_its_event_with_it(clinic, c
     sync.run_once()
     assert events(radicale, calendars.calendars["Dr. Patel"]) == {}
     assert sync.ledger.pending() == 0
+
+
+def test_an_event_the_server_refuses_for_good_is_left_to_the_front_desk_and_the_rest_go_on(clinic, calendars,
+                                                                                          tmp_path):
+    from appliance.lab.calendar_server import LabCalendarServer
+    server = LabCalendarServer(tmp_path / "small", max_request_bytes=3000)
+    server.start()
+    try:
+        url = server.make_calendar("Dr. Patel")
+        config = calendars.__class__(url=server.url, user=server.user, password=server.password,
+                                     calendars={"Dr. Patel": url}, patient_detail="name")
+        sync = make_sync(clinic, config)
+        huge = clinic.appointments.book(patient(clinic, "Ann " + "Lee-" * 900), clinic.patel, clinic.checkup,
+                                        monday(9), "phone_agent")
+        fine = clinic.appointments.book(patient(clinic, "Tom Baker"), clinic.patel, clinic.checkup, monday(11),
+                                        "phone_agent")
+        report = sync.run_once()
+        assert not report.error and report.conflicts == 1 and sync.ledger.pending() == 0
+        assert set(events(server, url)) == {uid_of(clinic.db, fine.id)}
+        (message,) = Messages(clinic.db).list()
+        assert "could not be written to the calendar" in message.text and "HTTP 413" in message.text
+        assert huge.id  # kept in the store all the same
+    finally:
+        server.stop()
+
+
+def test_staff_make_the_boxs_event_impossible_or_take_a_taken_time_and_it_is_put_back(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
+    other = clinic.appointments.book(patient(clinic, "Tom Baker"), clinic.patel, clinic.checkup, monday(14),
+                                     "phone_agent")
+    sync.run_once()
+    url = calendars.calendars["Dr. Patel"]
+    for start, end in ((monday(8), monday(8) + timedelta(hours=10)), (monday(14), monday(14, 45))):
+        event = caldav.Calendar(client=radicale.client(), url=url).event_by_uid(uid_of(clinic.db, booked.id))
+        move(event.icalendar_component, start, end)
+        event.save()
+        assert sync.run_once().conflicts == 1
+        sync.run_once()
+        assert clinic.appointments.get(booked.id).starts_at == monday(10)  # never over Tom's, never 10 hours
+        assert events(radicale, url)[uid_of(clinic.db, booked.id)]["DTSTART"].dt == monday(10)
+    assert clinic.appointments.get(other.id).status == "booked"
+    assert len(Messages(clinic.db).list()) == 2
+
+
+def test_an_event_dragged_to_another_dentists_calendar_moves_the_appointment_to_them(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(10), "phone_agent")
+    sync.run_once()
+    uid = uid_of(clinic.db, booked.id)
+    source = caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Patel"])
+    text = source.event_by_uid(uid).data
+    caldav.Calendar(client=radicale.client(), url=calendars.calendars["Dr. Okafor"]).save_event(text)
+    source.event_by_uid(uid).delete()
+    sync.run_once()
+    moved = clinic.appointments.get(booked.id)
+    assert (moved.status, moved.provider_id, moved.starts_at) == ("booked", clinic.okafor, monday(10))
+    assert Messages(clinic.db).list() == []
+
+
+def test_an_event_of_this_box_the_store_does_not_know_stays_busy_and_is_told(clinic, calendars, radicale):
+    sync = make_sync(clinic, calendars)
+    sync.run_once()
+    booked = clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(10), "phone_agent")
+    sync.run_once()
+    uid = uid_of(clinic.db, booked.id)
+    clinic.db.execute("DELETE FROM calendar_queue")  # as if restored from a backup older than the booking
+    clinic.db.execute("DELETE FROM calendar_events")
+    clinic.db.execute("DELETE FROM appointments")
+    clinic.db.execute("UPDATE calendar_sync SET sync_token = ''")
+    time.sleep(1.1)  # booked again later, as after any restore
+    again = clinic.appointments.book(patient(clinic, "Tom Baker"), clinic.patel, clinic.checkup, monday(14),
+                                     "phone_agent")
+    assert again.id == booked.id  # the number is taken again, the UID is not
+    sync.run_once()
+    assert uid in events(radicale, calendars.calendars["Dr. Patel"])  # never deleted
+    assert clinic.appointments.get(again.id).starts_at == monday(14)
+    with pytest.raises(SlotTakenError):
+        clinic.appointments.book(patient(clinic), clinic.patel, clinic.checkup, monday(10), "phone_agent")
+    (message,) = Messages(clinic.db).list()
+    assert "not in the store" in message.text
+
+
+def test_the_server_stopped_in_the_middle_of_a_pass_loses_and_doubles_nothing(clinic, calendars, tmp_path):
+    import threading
+
+    from appliance.lab.calendar_server import LabCalendarServer
+    server = LabCalendarServer(tmp_path / "own")
+    server.start()
+    try:
+        url = server.make_calendar("Dr. Patel")
+        config = calendars.__class__(url=server.url, user=server.user, password=server.password,
+                                     calendars={"Dr. Patel": url}, timeout_s=2)
+        sync = make_sync(clinic, config)
+        sync.run_once()
+        someone = patient(clinic)
+        booked = [clinic.appointments.book(someone, clinic.patel, clinic.checkup,
+                                           monday(hour, weeks=w) + timedelta(minutes=30 * i), "phone_agent")
+                  for w in (1, 2, 3) for hour, slots in ((8, 8), (13, 10)) for i in range(slots)]
+        stopper = threading.Thread(target=lambda: (time.sleep(0.15), server.stop()))
+        stopper.start()
+        first = sync.run_once()
+        stopper.join()
+        assert first.error and 0 < sync.ledger.pending() < len(booked), "the pass was cut in the middle"
+        server.start()
+        assert not sync.run_once().error and sync.ledger.pending() == 0
+        there = events(server, url)
+        assert set(there) == {uid_of(clinic.db, a.id) for a in booked}
+    finally:
+        server.stop()

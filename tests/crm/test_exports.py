@@ -6,7 +6,7 @@ from datetime import datetime
 
 import icalendar
 
-from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.crm.event_uids import uid_of
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
 from appliance.crm.calls import CallLog
 from tests.crm.conftest import TZ
@@ -25,14 +25,13 @@ def booked(clinic):
 def test_ics_feed_is_valid_rfc5545(clinic):
     a, b = booked(clinic)
     text = ics_feed(clinic.db, "Riverside Dental; Main St")
-    store = store_identity(clinic.db)
     calendar = icalendar.Calendar.from_ical(text)
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {appointment_uid(store, a.id), appointment_uid(store, b.id)}
-    first = events[appointment_uid(store, a.id)]
+    assert set(events) == {uid_of(clinic.db, a.id), uid_of(clinic.db, b.id)}
+    first = events[uid_of(clinic.db, a.id)]
     assert first.decoded("DTSTART") == a.starts_at and first.decoded("DTEND") == a.ends_at
     assert str(first["SUMMARY"]) == "cleaning: María López, Jr."
-    assert str(events[appointment_uid(store, b.id)]["STATUS"]) == "CANCELLED"
+    assert str(events[uid_of(clinic.db, b.id)]["STATUS"]) == "CANCELLED"
     assert str(calendar["X-WR-CALNAME"]) in ("Riverside Dental; Main St", "Riverside Dental\\; Main St")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "lines are folded"
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
@@ -41,7 +40,7 @@ def test_ics_feed_is_valid_rfc5545(clinic):
 def test_one_feed_per_provider(clinic):
     a, _ = booked(clinic)
     feed = icalendar.Calendar.from_ical(ics_feed(clinic.db, "Riverside", provider_id=clinic.patel))
-    assert [str(e["UID"]).split("@")[0] for e in feed.walk("VEVENT")] == [f"appointment-{a.id}"]
+    assert [str(e["UID"]) for e in feed.walk("VEVENT")] == [uid_of(clinic.db, a.id)]
     long_name = ics_feed(clinic.db, "R" * 200)
     assert icalendar.Calendar.from_ical(long_name)["X-WR-CALNAME"] == "R" * 200
 

@@ -5,17 +5,14 @@ after the block, and the booking shows up in the dentist's calendar."""
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import caldav
 import pytest
 
-from appliance.calsync.worker import CalendarWorker
 from appliance.config.calendar import CalendarConfig
-from appliance.crm.db import open_store
-from appliance.crm.event_uids import appointment_uid, store_identity
+from appliance.crm.event_uids import uid_of
 from appliance.lab.calendar_server import LabCalendarServer
 from appliance.lab.demo import DEMO_PATIENT
 from appliance.lab.scripted_call import run_script
@@ -39,18 +36,11 @@ def synced(live, tmp_path):
     patel, okafor = server.make_calendar("Dr. Patel"), server.make_calendar("Dr. Okafor")
     config = CalendarConfig(url=server.url, user=server.user, password=server.password,
                             calendars={"Dr. Patel": patel, "Dr. Okafor": okafor}, poll_s=1.0)
-    service = live.service
-    before = service.config
-    service.config = replace(before, calendar=config)
-    worker = CalendarWorker(open_store(service.database), config, ZoneInfo(before.clinic.timezone))
-    worker.start()
-    service.calendar = worker
+    live.service.start_calendar(config)
     try:
         yield server, patel
     finally:
-        service.calendar = None
-        worker.stop()
-        service.config = before
+        live.service.stop_calendar()
         server.stop()
 
 
@@ -75,7 +65,7 @@ def test_a_block_entered_during_the_call_is_not_offered_and_the_booking_reaches_
     starts = datetime.fromisoformat(row["starts_at"].replace("Z", "+00:00")).astimezone(tz)
     blocked = [(m.replace(hour=8), m.replace(hour=10, minute=30)) for m in mondays]
     assert not any(a <= starts < b for a, b in blocked), f"booked inside the block at {starts}\n{transcript}"
-    uid = appointment_uid(store_identity(db), row["id"])
+    uid = uid_of(db, row["id"])
     calendar = caldav.Calendar(client=server.client(), url=patel)
     deadline = datetime.now(UTC) + timedelta(seconds=10)
     while True:
@@ -84,4 +74,5 @@ def test_a_block_entered_during_the_call_is_not_offered_and_the_booking_reaches_
             break
         except caldav.lib.error.NotFoundError:
             assert datetime.now(UTC) < deadline, "the booking never reached the dentist's calendar"
+            threading.Event().wait(0.2)
     assert event["DTSTART"].dt == starts and str(event["SUMMARY"]) == "cleaning - M. L."
