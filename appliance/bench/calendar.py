@@ -18,13 +18,13 @@ import caldav
 import numpy as np
 
 from appliance.calsync.server import ICS_TYPE, CalendarServer
-from appliance.calsync.sync import CalendarSync
+from appliance.calsync.sync import CalendarSync, event_href
 from appliance.calsync.worker import CalendarWorker
 from appliance.config.calendar import CalendarConfig
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
-from appliance.crm.event_uids import store_identity
+from appliance.crm.event_uids import uid_of
 from appliance.crm.schedule import Schedule
 from appliance.lab.calendar_server import CalendarServerError, LabCalendarServer
 
@@ -103,14 +103,14 @@ def _measure(server: LabCalendarServer, tmp: Path, events: int, trials: int) -> 
     quiet_ms = (time.monotonic() - started) * 1000
     worker = CalendarWorker(open_store(tmp / "bench.db"), config, TZ)
     worker.start()
-    appointments, store = Appointments(db, TZ), store_identity(db)
+    appointments = Appointments(db, TZ)
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     out_s, in_poll_s, in_call_s = [], [], []
     rng = random.Random(3)
     try:
         for i in range(trials):
             booked = appointments.book(patient, provider, service, day + timedelta(minutes=30 * i), "phone_agent")
-            href = f"{url}appointment-{booked.id}-{store}.ics"  # where the box writes it
+            href = event_href(url, uid_of(db, booked.id))  # where the box writes it
             out_s.append(wait_for(lambda href=href: client.request(href, "GET").status == 200))
             for waits, call_starts in ((in_poll_s, False), (in_call_s, True)):
                 href = f"{url}block-{i}-{call_starts}.ics"

@@ -324,7 +324,7 @@ class CalendarSync:
             self._delete(known, booking)
             known = None
         uid = appointment_uid(self.store, booking.id, booking.created_at)
-        href = known.href if known else f"{target.rstrip('/')}/{uid.split('@')[0]}-{self.store}.ics"
+        href = known.href if known else event_href(target, uid)
         text = write_event(self._box_event(booking, uid))
         try:
             etag = self.server.put(href, text, known.etag if known else "")
@@ -379,6 +379,11 @@ class CalendarSync:
         return BoxEvent(uid, booking.starts_at, booking.ends_at, summary,
                         f"{booking.service} with {booking.provider}, booked through the clinic's phone appliance.",
                         booking.version - 1, booking.changed_at)
+
+
+def event_href(calendar: str, uid: str) -> str:
+    """Where the box writes the event with `uid` in `calendar`: its UID, made a file name."""
+    return f"{calendar.rstrip('/')}/{uid.replace('@', '-at-')}.ics"
 
 
 def _changed_at(event: CalendarObject, seen: KnownEvent | None) -> datetime:
