@@ -1,5 +1,6 @@
-"""A real CalDAV server for the test lab: Radicale on loopback, with one user and a throwaway
-folder, started and stopped (and restarted on the same port, for outages) by tests and benchmarks."""
+"""A real CalDAV server for the test lab on loopback, in a throwaway folder, started and stopped
+(and restarted on the same port, for outages) by tests and benchmarks: Radicale with one user and
+password, or Xandikos (which has no accounts: it takes any)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,16 @@ def free_port() -> int:
 
 
 class LabCalendarServer:
-    """Radicale at http://127.0.0.1:<port>/ with user `user`/`password` (refusing requests over
-    `max_request_bytes`); `client()` is a CalDAV client of staff's own, as their phones would use."""
+    """`kind` ("radicale" or "xandikos") at http://127.0.0.1:<port>/; Radicale takes only `user` and
+    `password` and refuses requests over `max_request_bytes`. `client()` is a CalDAV client of
+    staff's own, as their phones would use."""
 
     def __init__(self, folder: Path, user: str = "clinic", password: str = "front-desk-7",
-                 max_request_bytes: int = 100_000_000) -> None:
+                 max_request_bytes: int = 100_000_000, kind: str = "radicale") -> None:
         self.folder = folder
         self.user = user
         self.password = password
+        self.kind = kind
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         folder.mkdir(parents=True, exist_ok=True)
@@ -53,23 +56,25 @@ class LabCalendarServer:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout_s: float = 15.0) -> None:
-        """Start Radicale and wait until it answers."""
-        log = (self.folder / "radicale.log").open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(self.folder / "config")],
-                                        stdout=log, stderr=subprocess.STDOUT)
+        """Start the server and wait until it answers."""
+        log = (self.folder / f"{self.kind}.log").open("ab")
+        command = {"radicale": ["radicale", "--config", str(self.folder / "config")],
+                   "xandikos": ["xandikos", "serve", "-d", str(self.folder / "data"), "--defaults",
+                                "-l", "127.0.0.1", "-p", str(self.port)]}[self.kind]
+        self.process = subprocess.Popen([sys.executable, "-m", *command], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise CalendarServerError(f"radicale exited: see {self.folder / 'radicale.log'}")
+                raise CalendarServerError(f"{self.kind} exited: see {self.folder / f'{self.kind}.log'}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise CalendarServerError("radicale did not answer in time")
+        raise CalendarServerError(f"{self.kind} did not answer in time")
 
     def stop(self) -> None:
-        """Stop Radicale (its calendars stay in the folder for a restart)."""
+        """Stop the server (its calendars stay in the folder for a restart)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)

@@ -18,17 +18,27 @@ __all__ = ["TZ", "clinic"]
 
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory):
+    """Radicale, with an account and password."""
     server = LabCalendarServer(tmp_path_factory.mktemp("radicale"))
     server.start()
     yield server
     server.stop()
 
 
+@pytest.fixture(scope="module", params=["radicale", "xandikos"])
+def server(request, tmp_path_factory):
+    """Each CalDAV server the sync is tested against."""
+    server = LabCalendarServer(tmp_path_factory.mktemp(request.param), kind=request.param)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture()
-def calendars(radicale, clinic):  # noqa: F811 - the fixture above
+def calendars(server, clinic):  # noqa: F811 - the fixture above
     """Dr. Patel's and Dr. Okafor's calendars, and the config that syncs them."""
-    patel, okafor = radicale.make_calendar("Dr. Patel"), radicale.make_calendar("Dr. Okafor")
-    config = CalendarConfig(url=radicale.url, user=radicale.user, password=radicale.password,
+    patel, okafor = server.make_calendar("Dr. Patel"), server.make_calendar("Dr. Okafor")
+    config = CalendarConfig(url=server.url, user=server.user, password=server.password,
                             calendars={"Dr. Patel": patel, "Dr. Okafor": okafor})
     return config
 
