@@ -90,12 +90,12 @@ def read_object(text: str, tz: ZoneInfo, start: datetime, end: datetime) -> Cale
             (Busy(*_span(o, tz), str(o.get("SUMMARY", ""))) for o in occurrences if _is_busy(o)),
             key=lambda b: b.starts_at))
         starts_at, ends_at = _span(master, tz)
+        changed = master.get("LAST-MODIFIED") or master.get("DTSTAMP")
+        changed_at = _instant(changed.dt, tz) if changed else None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise EventError(f"not a readable calendar event: {exc}") from None
-    changed = master.get("LAST-MODIFIED") or master.get("DTSTAMP")
     return CalendarObject(str(master.get("UID", "")), starts_at, ends_at,
-                          str(master.get("STATUS", "")).upper() == "CANCELLED",
-                          _instant(changed.dt, tz) if changed else None, busy)
+                          str(master.get("STATUS", "")).upper() == "CANCELLED", changed_at, busy)
 
 
 def _is_busy(component: icalendar.Event) -> bool:

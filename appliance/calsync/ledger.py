@@ -125,6 +125,10 @@ class Ledger:
         return self.db.execute("SELECT COUNT(*) FROM calendar_queue WHERE appointment_id = ?",
                                [appointment_id]).fetchone()[0]
 
+    def last_entry(self) -> int:
+        """The newest queue entry's number (0: none yet); it grows with every change made here."""
+        return self.db.execute("SELECT COALESCE(MAX(id), 0) FROM calendar_queue").fetchone()[0]
+
     def oldest_pending(self) -> datetime | None:
         """When the oldest change still waiting to be written was made; None when none waits."""
         oldest = self.db.execute("SELECT MIN(queued_at) FROM calendar_queue").fetchone()[0]

@@ -15,7 +15,7 @@ from appliance.errors import ApplianceError
 
 log = logging.getLogger(__name__)
 MULTIGET_BATCH = 200
-REFUSED_FOR_GOOD = {400, 403, 409, 413, 415, 422}  # about the event itself, not the server or account
+REFUSED_FOR_GOOD = {400, 409, 413, 415, 422}  # about the event itself, not the server or account
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 

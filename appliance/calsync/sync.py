@@ -65,26 +65,34 @@ class CalendarSync:
         self.store = store_identity(db)
 
     def run_once(self) -> SyncReport:
-        """Read every calendar, then write the queue; errors are recorded, never raised."""
+        """Read every calendar, then write the queue to those that could be read; what failed is
+        recorded for status (and in the report), never raised."""
         report = SyncReport()
         urls = self.config.calendar_urls()
         self.ledger.forget_calendars_except(urls)
         read: list[tuple[str, str, bool, list[str]]] = []  # calendar, token, whole, deleted hrefs
+        unread: set[str] = set()
         for url in urls:
             try:
                 read.append((url, *self.pull(url, report)))
             except CalendarUnavailable as exc:
-                report.error = exc.args[0]
-                self.ledger.failed(url, report.error)
-        if report.error:  # a deletion may be half of a drag into a calendar not read: wait for all
+                self._failed(report, url, exc.args[0], unread)
+            except Exception as exc:  # noqa: BLE001 - one bad event or calendar must not stop the others
+                log.exception("reading calendar %s failed", url)
+                self._failed(report, url, f"reading the calendar failed ({exc})", unread)
+        if unread:  # a deletion may be half of a drag into a calendar not read: wait for all
             read = [r for r in read if not r[3]]
         for url, token, whole, deleted in read:
             for href in deleted:
                 report.conflicts += self._remote_deleted(href)
             self.ledger.synced(url, token, whole)
-        if not report.error:
-            self.push(report)
+        self.push(report, skip=unread)
         return report
+
+    def _failed(self, report: SyncReport, url: str, error: str, unread: set[str]) -> None:
+        report.error = error
+        unread.add(url)
+        self.ledger.failed(url, error)
 
     # which calendar holds what
     def calendar_for(self, provider: str) -> str | None:
@@ -110,6 +118,7 @@ class CalendarSync:
             self.ledger.prune(now - LOOK_BACK)
         known = self.ledger.etags(url)
         changes = self.server.changes(url, "" if again or first else state.token, {} if again else known)
+        floor = None if first else state.last_sync_at  # a new event reached the server after the last read
         for href, etag, text in changes.changed:
             seen = self.ledger.event(href)
             unchanged = seen is not None and bool(etag) and seen.etag == etag
@@ -121,7 +130,7 @@ class CalendarSync:
             except EventError as exc:
                 log.warning("calendar event %s skipped: %s", href, exc)
                 continue
-            report.conflicts += self._remote_event(url, href, etag, event, seen, first, quiet=unchanged)
+            report.conflicts += self._remote_event(url, href, etag, event, seen, first, unchanged, floor)
         gone = set(changes.deleted) | (set(known) - changes.listed if changes.listed is not None else set())
         if first:
             providers = [p.id for p in self.schedule.providers() if self.calendar_for(p.name) == url]
@@ -130,10 +139,11 @@ class CalendarSync:
         return changes.token, changes.listed is not None, sorted(gone)
 
     def _remote_event(self, url: str, href: str, etag: str, event: CalendarObject, seen: KnownEvent | None,
-                      first: bool, quiet: bool) -> int:
+                      first: bool, quiet: bool, floor: datetime | None) -> int:
         """One new or changed event: the box's own (by its UID), or a staff event (`quiet`: an unchanged
-        one read again to expand its repeats, whose clashes were told when it changed)."""
-        changed_at = _changed_at(event, seen)
+        one read again to expand its repeats, whose clashes were told when it changed; `floor`: the
+        earliest a new event can have reached the server)."""
+        changed_at = _changed_at(event, seen, floor)
         parts = uid_parts(event.uid, self.store)
         booking = self.ledger.booking(parts.appointment_id) if parts else None
         if booking is not None and names_appointment(parts, booking.id, booking.created_at):
@@ -190,7 +200,7 @@ class CalendarSync:
         if booking.status != "booked" or same:
             with transaction(self.db) as conn:  # nothing to apply: only remember its ETag
                 link(conn, href, url, event.uid, etag, aid, remote_at)
-                if booking.status != "booked":
+                if booking.status == "cancelled":
                     requeue(conn, aid)  # a cancelled appointment's event comes off again
             return 0
         pending = self.ledger.pending(aid) > 0
@@ -285,19 +295,23 @@ class CalendarSync:
         leave_message(conn, text, "", booking.patient, booking.contact_id, False, actor=ACTOR)
 
     # writing the calendar
-    def push(self, report: SyncReport) -> None:
-        """Write each queued appointment's current state, in the order they changed; stop at the first
-        unreachable server (the rest wait, in order). An event the server refuses for good is left to
-        the front desk as a message, and the rest go on."""
+    def push(self, report: SyncReport, skip: set[str] | None = None) -> None:
+        """Write each queued appointment's current state, in the order they changed, leaving those of
+        the calendars in `skip` (not read this pass) to wait; stop at the first unreachable server
+        (the rest wait, in order). An event the server refuses for good is left to the front desk as
+        a message, and the rest go on."""
         for queued in self.ledger.queued():
             booking = self.ledger.booking(queued.appointment_id)
             known = self.ledger.event_of(queued.appointment_id)
             target = self.calendar_for(booking.provider) if booking else None
+            if {target, known.calendar if known else None} & (skip or set()):
+                continue
             try:
-                self._push_one(queued, booking, known, target)
-                report.written += 1
-            except EditConflict:
-                report.conflicts += self._resolve_push_conflict(known, booking)
+                try:
+                    self._push_one(queued, booking, known, target)
+                    report.written += 1
+                except EditConflict:
+                    report.conflicts += self._resolve_push_conflict(known, booking)
             except EventRefused as exc:
                 self._refused(queued, booking, exc.args[0])
                 report.conflicts += 1
@@ -307,7 +321,8 @@ class CalendarSync:
                 return
 
     def _push_one(self, queued: Queued, booking: Booking | None, known: KnownEvent | None, target: str | None) -> None:
-        """Write one appointment: its event put, deleted, or (past or not synced) nothing."""
+        """Write one appointment: its event put; deleted when it is cancelled, gone from the store or its
+        dentist has no calendar any more; a past one never written stays unwritten."""
         current = booking is not None and booking.status == "booked" and target is not None
         if current and (known is not None or booking.ends_at > now_utc() - LOOK_BACK):
             self._put(booking, known, target, queued.last_entry)
@@ -321,7 +336,9 @@ class CalendarSync:
 
     def _put(self, booking: Booking, known: KnownEvent | None, target: str, last_entry: int) -> None:
         if known is not None and known.calendar != target:  # moved to a provider with another calendar
-            self._delete(known, booking)
+            self._delete(known, booking, moved=True)
+            with transaction(self.db) as conn:  # gone there: never read back as a deletion by staff
+                unlink(conn, booking.id)
             known = None
         uid = appointment_uid(self.store, booking.id, booking.created_at)
         href = known.href if known else event_href(target, uid)
@@ -332,20 +349,26 @@ class CalendarSync:
             if known is not None:
                 raise
             found = self.server.get(href)  # this very appointment's file, left from a lost reply
-            etag = self.server.put(href, text, found[1] if found else "")
+            if found is not None and not found[1]:
+                raise EventRefused("the calendar server gives no ETag for an event already there") from None
+            try:
+                etag = self.server.put(href, text, found[1] if found else "")
+            except EditConflict:
+                raise EventRefused("the event kept changing on the calendar server while it was written") from None
         with transaction(self.db) as conn:  # its LAST-MODIFIED, as written: a client that keeps it is seen so
             link(conn, href, target, uid, etag, booking.id, booking.changed_at)
             dequeue(conn, booking.id, last_entry)
         self.ledger.recovered(target)
 
-    def _delete(self, known: KnownEvent, booking: Booking | None) -> None:
+    def _delete(self, known: KnownEvent, booking: Booking | None, moved: bool = False) -> None:
         try:
             self.server.delete(known.href, known.etag)
-        except EditConflict:  # changed there meanwhile: the cancellation made here stands all the same
+        except EditConflict:  # changed there meanwhile: the change made here stands all the same
             self.server.delete(known.href, "")
             if booking is not None:
-                self._note(booking, "The calendar had changed its event since it was last read; the cancellation "
-                                    "made here stands and the event was removed.")
+                done = "move to another dentist" if moved else "cancellation"
+                self._note(booking, f"The calendar had changed its event since it was last read; the {done} "
+                                    "made here stands and the old event was removed.")
 
     def _refused(self, queued: Queued, booking: Booking | None, why: str) -> None:
         """The server will never take this write: tell the front desk and go on with the queue."""
@@ -353,8 +376,8 @@ class CalendarSync:
         with transaction(self.db) as conn:
             dequeue(conn, queued.appointment_id, queued.last_entry)
             if booking is not None:
-                self._message(conn, booking, f"It could not be written to the calendar: {why}. Please enter it there "
-                                             "by hand.")
+                self._message(conn, booking, f"The calendar could not be brought up to date with it: {why}. "
+                                             "Please make the change there by hand.")
 
     def _resolve_push_conflict(self, known: KnownEvent | None, booking: Booking | None) -> int:
         """Our write met a newer event there: read it and apply the rule as for a read change."""
@@ -386,13 +409,14 @@ def event_href(calendar: str, uid: str) -> str:
     return f"{calendar.rstrip('/')}/{uid.replace('@', '-at-')}.ics"
 
 
-def _changed_at(event: CalendarObject, seen: KnownEvent | None) -> datetime:
+def _changed_at(event: CalendarObject, seen: KnownEvent | None, floor: datetime | None = None) -> datetime:
     """When the event changed there: its LAST-MODIFIED, unless absent or no later than what was
-    seen before (a client that edits without moving the stamp); then now, when it is seen."""
+    seen before (a client that edits without moving the stamp), then now, when it is seen; and a
+    new event no earlier than `floor` (an old stamp carried in by an import or an offline phone)."""
     stamp = event.changed_at
     if stamp is None or (seen is not None and stamp <= seen.changed_at):
         return now_utc()
-    return stamp
+    return max(stamp, floor) if seen is None and floor is not None else stamp
 
 
 def _when(moment: datetime | None, tz: ZoneInfo) -> str:

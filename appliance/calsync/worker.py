@@ -1,6 +1,7 @@
-"""The sync in the background: the queue written within a quarter second of a change, each
-calendar read every `poll_s` (and at once when `refresh()` is called, as each call starts), with
-a back-off while the server is away. `sync_status` tells status, doctor and the window how it stands."""
+"""The sync in the background: a change is written within about a quarter second (the queue is
+looked at every tick), each calendar read every `poll_s` (and at once when `refresh()` is called,
+as each call starts), with a back-off while the server is away or a pass fails. `sync_status`
+tells status, doctor and the window how it stands."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from appliance.calsync.sync import CalendarSync, SyncReport
 from appliance.config.calendar import CalendarConfig
 
 log = logging.getLogger(__name__)
-TICK_S = 0.25  # how often the queue is looked at: a booking is written within about this
+TICK_S = 0.25  # how often the queue is looked at: a change is written within about this
 BACKOFF_MAX_S = 60.0
 
 
@@ -97,9 +98,9 @@ class CalendarWorker:
             self._thread.join(self.config.timeout_s * 3)
 
     def _loop(self) -> None:
-        """Read on the poll (or when woken) and write new changes each tick; a queue the last write
-        left as it was (a conflict to settle, the server away) waits for the next read."""
-        next_read, backoff, left = 0.0, self.config.poll_s, -1
+        """Read on the poll (or when woken); between reads, write as soon as a change is queued.
+        Entries the last write left (a conflict to settle, the server away) wait for the next read."""
+        next_read, backoff, seen = 0.0, self.config.poll_s, None
         while not self._stop.is_set():
             woken = self._wake.is_set()
             self._wake.clear()
@@ -107,13 +108,12 @@ class CalendarWorker:
                 if woken or time.monotonic() >= next_read:
                     self.last_report = self.sync.run_once()
                     backoff = min(BACKOFF_MAX_S, backoff * 2) if self.last_report.error else self.config.poll_s
-                    next_read = time.monotonic() + backoff
-                    left = self.ledger.pending()
-                elif self.ledger.pending() not in (0, left) and not self.last_report.error:
+                    next_read, seen = time.monotonic() + backoff, self.ledger.last_entry()
+                elif seen is not None and self.ledger.last_entry() > seen and not self.last_report.error:
+                    seen = self.ledger.last_entry()
                     self.sync.push(self.last_report)
-                    left = self.ledger.pending()
             except Exception:  # noqa: BLE001 - a bad event or a locked store must not end the sync
                 log.exception("calendar sync pass failed")
                 backoff = min(BACKOFF_MAX_S, backoff * 2)
-                next_read, left = time.monotonic() + backoff, self.ledger.pending()
+                next_read, seen = time.monotonic() + backoff, None  # nothing more until the next read
             self._wake.wait(TICK_S)

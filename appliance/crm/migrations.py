@@ -174,7 +174,7 @@ MIGRATIONS.append([
     )""",
     "INSERT INTO store_identity (id) VALUES (lower(hex(randomblob(6))))",
     """CREATE TABLE calendar_queue (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: entry numbers only grow
         appointment_id INTEGER NOT NULL,  -- no foreign key: a deleted appointment's event goes too
         queued_at TEXT NOT NULL
     )""",
