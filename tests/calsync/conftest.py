@@ -3,6 +3,7 @@ tests with a calendar per dentist."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -41,6 +42,20 @@ def calendars(server, clinic):  # noqa: F811 - the fixture above
     config = CalendarConfig(url=server.url, user=server.user, password=server.password,
                             calendars={"Dr. Patel": patel, "Dr. Okafor": okafor})
     return config
+
+
+@contextmanager
+def patels_own_server(tmp_path, max_request_bytes: int = 100_000_000, **options):
+    """A Radicale of the test's own (to stop and start), Dr. Patel's calendar on it, and the config
+    (with `options`) that syncs it."""
+    server = LabCalendarServer(tmp_path / "own", max_request_bytes=max_request_bytes)
+    server.start()
+    try:
+        url = server.make_calendar("Dr. Patel")
+        yield server, url, CalendarConfig(url=server.url, user=server.user, password=server.password,
+                                          calendars={"Dr. Patel": url}, **options)
+    finally:
+        server.stop()
 
 
 def make_sync(clinic, config, **changes):  # noqa: F811

@@ -12,12 +12,11 @@ import icalendar
 import pytest
 
 from appliance.calsync.worker import sync_status
-from appliance.config.calendar import CalendarConfig
 from appliance.crm.appointments import SlotTakenError
 from appliance.crm.availability import free_slots
 from appliance.crm.event_uids import uid_of
 from appliance.crm.messages import Messages
-from tests.calsync.conftest import TZ, make_sync
+from tests.calsync.conftest import TZ, make_sync, patels_own_server
 
 
 def monday(hour: int, minute: int = 0, weeks: int = 1) -> datetime:
@@ -239,13 +238,7 @@ def test_wrong_password_is_said_plainly_and_nothing_is_lost(clinic, calendars, s
 
 
 def test_server_down_mid_sync_bookings_go_on_and_replay_in_order(clinic, tmp_path):
-    from appliance.lab.calendar_server import LabCalendarServer
-    server = LabCalendarServer(tmp_path / "own")
-    server.start()
-    try:
-        url = server.make_calendar("Dr. Patel")
-        config = CalendarConfig(url=server.url, user=server.user, password=server.password,
-                                     calendars={"Dr. Patel": url}, timeout_s=2)
+    with patels_own_server(tmp_path, timeout_s=2) as (server, url, config):
         sync = make_sync(clinic, config)
         first = clinic.appointments.book(patient(clinic), clinic.patel, clinic.cleaning, monday(10), "phone_agent")
         sync.run_once()
@@ -265,8 +258,6 @@ def test_server_down_mid_sync_bookings_go_on_and_replay_in_order(clinic, tmp_pat
         assert set(there) == {uid_of(clinic.db, first.id), uid_of(clinic.db, third.id)}
         assert there[uid_of(clinic.db, first.id)]["DTSTART"].dt == monday(11)
         assert sync_status(clinic.db, config).pending == 0
-    finally:
-        server.stop()
 
 
 def test_connection_check_says_what_is_wrong(calendars, server):
@@ -297,13 +288,7 @@ def test_an_appointment_deleted_from_the_store_takes_its_event_with_it(clinic, c
 
 
 def test_an_event_the_server_refuses_for_good_is_left_to_the_front_desk_and_the_rest_go_on(clinic, tmp_path):
-    from appliance.lab.calendar_server import LabCalendarServer
-    server = LabCalendarServer(tmp_path / "small", max_request_bytes=3000)
-    server.start()
-    try:
-        url = server.make_calendar("Dr. Patel")
-        config = CalendarConfig(url=server.url, user=server.user, password=server.password,
-                                     calendars={"Dr. Patel": url}, patient_detail="name")
+    with patels_own_server(tmp_path, max_request_bytes=3000, patient_detail="name") as (server, url, config):
         sync = make_sync(clinic, config)
         huge = clinic.appointments.book(patient(clinic, "Ann " + "Lee-" * 900), clinic.patel, clinic.checkup,
                                         monday(9), "phone_agent")
@@ -315,8 +300,6 @@ def test_an_event_the_server_refuses_for_good_is_left_to_the_front_desk_and_the_
         (message,) = Messages(clinic.db).list()
         assert "could not be brought up to date" in message.text and "HTTP 413" in message.text
         assert huge.id  # kept in the store all the same
-    finally:
-        server.stop()
 
 
 def test_staff_make_the_boxs_event_impossible_or_take_a_taken_time_and_it_is_put_back(clinic, calendars, server):
@@ -379,13 +362,7 @@ def test_an_event_of_this_box_the_store_does_not_know_stays_busy_and_is_told(cli
 def test_the_server_stopped_in_the_middle_of_a_pass_loses_and_doubles_nothing(clinic, tmp_path):
     import threading
 
-    from appliance.lab.calendar_server import LabCalendarServer
-    server = LabCalendarServer(tmp_path / "own")
-    server.start()
-    try:
-        url = server.make_calendar("Dr. Patel")
-        config = CalendarConfig(url=server.url, user=server.user, password=server.password,
-                                     calendars={"Dr. Patel": url}, timeout_s=2)
+    with patels_own_server(tmp_path, timeout_s=2) as (server, url, config):
         sync = make_sync(clinic, config)
         sync.run_once()
         someone = patient(clinic)
@@ -401,8 +378,6 @@ def test_the_server_stopped_in_the_middle_of_a_pass_loses_and_doubles_nothing(cl
         assert not sync.run_once().error and sync.ledger.pending() == 0
         there = events(server, url)
         assert set(there) == {uid_of(clinic.db, a.id) for a in booked}
-    finally:
-        server.stop()
 
 
 def test_times_across_the_spring_clock_change_stay_at_their_local_hour(clinic, calendars, server):
