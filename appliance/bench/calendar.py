@@ -32,12 +32,17 @@ TZ = ZoneInfo("UTC")
 PROVIDER = "Dr. Bench"
 
 
-def staff_event(uid: str, start: datetime, minutes: int, summary: str) -> str:
-    """A staff event (a VEVENT) as their calendar app writes it."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    end = start + timedelta(minutes=minutes)
+def staff_event(uid: str, start: datetime, minutes: int, summary: str, modified: datetime | None = None,
+                extra: str = "") -> str:
+    """A staff event (a VEVENT) as their calendar app writes it, last changed at `modified` (now),
+    with `extra` property lines."""
+    stamp, end = _ical_utc(modified or datetime.now(UTC)), start + timedelta(minutes=minutes)
     return (f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
-            f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{end:%Y%m%dT%H%M%SZ}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n")
+            f"DTSTART:{_ical_utc(start)}\r\nDTEND:{_ical_utc(end)}\r\nSUMMARY:{summary}\r\n{extra}END:VEVENT\r\n")
+
+
+def _ical_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def calendar_text(*events: str) -> str:

@@ -25,6 +25,7 @@ from appliance.calsync.ledger import (
 )
 from appliance.calsync.server import CalendarServer, CalendarUnavailable, EditConflict, EventRefused
 from appliance.config.calendar import CalendarConfig
+from appliance.crm.availability import MAX_SERVICE
 from appliance.crm.appointments import Appointment, AppointmentError, Appointments, StaleAppointmentError
 from appliance.crm.db import transaction
 from appliance.crm.event_uids import appointment_uid, names_appointment, store_identity, uid_parts
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 ACTOR = "calendar"
 LOOK_BACK = timedelta(days=1)  # staff events that ended before this are not kept
 FULL_READ_EVERY = timedelta(days=1)  # repeating events are expanded again this often
-LONGEST = timedelta(minutes=480)  # the longest appointment the store takes (its overlap checks rely on it)
 
 
 @dataclass
@@ -126,7 +126,7 @@ class CalendarSync:
                 continue  # our own write, or unchanged
             report.read += 1
             try:
-                event = read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
+                event = self._read(text, now)
             except EventError as exc:
                 log.warning("calendar event %s skipped: %s", href, exc)
                 continue
@@ -192,7 +192,7 @@ class CalendarSync:
         aid = booking.id
         gone = event.cancelled or event.starts_at is None
         provider = self._provider_in(url, booking)
-        if not gone and not timedelta(minutes=5) <= event.ends_at - event.starts_at <= LONGEST:
+        if not gone and not timedelta(minutes=5) <= event.ends_at - event.starts_at <= MAX_SERVICE:
             return self._put_back(url, href, etag, event, booking, remote_at,
                                   "the calendar gave it a length the clinic does not book")
         same = not gone and (event.starts_at, event.ends_at, provider) == (booking.starts_at, booking.ends_at,
@@ -327,10 +327,11 @@ class CalendarSync:
         if current and (known is not None or booking.ends_at > now_utc() - LOOK_BACK):
             self._put(booking, known, target, queued.last_entry)
             return
-        if known is not None and (booking is None or booking.status == "cancelled" or target is None):
+        withdrawn = booking is None or booking.status == "cancelled" or target is None
+        if known is not None and withdrawn:
             self._delete(known, booking)
         with transaction(self.db) as conn:
-            if booking is None or booking.status == "cancelled" or target is None:
+            if withdrawn:
                 unlink(conn, queued.appointment_id)
             dequeue(conn, queued.appointment_id, queued.last_entry)
 
@@ -389,12 +390,16 @@ class CalendarSync:
         text, etag = found
         now = now_utc()
         try:
-            event = read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
+            event = self._read(text, now)
         except EventError:  # unreadable there: ours replaces it on the next push
             with transaction(self.db) as conn:
                 link(conn, known.href, known.calendar, known.uid, etag, booking.id, now)
             return 1
         return self._remote_booking(known.calendar, known.href, etag, event, booking, _changed_at(event, known))
+
+    def _read(self, text: str, now: datetime) -> CalendarObject:
+        """A calendar object, with its busy time from a day back to the horizon ahead."""
+        return read_object(text, self.tz, now - LOOK_BACK, now + timedelta(days=self.config.horizon_days))
 
     def _box_event(self, booking: Booking, uid: str) -> BoxEvent:
         who = {"initials": initials(booking.patient), "name": booking.patient, "none": ""}[self.config.patient_detail]

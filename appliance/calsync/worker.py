@@ -109,8 +109,8 @@ class CalendarWorker:
                     self.last_report = self.sync.run_once()
                     backoff = min(BACKOFF_MAX_S, backoff * 2) if self.last_report.error else self.config.poll_s
                     next_read, seen = time.monotonic() + backoff, self.ledger.last_entry()
-                elif seen is not None and self.ledger.last_entry() > seen and not self.last_report.error:
-                    seen = self.ledger.last_entry()
+                elif seen is not None and not self.last_report.error and (latest := self.ledger.last_entry()) > seen:
+                    seen = latest
                     self.sync.push(self.last_report)
             except Exception:  # noqa: BLE001 - a bad event or a locked store must not end the sync
                 log.exception("calendar sync pass failed")

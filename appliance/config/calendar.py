@@ -56,4 +56,4 @@ class CalendarConfig:
 
     def calendar_urls(self) -> list[str]:
         """Every configured calendar, each once."""
-        return list(dict.fromkeys([*self.calendars.values(), *([self.shared] if self.shared else [])]))
+        return list(dict.fromkeys(url for _, url in self.chosen()))

@@ -75,7 +75,7 @@ class Appointments:
             raise AppointmentError(f"source must be one of {SOURCES}")
         service = self.schedule.service(service_id)
         ends_at = starts_at + timedelta(minutes=service.duration_min)
-        self._check_bookable(provider_id, service_id, starts_at, ends_at, source)
+        self._check_bookable(provider_id, service_id, starts_at, ends_at, within_hours=source != "import")
         now = utc_text(now_utc())
         try:
             with transaction(self.db) as conn:
@@ -128,7 +128,7 @@ class Appointments:
         service = self.schedule.service(current.service_id)
         ends_at = ends_at or starts_at + timedelta(minutes=service.duration_min)
         self._check_bookable(provider, current.service_id, starts_at, ends_at,
-                             current.source if within_hours else "import")
+                             within_hours=within_hours and current.source != "import")
         try:
             with transaction(self.db) as conn:
                 current = self._read(conn, appointment_id)
@@ -174,12 +174,12 @@ class Appointments:
         return [_appointment(r) for r in rows]
 
     def _check_bookable(self, provider_id: int, service_id: int, starts_at: datetime, ends_at: datetime,
-                        source: str) -> None:
+                        within_hours: bool) -> None:
         if starts_at.tzinfo is None:
             raise AppointmentError("appointment times must be timezone-aware")
         if not any(p.id == provider_id for p in self.schedule.providers(service_id)):
             raise AppointmentError(f"provider {provider_id} does not offer service {service_id}")
-        if source == "import":
+        if not within_hours:
             return
         local = starts_at.astimezone(self.tz)
         for opens, closes in self.schedule.hours_on(local.date(), provider_id):

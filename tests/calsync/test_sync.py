@@ -11,6 +11,8 @@ import caldav
 import icalendar
 import pytest
 
+from appliance.bench.calendar import calendar_text
+from appliance.bench.calendar import staff_event as event_text
 from appliance.calsync.worker import sync_status
 from appliance.crm.appointments import SlotTakenError
 from appliance.crm.availability import free_slots
@@ -35,16 +37,8 @@ def events(server, url: str) -> dict[str, icalendar.Event]:
 def staff_event(server, url: str, start: datetime, minutes: int, summary: str, uid: str,
                 modified: datetime | None = None, extra: str = "") -> caldav.Event:
     """An event staff add on their phone."""
-    last = _utc(modified or datetime.now(TZ))
-    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//staff phone//EN\r\nBEGIN:VEVENT\r\n"
-            f"UID:{uid}\r\nDTSTAMP:{last}\r\nLAST-MODIFIED:{last}\r\nDTSTART:{_utc(start)}\r\n"
-            f"DTEND:{_utc(start + timedelta(minutes=minutes))}\r\nSUMMARY:{summary}\r\n{extra}"
-            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    text = calendar_text(event_text(uid, start, minutes, summary, modified, extra))
     return caldav.Calendar(client=server.client(), url=url).save_event(text)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def move(component: icalendar.Event, start: datetime, end: datetime) -> None:
