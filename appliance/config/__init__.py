@@ -19,13 +19,14 @@ from appliance.config.engines import (
 )
 from appliance.config.files import merged, read_secrets, read_table
 from appliance.config.loader import build
+from appliance.config.reminders import RemindersConfig
 from appliance.config.store import CrmConfig
 from appliance.config.telephony import SipConfig, TransferConfig
 from appliance.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "CalendarConfig", "ClinicConfig", "Config", "CrmConfig", "VoiceConfig", "EnginesConfig",
-           "LlmConfig", "ModelsConfig", "PathsConfig", "SipConfig", "SttConfig", "TransferConfig", "TtsConfig", "VadConfig", "config_file_path",
-           "load_config", "parse_config"]
+__all__ = ["PROJECT_ROOT", "CalendarConfig", "ClinicConfig", "Config", "CrmConfig", "EnginesConfig", "LlmConfig",
+           "ModelsConfig", "PathsConfig", "RemindersConfig", "SipConfig", "SttConfig", "TransferConfig", "TtsConfig",
+           "VadConfig", "VoiceConfig", "config_file_path", "load_config", "parse_config"]
 
 CONFIG_ENV = "APPLIANCE_CONFIG"
 DEFAULT_CONFIG_PATHS = (Path("/etc/appliance/appliance.toml"),)
@@ -47,6 +48,7 @@ class Config:
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     crm: CrmConfig = field(default_factory=CrmConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -33,6 +33,7 @@ class Contact:
     email: str
     notes: str
     phones: tuple[str, ...]
+    reminder_calls: bool = True  # False: the patient asked not to get reminder calls
 
 
 def name_key(name: str) -> str:
@@ -91,9 +92,9 @@ class Contacts:
         return self.get(contact_id)
 
     def update(self, contact_id: int, actor: str = "front_desk", **fields: object) -> Contact:
-        """Change name, date_of_birth, email, notes or phones (a list)."""
+        """Change name, date_of_birth, email, notes, phones (a list) or reminder_calls (a bool)."""
         current = self.get(contact_id)
-        allowed = {"name", "date_of_birth", "email", "notes", "phones"}
+        allowed = {"name", "date_of_birth", "email", "notes", "phones", "reminder_calls"}
         unknown = set(fields) - allowed
         if unknown:
             raise ContactError(f"cannot change {sorted(unknown)}")
@@ -104,9 +105,11 @@ class Contacts:
         numbers = [self.phone(str(p)) for p in fields["phones"]] if "phones" in fields else None
         with transaction(self.db) as conn:
             conn.execute("UPDATE contacts SET name = ?, name_key = ?, date_of_birth = ?, email = ?, notes = ?, "
-                         "updated_at = ? WHERE id = ?",
+                         "reminder_calls = ?, updated_at = ? WHERE id = ?",
                          (name, name_key(name), dob, str(fields.get("email", current.email)),
-                          str(fields.get("notes", current.notes)), utc_text(now_utc()), contact_id))
+                          str(fields.get("notes", current.notes)),
+                          int(bool(fields.get("reminder_calls", current.reminder_calls))), utc_text(now_utc()),
+                          contact_id))
             if numbers is not None:
                 conn.execute("DELETE FROM contact_phones WHERE contact_id = ?", (contact_id,))
                 conn.executemany("INSERT OR IGNORE INTO contact_phones (contact_id, phone) VALUES (?, ?)",
@@ -117,7 +120,7 @@ class Contacts:
 
     def get(self, contact_id: int) -> Contact:
         """The contact with this id."""
-        row = self.db.execute("SELECT id, name, date_of_birth, email, notes FROM contacts WHERE id = ?",
+        row = self.db.execute("SELECT id, name, date_of_birth, email, notes, reminder_calls FROM contacts WHERE id = ?",
                               [contact_id]).fetchone()
         if row is None:
             raise ContactError(f"no contact {contact_id}")
@@ -129,7 +132,7 @@ class Contacts:
         if number is None:
             return []
         rows = self.db.execute(
-            "SELECT c.id, c.name, c.date_of_birth, c.email, c.notes FROM contact_phones p "
+            "SELECT c.id, c.name, c.date_of_birth, c.email, c.notes, c.reminder_calls FROM contact_phones p "
             "JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ? ORDER BY c.id", [number]).fetchall()
         return [self._contact(r) for r in rows]
 
@@ -137,21 +140,22 @@ class Contacts:
         """Contacts matching a spoken name and date of birth exactly (after normalising)."""
         dob = check_dob(date_of_birth)
         rows = self.db.execute(
-            "SELECT id, name, date_of_birth, email, notes FROM contacts WHERE name_key = ? AND date_of_birth = ?",
+            "SELECT id, name, date_of_birth, email, notes, reminder_calls FROM contacts "
+            "WHERE name_key = ? AND date_of_birth = ?",
             [name_key(name), dob]).fetchall()
         return [self._contact(r) for r in rows]
 
     def by_dob(self, date_of_birth: str) -> list[Contact]:
         """Contacts born on this date."""
-        rows = self.db.execute("SELECT id, name, date_of_birth, email, notes FROM contacts WHERE date_of_birth = ?",
-                               [check_dob(date_of_birth)]).fetchall()
+        rows = self.db.execute("SELECT id, name, date_of_birth, email, notes, reminder_calls FROM contacts "
+                               "WHERE date_of_birth = ?", [check_dob(date_of_birth)]).fetchall()
         return [self._contact(r) for r in rows]
 
     def search(self, text: str, limit: int = 50) -> list[Contact]:
         """Contacts whose name contains `text`, or whose number contains its digits."""
         key, digits = name_key(text), re.sub(r"\D", "", text)
         rows = self.db.execute(
-            "SELECT DISTINCT c.id, c.name, c.date_of_birth, c.email, c.notes FROM contacts c "
+            "SELECT DISTINCT c.id, c.name, c.date_of_birth, c.email, c.notes, c.reminder_calls FROM contacts c "
             "LEFT JOIN contact_phones p ON p.contact_id = c.id "
             "WHERE c.name_key LIKE ? OR (? != '' AND p.phone LIKE ?) ORDER BY c.name_key LIMIT ?",
             [f"%{key}%", digits, f"%{digits}%", limit]).fetchall()
@@ -160,4 +164,5 @@ class Contacts:
     def _contact(self, row: tuple) -> Contact:
         phones = tuple(p for (p,) in self.db.execute(
             "SELECT phone FROM contact_phones WHERE contact_id = ? ORDER BY phone", [row[0]]).fetchall())
-        return Contact(id=row[0], name=row[1], date_of_birth=row[2], email=row[3], notes=row[4], phones=phones)
+        return Contact(id=row[0], name=row[1], date_of_birth=row[2], email=row[3], notes=row[4], phones=phones,
+                       reminder_calls=bool(row[5]))

@@ -114,3 +114,12 @@ class Messages:
                              (status, now_iso() if done else None, message_id))
                 audit(conn, actor, "done" if done else "reopen", "message", message_id, {"status": status})
         return self.get(message_id)
+
+    def record_callback(self, message_id: int, result: str, actor: str = "front_desk") -> None:
+        """The front desk called back about this message: when, and how it went."""
+        with transaction(self.db) as conn:
+            found = conn.execute("UPDATE messages SET callback_result = ?, called_back_at = ? WHERE id = ?",
+                                 (result, utc_text(now_utc()), message_id)).rowcount
+            if not found:
+                raise MessageError(f"no message {message_id}")
+            audit(conn, actor, "call_back", "message", message_id, {"result": result})

@@ -227,3 +227,30 @@ MIGRATIONS.append([
            AND b.starts_at < NEW.ends_at AND b.ends_at > NEW.starts_at)
        BEGIN SELECT RAISE(ABORT, 'slot_taken'); END""",
 ])
+
+MIGRATIONS.append([
+    # 4: reminder calls and calls back. Each reminder is one row per appointment time and offset,
+    #    claimed (state 'calling', attempt counted) in its own transaction before the number is
+    #    dialled, so a restart never dials it twice; the latest result is kept on the appointment.
+    #    A patient may opt out of reminder calls. A message records the front desk's call back.
+    "ALTER TABLE contacts ADD COLUMN reminder_calls INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE appointments ADD COLUMN reminder_result TEXT NOT NULL DEFAULT ''",
+    """CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        appointment_id INTEGER NOT NULL REFERENCES appointments(id),
+        starts_at TEXT NOT NULL,  -- the appointment time it reminds of: a moved one gets new reminders
+        offset_min INTEGER NOT NULL,
+        due_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'calling', 'done')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        phone TEXT NOT NULL DEFAULT '',
+        result TEXT NOT NULL DEFAULT '',
+        call_id INTEGER REFERENCES calls(id),
+        updated_at TEXT NOT NULL,
+        UNIQUE (appointment_id, starts_at, offset_min)
+    )""",
+    "CREATE INDEX reminders_due ON reminders(state, next_attempt_at)",
+    "ALTER TABLE messages ADD COLUMN callback_result TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE messages ADD COLUMN called_back_at TEXT",
+])
