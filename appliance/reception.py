@@ -23,10 +23,12 @@ from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT
+from appliance.dialogue.reminder import ReminderCall, ReminderDialogue
 from appliance.dialogue.records import ClinicRecords
 from appliance.voice.events import Event
 from appliance.voice.hub import EngineHub
 from appliance.voice.phrases import fixed_sentences
+from appliance.voice.answering import AnsweringDetector
 from appliance.voice.recorder import CallRecorder
 from appliance.voice.session import CallSession
 from appliance.voice.transport import CallTransport
@@ -75,10 +77,18 @@ class Reception:
 
     def session(self, transport: CallTransport, emit: Callable[[Event], None]) -> CallSession:
         """A conversation on `transport`, its events recorded and handed to `emit`."""
+        return CallSession(transport, self.hub, self.receptionist(), self.config, self._recorder(transport), emit)
+
+    def reminder_session(self, transport: CallTransport, reminder: ReminderCall,
+                         emit: Callable[[Event], None]) -> CallSession:
+        """A reminder call the box placed on `transport`: who answered is found first."""
+        return CallSession(transport, self.hub, ReminderDialogue(self.receptionist(), reminder), self.config,
+                           self._recorder(transport), emit, answering=AnsweringDetector())
+
+    def _recorder(self, transport: CallTransport) -> CallRecorder:
         recordings = self.config.paths.data / "recordings" if self.config.crm.record_calls else None
-        recorder = CallRecorder(self.call_log, self.store_worker, transport.call_id, self.spool, recordings,
-                                self.messages)
-        return CallSession(transport, self.hub, self.receptionist(), self.config, recorder, emit)
+        return CallRecorder(self.call_log, self.store_worker, transport.call_id, self.spool, recordings,
+                            self.messages)
 
     def receptionist(self) -> Dialogue:
         """The receptionist for one call, with its own connection to the store (used only on

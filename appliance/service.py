@@ -23,9 +23,15 @@ from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
 from appliance.crm.maintenance import purge
+from appliance.crm.messages import Messages
 from appliance.crm.outbox import OutboxWorker
+from appliance.crm.phones import normalise_phone
+from appliance.crm.timeutil import now_utc
+from appliance.outbound.dialing import dial_uri
+from appliance.outbound.reminder_run import ReminderRunner
 from appliance.reception import Reception
 from appliance.sip.agent import SipAgent
+from appliance.sip.events import CallbackEvent, CallbackState, CallRejectedEvent
 from appliance.sip.leg import CallLeg
 from appliance.voice.events import AlertEvent, CallEndedEvent, Event
 from appliance.voice.hub import EngineHub
@@ -51,6 +57,8 @@ class ApplianceService:
         self.calendar: CalendarWorker | None = None
         self._calendar_reader: sqlite_utils.Database | None = None
         self.control: ControlServer | None = None
+        self.reminders: ReminderRunner | None = None
+        self._reminding: asyncio.Task | None = None
         self._housekeeping: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -105,9 +113,16 @@ class ApplianceService:
                               on_call=self._from_sip_thread(self._start_session),
                               record=self.config.crm.record_calls)
         await asyncio.to_thread(self.agent.start)
+        self.reminders = ReminderRunner(self, self.database)
+        if self.config.reminders.enabled:
+            self._reminding = self._loop.create_task(self.reminders.run_forever())
+        else:  # runs on request only; calls a stopped service left open are closed first
+            await asyncio.to_thread(self.reminders.reminders.recover, now_utc())
 
     async def stop(self) -> None:
         """Hang up, stop SIP, wait for sessions to close their records, free the engines."""
+        if self._reminding is not None:
+            self._reminding.cancel()
         if self.agent is not None:
             await asyncio.to_thread(self.agent.stop)
         if self.control is not None:
@@ -121,6 +136,8 @@ class ApplianceService:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         await self.reception.stop()
+        if self.reminders is not None:
+            self.reminders.close()
 
     def start_calendar(self, calendar: CalendarConfig) -> None:
         """Sync the store with `calendar` in the background from now on."""
@@ -179,11 +196,48 @@ class ApplianceService:
     def _start_session(self, leg: CallLeg) -> None:
         if self.calendar is not None:
             self.calendar.refresh()  # staff's latest blocks are in before a slot is offered
-        session = self.reception.session(leg, self.publish)
+        self.adopt(leg, self.reception.session(leg, self.publish))
+
+    def adopt(self, leg: CallLeg, session: CallSession) -> asyncio.Task:
+        """Run `session` on `leg` as one of the service's calls; returns its task."""
         self.sessions[leg.call_id] = session
         task = self._loop.create_task(session.run())
         self._tasks.add(task)
         task.add_done_callback(lambda t: self._session_done(leg.call_id, t))
+        return task
+
+    def call_back(self, number: str, message_id: int | None = None) -> dict[str, str]:
+        """Ring the desk phone, then `number`, and bridge them; the outcome is logged (on the
+        message, when `message_id` is given) as the call back ends."""
+        transfer = self.config.transfer
+        desk = transfer.desk_uri or transfer.staff_uri
+        if not desk:
+            raise ValueError("no desk phone is configured ([transfer] desk_uri or staff_uri)")
+        if self.agent is None:
+            raise ValueError("the SIP agent is not running")
+        number = normalise_phone(number, self.config.crm.country_code, self.config.crm.trunk_prefix)
+        patient = dial_uri(number, self.config.reminders, self.config.sip)
+        callback_id = self.agent.call_back(desk, patient, number, message_id, self.config.reminders.ring_timeout_s)
+        return {"callback_id": callback_id, "desk": desk}
+
+    def _log_callback(self, event: CallbackEvent) -> None:
+        """A call back ended: its outcome goes on the message and in the call log, then the event
+        is published."""
+        def write() -> None:
+            db = open_store(self.database)
+            try:
+                calls = CallLog(db)
+                call_id = calls.start(event.number, "", "outbound")
+                calls.end(call_id, f"call back: {event.state.value}", event.detail)
+                if event.message_id is not None:
+                    Messages(db).record_callback(event.message_id, event.state.value)
+            finally:
+                db.conn.close()
+        def written(task: asyncio.Task) -> None:
+            if task.exception() is not None:
+                log.error("the call back could not be logged", exc_info=task.exception())
+            self.publish(event)  # after the write: the window reads the outcome when it hears of it
+        self._loop.create_task(asyncio.to_thread(write)).add_done_callback(written)
 
     def _session_done(self, call_id: str, task: asyncio.Task) -> None:
         self._tasks.discard(task)
@@ -234,4 +288,10 @@ class ApplianceService:
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, CallEndedEvent):
             log.info("call %s ended: %s %s", event.call_id, event.code, event.reason)
+        elif isinstance(event, CallRejectedEvent) and event.code == 486 and self.reminders is not None:
+            self.reminders.inbound_refused()
+        elif isinstance(event, CallbackEvent) and event.state not in (
+                CallbackState.DESK_RINGING, CallbackState.PATIENT_RINGING, CallbackState.CONNECTED):
+            self._log_callback(event)
+            return
         self.publish(event)

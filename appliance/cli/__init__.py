@@ -16,14 +16,15 @@ from appliance.cli import (
     demo_cmd,
     doctor_cmd,
     models_cmd,
+    reminders_cmd,
     setup_cmd,
     status_cmd,
     talk_cmd,
 )
 from appliance.errors import ApplianceError
 
-GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, calendar_cmd, bench_cmd,
-          config_cmd)
+GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, calendar_cmd, reminders_cmd,
+          bench_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -142,14 +142,20 @@ class ControlClient:
 
 def fetch_status(path: Path, timeout: float = 5.0) -> dict[str, Any]:
     """Connect to the service at `path`, ask `status` and disconnect; `ControlError` when it does not answer."""
+    return ask_service(path, "status", timeout)
+
+
+def ask_service(path: Path, cmd: str, timeout: float = 5.0, connect_s: float = 5.0, **args: Any) -> Any:
+    """Connect to the service at `path`, run one command and disconnect; `ControlError` when it
+    is not reachable, does not answer within `timeout` or refuses the command."""
     connected = threading.Event()
     client = ControlClient(path, on_message=lambda m: None,
                            on_connected=lambda up, detail: connected.set() if up else None)
     client.start()
     try:
-        if not connected.wait(timeout):
+        if not connected.wait(connect_s):
             raise ControlError(f"the service is not reachable at {path} (is `appliance run` running?)")
-        return client.call("status", timeout=timeout)
+        return client.call(cmd, timeout=timeout, **args)
     except TimeoutError:
         raise ControlError(f"the service at {path} did not answer within {timeout:g} s") from None
     finally:

@@ -13,6 +13,7 @@ from appliance.control.live import LiveCalls
 from appliance.control.protocol import MAX_LINE, decode, encode, event_message
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
+from appliance.errors import ApplianceError
 
 if TYPE_CHECKING:
     from appliance.service import ApplianceService
@@ -154,7 +155,20 @@ class ControlServer:
         if cmd == "hangup":
             self._session(message).transport.hangup()
             return {}
-        raise CommandError(f"unknown command {cmd!r} (status, transfer, take_over, hangup)")
+        if cmd == "call_back":
+            number, message_id = message.get("number"), message.get("message_id")
+            if not isinstance(number, str) or not number or not isinstance(message_id, int | None):
+                raise CommandError("call_back needs a number (and may name a message_id)")
+            try:
+                return self.service.call_back(number, message_id)
+            except (ValueError, ApplianceError) as exc:
+                raise CommandError(str(exc)) from None
+        if cmd == "reminders_run":
+            if self.service.reminders is None:
+                raise CommandError("the service is still starting")
+            return [event_message(e) for e in await self.service.reminders.run_once()]
+        raise CommandError(f"unknown command {cmd!r} (status, transfer, take_over, hangup, call_back, "
+                           "reminders_run)")
 
     def _session(self, message: dict[str, Any]):  # noqa: ANN202
         call_id = message.get("call_id")

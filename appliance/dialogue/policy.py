@@ -149,9 +149,18 @@ class Dialogue:
             log.exception("the booking system failed")
             return self.escalation.hand_over(f"the booking system failed ({exc.__class__.__name__})")
 
+    def begin(self, intent: str, text: str = "") -> Reply:
+        """Start what the caller is already known to want (a reminder call's cancel or change,
+        its front desk or message), as if they had asked for it in `text`."""
+        return self._said(self._act_on(text, intent))
+
     def silence(self, count: int, final: bool) -> Reply:
         """When the caller says nothing: reprompt, then (final) hang up or transfer."""
         return self._said(self.faq.silence(count, final))
+
+    def takes_digits(self) -> bool:
+        """Keys are single choices here (0 for the front desk)."""
+        return False
 
     def dtmf(self, digit: str) -> Reply | None:
         """0 reaches the front desk from anywhere."""

@@ -17,6 +17,7 @@ import pjsua2 as pj
 from appliance.config import SipConfig
 from appliance.sip.acl import SourceAcl
 from appliance.sip.backoff import Backoff
+from appliance.sip.callback import CallbackManager
 from appliance.sip.callerid import CallerId, caller_id, parse_headers, parse_name_addr
 from appliance.sip.calls import SipCall
 from appliance.sip.endpoint import EndpointSettings, SipError, SipThread
@@ -71,6 +72,7 @@ class SipAgent:
                                           config.tls_verify_server)),
             self._setup, self._teardown)
         self.transfers = TransferManager(self)
+        self.callbacks = CallbackManager(self)
         self._account: _Account | None = None
         self._calls: dict[int, SipCall] = {}
         self._ids = itertools.count(1)
@@ -309,6 +311,15 @@ class SipAgent:
             raise ValueError(f"transfer mode must be blind or attended, got {mode!r}")
         self.thread.post(lambda: self.transfers.start(leg, target, context, mode, announce,
                                                       ring_timeout_s or 20.0))
+
+    def call_back(self, desk_uri: str, patient_uri: str, number: str, message_id: int | None,
+                  ring_timeout_s: float) -> str:
+        """Ring `desk_uri`, then dial `patient_uri` and bridge the two; returns the call back's id
+        (progress arrives as `CallbackEvent`s)."""
+        callback_id = self.callbacks.next_id()
+        self.thread.post(lambda: self.callbacks.start(callback_id, desk_uri, patient_uri, number, message_id,
+                                                      ring_timeout_s))
+        return callback_id
 
     def active_calls(self) -> list[CallLeg]:
         """Legs of calls that have not ended."""

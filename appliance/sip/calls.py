@@ -69,6 +69,19 @@ class SipCall(pj.Call):
         self.audio.startTransmit(self.port)
         self.port.startTransmit(self.audio)
 
+    def bridge(self, other: SipCall) -> bool:
+        """Connect this call's audio straight to `other`'s, both ways, instead of to the agent's
+        ports; False when either has no media yet."""
+        if self.audio is None or other.audio is None:
+            return False
+        for c in (self, other):
+            if c.port is not None:
+                c.audio.stopTransmit(c.port)
+                c.port.stopTransmit(c.audio)
+        self.bridged_to, other.bridged_to = other, self
+        self.connect_audio()
+        return True
+
     def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:  # noqa: N802
         self.jitter_ms = jitter_buffer_ms(self, prm.streamIdx)
 

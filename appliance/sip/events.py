@@ -34,3 +34,27 @@ class CallRejectedEvent(Event):
     code: int
     reason: str
     source: str
+
+
+class CallbackState(StrEnum):
+    """How a front-desk call back stands: the desk phone rings first, then the patient."""
+
+    DESK_RINGING = "desk_ringing"
+    PATIENT_RINGING = "patient_ringing"
+    CONNECTED = "connected"
+    ENDED = "ended"  # after being connected
+    DESK_NO_ANSWER = "desk_no_answer"
+    PATIENT_BUSY = "patient_busy"
+    PATIENT_NO_ANSWER = "patient_no_answer"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class CallbackEvent(Event):
+    """Progress of a call back the front desk asked for (`message_id` when it answers a message)."""
+
+    callback_id: str
+    number: str
+    state: CallbackState
+    message_id: int | None = None
+    detail: str = ""

@@ -185,15 +185,9 @@ class TransferManager:
 
     def _bridge(self, t: Transfer) -> None:
         call, consult = self.agent.sip_call(t.leg), self.agent.sip_call(t.consult)
-        if call is None or consult is None or call.audio is None or consult.audio is None:
+        if call is None or consult is None or not call.bridge(consult):
             self._emit(t, TransferState.FAILED, reason="cannot bridge: media not ready")
             return
-        for c in (call, consult):
-            if c.port is not None:
-                c.audio.stopTransmit(c.port)
-                c.port.stopTransmit(c.audio)
-        call.bridged_to, consult.bridged_to = consult, call
-        call.connect_audio()
         t.bridged = True
         self._emit(t, TransferState.SUCCEEDED, 200, "bridged by the agent")
 

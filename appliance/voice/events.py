@@ -160,3 +160,14 @@ class AlertEvent(Event):
 
     call_id: str
     problem: str
+
+
+@dataclass(frozen=True)
+class AnsweredByEvent(Event):
+    """Who picked up an outbound call: a person, or a machine (and when its beep or end came)."""
+
+    call_id: str
+    answered_by: str  # person | machine
+    reason: str
+    after_s: float  # seconds of audio heard before deciding
+    ready_after_s: float | None = None  # a machine: when the message could start (after the beep)

@@ -27,6 +27,10 @@ class Policy(Protocol):
         """At a pause that may end the turn: start what answering `text` will need that takes
         long (the language model's reading), so the answer is ready sooner."""
 
+    def takes_digits(self) -> bool:
+        """Keys now spell a number (a date of birth keyed in), so none may be dropped; read on
+        the event loop, so it must be quick."""
+
     def silence(self, count: int, final: bool) -> Reply: ...
 
     def dtmf(self, digit: str) -> Reply | None: ...
@@ -40,3 +44,10 @@ class Policy(Protocol):
     def outcome(self) -> str | None: ...
 
     def close(self) -> None: ...
+
+
+class CallOutPolicy(Policy, Protocol):
+    """The policy of a call the box places, which may reach an answering machine."""
+
+    def voicemail(self) -> Reply:
+        """The message left on the machine after its beep."""

@@ -9,7 +9,9 @@ log on the store's worker (`CallRecorder`). The parts, each with one job:
   ends early or waits longer;
 - `Speaker`: the agent's voice, sentence by sentence, and what of it the caller heard;
 - `BargeInDetector`: the caller talking over the agent (not its echo) stops it;
-- `Handover`: whether the agent, a transfer or staff has the caller.
+- `Handover`: whether the agent, a transfer or staff has the caller;
+- `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
+  mailbox's greeting is let play to its beep, then the policy's voicemail is left.
 An engine that raises or outlives `voice.engine_timeout_s` never leaves the caller in
 silence: an apology rendered at start-up plays, then the call goes to staff, or a callback
 request is left for them and the call ends.
@@ -27,12 +29,14 @@ from appliance.config import Config
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.models.protocols import SttResult
+from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
     AgentSaidEvent,
     AgentState,
     AgentStateEvent,
     AlertEvent,
+    AnsweredByEvent,
     BargeInEvent,
     Event,
     HandoverEvent,
@@ -53,6 +57,7 @@ from appliance.voice.turns import TurnDetector, TurnSignal, Verdict, turn_option
 log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring
 RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be closed
+MAX_WAITING_KEYS = 16
 DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is said
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
 
@@ -66,7 +71,8 @@ class CallSession:
     """The conversation on one call."""
 
     def __init__(self, transport: CallTransport, hub: EngineHub, policy: Policy, config: Config,
-                 recorder: CallRecorder | None, publish: Callable[[Event], None]) -> None:
+                 recorder: CallRecorder | None, publish: Callable[[Event], None],
+                 answering: AnsweringDetector | None = None) -> None:
         self.transport = transport
         self.call_id = transport.call_id
         self.hub = hub
@@ -96,14 +102,19 @@ class CallSession:
         self.handing_over: asyncio.Task | None = None  # the front desk's or a fail-over's hand-over
         self.opened: Future | None = None  # the call's record, being created
         self.keys_ignored = 0
+        self.keys_waiting: list[str] = []  # digits pressed while one was handled, when the policy takes digits
         self.idle_since = 0.0
         self.reprompts = 0
         self.barge_onset = 0.0
         self.turn = 0
         self.outcome = ""  # completed | no_input | message, as decided on the call
+        self.closed_as = ""  # the outcome the call's record was closed with
         self.last_caller_text = ""
         self.ack_mark = ""  # the mark of the last "One moment."
         self.ended = asyncio.Event()
+        self.answering = answering  # an outbound call: who answered is found first
+        self.answered: dict[Heard, asyncio.Event] = {heard: asyncio.Event() for heard in Heard}
+        self.heard_s = 0.0  # audio heard while finding who answered
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -115,7 +126,7 @@ class CallSession:
             self.opened = self.recorder.open(caller.number, caller.name, self.transport.direction,
                                              then=lambda rid: self.hub.submit("llm", self.policy.bind_call, rid))
         self.transport.open(self.loop, self)
-        self._start_reply(self._greet())
+        self._start_reply(self._greet() if self.answering is None else self._pick_up())
         try:
             await self.ended.wait()
         finally:
@@ -124,8 +135,9 @@ class CallSession:
             self._set_state(AgentState.ENDED)
             if self.keys_ignored:
                 log.info("%d key(s) ignored on %s", self.keys_ignored, self.call_id)
+            self.closed_as = await self._final_outcome()
             if self.recorder is not None:
-                closed = self.recorder.close(await self._final_outcome(), self.transport.end_reason,
+                closed = self.recorder.close(self.closed_as, self.transport.end_reason,
                                              self.transport.recording)
                 await asyncio.wait([asyncio.wrap_future(closed)], timeout=RECORD_CLOSE_S)
 
@@ -138,6 +150,44 @@ class CallSession:
         if reply is not None:
             await self._say(reply, None)
 
+    async def _pick_up(self) -> None:
+        """An outbound call: greet a person once they have said hello; let a mailbox's greeting
+        play to its beep (at most `reminders.voicemail_wait_s`), then leave the voicemail."""
+        a, person, machine = self.answering, self.answered[Heard.PERSON], self.answered[Heard.MACHINE]
+        waits = [asyncio.ensure_future(person.wait()), asyncio.ensure_future(machine.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if person.is_set():
+            self.emit(AnsweredByEvent(call_id=self.call_id, answered_by="person", reason=a.reason,
+                                      after_s=a.decided_at_s or 0.0))
+            await self._greet()
+            return
+        decided = a.decided_at_s or 0.0
+        try:
+            await asyncio.wait_for(self.answered[Heard.RECORDING].wait(),
+                                   max(self.config.reminders.voicemail_wait_s - decided, 0.1))
+        except TimeoutError:
+            log.info("no beep on %s after %.0f s: the message is left anyway", self.call_id, self.heard_s)
+        self.emit(AnsweredByEvent(call_id=self.call_id, answered_by="machine", reason=a.reason, after_s=decided,
+                                  ready_after_s=round(self.heard_s, 2)))
+        reply = await self._decide(self.policy.voicemail)  # the mailbox is not listened to any more
+        if reply is not None:
+            await self._say(reply, None)
+
+    def _find_who_answered(self, pcm: bytes) -> None:
+        """One frame of an outbound call before anyone is greeted."""
+        speech = self.turns.hears_speech(self.vad.feed(pcm), self.hub.vad.threshold, level_dbfs(pcm))
+        self.heard_s += len(pcm) / 32000
+        heard = self.answering.feed(pcm, speech)
+        if heard is not None:
+            self.answered[heard].set()
+            if heard == Heard.PERSON:
+                self.answering = None  # from now on the caller's frames are turns
+                self.idle_since = self.loop.time()
+
     def emit(self, event: Event) -> None:
         """Record and publish an event of this call."""
         if self.recorder is not None:
@@ -149,6 +199,9 @@ class CallSession:
         """One frame of the caller."""
         if self.ended.is_set() or not self.handover.agent_in_charge:
             return  # the caller is being handed over: the agent hears no more turns
+        if self.answering is not None:
+            self._find_who_answered(pcm)
+            return
         if self.thinking:
             self.backlog.append((arrived, pcm))  # heard once the agent has decided, as it speaks
             return
@@ -194,11 +247,19 @@ class CallSession:
         self.speaker.on_drained()
 
     def on_dtmf(self, digit: str) -> None:
-        """A key press. Keys pressed while one is handled, or once the call is being handed over,
-        are dropped: a flood of keys is one key."""
+        """A key press. Keys pressed while one is handled, once the call is being handed over, or
+        before anyone was greeted on a call the box placed, are dropped: a flood of keys is one
+        key; while the policy takes digits (a date of birth keyed in), they wait their turn instead."""
         transferring = not self.handover.agent_in_charge or (
             self.speaking is not None and self.speaking.action is not None
             and self.speaking.action.kind == "transfer")
+        if self.answering is not None:  # nobody has been greeted yet, or a mailbox is recording
+            self.keys_ignored += 1
+            return
+        if self.key is not None and not transferring and self.policy.takes_digits() and len(
+                self.keys_waiting) < MAX_WAITING_KEYS:
+            self.keys_waiting.append(digit)
+            return
         if self.key is not None or transferring:
             if not self.keys_ignored:  # one line per call, the count when it ends
                 log.info("keys on %s ignored while %s", self.call_id,
@@ -446,6 +507,8 @@ class CallSession:
         if reply is not None:
             self.speaker.interrupt()
             self._start_reply(self._say(reply, None))
+        if self.keys_waiting:
+            self.on_dtmf(self.keys_waiting.pop(0))
 
     # --- actions and hand-over -----------------------------------------------------------
     def _act(self, action: Action) -> None:

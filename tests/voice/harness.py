@@ -22,6 +22,7 @@ from appliance.audio import frames, level_dbfs
 from appliance.config import ClinicConfig, Config, TransferConfig, VoiceConfig
 from appliance.dialogue.faq import FaqPolicy
 from appliance.models.protocols import FRAME_BYTES, SttResult
+from appliance.voice.answering import AnsweringDetector
 from appliance.voice.events import Event, TransferEvent, TransferState
 from appliance.voice.hub import EngineHub
 from appliance.voice.recorder import CallRecorder
@@ -244,7 +245,8 @@ class Call:
     """One call through the real `CallSession`, on a virtual clock, with fake engines."""
 
     def __init__(self, policy=None, recorder: Callable[[EngineHub], CallRecorder] | None = None,  # noqa: ANN001
-                 staff_uri: str = "sip:staff@clinic", turn: FakeTurn | None = None, **voice) -> None:
+                 staff_uri: str = "sip:staff@clinic", turn: FakeTurn | None = None,
+                 answering: AnsweringDetector | None = None, **voice) -> None:
         self.loop = VirtualLoop()
         self.workers = {role: Worker(self.loop) for role in ("stt", "llm", "tts", "turn")}
         self.stt, self.tts = FakeStt(), FakeTts()
@@ -256,7 +258,8 @@ class Call:
         self.line = FakeLine(self.loop)
         self.events: list[Event] = []
         self.session = CallSession(self.line, self.hub, policy or FaqPolicy(clinic, self.config.voice.on_silence),
-                                   self.config, recorder(self.hub) if recorder else None, self.events.append)
+                                   self.config, recorder(self.hub) if recorder else None, self.events.append,
+                                   answering=answering)
         self.task = self.loop.create_task(self.session.run())
 
     def run_for(self, seconds: float) -> None:

@@ -1,0 +1,245 @@
+"""The policy of a reminder call the box places: who is calling and when the visit is, then
+confirm, cancel, change or the front desk, by voice or keypad (1 / 2 / 3 / 0).
+
+Before the caller is known, nothing beyond the clinic, the day and the time is said (not the
+patient's name, not the treatment). A cancel or a change goes on as the receptionist's own
+dialogue, with its identity check and store rules, aimed at the reminded appointment. A mailbox
+hears the minimum necessary and the number to call back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from appliance.dialogue.phone import spoken_digits
+from appliance.dialogue.policy import Dialogue
+from appliance.dialogue.reply import NO_INPUT, Action, Reply
+from appliance.dialogue.state import Step
+from appliance.dialogue.understand import rule_intent, yes_or_no
+
+log = logging.getLogger(__name__)
+KEYS = {"1": "confirm", "2": "cancel", "3": "reschedule", "0": "human"}
+KEY_ANSWERS = {"1": "yes", "2": "no"}  # at a yes-or-no question of the dialogue that follows
+CONFIRMING = r"\b(confirm\w*|i'll be there|i will be there|we'll be there|see you( then)?|that's fine|fine|" \
+             r"sounds good|perfect|great|okay|ok|sure|yes|yeah|yep|correct|i'll come|i will come|i'll make it)\b"
+OPTING_OUT = r"\b(stop calling|don't call|do not call|no more (calls|reminders)|remove (me|my number)|" \
+             r"take me off|unsubscribe|opt out)\b"
+WHO = r"\b(who( is|'s) (this|calling|that)|who are you|what is this( about)?|sorry,? who)\b"
+REPEAT = r"\b(repeat|say (that|it) again|pardon|what was that|come again|didn't (catch|hear))\b"
+DATE_KEYS = 8  # a date of birth keyed in: MMDDYYYY (DDMMYYYY where the day comes first)
+
+INTRO = "Hello, this is the automated assistant of {clinic}, with a reminder: you have an appointment {moment}."
+OPTIONS = ("To confirm it, say yes or press 1. To cancel it, press 2. To change it, press 3. "
+           "To speak to the front desk, press 0.")
+CONFIRMED = "Thank you, your appointment {moment} is confirmed. We look forward to seeing you. Goodbye!"
+CANCEL_OR_CHANGE = "No problem. Would you like to cancel it, or change it to another time?"
+SORRY_OPTIONS = "Sorry, I didn't understand. " + OPTIONS
+WRONG_PERSON = "I'm sorry to have bothered you. Goodbye!"
+OPTED_OUT = ("Understood, we won't call you with reminders again. Your appointment is still booked. "
+             "Goodbye!")
+VOICEMAIL = ("Hello, this is {clinic} with a reminder of an appointment {moment}. If you need to change it, "
+             "please call us{back}. Thank you, goodbye!")
+DOB_BY_KEYS = " You can also key it in as eight digits: {order}."
+
+
+@dataclass(frozen=True)
+class ReminderCall:
+    """What a reminder call is about."""
+
+    appointment_id: int
+    contact_id: int
+    starts_at: datetime
+
+
+class ReminderDialogue:
+    """What the agent says and does on one reminder call (the call loop's `Policy`)."""
+
+    def __init__(self, dialogue: Dialogue, reminder: ReminderCall) -> None:
+        self.dialogue = dialogue
+        self.reminder = reminder
+        self.call = dialogue.call
+        self.delegated = False  # a cancel, change or hand-over goes on in the receptionist's dialogue
+        self.result: str | None = None  # confirmed | voicemail | wrong_number | opted_out_by_phone
+        self.misses = 0
+        self.keyed = ""  # digits of a date of birth keyed in
+        self.keys_told = False  # the caller heard that a date of birth can be keyed in
+
+    # --- what the call says first --------------------------------------------------------
+    def greeting(self, caller_number: str) -> Reply:
+        """The person who answered hears who calls and when the visit is, and the options."""
+        s = self.call.state
+        s.caller_number = caller_number
+        try:
+            s.contact = self.dialogue.records.contacts.get(self.reminder.contact_id)
+        except Exception:  # noqa: BLE001 - the store is needed for a cancel or change only
+            log.exception("the reminded patient could not be read")
+        return self._said(f"{self._intro()} {OPTIONS}")
+
+    def voicemail(self) -> Reply:
+        """The message left on a mailbox: the clinic, the day and time, the number to call back."""
+        clinic = self.call.clinic
+        back = f" on {spoken_digits(clinic.phone, self.dialogue.escalation.region())}" if clinic.phone else ""
+        self.result = "voicemail"
+        return self._said(VOICEMAIL.format(clinic=clinic.name, moment=self._moment(), back=back),
+                          Action("hangup", "voicemail"))
+
+    # --- the answers ---------------------------------------------------------------------
+    def respond(self, text: str, confidence: float) -> Reply:
+        """Confirm, cancel, change, the front desk, or an opt-out; a cancel or change goes on
+        in the receptionist's dialogue."""
+        if self.delegated:
+            return self._aimed(self.dialogue.respond(text, confidence))
+        lowered = text.lower().replace("\u2019", "'")
+        intent = rule_intent(text)
+        if re.search(OPTING_OUT, lowered):
+            return self._opt_out()
+        if intent in ("emergency", "human", "cancel", "reschedule", "message"):
+            return self._hand_to_dialogue(intent, text, confidence)
+        if intent == "wrong_number" or re.search(r"\bno one (here|by that name)\b|\bnobody (here )?by that", lowered):
+            self.result = "wrong_number"
+            return self._said(WRONG_PERSON, Action("hangup", "wrong number"))
+        if re.search(WHO, lowered) or re.search(REPEAT, lowered):
+            return self._said(f"{self._intro()} {OPTIONS}")
+        answer = yes_or_no(text)
+        if answer is False:
+            return self._said(CANCEL_OR_CHANGE)
+        if answer is True or re.search(CONFIRMING, lowered):
+            return self._confirm()
+        if intent == "goodbye":
+            return self._said("Goodbye!", Action("hangup", "goodbye"))
+        self.misses += 1
+        if self.misses >= 2:
+            return self._hand_to_dialogue("human", text, confidence, "the reminder call was not understood twice")
+        return self._said(SORRY_OPTIONS)
+
+    def dtmf(self, digit: str) -> Reply | None:
+        """1 confirms, 2 cancels, 3 changes, 0 reaches the front desk; later, eight digits give a
+        date of birth, 1 and 2 answer a yes or no, and 0 still reaches the front desk."""
+        if not self.delegated:
+            if digit == "1":
+                return self._confirm()
+            if digit in KEYS:
+                return self._hand_to_dialogue(KEYS[digit], "", 1.0)
+            return None
+        s = self.call.state
+        if s.step == Step.DOB and digit.isdigit():
+            self.keyed += digit
+            if len(self.keyed) < DATE_KEYS:
+                return None
+            keyed, self.keyed = self.keyed, ""
+            first, second, year = keyed[:2], keyed[2:4], keyed[4:]
+            return self._aimed(self.dialogue.respond(f"{first}/{second}/{year}", 1.0))
+        if digit == "0":
+            return self._aimed(self.dialogue.dtmf("0"))
+        if digit in KEY_ANSWERS and s.step in (Step.CONFIRM, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
+                                               Step.CONFIRM_INTENT, Step.ANOTHER):
+            return self._aimed(self.dialogue.respond(KEY_ANSWERS[digit], 1.0))
+        return None
+
+    def takes_digits(self) -> bool:
+        """A date of birth may be keyed in."""
+        return self.delegated and self.call.state.step == Step.DOB
+
+    def silence(self, count: int, final: bool) -> Reply:
+        """Options again, then the call ends (a reminder never transfers a silent line)."""
+        if self.delegated:
+            return self.dialogue.silence(count, final)
+        if final:
+            return self._said("I can't hear anything, so I'll end the call now. Goodbye.", Action("hangup", NO_INPUT))
+        return self._said(f"Are you still there? {OPTIONS}")
+
+    # --- the rest of the call loop's interface ---------------------------------------------
+    def hint(self) -> str:
+        """Words the answer is likely to hold."""
+        return self.dialogue.hint() if self.delegated else "Yes, I'll be there. Cancel. Change it. Front desk."
+
+    def unfinished(self, text: str) -> bool:
+        """The answer so far sounds like it goes on."""
+        return self.dialogue.unfinished(text) if self.delegated else False
+
+    def prepare(self, text: str) -> None:
+        """Nothing to read ahead before the dialogue takes over."""
+        if self.delegated:
+            self.dialogue.prepare(text)
+
+    def transfer_failed(self) -> Reply:
+        """Nobody at the desk answered: the dialogue offers a message."""
+        return self.dialogue.transfer_failed()
+
+    def bind_call(self, record_id: int) -> None:
+        """Link what the call writes to its record."""
+        self.dialogue.bind_call(record_id)
+
+    def handover(self, reason: str) -> str:
+        """The summary for staff, with the reminder in it."""
+        return f"Reminder call for the appointment {self._moment()}. {self.dialogue.handover(reason)}"
+
+    def outcome(self) -> str | None:
+        """confirmed, voicemail, wrong_number, opted_out_by_phone; else what the dialogue did
+        (cancelled, rescheduled, message), or change_requested when a change was asked and not made."""
+        done = self.dialogue.outcome()
+        if done:
+            return done
+        if self.result:
+            return self.result
+        return "change_requested" if self.call.state.intent in ("reschedule", "cancel") else None
+
+    def close(self) -> None:
+        """The call is over."""
+        self.dialogue.close()
+
+    # --- helpers -------------------------------------------------------------------------
+    def _intro(self) -> str:
+        return INTRO.format(clinic=self.call.clinic.name, moment=self._moment())
+
+    def _moment(self) -> str:
+        return self.call.say_moment(self.reminder.starts_at)
+
+    def _confirm(self) -> Reply:
+        self.result = "confirmed"
+        return self._said(CONFIRMED.format(moment=self._moment()), Action("hangup", "confirmed"))
+
+    def _opt_out(self) -> Reply:
+        try:
+            self.dialogue.records.contacts.update(self.reminder.contact_id, actor="phone_agent", reminder_calls=False)
+        except Exception:  # noqa: BLE001 - the front desk is told instead
+            log.exception("the opt-out could not be stored")
+            self.call.leave_callback("The patient asked on a reminder call not to get reminder calls any more.")
+        self.result = "opted_out_by_phone"
+        return self._said(OPTED_OUT, Action("hangup", "opted out"))
+
+    def _hand_to_dialogue(self, intent: str, text: str, confidence: float, reason: str = "") -> Reply:
+        """The receptionist's dialogue goes on: a cancel or change of this appointment (after the
+        identity check), the front desk, an emergency or a message."""
+        self.delegated = True
+        if reason:
+            return self.dialogue.escalation.hand_over(reason)
+        if intent in ("cancel", "reschedule"):
+            try:
+                appointment = self.dialogue.records.appointments.get(self.reminder.appointment_id)
+            except Exception:  # noqa: BLE001 - the dialogue asks which appointment instead
+                log.exception("the reminded appointment could not be read")
+                appointment = None
+            if appointment is not None and appointment.status == "booked":
+                self.call.state.target = appointment
+            return self._aimed(self.dialogue.begin(intent, text))
+        return self.dialogue.respond(text, confidence) if text else self.dialogue.begin(intent, text)
+
+    def _aimed(self, reply: Reply) -> Reply:
+        """The reminded appointment is acted on only for the reminded patient (someone else on the
+        line gets their own list); a date-of-birth question says it can be keyed in."""
+        s = self.call.state
+        if s.target is not None and s.contact is not None and s.target.contact_id != s.contact.id:
+            s.target = None
+        if s.step == Step.DOB and not self.keys_told:
+            self.keys_told = True
+            order = "day, month and year" if self.dialogue.identity.day_first() else "month, day and year"
+            return Reply(reply.text + DOB_BY_KEYS.format(order=order), reply.action)
+        return reply
+
+    def _said(self, text: str, action: Action | None = None) -> Reply:
+        self.call.state.last_question = text
+        return Reply.say(text, action)

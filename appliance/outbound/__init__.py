@@ -1,0 +1,1 @@
+"""Calls the box places: appointment reminders, and the front desk's call back."""
