@@ -3,12 +3,14 @@ cells it becomes (pure). Opening hours and free times come from the crm layer.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from appliance.crm.appointments import Appointment
 from appliance.crm.availability import free_slots, local_instant
+from appliance.crm.reminders import result_words
 from appliance.crm.schedule import Provider, Service
 from gui.store_worker import Store
 
@@ -22,6 +24,7 @@ class Entry:
     appointment: Appointment
     patient: str
     service: str
+    reminder: str = ""  # the latest reminder call's result code, '' before any
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,19 @@ def load_calendar(store: Store, days: tuple[date, ...], provider_id: int | None)
                         for slot in free_slots(store.db, store.tz, shortest.id, start, end, provider.id,
                                                now=datetime.now(UTC)))
     shown_ids = {p.id for p in shown}
-    entries = tuple(Entry(a, store.contacts.get(a.contact_id).name, schedule.service(a.service_id).name)
-                    for a in store.appointments.between(start, end, provider_id) if a.provider_id in shown_ids)
+    booked = [a for a in store.appointments.between(start, end, provider_id) if a.provider_id in shown_ids]
+    reminders = reminder_results(store, [a.id for a in booked])
+    entries = tuple(Entry(a, store.contacts.get(a.contact_id).name, schedule.service(a.service_id).name,
+                          reminders.get(a.id, "")) for a in booked)
     hours = {(day, p.id): tuple(schedule.hours_on(day, p.id)) for day in days for p in shown}
     return CalendarData(days, shown, choices, hours, frozenset(free), entries)
+
+
+def reminder_results(store: Store, appointment_ids: list[int]) -> dict[int, str]:
+    """The latest reminder call's result code of each of these appointments that has one."""
+    return dict(store.db.execute(
+        "SELECT id, reminder_result FROM appointments WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND reminder_result != ''", [json.dumps(appointment_ids)]).fetchall())
 
 
 # --- the grid (pure, on the GUI thread) ----------------------------------------------------------
@@ -130,11 +142,20 @@ def time_rows(data: CalendarData, tz: ZoneInfo) -> list[str]:
     return [f"{m // 60:02d}:{m % 60:02d}" for m in range(first, last, STEP_MIN)]
 
 
+def reminder_text(result: str) -> str:
+    """A reminder call's result as the calendar shows it: '✓ confirmed by phone', 'reminder: no answer'."""
+    if not result:
+        return ""
+    return f"✓ {result_words(result)}" if result == "confirmed" else f"reminder: {result_words(result)}"
+
+
 def entry_lines(entry: Entry, tz: ZoneInfo) -> tuple[str, str]:
-    """The two lines an appointment shows: time and patient (☎ when the phone agent booked), service."""
+    """The two lines an appointment shows: time and patient (☎ when the phone agent booked), service
+    (and how the reminder call went)."""
     start, end = entry.appointment.starts_at.astimezone(tz), entry.appointment.ends_at.astimezone(tz)
     mark = "☎ " if entry.appointment.source == "phone_agent" else ""
-    return f"{start:%H:%M}–{end:%H:%M} {mark}{entry.patient}", entry.service
+    service = " — ".join(text for text in (entry.service, reminder_text(entry.reminder)) if text)
+    return f"{start:%H:%M}–{end:%H:%M} {mark}{entry.patient}", service
 
 
 def grid_cells(data: CalendarData, rows: list[str], tz: ZoneInfo) -> list[list[Cell]]:

@@ -55,6 +55,7 @@ from gui.calendar_grid import (
     entry_lines,
     grid_cells,
     load_calendar,
+    reminder_text,
     time_rows,
 )
 from gui.store_worker import Store, StoreWorker
@@ -254,9 +255,10 @@ class CalendarView(QWidget):
             item.setFont(QFont(item.font().family(), -1, QFont.Bold))
         tips = []
         for entry in cell.entries:
-            when, service = entry_lines(entry, self.tz)
-            tips.append(f"{when}\n{service} with {self.data.choices.provider_name(entry.appointment.provider_id)}"
-                        f"\nbooked by {SOURCE_WORDS.get(entry.appointment.source, entry.appointment.source)}")
+            when, _ = entry_lines(entry, self.tz)
+            reminder = f"\n{reminder_text(entry.reminder)}" if entry.reminder else ""
+            tips.append(f"{when}\n{entry.service} with {self.data.choices.provider_name(entry.appointment.provider_id)}"
+                        f"\nbooked by {SOURCE_WORDS.get(entry.appointment.source, entry.appointment.source)}{reminder}")
         item.setToolTip("\n\n".join(tips) or {"free": "Free", "open": "Open, but too short for any service",
                                               "closed": "Closed"}[cell.state])
         return item

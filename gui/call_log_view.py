@@ -1,5 +1,5 @@
 """The call log tab: every call with its caller, outcome and reply latency; the selected call's
-transcript, end reason and recording."""
+transcript, end reason, reminder result and recording, and a call back to its number."""
 
 from __future__ import annotations
 
@@ -48,7 +48,10 @@ from appliance.crm.call_history import (
     outcome_words,
 )
 from appliance.crm.calls import CallLog
+from appliance.crm.reminders import result_words
 from appliance.crm.timeutil import parse_iso
+from gui.callback_button import CallbackButton
+from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
 
@@ -118,17 +121,21 @@ def transcript_html(turns: list[dict], started: datetime) -> str:
 
 @dataclass(frozen=True)
 class CallDetail:
-    """What the store holds beyond the call's row: its turns and whether its recording exists."""
+    """What the store holds beyond the call's row: its turns, whether its recording exists, and
+    what came of it when it was a reminder call."""
 
     call_id: int
     turns: list[dict]
     recording_exists: bool
+    reminder: str  # the reminder call's result in words, '' when it was none
 
 
 def read_detail(store: Store, call: CallSummary) -> CallDetail:
-    """The call's turns and recording state (worker thread: reads the store and the disk)."""
+    """The call's turns, recording state and reminder result (worker thread: reads the store and the disk)."""
     exists = bool(call.recording_path) and Path(call.recording_path).is_file()
-    return CallDetail(call.id, CallLog(store.db).turns(call.id), exists)
+    reminder = store.db.execute("SELECT result FROM reminders WHERE call_id = ? ORDER BY id DESC LIMIT 1",
+                                [call.id]).fetchone()
+    return CallDetail(call.id, CallLog(store.db).turns(call.id), exists, result_words(reminder[0]) if reminder else "")
 
 
 class CallTableModel(QAbstractTableModel):
@@ -230,12 +237,14 @@ class RecordingPlayer(QObject):
 
 
 class CallLogView(QWidget):
-    """Search and sort the calls; read the selected call's transcript and play its recording."""
+    """Search and sort the calls; read the selected call's transcript, play its recording and call
+    its number back."""
 
-    def __init__(self, store: StoreWorker, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, store: StoreWorker, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.tz = ZoneInfo(config.clinic.timezone)
+        self.callback_button = CallbackButton(link, config.crm)
         self.model = CallTableModel(self.tz, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -289,7 +298,8 @@ class CallLogView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
         for first, second in ((self.search, self.outcome), (self.outcome, self.table),
-                              (self.table, self.transcript), (self.transcript, self.play_button),
+                              (self.table, self.callback_button), (self.callback_button, self.transcript),
+                              (self.transcript, self.play_button),
                               (self.play_button, self.folder_button)):
             QWidget.setTabOrder(first, second)
         self._show_call(None)
@@ -297,6 +307,7 @@ class CallLogView(QWidget):
     def _build_detail(self) -> QWidget:
         self.heading = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.end_reason = QLabel(wordWrap=True)
+        self.reminder = QLabel(wordWrap=True)
         self.transcript = QTextBrowser()
         self.play_button = QPushButton("&Play recording", clicked=self._toggle_playback)
         self.folder_button = QPushButton("Open &folder", clicked=self._open_folder)
@@ -309,8 +320,12 @@ class CallLogView(QWidget):
         detail = QWidget()
         layout = QVBoxLayout(detail)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.heading, self.end_reason):
+        for widget in (self.heading, self.end_reason, self.reminder):
             layout.addWidget(widget)
+        callback = QHBoxLayout()
+        callback.addWidget(self.callback_button)
+        callback.addWidget(self.callback_button.status, 1)
+        layout.addLayout(callback)
         layout.addWidget(self.transcript, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.playback_label)
@@ -361,6 +376,7 @@ class CallLogView(QWidget):
 
     def _show_call(self, call: CallSummary | None) -> None:
         """Show `call`'s heading at once and ask the worker for its transcript (unless unchanged)."""
+        self.callback_button.set_target(call.caller_number if call else "")
         if call == self._shown and call is not None:
             return
         self._shown, self._playable = call, False
@@ -369,7 +385,7 @@ class CallLogView(QWidget):
         if call is None:
             self._transcript_of = None
             self.heading.setText("<i>Select a call to read what was said.</i>")
-            for label in (self.end_reason, self.transcript, self.recording_label):
+            for label in (self.end_reason, self.reminder, self.transcript, self.recording_label):
                 label.clear()
             return
         duration = "in progress" if call.duration_s is None else clock_text(call.duration_s)
@@ -390,6 +406,7 @@ class CallLogView(QWidget):
         self.transcript.setHtml(transcript_html(detail.turns, call.started_at))
         scroll.setValue(keep)
         self._transcript_of, self._playable = detail.call_id, detail.recording_exists
+        self.reminder.setText(f"Reminder call: {detail.reminder}" if detail.reminder else "")
         if not call.recording_path:
             self.recording_label.setText("No recording of this call.")
         elif detail.recording_exists:

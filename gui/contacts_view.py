@@ -1,5 +1,5 @@
-"""Contacts: find a patient by name or number, edit their details, and see their calls,
-appointments and messages."""
+"""Contacts: find a patient by name or number, edit their details (reminder calls too), call
+them back, and see their calls, appointments and messages."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +32,8 @@ from appliance.config import Config
 from appliance.crm.call_history import outcome_words
 from appliance.crm.contacts import Contact
 from appliance.crm.history import ContactHistory
+from gui.callback_button import CallbackButton
+from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
 
@@ -113,11 +116,14 @@ class ContactForm(QWidget):
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(90)
+        self.reminder_calls = QCheckBox("Gets &reminder calls", checked=True,
+                                        toolTip="Untick when the patient asked not to be called about appointments")
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for label, field in (("N&ame:", self.name), ("&Phones:", self.phones), ("Date of &birth:", self.date_of_birth),
                              ("&Email:", self.email), ("No&tes:", self.notes)):
             layout.addRow(label, field)
+        layout.addRow("", self.reminder_calls)
         for field in (self.name, self.phones, self.date_of_birth, self.email):
             field.returnPressed.connect(self.submitted)
 
@@ -128,20 +134,23 @@ class ContactForm(QWidget):
         self.date_of_birth.setText((contact.date_of_birth or "") if contact else "")
         self.email.setText(contact.email if contact else "")
         self.notes.setPlainText(contact.notes if contact else "")
+        self.reminder_calls.setChecked(contact.reminder_calls if contact else True)
 
     def values(self) -> dict[str, object]:
-        """The fields as `Contacts.add` / `Contacts.update` take them."""
+        """The fields as `Contacts.update` takes them."""
         return {"name": self.name.text(),
                 "phones": [p.strip() for p in self.phones.text().split(",") if p.strip()],
                 "date_of_birth": self.date_of_birth.text().strip() or None,
                 "email": self.email.text().strip(),
-                "notes": self.notes.toPlainText()}
+                "notes": self.notes.toPlainText(),
+                "reminder_calls": self.reminder_calls.isChecked()}
 
 
 class ContactsView(QWidget):
-    """Search contacts as you type, edit the selected one (or a new one), and read its history."""
+    """Search contacts as you type, edit the selected one (or a new one), call it back on its first
+    phone, and read its history."""
 
-    def __init__(self, store: StoreWorker, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, store: StoreWorker, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.config = config
@@ -153,6 +162,7 @@ class ContactsView(QWidget):
         self.form = ContactForm()
         self.save_button = QPushButton("Sa&ve")
         self.status = QLabel(wordWrap=True)
+        self.callback_button = CallbackButton(link, config.crm, "Call bac&k")
         self.calls, self.appointments, self.messages = (make_table(h) for h in
                                                         (CALL_HEADERS, APPOINTMENT_HEADERS, MESSAGE_HEADERS))
         self.history = QTabWidget()
@@ -188,6 +198,10 @@ class ContactsView(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.status, 1)
         right_box.addLayout(buttons)
+        callback = QHBoxLayout()
+        callback.addWidget(self.callback_button)
+        callback.addWidget(self.callback_button.status, 1)
+        right_box.addLayout(callback)
         right_box.addWidget(QLabel("<b>History</b>"))
         right_box.addWidget(self.history, 1)
         splitter = QSplitter()
@@ -209,8 +223,7 @@ class ContactsView(QWidget):
         """Empty the form for a new contact (saved with Save)."""
         with QSignalBlocker(self.results):
             self.results.clearSelection()
-        self.editing = None
-        self.form.show_contact(None)
+        self._edit(None)
         self._show_history(NO_HISTORY)
         self._set_status("New contact: fill in the details and save (Ctrl+S).")
         self.form.name.setFocus()
@@ -220,9 +233,11 @@ class ContactsView(QWidget):
         values, contact_id = self.form.values(), self.editing
 
         def work(store: Store) -> Contact:
-            if contact_id is None:
-                return store.contacts.add(**values)
-            return store.contacts.update(contact_id, **values)
+            if contact_id is not None:
+                return store.contacts.update(contact_id, **values)
+            reminder_calls = values.pop("reminder_calls")
+            contact = store.contacts.add(**values)
+            return contact if reminder_calls else store.contacts.update(contact.id, reminder_calls=False)
         self.store.run(work, self._saved, self._show_error)
 
     def selected_contact(self) -> Contact | None:
@@ -250,8 +265,7 @@ class ContactsView(QWidget):
         contact = self.selected_contact()
         if contact is None:
             return
-        self.editing = contact.id
-        self.form.show_contact(contact)
+        self._edit(contact)
         self._set_status("")
         self._load_history(contact.id)
 
@@ -267,9 +281,14 @@ class ContactsView(QWidget):
             fill_table(table, content)
             self.history.setTabText(index, f"{title} ({len(content)})")
 
-    def _saved(self, contact: Contact) -> None:
-        self.editing = contact.id
+    def _edit(self, contact: Contact | None) -> None:
+        """Put `contact` (None: a new one) in the form; a call back goes to its first phone."""
+        self.editing = contact.id if contact else None
         self.form.show_contact(contact)
+        self.callback_button.set_target(contact.phones[0] if contact and contact.phones else "")
+
+    def _saved(self, contact: Contact) -> None:
+        self._edit(contact)
         self._set_status(f"Saved {contact.name}.")
         self.refresh()
 

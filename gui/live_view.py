@@ -28,6 +28,8 @@ from gui.service_link import ServiceLink
 from gui.style import ERROR_STYLE
 from gui.talk_dialog import APPLIANCE, TalkDialog, talk_command
 
+CALL_COMMANDS = {  # the commands on a live call, and what is said while one is on its way
+    "transfer": "Transferring...", "take_over": "Taking the call over...", "hangup": "Hanging up..."}
 STATE_WORDS = {"listening": "Listening", "thinking": "Thinking", "speaking": "Speaking",
                "transferring": "Transferring to staff", "ended": "Ended"}
 
@@ -142,6 +144,8 @@ class LiveView(QWidget):
             self._say("")
 
     def _on_command_done(self, cmd: str, call_id: str, ok: bool, result: object) -> None:
+        if cmd not in CALL_COMMANDS:
+            return  # another view's (a call back)
         call = self.live.calls.get(call_id)
         who = caller_label(call) if call else call_id
         if not ok:
@@ -241,8 +245,7 @@ class LiveView(QWidget):
         call_id = self.selected_id()
         if not call_id:
             return
-        self._say({"transfer": "Transferring...", "take_over": "Taking the call over...",
-                   "hangup": "Hanging up..."}[cmd])
+        self._say(CALL_COMMANDS[cmd])
         self.link.command(cmd, call_id)
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -1,8 +1,9 @@
 """Messages: the to-do list of messages and callback requests the phone agent takes, worked
-through by marking each one done."""
+through by calling back and marking each one done."""
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
@@ -27,12 +28,15 @@ from PySide6.QtWidgets import (
 
 from appliance.config import Config
 from appliance.crm.messages import Message, Messages
+from appliance.crm.timeutil import parse_iso
+from gui.callback_button import CallbackButton, callback_result_words, settled
 from gui.contacts_view import local_text
+from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
 
-COLUMNS = ("Done", "Created", "Kind", "Caller", "Number", "Text", "Status")
-DONE, CREATED, KIND, CALLER, NUMBER, TEXT, STATUS = range(len(COLUMNS))
+COLUMNS = ("Done", "Created", "Kind", "Caller", "Number", "Text", "Status", "Called back")
+DONE, CREATED, KIND, CALLER, NUMBER, TEXT, STATUS, CALLED_BACK = range(len(COLUMNS))
 FILTERS = ("Open only", "All")
 URGENT_BACKGROUND = QColor("#fde2e2")
 URGENT_FOREGROUND = QColor("#b00020")
@@ -40,10 +44,24 @@ DONE_FOREGROUND = QColor("#808080")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-def read_messages(store: Store, open_only: bool) -> tuple[list[Message], int]:
-    """The messages to show and how many are open."""
+def read_messages(store: Store, open_only: bool) -> tuple[list[Message], int, dict[int, str]]:
+    """The messages to show, how many are open, and how their calls back went."""
     messages = Messages(store.db)
-    return messages.list(open_only), messages.open_count()
+    shown = messages.list(open_only)
+    return shown, messages.open_count(), called_back(store, [m.id for m in shown])
+
+
+def called_back(store: Store, message_ids: list[int]) -> dict[int, str]:
+    """The front desk's call back of each of these messages that has one (written by the service),
+    as shown: 'Tue 03 Nov 2026 14:05 — connected'."""
+    rows = store.db.execute(
+        "SELECT id, called_back_at, callback_result FROM messages WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND (called_back_at IS NOT NULL OR callback_result != '')", [json.dumps(message_ids)]).fetchall()
+    shown = {}
+    for message_id, at, result in rows:
+        when = local_text(parse_iso(at), store.tz) if at else ""
+        shown[message_id] = " — ".join(text for text in (when, callback_result_words(result)) if text)
+    return shown
 
 
 class MessagesModel(QAbstractTableModel):
@@ -56,11 +74,12 @@ class MessagesModel(QAbstractTableModel):
         super().__init__(parent)
         self.tz = tz
         self.messages: list[Message] = []
+        self.called_back: dict[int, str] = {}  # message id -> its call back, as shown
 
-    def set_messages(self, messages: list[Message]) -> None:
-        """Show these messages instead."""
+    def set_messages(self, messages: list[Message], called_back: dict[int, str]) -> None:
+        """Show these messages (and their calls back) instead."""
         self.beginResetModel()
-        self.messages = messages
+        self.messages, self.called_back = messages, called_back
         self.endResetModel()
 
     def row_of(self, message_id: int) -> int | None:
@@ -120,7 +139,8 @@ class MessagesModel(QAbstractTableModel):
         if column == STATUS:
             return f"Done {local_text(message.done_at, self.tz)}" if message.done_at else message.status.title()
         return {KIND: message.kind.title(), CALLER: message.caller_name or "unknown",
-                NUMBER: message.caller_number or "withheld", TEXT: " ".join(message.text.split())}.get(column)
+                NUMBER: message.caller_number or "withheld", TEXT: " ".join(message.text.split()),
+                CALLED_BACK: self.called_back.get(message.id, "")}.get(column)
 
 
 class MessagesTable(QTableView):
@@ -138,12 +158,12 @@ class MessagesTable(QTableView):
 
 
 class MessagesView(QWidget):
-    """Open messages (or all of them), urgent ones highlighted, marked done with a button,
-    Space or the checkbox. `open_count_changed` carries the number of open messages."""
+    """Open messages (or all of them), urgent ones highlighted, called back and marked done with
+    buttons, Space or the checkbox. `open_count_changed` carries the number of open messages."""
 
     open_count_changed = Signal(int)
 
-    def __init__(self, store: StoreWorker, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, store: StoreWorker, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.config = config
@@ -162,24 +182,28 @@ class MessagesView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
         self.toggle_button = QPushButton("Mar&k done")
+        self.callback_button = CallbackButton(link, config.crm)
         self.count_label = QLabel()
         self.status = QLabel(wordWrap=True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Sho&w:", buddy=self.filter))
         top.addWidget(self.filter)
         top.addWidget(self.toggle_button)
+        top.addWidget(self.callback_button)
         top.addStretch(1)
         top.addWidget(self.count_label)
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.table, 1)
         box.addWidget(self.status)
+        box.addWidget(self.callback_button.status)
         self.filter.currentIndexChanged.connect(self.refresh)
         self.model.done_requested.connect(self.set_done)
         self.table.toggle_requested.connect(self.toggle_current)
         self.toggle_button.clicked.connect(self.toggle_current)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_button())
         self.model.modelReset.connect(self._update_button)
+        link.message.connect(self._on_service_message)
         self._update_button()
 
     def open_only(self) -> bool:
@@ -214,12 +238,12 @@ class MessagesView(QWidget):
         self._set_status(f"Marked {'done' if message.done else 'open'}: {message.kind} from {who}.")
         self.refresh()
 
-    def _show(self, open_only: bool, messages: list[Message], open_count: int) -> None:
+    def _show(self, open_only: bool, messages: list[Message], open_count: int, calls_back: dict[int, str]) -> None:
         if open_only != self.open_only():
             return  # the filter changed; a newer read is queued
         current, row = self.current_message(), self.table.currentIndex().row()
         scroll = self.table.verticalScrollBar().value()
-        self.model.set_messages(messages)
+        self.model.set_messages(messages, calls_back)
         if current is not None:
             found = self.model.row_of(current.id)
             row = found if found is not None else min(row, len(messages) - 1)
@@ -235,6 +259,11 @@ class MessagesView(QWidget):
         message = self.current_message()
         self.toggle_button.setEnabled(message is not None)
         self.toggle_button.setText("Mar&k open again" if message and message.done else "Mar&k done")
+        self.callback_button.set_target(message.caller_number if message else "", message.id if message else None)
+
+    def _on_service_message(self, message: dict) -> None:
+        if settled(message) and message.get("message_id") is not None:
+            self.refresh()  # the service has written (or is writing) how the call back went
 
     def _show_error(self, exc: Exception) -> None:
         self._set_status(str(exc), error=True)

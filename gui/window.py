@@ -54,10 +54,10 @@ class MainWindow(QMainWindow):
         self.link = ServiceLink(control_path or socket_path(config), self)
         self.dashboard = DashboardView(self.store, config)
         self.live = LiveView(self.link, config, config_path)
-        self.calls = CallLogView(self.store, config)
+        self.calls = CallLogView(self.store, self.link, config)
         self.calendar = CalendarView(self.store, config)
-        self.contacts = ContactsView(self.store, config)
-        self.messages = MessagesView(self.store, config)
+        self.contacts = ContactsView(self.store, self.link, config)
+        self.messages = MessagesView(self.store, self.link, config)
         self.settings = SettingsView(self.store, config, config_path)
         self.tabs = QTabWidget()
         for view, title in ((self.live, "&Live calls"), (self.dashboard, "&Dashboard"), (self.calls, "Call &log"),

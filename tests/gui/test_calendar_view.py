@@ -340,3 +340,19 @@ def test_times_already_past_are_not_offered_as_free(qtbot, view):
         view.show_day(last_monday)
     states = {cell.state for row in view.cells for cell in row}
     assert "free" not in states and "open" in states
+
+
+def test_an_appointment_shows_how_its_reminder_call_went(qtbot, view, store_worker):
+    confirmed = book_in_store(store_worker, view, "09:00")
+    unanswered = book_in_store(store_worker, view, "11:00")
+    book_in_store(store_worker, view, "14:00")  # not called yet
+    for appointment, result in ((confirmed, "confirmed"), (unanswered, "no_answer")):
+        in_store(store_worker, lambda store, a=appointment, r=result: store.db.execute(  # as the reminder calls do
+            "UPDATE appointments SET reminder_result = ? WHERE id = ?", [r, a.id]))
+    reload(qtbot, view)
+    assert cell(view, MONDAY, "09:15").text == "check-up — ✓ confirmed by phone"
+    assert cell(view, MONDAY, "11:15").text == "check-up — reminder: no answer"
+    assert cell(view, MONDAY, "14:15").text == "check-up"
+    tip = view.table.item(*where(view, MONDAY, "09:00")).toolTip()
+    assert tip.endswith("check-up with Dr. Patel\nbooked by the phone agent\n✓ confirmed by phone")
+    assert "reminder" not in view.table.item(*where(view, MONDAY, "14:00")).toolTip()

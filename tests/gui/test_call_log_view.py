@@ -1,9 +1,11 @@
-"""The call log tab on a real store: listing, sorting, searching, filtering, transcript, recording."""
+"""The call log tab on a real store: listing, sorting, searching, filtering, transcript, recording,
+a reminder call's result, and a call back to the selected call's number."""
 
 from __future__ import annotations
 
 import sys
 import types
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -11,7 +13,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDesktopServices
 
 from appliance.audio import write_stereo_wav
+from appliance.crm.appointments import Appointments
+from appliance.crm.contacts import Contacts
 from appliance.crm.db import StoreError, open_store
+from appliance.crm.schedule import Schedule
+from appliance.crm.timeutil import utc_text
 from gui import call_log_view
 from gui.call_log_view import (
     CALLER,
@@ -55,8 +61,8 @@ def calls(desk_config, tmp_path):
 
 
 @pytest.fixture()
-def view(qtbot, store_worker, desk_config, calls):
-    widget = CallLogView(store_worker, desk_config)
+def view(qtbot, store_worker, link, desk_config, calls):
+    widget = CallLogView(store_worker, link, desk_config)
     qtbot.addWidget(widget)
     widget.resize(1200, 600)
     widget.show()
@@ -244,3 +250,39 @@ def test_the_caller_column_says_outgoing_and_test_calls(direction, shown):
     number, name = ("", "Front desk test") if direction == "test" else ("+15551234567", "Maria")
     call = CallSummary(1, direction, datetime.now(UTC), None, number, name, "", "completed", "", 0, (), None)
     assert call_log_view.caller_text(call) == shown
+
+
+def test_call_back_dials_the_selected_calls_number(qtbot, view, calls, service, sent):
+    assert not view.callback_button.isEnabled()  # no call selected
+    click_call(qtbot, view, calls.maria)
+    assert view.callback_button.isEnabled()
+    qtbot.mouseClick(view.callback_button, Qt.MouseButton.LeftButton)
+    assert sent == [("call_back", {"number": "+15551234567", "message_id": None})]  # the trunk's caller ID, in E.164
+    view.search.setText("no such call")
+    view.refresh().result(10)
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 0)
+    assert not view.callback_button.isEnabled()
+
+
+def test_a_reminder_call_says_how_it_went(qtbot, view, calls, desk_config):
+    db, tz = calls.store.db, view.tz
+    schedule = Schedule(db)
+    maria = Contacts(db).search("Maria Lopez")[0]
+    patel = next(p.id for p in schedule.providers() if p.name == "Dr. Patel")
+    checkup = next(s.id for s in schedule.services() if s.name == "check-up")
+    today = datetime.now(tz).date()
+    starts = datetime.combine(today + timedelta(days=7 - today.weekday()), time(10), tz)  # next Monday
+    appointment = Appointments(db, tz).book(maria.id, patel, checkup, starts, "front_desk")
+    reminder = calls.store.add("+15551234567", "", outcome="completed", direction="outbound", started=minutes_ago(5))
+    now = utc_text(datetime.now(tz))
+    db.execute("INSERT INTO reminders (appointment_id, starts_at, offset_min, due_at, state, next_attempt_at, result, "
+               "call_id, updated_at) VALUES (?, ?, 1440, ?, 'done', ?, 'confirmed', ?, ?)",  # as the reminder calls do
+               [appointment.id, utc_text(starts), now, now, reminder, now])
+    view.refresh().result(10)
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 5)
+    click_call(qtbot, view, reminder)
+    qtbot.waitUntil(lambda: view.reminder.text() == "Reminder call: confirmed by phone")
+    assert view.proxy.index(listed_ids(view).index(reminder), CALLER).data() == "Maria Lopez (+15551234567), outgoing"
+    click_call(qtbot, view, calls.john)
+    qtbot.waitUntil(lambda: "Transferring you now" in view.transcript.toPlainText())
+    assert view.reminder.text() == ""

@@ -1,5 +1,6 @@
 """Contacts view: search as you type, edit and add contacts (bad input refused, store untouched),
-and each contact's calls, appointments and messages."""
+opt a patient out of reminder calls, call a contact back, and each contact's calls, appointments
+and messages."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def contacts(desk_config):
 
 
 @pytest.fixture()
-def view(qtbot, store_worker, desk_config, contacts):
+def view(qtbot, store_worker, link, desk_config, contacts):
     """The view, loaded with every contact (the search starts empty)."""
-    widget = ContactsView(store_worker, desk_config)
+    widget = ContactsView(store_worker, link, desk_config)
     qtbot.addWidget(widget)
     widget.show()
     widget.refresh()
@@ -181,3 +182,46 @@ def test_history_matches_caller_ids_in_e164_only(contacts):
         log.start(raw, "")
     found = [c.caller_number for c in ContactHistory(contacts).calls(patient)]
     assert sorted(found) == sorted(["+15551234567", "15551234567", "555-123-4567", "sip:5551234567"])
+
+
+def test_a_patient_is_opted_out_of_reminder_calls_and_back_in(qtbot, view, contacts):
+    select(qtbot, view, "Maria Lopez")
+    box = view.form.reminder_calls
+    assert box.isChecked() and box.text() == "Gets &reminder calls"
+    qtbot.mouseClick(box, Qt.LeftButton)
+    qtbot.mouseClick(view.save_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: view.status.text() == "Saved Maria Lopez.")
+    assert maria(contacts).reminder_calls is False
+    select(qtbot, view, "John Smith")
+    assert box.isChecked()
+    select(qtbot, view, "Maria Lopez")
+    assert not box.isChecked()
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key_Space)
+    qtbot.keyClick(view.form.name, Qt.Key_Return)
+    qtbot.waitUntil(lambda: maria(contacts).reminder_calls is True)
+
+
+def test_a_new_patient_can_be_opted_out_from_the_start(qtbot, view, contacts):
+    qtbot.mouseClick(view.new_button, Qt.LeftButton)
+    assert view.form.reminder_calls.isChecked()
+    qtbot.keyClicks(view.form.name, "Ana Ruiz")
+    view.form.reminder_calls.setChecked(False)
+    qtbot.mouseClick(view.save_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: view.status.text() == "Saved Ana Ruiz.")
+    [ana] = contacts.search("Ana Ruiz")
+    assert ana.reminder_calls is False and not view.form.reminder_calls.isChecked()
+
+
+def test_call_back_rings_the_contacts_first_phone(qtbot, view, contacts, service, sent):
+    assert not view.callback_button.isEnabled()  # no contact yet
+    contacts.update(maria(contacts).id, phones=["+15552223333", "+15551234567"])
+    view.refresh()
+    qtbot.waitUntil(lambda: view.results.item(names_listed(view).index("Maria Lopez"), 1).text()
+                    == "+15551234567, +15552223333")
+    select(qtbot, view, "Maria Lopez")
+    assert view.callback_button.isEnabled() and view.callback_button.text() == "Call bac&k"
+    qtbot.mouseClick(view.callback_button, Qt.LeftButton)
+    assert sent == [("call_back", {"number": "+15551234567", "message_id": None})]
+    qtbot.mouseClick(view.new_button, Qt.LeftButton)
+    assert not view.callback_button.isEnabled()

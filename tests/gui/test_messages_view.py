@@ -1,5 +1,6 @@
 """Messages view: what the phone agent left, urgent ones highlighted, marked done and open again
-with the button, Space and the checkbox, each change in the store with its audit entry."""
+with the button, Space and the checkbox, each change in the store with its audit entry; a call
+back about the selected message, and how it went once the service has logged it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from PySide6.QtCore import Qt
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.messages import MessageError, Messages
+from appliance.crm.timeutil import utc_text
 from appliance.dialogue.records import ClinicRecords
+from appliance.sip.events import CallbackEvent, CallbackState
 from gui.messages_view import (
+    CALLED_BACK,
     CALLER,
     CREATED,
     DONE,
@@ -47,9 +51,9 @@ def taken(db):
 
 
 @pytest.fixture()
-def view(qtbot, store_worker, desk_config, taken):
+def view(qtbot, store_worker, link, desk_config, taken):
     """The view showing the open messages."""
-    widget = MessagesView(store_worker, desk_config)
+    widget = MessagesView(store_worker, link, desk_config)
     qtbot.addWidget(widget)
     widget.show()
     with qtbot.waitSignal(widget.open_count_changed, check_params_cb=lambda n: n == 2):
@@ -162,3 +166,31 @@ def test_messages_api_lists_counts_and_marks_done_once(db, taken):
     assert messages.open_count() == 1
     with pytest.raises(MessageError, match="no message 999"):
         messages.set_done(999, True)
+
+
+def test_call_back_rings_about_the_selected_message(qtbot, view, db, taken, link, service, sent):
+    assert not view.callback_button.isEnabled()  # nothing selected
+    select(view, taken["callback"])
+    assert view.callback_button.isEnabled()
+    qtbot.mouseClick(view.callback_button, Qt.LeftButton)
+    assert sent == [("call_back", {"number": "+15551234567", "message_id": taken["callback"]})]
+    link.command_done.emit("call_back", "", True, {"callback_id": "cb1", "desk": "sip:desk@x"})  # the service's answer
+    service.publish(CallbackEvent("cb1", "+15551234567", CallbackState.PATIENT_RINGING, taken["callback"]))
+    qtbot.waitUntil(lambda: view.callback_button.status.text() == "Calling +15551234567…", timeout=3000)
+
+    withheld = ClinicRecords(db, TZ, Contacts(db)).take_message("Call me", "", "", None, callback=True)
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.row_of(withheld) is not None)
+    select(view, withheld)
+    assert not view.callback_button.isEnabled()  # no number to call
+
+
+def test_how_the_call_back_went_shows_once_it_ends(qtbot, view, db, taken, service):
+    message = taken["callback"]
+    assert cell(view, message, CALLED_BACK) == ""
+    at = datetime(2030, 1, 7, 19, 5, tzinfo=UTC)
+    db.execute("UPDATE messages SET callback_result = 'ended', called_back_at = ? WHERE id = ?",
+               [utc_text(at), message])  # as the service logs it
+    service.publish(CallbackEvent("cb1", "+15551234567", CallbackState.ENDED, message))
+    qtbot.waitUntil(lambda: cell(view, message, CALLED_BACK) == "Mon 07 Jan 2030 14:05 — connected", timeout=3000)
+    assert cell(view, taken["urgent"], CALLED_BACK) == ""
