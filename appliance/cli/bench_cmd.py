@@ -60,6 +60,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     turns.add_argument("--voices", help="comma-separated caller voices (default: all)")
     turns.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
     turns.set_defaults(run=run_turns)
+    answering = cmds.add_parser("answering", help="a person or an answering machine on the reminder calls: right "
+                                                  "answers, the wait before greeting, the message after the beep")
+    answering.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    answering.add_argument("--noise", default="clean,15",
+                           help="comma-separated: clean and/or SNR in dB (default clean,15)")
+    answering.add_argument("--quick", action="store_true", help="only a few answers and greetings of each kind")
+    answering.set_defaults(run=run_answering)
+    reminders = cmds.add_parser("reminders", help="reminder calls over real SIP, at the patient's phone: answer to "
+                                                  "the agent's first word, the message after a mailbox's beep, and "
+                                                  "person or machine told right")
+    reminders.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    reminders.add_argument("--workdir", type=Path, help="keep the audio here (default: a new temporary folder)")
+    reminders.set_defaults(run=run_reminders)
     conv = cmds.add_parser("conversations",
                            help="scripted multi-turn calls against the running configuration, outcomes checked "
                                 "in the store")
@@ -187,6 +200,40 @@ def run_turns(args: argparse.Namespace) -> int:
           flush=True)
     measured = turns.measure(config, model_store(config), audio)
     print(turns.report(turns.summarise(measured, turn_options(config.voice))))
+    return 0
+
+
+def run_answering(args: argparse.Namespace) -> int:
+    """Run the answering-machine benchmark and print its report."""
+    from appliance.bench import answering
+    from appliance.voice.answering import AnsweringOptions
+
+    config = load_config(args.config)
+    voices, noise = _voices_and_noise(args)
+    audio = answering.clips(voices, noise, args.quick)
+    print(f"{len(audio)} answers (people and voicemail greetings x {len(voices)} voices x {len(noise)} noise "
+          "levels)...", flush=True)
+    measured = answering.measure(config, model_store(config), audio)
+    options = AnsweringOptions()
+    print(answering.report(answering.summarise(answering.replay(measured, options), options)))
+    return 0
+
+
+def run_reminders(args: argparse.Namespace) -> int:
+    """Run the reminder-call benchmark and print its report."""
+    import asyncio
+
+    from appliance.bench import reminder_calls
+    from appliance.lab.voices import CALLER_VOICES
+
+    voices = _names(args.voices) or list(CALLER_VOICES)
+    if set(voices) - set(CALLER_VOICES):
+        raise SystemExit(f"--voices must be among {', '.join(CALLER_VOICES)}")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-reminders-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"{len(reminder_calls.answers(voices))} reminder calls; audio in {workdir}", flush=True)
+    results = asyncio.run(reminder_calls.measure(load_config(args.config), voices, workdir))
+    print(reminder_calls.report(reminder_calls.summarise(results)))
     return 0
 
 
