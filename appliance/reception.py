@@ -28,7 +28,7 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.voice.events import Event
 from appliance.voice.hub import EngineHub
 from appliance.voice.phrases import fixed_sentences
-from appliance.voice.answering import AnsweringDetector
+from appliance.voice.answering import AnsweringDetector, AnsweringOptions
 from appliance.voice.recorder import CallRecorder
 from appliance.voice.session import CallSession
 from appliance.voice.transport import CallTransport
@@ -83,7 +83,8 @@ class Reception:
                          emit: Callable[[Event], None]) -> CallSession:
         """A reminder call the box placed on `transport`: who answered is found first."""
         return CallSession(transport, self.hub, ReminderDialogue(self.receptionist(), reminder), self.config,
-                           self._recorder(transport), emit, answering=AnsweringDetector())
+                           self._recorder(transport), emit, answering=AnsweringDetector(AnsweringOptions(
+                               max_greeting_s=self.config.reminders.voicemail_wait_s)))
 
     def _recorder(self, transport: CallTransport) -> CallRecorder:
         recordings = self.config.paths.data / "recordings" if self.config.crm.record_calls else None

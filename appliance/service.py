@@ -121,10 +121,12 @@ class ApplianceService:
 
     async def stop(self) -> None:
         """Hang up, stop SIP, wait for sessions to close their records, free the engines."""
-        if self._reminding is not None:
-            self._reminding.cancel()
+        if self.reminders is not None:  # no call out starts; the one in progress is hung up below
+            self.reminders.stopping = True
         if self.agent is not None:
             await asyncio.to_thread(self.agent.stop)
+        if self.reminders is not None:  # its result is written before the store closes
+            await self.reminders.stop()
         if self.control is not None:
             await self.control.stop()
         if self._housekeeping is not None:
@@ -135,6 +137,8 @@ class ApplianceService:
         await asyncio.to_thread(self.stop_calendar)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
+        if self._reminding is not None:
+            self._reminding.cancel()  # asleep until the next poll
         await self.reception.stop()
         if self.reminders is not None:
             self.reminders.close()

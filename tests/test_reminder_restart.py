@@ -67,7 +67,7 @@ def booked_a_month_ago(workdir: Path) -> int:
             day += timedelta(days=1)
         appointment = Appointments(db, tz).book(contact.id, 1, 1, datetime(day.year, day.month, day.day, 15,
                                                                             tzinfo=tz), "front_desk")
-        db.execute("UPDATE appointments SET created_at = ? WHERE id = ?",
+        db.execute("UPDATE appointments SET created_at = ?1, updated_at = ?1 WHERE id = ?2",
                    [utc_text(datetime.now(UTC) - timedelta(days=30)), appointment.id])
         return appointment.id
     finally:

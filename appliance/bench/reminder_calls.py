@@ -124,7 +124,7 @@ def _book(service: ApplianceService, phone: str) -> None:
     day = datetime.now(tz).date() + timedelta(days=3)
     start = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=30 * (contact.id % 40))
     made = Appointments(db, tz).book(contact.id, provider, checkup, start, "import")  # any hour: no clash
-    db.execute("UPDATE appointments SET created_at = ? WHERE id = ?",
+    db.execute("UPDATE appointments SET created_at = ?1, updated_at = ?1 WHERE id = ?2",
                [utc_text(datetime.now(UTC) - timedelta(days=30)), made.id])
 
 
@@ -145,7 +145,7 @@ def summarise(results: list[dict]) -> dict:
         "answer_to_first_word_ms": pct([r["first_word_s"] for r in timed]),
         "hello_end_to_first_word_ms": pct([r["after_words_s"] for r in timed]),
         "beep_end_to_message_ms": pct([r["after_words_s"] for r in beeped]),
-        "beep_before_message": all(r["after_words_s"] >= 0 for r in beeped),
+        "beep_before_message": all(r["after_words_s"] >= 0 for r in beeped) if beeped else None,
         "greeting_end_to_message_ms": pct([r["after_words_s"] for r in unbeeped]),
         "voicemail_results": sum(r["result"] == "voicemail" for r in machines),
     }

@@ -69,13 +69,13 @@ def dry_run(config: Config, now: datetime, ahead: timedelta) -> list[str]:
     tz = ZoneInfo(config.clinic.timezone)
     reminders = Reminders(sqlite_utils.Database(copy), tz, config.reminders)
     reminders.plan(now)
-    lines = []
+    lines = [] if config.reminders.enabled else [
+        "Reminder calls are off (reminders.enabled = false): the service calls nobody by itself; "
+        "'appliance reminders run' would call these now:"]
     for reminder in reminders.upcoming(now, now + ahead):
-        at = max(reminder.next_attempt_at, now)
+        at = reminders.next_calling_time(max(reminder.next_attempt_at, now))
         why = reminders.skip_reason(reminder, at)
-        when = "now" if at == now and reminders.calling_allowed(now) else (
-            f"from {at.astimezone(tz):%a %d %b %H:%M}" + ("" if reminders.calling_allowed(at) else
-                                                          ", within calling hours"))
+        when = "now" if at == now else f"from {at.astimezone(tz):%a %d %b %H:%M}"
         lines.append(_line(reminder, tz, f"not called: {result_words(why).removeprefix('not called: ')}" if why
                            else f"call {when} on {_uri(reminder, config)}"))
     return lines or [f"No reminder call in the next {ahead.total_seconds() / 3600:g} hours."]

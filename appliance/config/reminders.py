@@ -9,6 +9,7 @@ from datetime import time
 from appliance.errors import ConfigError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _clock(text: str, key: str) -> time:
@@ -49,9 +50,14 @@ class RemindersConfig:
         start, end = self.window
         if end <= start:
             raise ConfigError(f"reminders.calling_hours must be like 09:00-19:00, got {self.calling_hours!r}")
-        unknown = [d for d in self.calling_days if d.lower()[:3] not in DAYS]
+        unknown = [d for d in self.calling_days if d.lower() not in DAYS + DAY_NAMES]
         if unknown or not self.calling_days:
             raise ConfigError(f"reminders.calling_days must name days as mon..sun, got {self.calling_days}")
+        if not 0 <= self.min_lead_minutes <= 24 * 60:
+            raise ConfigError(f"reminders.min_lead_minutes must be 0 to 1440, got {self.min_lead_minutes}")
+        if min(self.offsets_hours) * 60 <= self.min_lead_minutes:
+            raise ConfigError(f"reminders.offsets_hours must each be longer than min_lead_minutes "
+                              f"({self.min_lead_minutes} minutes): a shorter one would never be called")
         if not 1 <= self.max_attempts <= 10:
             raise ConfigError(f"reminders.max_attempts must be 1 to 10, got {self.max_attempts}")
         if not 1 <= self.retry_after_minutes <= 24 * 60:

@@ -157,7 +157,8 @@ class ControlServer:
             return {}
         if cmd == "call_back":
             number, message_id = message.get("number"), message.get("message_id")
-            if not isinstance(number, str) or not number or not isinstance(message_id, int | None):
+            if not isinstance(number, str) or not number or isinstance(message_id, bool) or not isinstance(
+                    message_id, int | None):
                 raise CommandError("call_back needs a number (and may name a message_id)")
             try:
                 return self.service.call_back(number, message_id)

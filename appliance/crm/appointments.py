@@ -138,10 +138,11 @@ class Appointments:
                 if (current.starts_at, current.ends_at, current.provider_id) == (starts_at, ends_at, provider):
                     appointment = current
                 else:
-                    conn.execute("UPDATE appointments SET starts_at = ?, ends_at = ?, provider_id = ?, "
-                                 "version = version + 1, updated_at = ? WHERE id = ?",
-                                 (utc_text(starts_at), utc_text(ends_at), provider, utc_text(now_utc()),
-                                  appointment_id))
+                    conn.execute("UPDATE appointments SET reminder_result = CASE WHEN starts_at = ? THEN "
+                                 "reminder_result ELSE '' END, starts_at = ?, ends_at = ?, provider_id = ?, "
+                                 "version = version + 1, updated_at = ? WHERE id = ?",  # a new time is not confirmed
+                                 (utc_text(starts_at), utc_text(starts_at), utc_text(ends_at), provider,
+                                  utc_text(now_utc()), appointment_id))
                     appointment = self._read(conn, appointment_id)
                     audit(conn, actor, "reschedule", "appointment", appointment_id,
                           {"from": utc_text(current.starts_at), "to": utc_text(starts_at)})

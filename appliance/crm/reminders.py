@@ -32,12 +32,13 @@ RESULT_WORDS = {
     "message": "left a message for the front desk", "hung_up": "hung up without answering",
     "informed": "heard the reminder", "booked": "booked another visit", "expired": "not called: too late",
     "appointment_changed": "not called: appointment changed",
-    "already_confirmed": "not called: already confirmed", "interrupted": "call cut off by a restart",
+    "already_confirmed": "not called: already confirmed", "superseded": "not called: a later reminder was due too",
+    "error": "the call broke off: please check with the patient", "interrupted": "call cut off by a restart",
 }
-_SELECT = """SELECT r.id, r.appointment_id, a.contact_id, c.name, COALESCE(r.phone, ''), r.starts_at, r.offset_min,
+_FIRST_PHONE = "(SELECT cp.phone FROM contact_phones cp WHERE cp.contact_id = a.contact_id ORDER BY cp.rowid LIMIT 1)"
+_SELECT = f"""SELECT r.id, r.appointment_id, a.contact_id, c.name, COALESCE(r.phone, ''), r.starts_at, r.offset_min,
     r.due_at, r.next_attempt_at, r.attempts, r.state, r.result, s.name, p.name, a.status, a.starts_at,
-    c.reminder_calls, a.reminder_result,
-    (SELECT phone FROM contact_phones cp WHERE cp.contact_id = a.contact_id ORDER BY cp.rowid LIMIT 1)
+    c.reminder_calls, a.reminder_result, {_FIRST_PHONE}
     FROM reminders r JOIN appointments a ON a.id = r.appointment_id JOIN contacts c ON c.id = a.contact_id
     JOIN services s ON s.id = a.service_id JOIN providers p ON p.id = a.provider_id"""
 
@@ -78,23 +79,26 @@ class Reminders:
     # --- planning ------------------------------------------------------------------------
     def plan(self, now: datetime) -> int:
         """Add the reminders of booked appointments within the longest offset (and a day); an
-        offset that had already passed when the appointment was booked gets none. Returns how
-        many were added."""
+        offset that had already passed when the appointment was booked or last changed (moved)
+        gets none. A time the appointment comes back to gets its reminders again. Returns how many
+        were added."""
         horizon = now + timedelta(minutes=max(self.config.offsets_minutes)) + timedelta(days=1)
         rows = self.db.execute(
-            "SELECT id, starts_at, created_at FROM appointments WHERE status = 'booked' AND starts_at > ? "
+            "SELECT id, starts_at, updated_at FROM appointments WHERE status = 'booked' AND starts_at > ? "
             "AND starts_at <= ?", [utc_text(now), utc_text(horizon)]).fetchall()
         added = 0
         with transaction(self.db) as conn:
-            for appointment_id, starts_at, created_at in rows:
+            for appointment_id, starts_at, changed_at in rows:
                 start = parse_utc(starts_at)
                 for offset in self.config.offsets_minutes:
                     due = utc_text(start - timedelta(minutes=offset))
-                    if due < created_at:
+                    if due < changed_at:
                         continue
                     added += conn.execute(
-                        "INSERT OR IGNORE INTO reminders (appointment_id, starts_at, offset_min, due_at, "
-                        "next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO reminders (appointment_id, starts_at, offset_min, due_at, next_attempt_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (appointment_id, starts_at, offset_min) "
+                        "DO UPDATE SET state = 'due', result = '', attempts = 0, next_attempt_at = excluded.due_at, "
+                        "updated_at = excluded.updated_at WHERE result = 'appointment_changed'",
                         (appointment_id, starts_at, offset, due, due, utc_text(now))).rowcount
         return added
 
@@ -113,16 +117,30 @@ class Reminders:
         start, end = self.config.window
         return local.weekday() in self.config.weekdays and start <= local.time() < end
 
+    def next_calling_time(self, at: datetime) -> datetime:
+        """`at`, or the first moment after it within the calling hours and days."""
+        if self.calling_allowed(at):
+            return at
+        start, _ = self.config.window
+        local = at.astimezone(self.tz)
+        for days in range(8):
+            day = local.date() + timedelta(days=days)
+            opens = datetime.combine(day, start, tzinfo=self.tz)
+            if opens > local and day.weekday() in self.config.weekdays:
+                return opens.astimezone(at.tzinfo)
+        return at  # no calling day at all: the settings refuse that
+
     def due(self, now: datetime) -> list[Reminder]:
         """The reminders to call now, soonest appointment first. Those that must not be called
         (opted out, no number, too late, the appointment moved or gone, already confirmed) are
         closed here, with the reason as their result."""
         if not self.calling_allowed(now):
             return []
-        found = []
-        for reminder, row in self._read("WHERE r.state = 'due' AND r.next_attempt_at <= ? ORDER BY a.starts_at",
-                                        [utc_text(now)]):
-            skip = self._skip(reminder, row, now)
+        found, seen = [], set()
+        for reminder, row in self._read("WHERE r.state = 'due' AND r.next_attempt_at <= ? ORDER BY a.starts_at, "
+                                        "r.offset_min", [utc_text(now)]):
+            skip = "superseded" if reminder.appointment_id in seen else self._skip(reminder, row, now)
+            seen.add(reminder.appointment_id)
             if skip:
                 with transaction(self.db) as conn:
                     self._close(conn, reminder.id, reminder.appointment_id, skip, None, now)
@@ -131,8 +149,8 @@ class Reminders:
         return found
 
     def upcoming(self, now: datetime, until: datetime) -> list[Reminder]:
-        """Reminders not yet done whose next attempt falls before `until` (for a dry run)."""
-        return [r for r, row in self._read("WHERE r.state != 'done' AND r.next_attempt_at < ? ORDER BY "
+        """Reminders waiting for their call whose next attempt falls before `until` (for a dry run)."""
+        return [r for r, row in self._read("WHERE r.state = 'due' AND r.next_attempt_at < ? ORDER BY "
                                            "r.next_attempt_at", [utc_text(until)])]
 
     def recent(self, since: datetime) -> list[Reminder]:
@@ -161,17 +179,22 @@ class Reminders:
 
     # --- calling -------------------------------------------------------------------------
     def claim(self, reminder_id: int, now: datetime) -> Reminder | None:
-        """Take a due reminder for a call (committed before dialling); None when another run
-        took it first or it is no longer due."""
-        with transaction(self.db) as conn:
-            taken = conn.execute(
-                "UPDATE reminders SET state = 'calling', attempts = attempts + 1, updated_at = ?, phone = "
-                "(SELECT cp.phone FROM contact_phones cp JOIN appointments a ON a.contact_id = cp.contact_id "
-                " WHERE a.id = reminders.appointment_id ORDER BY cp.rowid LIMIT 1) "
-                "WHERE id = ? AND state = 'due' AND next_attempt_at <= ?",
-                (utc_text(now), reminder_id, utc_text(now))).rowcount
-        if not taken:
+        """Take a due reminder for a call (committed before dialling); None when another run took
+        it first, it is no longer due, calling hours are over, or it must not be called any more
+        (opted out, the appointment moved or went, confirmed meanwhile: then it is closed)."""
+        if not self.calling_allowed(now):
             return None
+        with transaction(self.db) as conn:
+            found = self._read("WHERE r.id = ? AND r.state = 'due' AND r.next_attempt_at <= ?",
+                               [reminder_id, utc_text(now)])
+            if not found:
+                return None
+            skip = self._skip(*found[0], now)
+            if skip:
+                self._close(conn, reminder_id, found[0][0].appointment_id, skip, None, now)
+                return None
+            conn.execute("UPDATE reminders SET state = 'calling', attempts = attempts + 1, updated_at = ?, phone = ? "
+                         "WHERE id = ?", (utc_text(now), found[0][0].phone, reminder_id))
         return self._read("WHERE r.id = ?", [reminder_id])[0][0]
 
     def finish(self, reminder_id: int, result: str, call_id: int | None, now: datetime) -> Reminder:
@@ -194,7 +217,7 @@ class Reminders:
                call_id: int | None, now: datetime) -> None:
         conn.execute("UPDATE reminders SET state = 'done', result = ?, call_id = COALESCE(?, call_id), "
                      "updated_at = ? WHERE id = ?", (result, call_id, utc_text(now), reminder_id))
-        if result not in ("appointment_changed", "already_confirmed"):  # those keep the appointment's own
+        if result not in ("appointment_changed", "already_confirmed", "superseded"):  # the appointment's own stays
             conn.execute("UPDATE appointments SET reminder_result = ? WHERE id = ?", (result, appointment_id))
         audit(conn, "reminders", "reminder", "appointment", appointment_id, {"result": result, "call": call_id})
 

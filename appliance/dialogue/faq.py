@@ -95,6 +95,10 @@ class FaqPolicy:
             return Reply.say(wording.SILENT_TRANSFER, Action("transfer", NO_INPUT))
         return Reply.say(wording.SILENT_HANGUP, Action("hangup", NO_INPUT))
 
+    def takes_digits(self) -> bool:
+        """Keys are single choices here."""
+        return False
+
     def dtmf(self, digit: str) -> Reply | None:
         """A key press: 0 reaches the front desk from anywhere."""
         if digit == "0":

@@ -18,15 +18,16 @@ from appliance.dialogue.phone import spoken_digits
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import rule_intent, yes_or_no
+from appliance.dialogue.understand import NO, rule_intent, yes_or_no
 
 log = logging.getLogger(__name__)
-KEYS = {"1": "confirm", "2": "cancel", "3": "reschedule", "0": "human"}
+KEYS = {"2": "cancel", "3": "reschedule", "0": "human"}  # 1 confirms at once
 KEY_ANSWERS = {"1": "yes", "2": "no"}  # at a yes-or-no question of the dialogue that follows
 CONFIRMING = r"\b(confirm\w*|i'll be there|i will be there|we'll be there|see you( then)?|that's fine|fine|" \
              r"sounds good|perfect|great|okay|ok|sure|yes|yeah|yep|correct|i'll come|i will come|i'll make it)\b"
 OPTING_OUT = r"\b(stop calling|don't call|do not call|no more (calls|reminders)|remove (me|my number)|" \
              r"take me off|unsubscribe|opt out)\b"
+HEDGES = r"\b(not|never|maybe|perhaps|wait|hold on|might|unless)\b|n't\b"  # no confirmation
 WHO = r"\b(who( is|'s) (this|calling|that)|who are you|what is this( about)?|sorry,? who)\b"
 REPEAT = r"\b(repeat|say (that|it) again|pardon|what was that|come again|didn't (catch|hear))\b"
 DATE_KEYS = 8  # a date of birth keyed in: MMDDYYYY (DDMMYYYY where the day comes first)
@@ -69,13 +70,9 @@ class ReminderDialogue:
 
     # --- what the call says first --------------------------------------------------------
     def greeting(self, caller_number: str) -> Reply:
-        """The person who answered hears who calls and when the visit is, and the options."""
-        s = self.call.state
-        s.caller_number = caller_number
-        try:
-            s.contact = self.dialogue.records.contacts.get(self.reminder.contact_id)
-        except Exception:  # noqa: BLE001 - the store is needed for a cancel or change only
-            log.exception("the reminded patient could not be read")
+        """The person who answered hears who calls and when the visit is, and the options; who
+        they are is not taken for known (nothing of the patient's is said until they are checked)."""
+        self.call.state.caller_number = caller_number
         return self._said(f"{self._intro()} {OPTIONS}")
 
     def voicemail(self) -> Reply:
@@ -106,7 +103,8 @@ class ReminderDialogue:
         answer = yes_or_no(text)
         if answer is False:
             return self._said(CANCEL_OR_CHANGE)
-        if answer is True or re.search(CONFIRMING, lowered):
+        hedged = re.search(NO, lowered) or re.search(HEDGES, lowered)  # "I'm not sure", "that's not great"
+        if not hedged and (answer is True or re.search(CONFIRMING, lowered)):
             return self._confirm()
         if intent == "goodbye":
             return self._said("Goodbye!", Action("hangup", "goodbye"))
@@ -125,6 +123,8 @@ class ReminderDialogue:
                 return self._hand_to_dialogue(KEYS[digit], "", 1.0)
             return None
         s = self.call.state
+        if s.step != Step.DOB:
+            self.keyed = ""
         if s.step == Step.DOB and digit.isdigit():
             self.keyed += digit
             if len(self.keyed) < DATE_KEYS:
@@ -218,13 +218,15 @@ class ReminderDialogue:
         if reason:
             return self.dialogue.escalation.hand_over(reason)
         if intent in ("cancel", "reschedule"):
-            try:
+            s = self.call.state
+            try:  # the person is checked against the reminded patient's record (their phone was called)
+                s.contact = self.dialogue.records.contacts.get(self.reminder.contact_id)
                 appointment = self.dialogue.records.appointments.get(self.reminder.appointment_id)
-            except Exception:  # noqa: BLE001 - the dialogue asks which appointment instead
-                log.exception("the reminded appointment could not be read")
+            except Exception:  # noqa: BLE001 - the dialogue asks who and which instead
+                log.exception("the reminded patient or appointment could not be read")
                 appointment = None
             if appointment is not None and appointment.status == "booked":
-                self.call.state.target = appointment
+                s.target = appointment
             return self._aimed(self.dialogue.begin(intent, text))
         return self.dialogue.respond(text, confidence) if text else self.dialogue.begin(intent, text)
 

@@ -204,16 +204,18 @@ class SipAgent:
         self.on_event(CallRejectedEvent(code=code, reason=reason, source=source))
 
     # --- outbound calls ------------------------------------------------------------------
-    def call(self, uri: str, headers: dict[str, str] | None = None) -> CallLeg:
-        """Place a call; returns its leg at once (`leg.answered` is set when picked up)."""
-        return self.thread.submit(lambda: self.make_call(uri, headers or {}))
+    def call(self, uri: str, headers: dict[str, str] | None = None, number: str = "") -> CallLeg:
+        """Place a call; returns its leg at once (`leg.answered` is set when picked up). `number`
+        (E.164) names the far end in the call log; else the URI's user part does."""
+        return self.thread.submit(lambda: self.make_call(uri, headers or {}, number))
 
-    def make_call(self, uri: str, headers: dict[str, str]) -> CallLeg:
+    def make_call(self, uri: str, headers: dict[str, str], number: str = "") -> CallLeg:
         """Place a call (SIP thread)."""
         if self._account is None:
             raise SipError("the SIP account is not ready")
         call = SipCall(self, self._account)
-        name, number = parse_name_addr(uri)
+        name, dialled = parse_name_addr(uri)
+        number = number or dialled
         leg = CallLeg(self, f"c{next(self._ids)}", "outbound", CallerId(number, name, "to"), uri, headers)
         call.leg = leg
         prm = pj.CallOpParam(True)

@@ -15,12 +15,13 @@ import pjsua2 as pj
 
 from appliance.sip.events import CallbackEvent, CallbackState
 from appliance.sip.leg import CallLeg
+from appliance.sip.transfer import outcome
+from appliance.voice.events import TransferState
 
 if TYPE_CHECKING:
     from appliance.sip.agent import SipAgent
 
 log = logging.getLogger(__name__)
-BUSY = (486, 600, 603)
 FINAL = (CallbackState.ENDED, CallbackState.DESK_NO_ANSWER, CallbackState.PATIENT_BUSY,
          CallbackState.PATIENT_NO_ANSWER, CallbackState.FAILED)
 
@@ -75,7 +76,7 @@ class CallbackManager:
             return
         if state == pj.PJSIP_INV_STATE_CONFIRMED and cb.patient is None:
             try:
-                cb.patient = self.agent.make_call(cb.patient_uri, {})
+                cb.patient = self.agent.make_call(cb.patient_uri, {}, cb.number)
             except Exception as exc:  # noqa: BLE001
                 self._emit(cb, CallbackState.FAILED, f"cannot dial {cb.number}: {exc}")
                 cb.desk.hangup()
@@ -99,9 +100,9 @@ class CallbackManager:
             if cb.patient.answered.is_set():
                 self._end(cb, cb.desk, "the patient hung up")
                 return
-            outcome = CallbackState.PATIENT_BUSY if code in BUSY else CallbackState.PATIENT_NO_ANSWER if code in (
-                408, 480, 487) else CallbackState.FAILED
-            self._emit(cb, outcome, f"SIP {code} {reason}".strip())
+            state = {TransferState.BUSY: CallbackState.PATIENT_BUSY,
+                     TransferState.NO_ANSWER: CallbackState.PATIENT_NO_ANSWER}.get(outcome(code), CallbackState.FAILED)
+            self._emit(cb, state, f"SIP {code} {reason}".strip())
             cb.desk.hangup()
 
     def _connect(self, cb: Callback, tries: int = 40) -> None:

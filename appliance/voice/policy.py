@@ -33,6 +33,9 @@ class Policy(Protocol):
 
     def silence(self, count: int, final: bool) -> Reply: ...
 
+    # Calls the box places (a session with an answering-machine detector) also ask
+    # `voicemail() -> Reply`: the message left on a machine after its beep.
+
     def dtmf(self, digit: str) -> Reply | None: ...
 
     def transfer_failed(self) -> Reply: ...
@@ -44,10 +47,3 @@ class Policy(Protocol):
     def outcome(self) -> str | None: ...
 
     def close(self) -> None: ...
-
-
-class CallOutPolicy(Policy, Protocol):
-    """The policy of a call the box places, which may reach an answering machine."""
-
-    def voicemail(self) -> Reply:
-        """The message left on the machine after its beep."""

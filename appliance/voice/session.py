@@ -507,8 +507,11 @@ class CallSession:
         if reply is not None:
             self.speaker.interrupt()
             self._start_reply(self._say(reply, None))
-        if self.keys_waiting:
+        if self.keys_waiting and self.policy.takes_digits():
             self.on_dtmf(self.keys_waiting.pop(0))
+        elif self.keys_waiting:  # the digits were for a question that is over
+            self.keys_ignored += len(self.keys_waiting)
+            self.keys_waiting.clear()
 
     # --- actions and hand-over -----------------------------------------------------------
     def _act(self, action: Action) -> None:
@@ -542,6 +545,7 @@ class CallSession:
         """The front desk takes the call (one click in the GUI): tell the caller, then transfer
         to `target` with the summary so far; return that summary."""
         self.handover.begin()
+        self.answering = None  # whoever answered, staff have them now (and the agent, if that fails)
         log.info("the front desk takes call %s (%s)", self.call_id, reason)
         summary = await self._ask_summary(reason)
         self._announce_handover(target, reason, summary)  # staff see who and why at once
@@ -576,6 +580,7 @@ class CallSession:
         the caller nor a new turn can cancel."""
         if self.ended.is_set() or not self.handover.fail_over(problem):
             return
+        self.answering = None
         log.error("call %s: %s; the caller is handed over", self.call_id, problem)
         self.emit(AlertEvent(call_id=self.call_id, problem=f"{problem}: the caller was handed over"))
         self.handing_over = self.loop.create_task(self._after_failure(problem))

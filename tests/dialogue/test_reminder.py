@@ -42,6 +42,15 @@ def test_a_spoken_yes_confirms_and_ends_the_call(db, answer):
     assert reminder.outcome() == "confirmed"
 
 
+@pytest.mark.parametrize("answer", ["I'm not sure.", "Okay, wait, I need to check.", "I don't think that's fine.",
+                                    "That's not great."])
+def test_a_hedge_or_a_negation_does_not_confirm(db, answer):
+    reminder, _ = reminder_for(db)
+    reminder.greeting(MARIA)
+    reply = reminder.respond(answer, 0.9)
+    assert "confirmed" not in reply.text and reply.action is None and reminder.outcome() is None
+
+
 def test_key_1_confirms(db):
     reminder, _ = reminder_for(db)
     reminder.greeting(MARIA)

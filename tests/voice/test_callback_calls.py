@@ -66,7 +66,9 @@ def test_the_desk_rings_first_then_the_patient_and_they_hear_each_other(live, de
                              message_id=message.id)
         incoming = desk.wait("incoming", timeout=10)
         assert incoming["headers"].get("x-callback-number") == NUMBER
-        assert not [e for e in patient.events.items if e.get("event") == "incoming"]  # the desk first
+        desk_answered = desk.wait("answered", timeout=10)
+        rang = patient.wait("incoming", timeout=15)
+        assert rang["t"] >= desk_answered["t"]  # the patient rings only once the desk has answered
         patient.wait("answered", timeout=15)
         live.events.wait_for(lambda e: isinstance(e, CallbackEvent) and e.state == CallbackState.CONNECTED, 10)
         patient.send(cmd="play", wav=str(tmp_path / "hello.wav"))

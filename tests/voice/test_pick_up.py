@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from appliance.dialogue.reply import Action, Reply
 from appliance.voice.answering import AnsweringDetector
-from appliance.voice.events import AgentSaidEvent, AnsweredByEvent, TranscriptEvent
+from appliance.voice.events import AgentSaidEvent, AnsweredByEvent, TranscriptEvent, TransferState
 from tests.voice.harness import Call
 from tests.voice.test_answering import buzz, tone
 
@@ -85,3 +85,17 @@ def test_a_mailbox_hears_the_voicemail_only_after_its_beep():
     assert not call.line.heard_between(0, beep_ends)  # nothing played over the greeting or the beep
     assert not call.of(TranscriptEvent) and call.session.keys_ignored == 1
     call.loop.run_until_complete(call.task)
+
+
+def test_taken_over_while_finding_who_answered_and_back_the_agent_hears_turns_again():
+    call = Call(policy=Reminding(), answering=AnsweringDetector())
+    call.line.say(buzz(0.4))
+    call.run_for(0.3)
+    call.loop.run_until_complete(call.session.hand_over("sip:desk@clinic", "the front desk took the call over"))
+    call.run_until(lambda: call.line.transfers)
+    call.line.report_transfer(TransferState.NO_ANSWER)  # nobody took it: the agent has the caller again
+    call.run_for(1.0)
+    call.caller_says("Yes, I'll be there.")
+    call.run_until(lambda: call.of(TranscriptEvent), limit_s=20)
+    assert call.session.answering is None
+    call.finish()
