@@ -23,7 +23,7 @@ from appliance.crm.db import open_store
 from appliance.crm.reminders import Reminder, Reminders
 from appliance.crm.timeutil import now_utc
 from appliance.dialogue.reminder import ReminderCall
-from appliance.outbound.dialing import DialError, dial_uri, line_free
+from appliance.outbound.dialing import DialError, check_dialling, dial_uri, line_free
 from appliance.reception import Reception
 from appliance.sip.agent import SipAgent
 from appliance.sip.endpoint import SipError
@@ -107,7 +107,7 @@ class ReminderRunner:
         async with self._one_run:
             config = self.host.config
             try:
-                dial_uri("+10000000000", config.reminders, config.sip)
+                check_dialling(config.reminders, config.sip)
             except DialError as exc:
                 log.error("reminder calls cannot be placed: %s", exc)
                 return []

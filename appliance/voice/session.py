@@ -114,7 +114,6 @@ class CallSession:
         self.ended = asyncio.Event()
         self.answering = answering  # an outbound call: who answered is found first
         self.answered: dict[Heard, asyncio.Event] = {heard: asyncio.Event() for heard in Heard}
-        self.heard_s = 0.0  # audio heard while finding who answered
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -152,7 +151,7 @@ class CallSession:
 
     async def _pick_up(self) -> None:
         """An outbound call: greet a person once they have said hello; let a mailbox's greeting
-        play to its beep (at most `reminders.voicemail_wait_s`), then leave the voicemail."""
+        play to its beep (or its end, or the detector's longest wait), then leave the voicemail."""
         a, person, machine = self.answering, self.answered[Heard.PERSON], self.answered[Heard.MACHINE]
         waits = [asyncio.ensure_future(person.wait()), asyncio.ensure_future(machine.wait())]
         try:
@@ -165,14 +164,9 @@ class CallSession:
                                       after_s=a.decided_at_s or 0.0))
             await self._greet()
             return
-        decided = a.decided_at_s or 0.0
-        try:
-            await asyncio.wait_for(self.answered[Heard.RECORDING].wait(),
-                                   max(self.config.reminders.voicemail_wait_s - decided, 0.1))
-        except TimeoutError:
-            log.info("no beep on %s after %.0f s: the message is left anyway", self.call_id, self.heard_s)
-        self.emit(AnsweredByEvent(call_id=self.call_id, answered_by="machine", reason=a.reason, after_s=decided,
-                                  ready_after_s=round(self.heard_s, 2)))
+        await self.answered[Heard.RECORDING].wait()
+        self.emit(AnsweredByEvent(call_id=self.call_id, answered_by="machine", reason=a.reason,
+                                  after_s=a.decided_at_s or 0.0, ready_after_s=round(a.recording_at_s, 2)))
         reply = await self._decide(self.policy.voicemail)  # the mailbox is not listened to any more
         if reply is not None:
             await self._say(reply, None)
@@ -180,7 +174,6 @@ class CallSession:
     def _find_who_answered(self, pcm: bytes) -> None:
         """One frame of an outbound call before anyone is greeted."""
         speech = self.turns.hears_speech(self.vad.feed(pcm), self.hub.vad.threshold, level_dbfs(pcm))
-        self.heard_s += len(pcm) / 32000
         heard = self.answering.feed(pcm, speech)
         if heard is not None:
             self.answered[heard].set()
