@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import wave
 from collections import deque
@@ -10,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import soxr
-
-from appliance.private_files import open_private
 
 SAMPLE_RATE = 16000  # audio inside the appliance: 16 kHz mono signed 16-bit PCM
 FRAME_MS = 20
@@ -117,15 +116,16 @@ def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
         wav.writeframes(pcm)
 
 
-def write_stereo_wav(path: Path, left: bytes, right: bytes, rate: int = SAMPLE_RATE) -> None:
-    """Write two mono s16 PCM streams as one stereo WAV (the shorter padded with silence).
-
-    This is a call's recording: the file is made unreadable to other users."""
+def stereo_wav(left: bytes, right: bytes, rate: int = SAMPLE_RATE) -> bytes:
+    """Two mono s16 PCM streams as one stereo WAV file's bytes (the shorter padded with silence):
+    a call's recording, caller left, agent right."""
     a, b = np.frombuffer(left, dtype="<i2"), np.frombuffer(right, dtype="<i2")
     frames = np.zeros((max(len(a), len(b)), 2), dtype="<i2")
     frames[:len(a), 0], frames[:len(b), 1] = a, b
-    with open_private(path, "wb") as out, wave.open(out, "wb") as wav:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
         wav.setnchannels(2)
         wav.setsampwidth(2)
         wav.setframerate(rate)
         wav.writeframes(frames.tobytes())
+    return out.getvalue()

@@ -7,7 +7,6 @@ it computed, as `appliance models verify` does).
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import stat
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.calsync.connection import connection_problems
 from appliance.calsync.worker import SyncStatus, sync_status
@@ -23,9 +23,10 @@ from appliance.config import Config
 from appliance.config.calendar import CalendarConfig
 from appliance.control.client import ControlError, fetch_status
 from appliance.control.protocol import socket_path
+from appliance.crm.db import connect
 from appliance.crm.migrations import MIGRATIONS
 from appliance.crm.timeutil import now_utc
-from appliance.errors import ModelError
+from appliance.errors import ApplianceError, ModelError
 from appliance.models.manifest import ModelEntry, Role
 from appliance.models.store import ModelStore, Status
 
@@ -137,9 +138,9 @@ def check_database(path: Path, timeout: float = 2.0) -> Check:
     if not path.exists():
         return Check("database", "warn", f"{path} not created yet (the service creates it when it starts)")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout, isolation_level=None)
-    except sqlite3.Error as exc:
-        return Check("database", "fail", f"cannot open {path}: {exc}")
+        conn = connect(path, "rw", timeout)
+    except ApplianceError as exc:
+        return Check("database", "fail", str(exc))
     try:
         result = [row[0] for row in conn.execute("PRAGMA quick_check")]
         if result != ["ok"]:
@@ -181,7 +182,7 @@ def calendar_sync_state(path: Path, calendar: CalendarConfig, timeout: float = 2
         return SyncStatus("off", 0, None, "")
     if not path.exists():
         return SyncStatus("waiting", 0, None, "")
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout, isolation_level=None)
+    conn = connect(path, "rw", timeout)
     try:
         status = sync_status(sqlite_utils.Database(conn), calendar)
     except sqlite3.OperationalError as exc:

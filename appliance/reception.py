@@ -19,6 +19,7 @@ from appliance.config import Config
 from appliance.crm.calls import CallLog
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
+from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
@@ -56,7 +57,8 @@ class Reception:
         self.speaking_ahead: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Open the call log, load and warm the engines."""
+        """Encrypt a plain store when the box has a key, open the call log, load and warm the engines."""
+        encrypt_if_keyed(self.database)
         db = open_store(self.database)
         self.messages = db if self.records == self.database else open_store(self.records)
         self.call_log = CallLog(db) if self.messages is db else MirroredCallLog(db, self.messages)
@@ -89,7 +91,7 @@ class Reception:
     def _recorder(self, transport: CallTransport) -> CallRecorder:
         recordings = self.config.paths.data / "recordings" if self.config.crm.record_calls else None
         return CallRecorder(self.call_log, self.store_worker, transport.call_id, self.spool, recordings,
-                            self.messages)
+                            self.messages, self.spool.keyring)
 
     def receptionist(self) -> Dialogue:
         """The receptionist for one call, with its own connection to the store (used only on

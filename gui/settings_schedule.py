@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.schedule import WEEKDAYS, Provider, Service
 from appliance.errors import ApplianceError

@@ -7,7 +7,7 @@ import re
 import json
 import os
 import shutil
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 import subprocess
 import sys
 import time

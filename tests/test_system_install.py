@@ -8,7 +8,7 @@ import grp
 import os
 import pwd
 import signal
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 import stat
 import subprocess
 import time

@@ -4,11 +4,11 @@ and the queue of appointments changed here since they were last written there.""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.calsync.events import Busy
 from appliance.crm.db import transaction

@@ -12,12 +12,12 @@ booking. A cancellation made here is the exception: it always stands, since the 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.calsync.events import BoxEvent, CalendarObject, EventError, read_object, write_event
 from appliance.calsync.ledger import (

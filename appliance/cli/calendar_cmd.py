@@ -4,10 +4,11 @@ test, one sync pass now, and how the sync stands."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from dataclasses import replace
 from zoneinfo import ZoneInfo
+
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.calsync.server import CalendarServer
 from appliance.calsync.sync import CalendarSync

@@ -4,7 +4,6 @@ a run now through the running service, and the latest results."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ import sqlite_utils
 from appliance.config import Config, load_config
 from appliance.control.client import ControlError, ask_service
 from appliance.control.protocol import socket_path
-from appliance.crm.db import open_store
+from appliance.crm.db import copy_store, open_store
 from appliance.crm.reminders import Reminder, Reminders, result_words
 from appliance.crm.timeutil import now_utc
 from appliance.outbound.dialing import DialError, dial_uri
@@ -60,10 +59,9 @@ def run_reminders(args: argparse.Namespace) -> int:
 
 def dry_run(config: Config, now: datetime, ahead: timedelta) -> list[str]:
     """What a run would call from `now` on, planned on a copy of the store in memory."""
-    copy = sqlite3.connect(":memory:", isolation_level=None)
     store = open_store(config.paths.data / "appliance.db")
     try:
-        store.conn.backup(copy)
+        copy = copy_store(store.conn, ":memory:")
     finally:
         store.conn.close()
     tz = ZoneInfo(config.clinic.timezone)

@@ -6,13 +6,13 @@ the first result instead of booking twice."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.availability import local_instant
 from appliance.crm.changes import audit, enqueue

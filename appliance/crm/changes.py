@@ -4,9 +4,10 @@ transaction as the change itself: either all three are written or none."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from typing import Any
+
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.timeutil import now_utc, utc_text
 

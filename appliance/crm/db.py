@@ -1,18 +1,23 @@
-"""Open the store: WAL (the GUI reads while the service writes), foreign keys, a busy timeout,
-and every pending migration applied in order."""
+"""Open the store: encrypted with the data key when the box has one (SQLCipher: every page
+AES-256 with its own HMAC), WAL (the GUI reads while the service writes), foreign keys, a busy
+timeout, and every pending migration applied in order.
+
+The driver is SQLCipher's build of SQLite with the standard library's `sqlite3` interface; the
+whole product goes through it, so one SQLite library holds the file's locks in a process."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.migrations import MIGRATIONS
 from appliance.errors import ApplianceError
+from appliance.keys.keyring import Keyring, load_keyring
 from appliance.private_files import create_private, make_private, private_dir
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,7 @@ def open_store(path: Path | str) -> sqlite_utils.Database:
         except OSError as exc:
             raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
     try:
-        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
+        conn = connect(path, timeout=5.0, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -45,6 +50,85 @@ def open_store(path: Path | str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     migrate(db)
     return db
+
+
+PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def connect(path: Path | str, mode: str = "rwc", timeout: float = 5.0, keyring: Keyring | None = None,
+            **kwargs) -> sqlite3.Connection:
+    """A connection to the store file at `path` (autocommit; `mode` "rwc", "rw" or "ro" as in
+    SQLite's URIs), opened with the data key when the file is encrypted, and created encrypted
+    when it is new and the box has a key. `keyring` overrides the key file beside the store."""
+    uri = ":memory:" if str(path) == ":memory:" else f"file:{path}?mode={mode}"
+    if uri == ":memory:" or is_plain_store(Path(path)):
+        return _open(uri, timeout, None, kwargs)
+    keyring = keyring or load_keyring(Path(path).parent)
+    if keyring is None:
+        if Path(path).exists() and Path(path).stat().st_size:
+            raise StoreError(f"the store {path} is not a plain SQLite file and this box has no data key: it is "
+                             f"damaged, or encrypted and its key is missing (restore a backup with `appliance crm "
+                             f"restore`, or the key with `appliance keys recover`)")
+        return _open(uri, timeout, None, kwargs)
+    for _key_id, key in keyring.in_order():
+        conn = _open(uri, timeout, key, kwargs)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if "not a database" not in str(exc):
+                raise StoreError(f"cannot open the store {path}: {exc}") from None
+    raise StoreError(f"the store {path} does not open with this box's data key: it was encrypted with "
+                     f"another key (restore it with `appliance keys recover`)")
+
+
+def _open(uri: str, timeout: float, key: bytes | None, kwargs: dict) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(uri, uri=uri.startswith("file:"), timeout=timeout, isolation_level=None, **kwargs)
+        conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our StoreError, not a line on stderr
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store {uri}: {exc}") from None
+    if key is not None:
+        use_key(conn, "main", key)
+    return conn
+
+
+def store_keyring(conn: sqlite3.Connection) -> Keyring | None:
+    """The keyring of the store `conn` has open, or None when that store is not encrypted."""
+    main_file = conn.execute("PRAGMA database_list").fetchone()[2]
+    if not main_file or is_plain_store(Path(main_file)):
+        return None
+    return load_keyring(Path(main_file).parent)
+
+
+def copy_store(source: sqlite3.Connection, target: Path | str) -> sqlite3.Connection:
+    """An online copy (SQLite's backup; the service may write meanwhile) of the store `source`
+    has open into `target` (":memory:" or a new file), encrypted with the store's own key when
+    the store is encrypted; returns the copy's connection."""
+    keyring = store_keyring(source)
+    uri = ":memory:" if str(target) == ":memory:" else f"file:{target}?mode=rwc"
+    copy = _open(uri, 5.0, keyring.key if keyring else None, {})
+    try:
+        source.backup(copy)
+    except sqlite3.Error as exc:
+        copy.close()
+        raise StoreError(f"cannot copy the store to {target}: {exc}") from None
+    return copy
+
+
+def use_key(conn: sqlite3.Connection, schema: str, key: bytes) -> None:
+    """Give the connection's database `schema` the raw 256-bit data key (no passphrase stretching)."""
+    conn.execute(f"PRAGMA {schema}.key = \"x'{key.hex()}'\"")
+
+
+def is_plain_store(path: Path) -> bool:
+    """Whether `path` is an unencrypted SQLite file (a missing or empty file is not)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(PLAIN_HEADER)) == PLAIN_HEADER
+    except FileNotFoundError:
+        return False
 
 
 def _private_store_files(path: Path) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
-from appliance.crm.db import StoreError, transaction
+from appliance.crm.db import StoreError, connect, copy_store, is_plain_store, store_keyring, transaction
 from appliance.crm.timeutil import now_utc
+from appliance.keys.key_note import note_path, read_note, write_note
+from appliance.keys.keyring import KeyFileError, Keyring, load_keyring, save_keyring
+from appliance.keys.recovery import open_with, parse_recovery_key, public_half
 from appliance.private_files import create_private, make_private, private_dir
 
 log = logging.getLogger(__name__)
@@ -20,23 +23,25 @@ log = logging.getLogger(__name__)
 
 def backup(db: sqlite_utils.Database, target: Path) -> Path:
     """An online, consistent copy of the store (the service may keep writing meanwhile); no
-    other user may read it."""
+    other user may read it. A copy of an encrypted store is encrypted with the same key and has
+    its key note beside it, so a restore on a new box needs only the recovery key."""
     private_dir(target.parent)
     tmp = target.with_suffix(target.suffix + ".partial")
+    tmp.unlink(missing_ok=True)
     create_private(tmp)
-    dest = sqlite3.connect(str(tmp))
-    try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
-    check_integrity(tmp)
+    copy_store(db.conn, tmp).close()
+    keyring = store_keyring(db.conn)
+    check_integrity(tmp, keyring)
+    if keyring:
+        write_note(target, keyring)
     os.replace(tmp, target)
     return target
 
 
-def check_integrity(path: Path) -> None:
-    """Raise `StoreError` unless SQLite's integrity check passes on the file."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def check_integrity(path: Path, keyring: Keyring | None = None) -> None:
+    """Raise `StoreError` unless SQLite's integrity check passes on the file (opened with
+    `keyring`, else the key file beside it)."""
+    conn = connect(path, "ro", keyring=keyring)
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -47,10 +52,17 @@ def check_integrity(path: Path) -> None:
         raise StoreError(f"{path} failed its integrity check: {result}")
 
 
-def restore(backup_file: Path, store: Path) -> Path:
+def restore(backup_file: Path, store: Path, recovery_key: str | None = None) -> Path:
     """Replace the store with a checked backup (the service must be stopped); the current
-    store is kept beside it as `.before-restore`."""
-    check_integrity(backup_file)
+    store is kept beside it as `.before-restore`. An encrypted backup whose key this box does
+    not have (a new box, or after a rotation) is opened with the clinic's recovery key."""
+    keyring = None
+    if not is_plain_store(backup_file):
+        if not note_path(backup_file).exists():
+            raise StoreError(f"{backup_file} is neither a SQLite store nor an encrypted backup with its key "
+                             f"note ({note_path(backup_file).name}) beside it")
+        keyring = backup_keyring(backup_file, store.parent, recovery_key)
+    check_integrity(backup_file, keyring)
     kept = store.with_suffix(store.suffix + ".before-restore")
     if store.exists():
         shutil.copy2(store, kept)
@@ -62,6 +74,23 @@ def restore(backup_file: Path, store: Path) -> Path:
     make_private(tmp)  # copy2 copied the backup's mode, which may be wider
     os.replace(tmp, store)
     return kept
+
+
+def backup_keyring(backup_file: Path, data_dir: Path, recovery_key: str | None) -> Keyring:
+    """The box's keyring holding the key of the encrypted `backup_file`: as it is when it has that
+    key, else with the key opened from the backup's note with the recovery key (and saved)."""
+    key_id, sealed = read_note(backup_file)
+    keyring = load_keyring(data_dir)
+    if keyring and key_id in keyring.keys:
+        return keyring
+    if not recovery_key:
+        raise KeyFileError(f"{backup_file} was encrypted with a key this box does not have: give the "
+                           f"clinic's recovery key (--recovery-key)")
+    private = parse_recovery_key(recovery_key)
+    key = open_with(private, sealed)
+    keyring = (keyring or Keyring({}, "", public_half(private))).with_key(key_id, key)
+    save_keyring(data_dir, keyring)
+    return keyring
 
 
 def purge(db: sqlite_utils.Database, transcript_days: int, recording_days: int) -> dict[str, int]:

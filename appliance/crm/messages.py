@@ -3,11 +3,11 @@ whose items are marked done (and undone) by staff, each change audited."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.calls import now_iso
 from appliance.crm.changes import audit, enqueue

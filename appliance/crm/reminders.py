@@ -10,12 +10,12 @@ attempts are spent. The latest result is also kept on the appointment, for the c
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.config.reminders import RemindersConfig
 from appliance.crm.changes import audit

@@ -4,16 +4,17 @@ and messages, and whatever it books or leaves disappears with the copy."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.calls import CallLog
-from appliance.crm.db import StoreError, open_store, transaction
+from appliance.crm.db import copy_store, open_store, store_keyring, transaction
+from appliance.keys.keyring import save_keyring
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +22,18 @@ log = logging.getLogger(__name__)
 @contextmanager
 def scratch_copy(database: Path) -> Iterator[Path]:
     """A private copy of the store at `database`, taken with SQLite's online backup (the
-    service may be writing meanwhile), in a temporary folder deleted on leaving."""
+    service may be writing meanwhile), in a temporary folder deleted on leaving. An encrypted
+    store's copy is encrypted too, with the store's key file beside it in that folder."""
     source = open_store(database)
     with tempfile.TemporaryDirectory(prefix="appliance-scratch-") as folder:  # mode 0700
         copy = Path(folder) / database.name
-        target = sqlite3.connect(copy)
         try:
-            source.conn.backup(target)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot copy the store {database}: {exc}") from None
+            keyring = store_keyring(source.conn)
+            copy_store(source.conn, copy).close()
         finally:
-            target.close()
             source.conn.close()
+        if keyring:
+            save_keyring(Path(folder), keyring)
         yield copy
 
 

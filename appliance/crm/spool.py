@@ -1,6 +1,7 @@
 """Writes the store refused (locked past its timeout, disk or quota full), kept until it works.
 
-Each is one JSON line appended and fsynced to a file next to the store; `replay` writes them
+Each is one JSON line (sealed with the data key when the box has one) appended and fsynced to
+a file next to the store; `replay` writes them
 into the store in order and keeps only those it still could not write. Nothing a caller
 said for the front desk is lost because the database was busy at that moment.
 """
@@ -10,14 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.messages import Messages
 from appliance.crm.timeutil import now_utc, utc_text
+from appliance.keys.keyring import Keyring, load_keyring
+from appliance.keys.sealing import SealError, seal_line, unseal_line
 from appliance.private_files import FILE_MODE, write_private
 
 log = logging.getLogger(__name__)
@@ -27,17 +30,21 @@ _lock = threading.Lock()  # one writer per process: sessions and policies share 
 class Spool:
     """The file of pending writes for one store."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keyring: Keyring | None = None) -> None:
         self.path = path
+        self.keyring = keyring  # None: lines are written as they are
 
     @classmethod
     def beside(cls, database: Path) -> Spool:
-        """The spool of the store at `database`."""
-        return cls(database.with_name(database.name + ".pending.jsonl"))
+        """The spool of the store at `database`, sealed with its data key when the box has one."""
+        return cls(database.with_name(database.name + ".pending.jsonl"), load_keyring(database.parent))
+
+    def _line(self, record: dict) -> str:
+        return seal_line(self.keyring, json.dumps(record, ensure_ascii=False)) + "\n"
 
     def add(self, kind: str, record: dict) -> None:
         """Append one pending write (only "message" so far) and make it durable."""
-        line = json.dumps({"kind": kind, **record}, ensure_ascii=False) + "\n"
+        line = self._line({"kind": kind, **record})
         with _lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
@@ -49,20 +56,25 @@ class Spool:
 
     def pending(self) -> list[dict]:
         """The writes still waiting (unreadable lines are logged and skipped)."""
+        return self._read()[0]
+
+    def _read(self) -> tuple[list[dict], list[str]]:
+        """The readable records, and the lines that cannot be read (kept in the file, never dropped)."""
         if not self.path.exists():
-            return []
-        records = []
+            return [], []
+        records, unreadable = [], []
         for number, line in enumerate(self.path.read_text().splitlines(), start=1):
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                log.error("%s line %d is not JSON and is skipped", self.path, number)
-        return records
+                records.append(json.loads(unseal_line(self.keyring, line)))
+            except (json.JSONDecodeError, SealError) as exc:
+                log.error("%s line %d is skipped: %s", self.path, number, exc)
+                unreadable.append(line + "\n")
+        return records, unreadable
 
     def replay(self, db: sqlite_utils.Database) -> int:
         """Write the pending records into the store; return how many were written."""
         with _lock:
-            records = self.pending()
+            records, unreadable = self._read()
             if not records:
                 return 0
             left, written = [], 0
@@ -75,7 +87,7 @@ class Spool:
                     left.append(record)
             temp = self.path.with_suffix(".tmp")
             temp.unlink(missing_ok=True)
-            write_private(temp, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in left))
+            write_private(temp, "".join(unreadable) + "".join(self._line(r) for r in left))
             os.replace(temp, self.path)
         if written:
             log.info("wrote %d pending record(s) from %s into the store", written, self.path)

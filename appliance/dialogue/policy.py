@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.config import ClinicConfig
 from appliance.crm.appointments import AppointmentError

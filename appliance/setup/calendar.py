@@ -3,16 +3,18 @@ dentists in the store to give one each, and the connection check in the IT perso
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.calsync.connection import connection_problems, discover
 from appliance.calsync.server import CalendarUnavailable, RemoteCalendar
 from appliance.config.calendar import CalendarConfig
+from appliance.crm.db import connect
 from appliance.crm.schedule import Schedule
+from appliance.errors import ApplianceError
 from appliance.setup.result import CheckResult
 
 
@@ -53,8 +55,8 @@ def store_providers(path: Path) -> list[str]:
     if not path.exists():
         return []
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
-    except sqlite3.Error:
+        conn = connect(path, "ro", 2.0)
+    except ApplianceError:
         return []
     try:
         return [p.name for p in Schedule(sqlite_utils.Database(conn)).providers()]

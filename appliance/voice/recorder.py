@@ -8,16 +8,18 @@ it refuses waits in the spool (`leave_message`).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
-from appliance.audio import write_stereo_wav
+from appliance.audio import stereo_wav
 from appliance.crm.calls import CallLog
 from appliance.crm.spool import Spool, leave_message
+from appliance.keys.keyring import Keyring
+from appliance.keys.sealing import write_file
 from appliance.voice.events import AgentSaidEvent, Event, TranscriptEvent
 
 log = logging.getLogger(__name__)
@@ -27,13 +29,15 @@ class CallRecorder:
     """Writes one call's record, turns, outcome and recording, in order, on `worker`."""
 
     def __init__(self, call_log: CallLog, worker: Executor, call_id: str, spool: Spool | None = None,
-                 recordings: Path | None = None, messages: sqlite_utils.Database | None = None) -> None:
+                 recordings: Path | None = None, messages: sqlite_utils.Database | None = None,
+                 keyring: Keyring | None = None) -> None:
         self.call_log = call_log
         self.messages = messages or call_log.db  # where a callback request for staff goes
         self.worker = worker
         self.call_id = call_id
         self.spool = spool
         self.recordings = recordings  # folder for the call's audio; None: not recorded
+        self.keyring = keyring  # the recording is sealed with its data key; None: written plain
         self.record_id: int | None = None
 
     def open(self, number: str, name: str, direction: str, then: Callable[[int], None]) -> Future:
@@ -72,7 +76,7 @@ class CallRecorder:
         path = self.recordings / f"call-{rid}.wav"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_stereo_wav(path, *audio)
+            write_file(path, stereo_wav(*audio), self.keyring)
         except OSError:
             log.exception("could not save the recording of %s", self.call_id)
             return

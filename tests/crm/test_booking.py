@@ -105,7 +105,7 @@ def test_cancel_and_reschedule_with_optimistic_checks(clinic):
 def test_direct_sql_cannot_double_book_either(clinic):
     c = clinic.contacts.add("Maria")
     clinic.appointments.book(c.id, clinic.patel, clinic.checkup, at(MONDAY, 9), "phone_agent")
-    import sqlite3
+    from sqlcipher3 import dbapi2 as sqlite3
     with pytest.raises(sqlite3.IntegrityError, match="slot_taken"):
         clinic.db.execute("INSERT INTO appointments (contact_id, provider_id, service_id, starts_at, ends_at, "
                           "source, created_at, updated_at) VALUES (?, ?, ?, '2026-12-07T14:10:00Z', "

@@ -104,7 +104,7 @@ def test_migrations_apply_once_and_in_order(tmp_path):
 
 
 def test_locked_store_gives_a_clear_error_not_a_hang(clinic):
-    import sqlite3
+    from sqlcipher3 import dbapi2 as sqlite3
 
     blocker = sqlite3.connect(str(clinic.path), isolation_level=None, timeout=0.1)
     blocker.execute("BEGIN IMMEDIATE")

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from appliance.audio import write_stereo_wav
+from appliance.audio import stereo_wav
 from appliance.cli import main
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.maintenance import backup, restore
+from appliance.keys.sealing import write_file
 from appliance.private_files import OTHERS, restrict_umask
 
 
@@ -46,14 +47,15 @@ def test_an_existing_world_readable_store_is_closed_to_others(tmp_path):
     for f in (path, Path(f"{path}-wal")):
         if f.exists():
             f.chmod(0o644)
-    open_store(path)
+    db = open_store(path)
+    db.execute("INSERT INTO providers (name) VALUES ('Dr. Test')")  # a write: SQLite makes the -wal now if not before
     assert others(path) == 0 and others(Path(f"{path}-wal")) == 0
 
 
 def test_a_recording_is_private(tmp_path):
     path = tmp_path / "recordings" / "call-1.wav"
     path.parent.mkdir()
-    write_stereo_wav(path, b"\1\0" * 1600, b"\2\0" * 1600)
+    write_file(path, stereo_wav(b"\1\0" * 1600, b"\2\0" * 1600), None)
     assert path.stat().st_size > 6400 and others(path) == 0
 
 

@@ -3,7 +3,7 @@ and a store that refuses even the callback request."""
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 
 import pytest
 from sqlite_utils import Database

@@ -1,6 +1,6 @@
 """The call's view of the clinic's records: opening hours follow the store's hours and closures."""
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 from datetime import date, datetime
 
 import pytest

@@ -4,7 +4,7 @@ a callback request is taken instead and waits in the spool until the store works
 from __future__ import annotations
 
 import logging
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 import subprocess
 import sys
 from pathlib import Path

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDesktopServices
 
-from appliance.audio import write_stereo_wav
+from appliance.audio import stereo_wav
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import StoreError, open_store
@@ -51,7 +51,7 @@ def calls(desk_config, tmp_path):
         agent("I will pass that on to the team right away", 850, interrupted=True)])
     ids.silent = store.add("+15550002222", "", outcome="abandoned", started=minutes_ago(10), seconds=3)
     wav = tmp_path / "call-maria.wav"
-    write_stereo_wav(wav, np.zeros(1600, "<i2").tobytes(), np.zeros(800, "<i2").tobytes())
+    wav.write_bytes(stereo_wav(np.zeros(1600, "<i2").tobytes(), np.zeros(800, "<i2").tobytes()))
     store.log.set_recording(ids.maria, str(wav))
     store.log.set_recording(ids.message, str(tmp_path / "gone.wav"))
     ids.wav = wav

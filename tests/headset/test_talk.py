@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 import subprocess
 import sys
 import threading

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace

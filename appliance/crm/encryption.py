@@ -1,0 +1,124 @@
+"""Encrypting a plain store in place, and moving the store to a new data key.
+
+Both need the store to themselves: the service and every front-desk window closed. A plain
+store is first copied to a verified, encrypted backup, then to an encrypted copy checked table
+by table against the original, which is renamed over it: at every moment either the plain
+store or a complete encrypted one is in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlcipher3 import dbapi2 as sqlite3
+
+from appliance.crm.db import StoreError, connect, is_plain_store
+from appliance.crm.timeutil import now_utc
+from appliance.keys.key_note import write_note
+from appliance.keys.keyring import Keyring, load_keyring
+from appliance.private_files import create_private, private_dir
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def sole_use(path: Path, keyring: Keyring | None) -> Iterator[sqlite3.Connection]:
+    """The store at `path`, open in this connection only: refused while another program has it open."""
+    conn = connect(path, "rw", timeout=2.0, keyring=keyring)
+    try:
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        mode = ""
+    if mode != "delete":
+        conn.close()
+        raise StoreError(f"the store {path} is open in another program: stop the service and close "
+                         f"the front-desk windows first")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def row_counts(conn: sqlite3.Connection, schema: str = "main") -> dict[str, int]:
+    """The number of rows of every table of `schema`."""
+    tables = [r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' "
+                                         f"AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {t: conn.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0] for t in tables}
+
+
+def export_copy(conn: sqlite3.Connection, target: Path, key: bytes | None) -> Path:
+    """A complete copy of `conn`'s store into the new file `target`, encrypted with `key`
+    (plain without), checked to hold the same rows and schema version as the original."""
+    private_dir(target.parent)
+    target.unlink(missing_ok=True)
+    create_private(target)
+    conn.execute("ATTACH DATABASE ? AS copy KEY ?", (str(target), f"x'{key.hex()}'" if key else ""))
+    try:
+        conn.execute("BEGIN")
+        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        conn.execute("SELECT sqlcipher_export('copy')")
+        conn.execute(f"PRAGMA copy.user_version = {int(version)}")
+        conn.execute("COMMIT")
+        same = (row_counts(conn, "copy") == row_counts(conn, "main")
+                and conn.execute("PRAGMA copy.user_version").fetchone()[0] == version
+                and conn.execute("PRAGMA copy.integrity_check").fetchone()[0] == "ok")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("DETACH DATABASE copy")
+    if not same:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"the copy {target} does not match the store: nothing was changed")
+    return target
+
+
+def encrypt_store(path: Path, keyring: Keyring) -> Path | None:
+    """Encrypt the plain store at `path` in place with the current data key; returns the verified
+    encrypted backup taken first, or None when the store is already encrypted (or missing)."""
+    if not is_plain_store(path):
+        return None
+    with sole_use(path, None) as conn:
+        name = f"appliance-before-encryption-{now_utc():%Y%m%d-%H%M%S}.db"
+        backup = export_copy(conn, path.parent / "backups" / name, keyring.key)
+        write_note(backup, keyring)
+        encrypted = export_copy(conn, path.with_name(path.name + ".encrypting"), keyring.key)
+        os.replace(encrypted, path)
+    log.warning("the store %s is now encrypted (a verified encrypted backup is %s)", path, backup)
+    return backup
+
+
+def encrypt_if_keyed(path: Path) -> None:
+    """At start: a plain store on a box with a data key is encrypted now; when it cannot be
+    (another program has it open) the store is used as it is and the log says so."""
+    keyring = load_keyring(path.parent)
+    if keyring is None or not is_plain_store(path):
+        return
+    try:
+        encrypt_store(path, keyring)
+    except StoreError as exc:
+        log.error("the store is not encrypted yet: %s", exc)
+
+
+def rekey_store(path: Path, keyring: Keyring) -> bool:
+    """Re-encrypt the store at `path` with the keyring's current key (it may use any of its keys);
+    whether it changed. A plain store is left to `encrypt_store`."""
+    if is_plain_store(path) or not path.exists() or _opens_with_current(path, keyring):
+        return False
+    with sole_use(path, keyring) as conn:
+        conn.execute(f"PRAGMA rekey = \"x'{keyring.key.hex()}'\"")
+    return True
+
+
+def _opens_with_current(path: Path, keyring: Keyring) -> bool:
+    try:
+        connect(path, "ro", keyring=keyring.only_current()).close()
+        return True
+    except StoreError:
+        return False
