@@ -24,6 +24,7 @@ from appliance.config.calendar import CalendarConfig
 from appliance.control.client import ControlError, fetch_status
 from appliance.control.protocol import socket_path
 from appliance.crm.db import connect
+from appliance.crm.encryption import encryption_state
 from appliance.crm.migrations import MIGRATIONS
 from appliance.crm.timeutil import now_utc
 from appliance.errors import ApplianceError, ModelError
@@ -60,6 +61,7 @@ def run_checks(config: Config, config_file: Path, timeout: float = 2.0, verify: 
         check_registration(answer),
         check_models(config, verify),
         check_database(config.paths.data / "appliance.db"),
+        check_encryption(config.paths.data),
         check_calendar(config),
         check_disk(config.paths.data),
         check_timezone(config.clinic.timezone),
@@ -161,6 +163,16 @@ def check_database(path: Path, timeout: float = 2.0) -> Check:
         return Check("database", "warn", f"schema version {version} of {len(MIGRATIONS)}: "
                      "the service applies the rest when it starts")
     return Check("database", "ok", f"{path}, schema version {version}, writable")
+
+
+def check_encryption(data_dir: Path) -> Check:
+    """Is patient data encrypted at rest: a key file, the store and the files kept beside it?"""
+    try:
+        state = encryption_state(data_dir)
+    except ApplianceError as exc:
+        return Check("encryption", "fail", str(exc))
+    good = state.key_id is not None and state.store != "plain" and not state.plain_files
+    return Check("encryption", "ok" if good else "warn", state.summary())
 
 
 def _store_error(path: Path, exc: sqlite3.Error, timeout: float) -> str:

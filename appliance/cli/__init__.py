@@ -15,6 +15,7 @@ from appliance.cli import (
     crm_cmd,
     demo_cmd,
     doctor_cmd,
+    keys_cmd,
     models_cmd,
     reminders_cmd,
     setup_cmd,
@@ -23,8 +24,8 @@ from appliance.cli import (
 )
 from appliance.errors import ApplianceError
 
-GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, calendar_cmd, reminders_cmd,
-          bench_cmd, config_cmd)
+GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, keys_cmd, calendar_cmd,
+          reminders_cmd, bench_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

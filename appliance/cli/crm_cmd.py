@@ -13,6 +13,7 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store, schema_version
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
 from appliance.crm.fhir import appointments_bundle, slots_bundle
+from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.maintenance import backup, purge, restore
 from appliance.crm.outbox import OutboxWorker
 from appliance.crm.timeutil import now_utc
@@ -50,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bak.set_defaults(run=run_backup)
     res = cmds.add_parser("restore", help="replace the store with a backup (stop the service first)")
     res.add_argument("file", type=Path)
+    res.add_argument("--recovery-key", help="the clinic's recovery key, for an encrypted backup from another box "
+                     "or from before a key rotation ('-' reads it from standard input)")
     res.set_defaults(run=run_restore)
     cmds.add_parser("purge", help="apply the retention periods to transcripts and recordings").set_defaults(
         run=run_purge)
@@ -69,8 +72,10 @@ def _db(args: argparse.Namespace):  # noqa: ANN202
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    """Open the store (which applies any new migration) and print its schema version."""
+    """Encrypt a plain store when the box has a key, open it (which applies any new migration)
+    and print its schema version."""
     path = _store_path(args)
+    encrypt_if_keyed(path)
     print(f"{path}: schema version {schema_version(open_store(path))}")
     return 0
 
@@ -125,7 +130,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Restore a backup over the store."""
-    kept = restore(args.file, _store_path(args))
+    recovery = sys.stdin.readline().strip() if args.recovery_key == "-" else args.recovery_key
+    kept = restore(args.file, _store_path(args), recovery)
     print(f"restored {args.file}; the previous store is kept as {kept}")
     return 0
 

@@ -12,14 +12,17 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.db import StoreError, connect, is_plain_store
+from appliance.crm.spool import Spool
 from appliance.crm.timeutil import now_utc
 from appliance.keys.key_note import write_note
-from appliance.keys.keyring import Keyring, load_keyring
+from appliance.keys.keyring import KeyFileError, Keyring, key_path, load_keyring, save_keyring
+from appliance.keys.sealing import is_sealed_file, reseal_file
 from appliance.private_files import create_private, private_dir
 
 log = logging.getLogger(__name__)
@@ -79,18 +82,20 @@ def export_copy(conn: sqlite3.Connection, target: Path, key: bytes | None) -> Pa
     return target
 
 
-def encrypt_store(path: Path, keyring: Keyring) -> Path | None:
+def encrypt_store(path: Path, keyring: Keyring, backup_first: bool = True) -> Path | None:
     """Encrypt the plain store at `path` in place with the current data key; returns the verified
-    encrypted backup taken first, or None when the store is already encrypted (or missing)."""
+    encrypted backup taken first (when asked), or None when there was nothing to encrypt."""
     if not is_plain_store(path):
         return None
+    backup = None
     with sole_use(path, None) as conn:
-        name = f"appliance-before-encryption-{now_utc():%Y%m%d-%H%M%S}.db"
-        backup = export_copy(conn, path.parent / "backups" / name, keyring.key)
-        write_note(backup, keyring)
+        if backup_first:
+            name = f"appliance-before-encryption-{now_utc():%Y%m%d-%H%M%S}.db"
+            backup = export_copy(conn, path.parent / "backups" / name, keyring.key)
+            write_note(backup, keyring)
         encrypted = export_copy(conn, path.with_name(path.name + ".encrypting"), keyring.key)
         os.replace(encrypted, path)
-    log.warning("the store %s is now encrypted (a verified encrypted backup is %s)", path, backup)
+    log.warning("%s is now encrypted%s", path, f" (a verified encrypted backup is {backup})" if backup else "")
     return backup
 
 
@@ -102,6 +107,7 @@ def encrypt_if_keyed(path: Path) -> None:
         return
     try:
         encrypt_store(path, keyring)
+        seal_data_folder(path.parent, keyring)
     except StoreError as exc:
         log.error("the store is not encrypted yet: %s", exc)
 
@@ -122,3 +128,76 @@ def _opens_with_current(path: Path, keyring: Keyring) -> bool:
         return True
     except StoreError:
         return False
+
+
+def seal_data_folder(data_dir: Path, keyring: Keyring) -> dict[str, int]:
+    """Bring every file of patient data the box keeps in `data_dir` to the current data key:
+    backups (and the copy a restore keeps) encrypted or re-keyed with their key notes,
+    recordings and the spool sealed again. Returns how many of each were rewritten."""
+    counts = {"backups": 0, "recordings": 0, "spool": 0}
+    store_copies = [*sorted((data_dir / "backups").glob("*.db")), data_dir / "appliance.db.before-restore"]
+    for copy in (c for c in store_copies if c.exists()):
+        if encrypt_store(copy, keyring, backup_first=False) or rekey_store(copy, keyring):
+            counts["backups"] += 1
+        write_note(copy, keyring)
+    for recording in sorted((data_dir / "recordings").glob("*.wav")):
+        counts["recordings"] += reseal_file(recording, keyring)
+    counts["spool"] = Spool(data_dir / "appliance.db.pending.jsonl", keyring).reseal()
+    return counts
+
+
+def rotate_key(data_dir: Path) -> tuple[Keyring, dict[str, int]]:
+    """Move the store and every file of patient data to a new data key, then forget the old one.
+    An interrupted rotation is finished by running it again (the keys it needs are all kept
+    until the end). The service and the front-desk windows must be closed."""
+    keyring = load_keyring(data_dir)
+    if keyring is None:
+        raise KeyFileError(f"encryption is off: there is no key file {key_path(data_dir)} to rotate "
+                           f"(`appliance keys init` creates one)")
+    if len(keyring.keys) == 1:
+        keyring = keyring.with_new_key()
+        save_keyring(data_dir, keyring)
+    store = data_dir / "appliance.db"
+    if is_plain_store(store):
+        encrypt_store(store, keyring)
+    rekey_store(store, keyring)
+    counts = seal_data_folder(data_dir, keyring)
+    keyring = keyring.only_current()
+    save_keyring(data_dir, keyring)
+    log.warning("the data key is now %s", keyring.current)
+    return keyring, counts
+
+
+@dataclass(frozen=True)
+class EncryptionState:
+    """What is encrypted in a data folder, for `appliance keys status` and `doctor`."""
+
+    key_id: str | None  # None: no key file, encryption is off
+    store: str  # "encrypted", "plain" or "missing"
+    plain_files: list[Path]  # backups, recordings and the spool still written without the key
+
+    def summary(self) -> str:
+        """One line in plain words."""
+        if self.key_id is None:
+            return "off: the store and recordings are plain files (`appliance keys init` turns it on)"
+        plain = f"; {len(self.plain_files)} file(s) still plain, e.g. {self.plain_files[0].name} " \
+                f"(stop the service, then `appliance keys rotate`)" if self.plain_files else ""
+        if self.store == "plain":
+            return (f"key {self.key_id} in place but the store is still plain: stop the service and close the "
+                    f"front-desk windows, then run `appliance crm migrate`")
+        return f"on (data key {self.key_id}): the store is {self.store}{plain}"
+
+
+def encryption_state(data_dir: Path) -> EncryptionState:
+    """How encryption stands in `data_dir` (reads only the files' first bytes)."""
+    keyring = load_keyring(data_dir)
+    store = data_dir / "appliance.db"
+    state = "missing" if not store.exists() else "plain" if is_plain_store(store) else "encrypted"
+    if keyring is None:
+        return EncryptionState(None, state, [])
+    plain = [p for p in sorted((data_dir / "backups").glob("*.db")) if is_plain_store(p)]
+    plain += [p for p in sorted((data_dir / "recordings").glob("*.wav")) if not is_sealed_file(p)]
+    spool = Spool(data_dir / "appliance.db.pending.jsonl", keyring)
+    if spool.path.exists() and any(not line.startswith("sealed:") for line in spool.path.read_text().splitlines()):
+        plain.append(spool.path)
+    return EncryptionState(keyring.current, state, plain)

@@ -71,6 +71,18 @@ class Spool:
                 unreadable.append(line + "\n")
         return records, unreadable
 
+    def reseal(self) -> int:
+        """Write every line again with the current data key (after a rotation); how many lines."""
+        with _lock:
+            records, unreadable = self._read()
+            if not records:
+                return 0
+            temp = self.path.with_suffix(".tmp")
+            temp.unlink(missing_ok=True)
+            write_private(temp, "".join(unreadable) + "".join(self._line(r) for r in records))
+            os.replace(temp, self.path)
+        return len(records)
+
     def replay(self, db: sqlite_utils.Database) -> int:
         """Write the pending records into the store; return how many were written."""
         with _lock:

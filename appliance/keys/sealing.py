@@ -57,6 +57,12 @@ def is_sealed(blob: bytes) -> bool:
     return blob.startswith(MAGIC)
 
 
+def is_sealed_file(path: Path) -> bool:
+    """Whether the file at `path` was written sealed."""
+    with open(path, "rb") as f:
+        return is_sealed(f.read(len(MAGIC)))
+
+
 def write_file(path: Path, data: bytes, keyring: Keyring | None) -> None:
     """Write `data` to `path` for no other user, sealed when a keyring is given (renamed into place whole)."""
     tmp = path.with_name(path.name + ".partial")
