@@ -95,6 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     crm.add_argument("--contacts", type=int, default=100_000)
     crm.add_argument("--appointments", type=int, default=1_000_000)
     crm.add_argument("--lookups", type=int, default=2000)
+    crm.add_argument("--store", choices=("plain", "encrypted"), help="only this kind of store (default: both)")
     crm.set_defaults(run=run_crm)
     cal = cmds.add_parser("calendar", help="CalDAV sync against a local Radicale: first sync of a big calendar, "
                                            "and the delay each way")
@@ -295,7 +296,7 @@ def run_crm(args: argparse.Namespace) -> int:
     """Run the store lookup benchmark."""
     from appliance.bench import crm
 
-    print(crm.run(args.contacts, args.appointments, args.lookups))
+    print(crm.run(args.contacts, args.appointments, args.lookups, (args.store,) if args.store else crm.STORES))
     return 0
 
 

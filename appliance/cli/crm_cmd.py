@@ -72,11 +72,14 @@ def _db(args: argparse.Namespace):  # noqa: ANN202
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    """Encrypt a plain store when the box has a key, open it (which applies any new migration)
-    and print its schema version."""
+    """Open the store (which applies any new migration), print its schema version, then encrypt
+    it if it is plain and the box has a key (after the schema: a failed migration leaves the
+    store as the previous release can read it)."""
     path = _store_path(args)
+    db = open_store(path)
+    print(f"{path}: schema version {schema_version(db)}")
+    db.conn.close()
     encrypt_if_keyed(path)
-    print(f"{path}: schema version {schema_version(open_store(path))}")
     return 0
 
 
