@@ -182,3 +182,16 @@ system_files() {
         echo "    systemd not managing this root: start with '$PREFIX_DIR/current/venv/bin/appliance --config $ETC/appliance.toml run'"
     fi
 }
+
+# The data key that encrypts the store, recordings, the spool and backups: made once, when the
+# recovery key is printed (the only time); before the switch, so the new release's migration
+# creates the store encrypted, or encrypts a plain one from an older release after its backup.
+system_keys() {
+    step "encryption at rest"
+    local key="$DATA/keys/data.key"
+    [ -f "$key" ] || "$VENV/bin/appliance" --config "$ETC/appliance.toml" keys init
+    chown -R "$SERVICE_USER:$GROUP" "$DATA/keys"
+    chmod 0750 "$DATA/keys"
+    chmod 0640 "$key"
+    echo "    data key $key (the service user and the front desk's group read it)"
+}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 import signal
-from sqlcipher3 import dbapi2 as sqlite3
 import stat
 import subprocess
 import time
@@ -24,7 +24,7 @@ from appliance.audio import level_dbfs, read_wav
 from appliance.config import PROJECT_ROOT
 from appliance.crm.appointments import Appointments
 from appliance.crm.contacts import Contacts
-from appliance.crm.db import open_store
+from appliance.crm.db import StoreError, connect, is_plain_store, open_store
 from appliance.crm.migrations import MIGRATIONS
 from appliance.lab.demo import seed_demo_store
 from appliance.lab.peer_client import PeerPhone
@@ -63,6 +63,7 @@ def root(checkout, tmp_path_factory) -> Path:
     try:
         done = install(checkout, root)
         assert done.returncode == 0, done.stdout + done.stderr
+        (root.parent / "install-output.txt").write_text(done.stdout)
         yield root
     finally:
         subprocess.run(["userdel", USER], capture_output=True)
@@ -91,6 +92,11 @@ def test_layout_service_desktop_entry_and_permissions(root):
     store = data / "appliance.db"  # created by the install's migration, writable by the front desk's group
     assert store.stat().st_uid == account.pw_uid and mode(store) == 0o660
     assert mode(data) & 0o7777 == 0o2770 and (data / "backups").is_dir() and (data / "recordings").is_dir()
+    key = data / "keys/data.key"  # readable by the service and the front desk's group, nobody else
+    assert key.stat().st_uid == account.pw_uid and key.stat().st_gid == group and mode(key) == 0o640
+    assert mode(data / "keys") == 0o750 and not is_plain_store(store)
+    printed = (root.parent / "install-output.txt").read_text()
+    assert printed.count("RK1-") == 1, "the recovery key is printed once, at install"
     current = root / "opt/appliance/current"
     assert current.is_symlink() and (current / "venv/bin/appliance").exists()
     unit = (root / "etc/systemd/system/appliance.service").read_text()
@@ -143,8 +149,23 @@ def test_the_installed_service_answers_a_call(root, tmp_path):
     finally:
         service.send_signal(signal.SIGTERM)
         assert service.wait(60) == 0
-    calls = sqlite3.connect(root / "var/lib/appliance/appliance.db").execute("SELECT COUNT(*) FROM calls")
+    calls = connect(root / "var/lib/appliance/appliance.db").execute("SELECT COUNT(*) FROM calls")
     assert calls.fetchone()[0] == 1
+
+
+def test_a_copy_of_the_installed_store_is_unreadable_without_the_key(root, tmp_path):
+    store = root / "var/lib/appliance/appliance.db"
+    stolen = tmp_path / "appliance.db"
+    shutil.copy(store, stolen)
+    shell = subprocess.run(["sqlite3", str(stolen), ".tables"], capture_output=True, text=True)
+    assert shell.returncode != 0 and "not a database" in shell.stderr
+    with pytest.raises(StoreError, match="no data key"):
+        connect(stolen, "ro")
+    window = connect(store, "ro")  # the front desk's window: the key file beside the store
+    assert window.execute("SELECT COUNT(*) FROM calls").fetchone()[0] >= 1
+    doctor = subprocess.run([str(root / "opt/appliance/current/venv/bin/appliance"), "--config",
+                             str(root / "etc/appliance/appliance.toml"), "doctor"], capture_output=True, text=True)
+    assert "encryption" in doctor.stdout and "on (data key" in doctor.stdout, doctor.stdout
 
 
 def test_upgrade_keeps_a_booking_and_a_broken_upgrade_is_rolled_back(root, checkout):
@@ -165,7 +186,7 @@ def test_upgrade_keeps_a_booking_and_a_broken_upgrade_is_rolled_back(root, check
     second = os.readlink(root / "opt/appliance/current")
     assert second != first and (root / "opt/appliance" / first).exists()  # the one before is kept
     assert list((root / "var/lib/appliance/backups").glob("before-*.db"))
-    row = sqlite3.connect(store).execute("SELECT status FROM appointments WHERE id = ?", (booked.id,)).fetchone()
+    row = connect(store).execute("SELECT status FROM appointments WHERE id = ?", (booked.id,)).fetchone()
     assert row == ("booked",)
 
     commit(checkout, "appliance/crm/migrations.py", '\nMIGRATIONS.append(["CREATE TABLE broken ("])\n',
@@ -173,7 +194,7 @@ def test_upgrade_keeps_a_booking_and_a_broken_upgrade_is_rolled_back(root, check
     broken = install(checkout, root)
     assert broken.returncode != 0 and "rolled back" in broken.stderr
     assert os.readlink(root / "opt/appliance/current") == second
-    conn = sqlite3.connect(store)
+    conn = connect(store)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)  # the broken one rolled back
     assert conn.execute("SELECT status FROM appointments WHERE id = ?", (booked.id,)).fetchone() == ("booked",)
 
