@@ -18,6 +18,8 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import StoreError, open_store
 from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import utc_text
+from appliance.keys.keyring import create_keyring
+from appliance.keys.sealing import write_file
 from gui import call_log_view
 from gui.call_log_view import (
     CALLER,
@@ -286,3 +288,21 @@ def test_a_reminder_call_says_how_it_went(qtbot, view, calls, desk_config):
     click_call(qtbot, view, calls.john)
     qtbot.waitUntil(lambda: "Transferring you now" in view.transcript.toPlainText())
     assert view.reminder.text() == ""
+
+
+def test_a_sealed_recording_plays_with_the_box_key_only(qtbot, tmp_path, monkeypatch):
+    keyring, _ = create_keyring(tmp_path)
+    wav = tmp_path / "recordings" / "call-1.wav"
+    wav.parent.mkdir()
+    write_file(wav, stereo_wav(np.zeros(1600, "<i2").tobytes(), np.zeros(800, "<i2").tobytes()), keyring)
+    played = []
+    monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(
+        play=lambda frames, rate: played.append((frames.shape, rate)), wait=lambda: None, stop=lambda: None))
+    player = call_log_view.RecordingPlayer(keyring)
+    with qtbot.waitSignal(player.finished, timeout=10000) as done:
+        player.play(wav)
+    assert done.args == [""] and played == [((1600, 2), 16000)]
+    keyless = call_log_view.RecordingPlayer(None)
+    with qtbot.waitSignal(keyless.finished, timeout=10000) as refused:
+        keyless.play(wav)
+    assert "Cannot play the recording" in refused.args[0] and "does not have" in refused.args[0]
