@@ -44,12 +44,13 @@ from appliance.health import (
     check_service,
     check_timezone,
 )
+from appliance.keys.keyring import create_keyring
 from appliance.sip.events import RegistrationEvent, RegistrationState
 from tests.calsync.conftest import radicale  # noqa: F401 - a real CalDAV server for the calendar check
 from tests.control_service import ServiceOnLoop
 
 MODELS = PROJECT_ROOT / "models"
-NAMES = ["service", "registration", "models", "database", "calendar", "disk space", "time zone", "audio",
+NAMES = ["service", "registration", "models", "database", "encryption", "calendar", "disk space", "time zone", "audio",
          "config file"]
 
 
@@ -90,7 +91,7 @@ def test_no_service_fails_the_service_and_registration_checks_and_exits_2(config
     assert check_registration(answer).status == "fail" and "unknown" in check_registration(answer).detail
     assert main(["--config", str(conf_file), "doctor", "--timeout", "0.3"]) == 2
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:2] == ["FAIL", "service"] and out[-1].startswith("9 checks:") and "2 fail" in out[-1]
+    assert out[0].split()[:2] == ["FAIL", "service"] and out[-1].startswith("10 checks:") and "2 fail" in out[-1]
     assert all(line[18:20] == "  " and line[20] != " " for line in out[:-1])  # details in one column
 
 
@@ -107,11 +108,17 @@ def test_a_failed_registration_fails_with_its_code(config, served):
     assert registration.status == "fail" and registration.detail == "failed (403 Forbidden)"
 
 
-def test_exit_codes_follow_the_worst_check(served, conf_file, system_tz, capsys):
+@pytest.fixture()
+def keyed(tmp_path):
+    """The data key in the data folder, as the installer makes it."""
+    return create_keyring(tmp_path)[0]
+
+
+def test_exit_codes_follow_the_worst_check(keyed, served, conf_file, system_tz, capsys):
     system_tz("UTC")  # the clinic's default time zone
     assert main(["--config", str(conf_file), "doctor"]) == 1
     out = capsys.readouterr().out
-    assert "WARN  registration" in out and out.count("OK  ") == 8  # only the trunk is "not configured"
+    assert "WARN  registration" in out and out.count("OK  ") == 9  # only the trunk is "not configured"
     served.publish(RegistrationEvent(state=RegistrationState.REGISTERED))
     assert main(["--config", str(conf_file), "doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
