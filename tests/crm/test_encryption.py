@@ -205,3 +205,21 @@ def test_doctor_and_status_say_whether_encryption_is_on(tmp_path, capsys):
     assert state.key_id and not state.plain_files
     assert main(["--config", str(config), "keys", "init"]) == 2  # a second key would orphan the first
     assert "exists already" in capsys.readouterr().err
+
+
+def test_a_migration_cut_off_before_the_rename_leaves_the_plain_store_whole(tmp_path, monkeypatch):
+    path = tmp_path / "appliance.db"
+    fill(open_store(path))
+    before = row_counts(open_store(path).conn)
+    create_keyring(tmp_path)
+
+    def power_cut(src, dst):
+        raise KeyboardInterrupt("power cut")
+    monkeypatch.setattr("appliance.crm.encryption.os.replace", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        encrypt_if_keyed(path)
+    assert is_plain_store(path) and row_counts(open_store(path).conn) == before
+    monkeypatch.undo()
+    encrypt_if_keyed(path)  # the next start finishes it
+    assert not is_plain_store(path) and row_counts(open_store(path).conn) == before
+    assert not (tmp_path / "appliance.db.encrypting").exists()
