@@ -103,7 +103,7 @@ class Reception:
         return Dialogue(self.config.clinic, records, now=lambda: datetime.now(tz), llm=self.hub.llm,
                         can_transfer=bool(self.config.transfer.staff_uri),
                         has_on_call=bool(self.config.transfer.after_hours_uri),
-                        on_silence=self.config.voice.on_silence)
+                        on_silence=self.config.voice.on_silence, recording=crm.record_calls)
 
     def release(self, session: CallSession) -> None:
         """The call is over: its receptionist closes after any decision still running."""

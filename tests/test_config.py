@@ -89,3 +89,15 @@ def test_clinic_profile_and_voice_timing(tmp_path):
 def test_bad_clinic_and_voice_values(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text))
+
+
+def test_the_clinic_s_region_and_disclosure_are_read_and_checked(tmp_path):
+    config = load_config(write(tmp_path, '[clinic]\nregion = "US-CA"\n'
+                                         'disclosure = "This is the virtual assistant of {name}."\n'))
+    assert config.clinic.region == "US-CA" and config.clinic.disclosure_by_law
+    assert load_config(write(tmp_path, '[clinic]\nregion = "US"\ndisclosure = ""\n')).clinic.disclosure == ""
+    assert Config().clinic.disclosure is None and Config().clinic.disclosure_kept  # unset: always said
+    with pytest.raises(ConfigError, match=r"clinic.disclosure must tell callers .* \(the law requires it in the EU"):
+        load_config(write(tmp_path, '[clinic]\nregion = "DE"\ndisclosure = "Hello from {name}."\n'))
+    with pytest.raises(ConfigError, match="clinic.region must be a country code"):
+        load_config(write(tmp_path, '[clinic]\nregion = "California"\n'))

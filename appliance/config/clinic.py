@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.errors import ConfigError
+
+# where the law requires callers to be told they are speaking with an automated (AI) system;
+# elsewhere the disclosure is still said by default, and a clinic may set it blank
+DISCLOSURE_REQUIRED = {
+    "EU": "the EU under the AI Act, Article 50",
+    "US-CA": "California under the BOT Act and, for patient communications, AB 3030",
+    "US-CO": "Colorado under the Colorado AI Act",
+    "US-UT": "Utah under the Artificial Intelligence Policy Act",
+}
+DISCLOSURE_OPTIONAL = {"US", "UK", "GB", "CA", "AU", "NZ", "CH", "NO"}
+EU_COUNTRIES = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
+                "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")  # ISO 3166: a country, or a country and its state
+DISCLOSES = re.compile(r"\b(automated|automatic|a\.?i\.?|artificial intelligence|virtual|digital assistant|computer|"
+                       r"(chat|ro)?bot|machine|not a (real |live )?(person|human))\b", re.IGNORECASE)
+
+
+def discloses(text: str) -> bool:
+    """`text` tells the caller they are not speaking with a person ("automated assistant", "AI")."""
+    return bool(DISCLOSES.search(text))
+
+
+def disclosure_law(region: str) -> str:
+    """The region whose law requires the disclosure ("EU" for "DE", "US-CA"), or ""."""
+    if region.split("-")[0] in EU_COUNTRIES:
+        return "EU"
+    return region if region in DISCLOSURE_REQUIRED else ""
+
+
+def disclosure_kept(region: str) -> str:
+    """Why the disclosure may not be left out in `region`, or "" where the clinic may leave it
+    out. A region the table does not know keeps it."""
+    law = disclosure_law(region)
+    if law:
+        return f"the law requires it in {DISCLOSURE_REQUIRED[law]}"
+    if region in DISCLOSURE_OPTIONAL or region.split("-")[0] in DISCLOSURE_OPTIONAL:
+        return ""
+    if not region:
+        return "it is kept while clinic.region is not set"
+    return f"it is kept in a region the appliance has no rule for ({region})"
 
 
 @dataclass(frozen=True)
@@ -23,6 +64,8 @@ class ClinicConfig:
     emergency_number: str = "911"
     lead_time_minutes: int = 60  # no slot starting sooner than this is offered to a caller
     greeting: str = "Thank you for calling {name}. How can I help you today?"
+    region: str = ""  # the clinic's jurisdiction: "US", "US-CA", "EU", "DE", "UK", ...; "": unknown
+    disclosure: str | None = None  # who answers; None: the region's default wording, "": none where allowed
     faq: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -35,6 +78,26 @@ class ClinicConfig:
             raise ConfigError(f"clinic.lead_time_minutes must be 0..10080, got {self.lead_time_minutes}")
         if "{" in self.greeting.replace("{name}", ""):
             raise ConfigError("clinic.greeting may only use the placeholder {name}")
+        if self.region and not (REGION.fullmatch(self.region) or self.region == "EU"):
+            raise ConfigError(f"clinic.region must be a country code, or a country and state code: 'US', "
+                              f"'US-CA', 'DE', 'UK', 'EU'; got {self.region!r}")
+        kept = self.disclosure_kept
+        if self.disclosure and "{" in self.disclosure.replace("{name}", ""):
+            raise ConfigError("clinic.disclosure may only use the placeholder {name}")
+        if self.disclosure and kept and not discloses(self.disclosure):
+            raise ConfigError(f"clinic.disclosure must tell callers they are speaking with an automated "
+                              f"assistant ({kept}); say 'automated assistant', 'AI' or 'virtual assistant' in "
+                              f"it, or leave it out for the default wording; got {self.disclosure!r}")
+
+    @property
+    def disclosure_kept(self) -> str:
+        """Why the disclosure may not be left out here, or "" where the clinic may leave it out."""
+        return disclosure_kept(self.region)
+
+    @property
+    def disclosure_by_law(self) -> bool:
+        """The clinic's region has a law requiring the disclosure (its default wording says more)."""
+        return bool(disclosure_law(self.region))
 
 
 @dataclass(frozen=True)

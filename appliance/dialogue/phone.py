@@ -11,6 +11,7 @@ words into digits: "five five five", "oh" and "o" for zero, "double five", "trip
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
@@ -24,47 +25,81 @@ _TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6",
 _REPEATS = {"double": 2, "triple": 3}
 # what may stand between the groups of one number as said or written
 _JOINERS = {"", ",", "-", ".", "(", ")", "/", "dash", "and"}
+_TOKEN = re.compile(r"\+|\d+|[a-z']+|[^\sa-z\d+']", re.IGNORECASE)
+
+
+@dataclass
+class Run:
+    """Digits said together (a number, or numbers said one after another), where they stand in
+    the text, and the groups they were said in ('4111 1111' is two groups, 'four one one one'
+    one: a group ends at a joiner and around digits written as digits)."""
+
+    digits: str  # '+' kept at its start
+    start: int
+    end: int
+    groups: list[str] = field(default_factory=list)
+
+
+def said_runs(text: str) -> list[Run]:
+    """The runs of digits said or written in `text`."""
+    tokens = list(_TOKEN.finditer(text))
+    runs: list[Run] = []
+    current: Run | None = None
+    numeral = False  # the last token taken was written as digits
+    joined = True  # a joiner stood since the last digits
+    i = 0
+    while i < len(tokens):
+        match = tokens[i]
+        token = match.group().lower().replace("'", "")
+        nxt = tokens[i + 1].group().lower().replace("'", "") if i + 1 < len(tokens) else ""
+        digits = current.digits if current is not None else ""
+        said = None
+        end = match.end()
+        if token.isdigit():
+            said = token
+        elif token in ("+", "plus") and (nxt.isdigit() or nxt in _DIGITS or nxt in _TEENS or nxt in _TENS):
+            if current is not None and current.digits != "+":
+                runs.append(current)
+            current, said, joined = Run("+", match.start(), end), "", True
+        elif token in _REPEATS and (nxt in _DIGITS or re.fullmatch(r"\d", nxt)):
+            said = (_DIGITS.get(nxt) or nxt) * _REPEATS[token]
+            i, end = i + 1, tokens[i + 1].end()
+        elif token in _TENS:
+            unit = _DIGITS.get(nxt) if nxt not in ("zero", "oh", "o", "nought", "naught", "for") else None
+            said = _TENS[token] + (unit or "0")
+            if unit:
+                i, end = i + 1, tokens[i + 1].end()
+        elif token in _TEENS:
+            said = _TEENS[token]
+        elif token in ("hundred", "thousand") and digits and digits != "+":
+            said = "00" if token == "hundred" else "000"
+        elif token in _DIGITS and (token not in ("o", "for") or digits):
+            said = _DIGITS[token]
+        if said is not None:
+            if current is None:
+                current = Run("", match.start(), end)
+            if said and (joined or numeral or token.isdigit() or not current.groups):
+                current.groups.append("")
+            current.digits += said
+            current.end = end
+            if said:
+                current.groups[-1] += said
+                numeral, joined = token.isdigit(), False
+        elif token in _JOINERS and current is not None:
+            joined = joined or bool(token)
+        elif token not in _JOINERS and current is not None:
+            if current.digits != "+":
+                runs.append(current)
+            current = None
+        i += 1
+    if current is not None and current.digits != "+":
+        runs.append(current)
+    return runs
 
 
 def _runs(text: str) -> list[str]:
     """The runs of digits said or written in `text`, each as one string ('+' kept at its start)."""
-    tokens = re.findall(r"\+|\d+|[a-z]+|[^\sa-z\d+]", text.lower().replace("'", ""))
-    runs: list[str] = []
-    current = ""
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        said = None
-        if token.isdigit():
-            said = token
-        elif token in ("+", "plus") and (nxt.isdigit() or nxt in _DIGITS or nxt in _TEENS or nxt in _TENS):
-            if current:
-                runs.append(current)
-            current, said = "+", ""
-        elif token in _REPEATS and (nxt in _DIGITS or re.fullmatch(r"\d", nxt)):
-            said = (_DIGITS.get(nxt) or nxt) * _REPEATS[token]
-            i += 1
-        elif token in _TENS:
-            unit = _DIGITS.get(nxt) if nxt not in ("zero", "oh", "o", "nought", "naught", "for") else None
-            said = _TENS[token] + (unit or "0")
-            i += 1 if unit else 0
-        elif token in _TEENS:
-            said = _TEENS[token]
-        elif token in ("hundred", "thousand") and current and current != "+":
-            said = "00" if token == "hundred" else "000"
-        elif token in _DIGITS and (token not in ("o", "for") or current):
-            said = _DIGITS[token]
-        if said is not None:
-            current += said
-        elif token not in _JOINERS and current:
-            if current != "+":
-                runs.append(current)
-            current = ""
-        i += 1
-    if current and current != "+":
-        runs.append(current)
-    return runs
+    return [run.digits for run in said_runs(text)]
 
 
 def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str | None:

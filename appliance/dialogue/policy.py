@@ -1,9 +1,11 @@
 """The receptionist's policy: one `Dialogue` per call, implementing the call loop's `Policy`.
 
-Every turn: safety first (emergency, a person asked for, an upset caller, poor audio twice),
-then the step the agent is waiting on, through one table from `Step` to its handler: what the
-caller wants (`Step.INTENT`), who they are (identity), the appointment (booking) or a message
-(escalation). Bookings are read back and made only after a yes.
+Every turn: what must not be taken by voice first (card details, a social security number:
+refused, and never passed on), and a caller declining the recording; then safety (emergency, a
+person asked for, an upset caller, poor audio twice), then the step the agent is waiting on,
+through one table from `Step` to its handler: what the caller wants (`Step.INTENT`), who they
+are (identity), the appointment (booking) or a message (escalation). Bookings are read back and
+made only after a yes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from appliance.crm.appointments import AppointmentError
 from appliance.dialogue import wording
 from appliance.dialogue.booking import Booking
 from appliance.dialogue.call import Call
+from appliance.dialogue.consent import DECLINE_KEY, declines_recording
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.hints import ClinicWords
@@ -28,6 +31,7 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
 from appliance.dialogue.reading import Reader
+from appliance.dialogue.sensitive import screen
 from appliance.dialogue.understand import for_someone_else, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.models.protocols import LlmEngine
@@ -43,8 +47,10 @@ class Dialogue:
 
     def __init__(self, clinic: ClinicConfig, records: ClinicRecords, now: Callable[[], datetime],
                  llm: LlmEngine | None = None, can_transfer: bool = True, has_on_call: bool = False,
-                 low_confidence: float = 0.2, call_key: str = "call", on_silence: str = "hangup") -> None:
+                 low_confidence: float = 0.2, call_key: str = "call", on_silence: str = "hangup",
+                 recording: bool = False) -> None:
         self.records = records
+        self.recorded = recording  # the call's audio is kept: calls are recorded and the caller has not declined
         self.reader = Reader(llm)  # reads what the rules cannot, checked with the caller; never acts
         self.low_confidence = low_confidence
         self.faq = FaqPolicy(clinic, on_silence)
@@ -89,7 +95,8 @@ class Dialogue:
                                      [p.name for p in self.records.providers()])
         except Exception:  # the hint is a help, not a need
             log.exception("could not read the clinic's services for the recogniser's hint")
-        return self._said(Reply.say(wording.greeting(self.call.clinic, first, self.call.clinic_open())))
+        text = wording.greeting(self.call.clinic, first, self.call.clinic_open(), self.recorded)
+        return self._said(Reply(text, notice=wording.RECORDING_NOTICE if self.recorded else ""))
 
     def hint(self) -> str:
         """What the caller's next turn is likely to hold, for the recogniser (see `hints`)."""
@@ -108,12 +115,51 @@ class Dialogue:
         read it now (the reading is remembered), so the turn's answer does not wait for it."""
         s = self.call.state
         if (s.step == Step.INTENT and rule_intent(text) is None and self.faq.answer(text) is None
-                and not self._declines_more(text)):
+                and not self._declines_more(text) and not screen(text).refused):
             self.reader.intent(text, s.last_question, s.known())
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""
-        return self._said(self._respond(text, confidence))
+        def go_on(words: str) -> Reply:
+            return self._said(self._respond(words, confidence))
+        return self.beside(text, go_on, self.again()) or go_on(text)
+
+    def beside(self, text: str, respond: Callable[[str], Reply], again: str) -> Reply | None:
+        """When `text` gives what must not be taken by voice, or declines the recording: the answer
+        to that, then `respond` to what else the turn asks (a message goes on without the
+        numbers), or else `again`, the question the caller was asked; otherwise None."""
+        screened = screen(text)
+        words = declines_recording(screened.text) if self.recorded else None
+        if not screened.refused and words is None:
+            return None
+        said, rest = [], screened.text
+        if words is not None:
+            said.append(self.decline_recording("").text)
+            rest = f"{rest[:words.start()]} {rest[words.end():]}"
+        if screened.refused:
+            log.info("%s: the caller gave %s details, refused and not kept", self.call.key, screened.refused)
+            said.append(wording.CARD_REFUSED if screened.refused == "card" else wording.SSN_REFUSED)
+        declined = words is not None
+        # a message is taken without the numbers; a decline's request ("..., I'd like to book") is answered
+        answered = self.call.state.step == Step.MESSAGE if screened.refused else rule_intent(rest) not in (
+            None, "goodbye")
+        if answered:
+            reply = respond(rest)
+            return Reply(" ".join([*said, reply.text]), reply.action, declines_recording=declined)
+        return Reply(wording.aside(" ".join(said), again), declines_recording=declined)
+
+    def decline_recording(self, again: str) -> Reply:
+        """The caller declined the recording: none of the call's audio is kept; `again` is asked."""
+        log.info("%s: the caller declined the recording", self.call.key)
+        self.recorded = False
+        return Reply(wording.aside(wording.RECORDING_DECLINED, again), declines_recording=True)
+
+    def again(self) -> str:
+        """The question the caller was last asked, to ask again after an answer beside it."""
+        s = self.call.state
+        if s.step != Step.INTENT:
+            return s.last_question
+        return wording.ANYTHING_ELSE.format(done="").strip() if s.offered_more else wording.HOW_CAN_I_HELP
 
     def _said(self, reply: Reply) -> Reply:
         self.call.state.last_question = reply.text
@@ -164,7 +210,9 @@ class Dialogue:
         return False
 
     def dtmf(self, digit: str) -> Reply | None:
-        """0 reaches the front desk from anywhere."""
+        """0 reaches the front desk from anywhere; the recording notice's key declines the recording."""
+        if digit == DECLINE_KEY and self.recorded:
+            return self.decline_recording(self.again())
         return self.escalation.hand_over("the caller pressed 0") if digit == "0" else None
 
     def bind_call(self, record_id: int) -> None:

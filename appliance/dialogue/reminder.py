@@ -2,7 +2,8 @@
 confirm, cancel, change or the front desk, by voice or keypad (1 / 2 / 3 / 0).
 
 Before the caller is known, nothing beyond the clinic, the day and the time is said (not the
-patient's name, not the treatment). A cancel or a change goes on as the receptionist's own
+patient's name, not the treatment); like a call answered, it discloses the automated assistant
+and, when calls are recorded, gives the recording notice. A cancel or a change goes on as the receptionist's own
 dialogue, with its identity check and store rules, aimed at the reminded appointment. A mailbox
 hears the minimum necessary and the number to call back.
 """
@@ -14,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from appliance.dialogue import wording
+from appliance.dialogue.consent import DECLINE_KEY
 from appliance.dialogue.phone import spoken_digits
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
@@ -32,7 +35,8 @@ WHO = r"\b(who( is|'s) (this|calling|that)|who are you|what is this( about)?|sor
 REPEAT = r"\b(repeat|say (that|it) again|pardon|what was that|come again|didn't (catch|hear))\b"
 DATE_KEYS = 8  # a date of birth keyed in: MMDDYYYY (DDMMYYYY where the day comes first)
 
-INTRO = "Hello, this is the automated assistant of {clinic}, with a reminder: you have an appointment {moment}."
+HELLO = "Hello, this is {clinic}."
+REMINDER = "I'm calling with a reminder: you have an appointment {moment}."
 OPTIONS = ("To confirm it, say yes or press 1. To cancel it, press 2. To change it, press 3. "
            "To speak to the front desk, press 0.")
 CONFIRMED = "Thank you, your appointment {moment} is confirmed. We look forward to seeing you. Goodbye!"
@@ -41,8 +45,8 @@ SORRY_OPTIONS = "Sorry, I didn't understand. " + OPTIONS
 WRONG_PERSON = "I'm sorry to have bothered you. Goodbye!"
 OPTED_OUT = ("Understood, we won't call you with reminders again. Your appointment is still booked. "
              "Goodbye!")
-VOICEMAIL = ("Hello, this is {clinic} with a reminder of an appointment {moment}. If you need to change it, "
-             "please call us{back}. Thank you, goodbye!")
+VOICEMAIL = ("Hello, this is the automated assistant of {clinic} with a reminder of an appointment {moment}. "
+             "If you need to change it, please call us{back}. Thank you, goodbye!")
 DOB_BY_KEYS = " You can also key it in as eight digits: {order}."
 
 
@@ -73,7 +77,10 @@ class ReminderDialogue:
         """The person who answered hears who calls and when the visit is, and the options; who
         they are is not taken for known (nothing of the patient's is said until they are checked)."""
         self.call.state.caller_number = caller_number
-        return self._said(f"{self._intro()} {OPTIONS}")
+        recorded = self.dialogue.recorded
+        notice = wording.RECORDING_NOTICE if recorded else ""
+        reply = self._said(" ".join(part for part in (self._intro(), notice, OPTIONS) if part))
+        return Reply(reply.text, notice=notice)
 
     def voicemail(self) -> Reply:
         """The message left on a mailbox: the clinic, the day and time, the number to call back."""
@@ -89,6 +96,9 @@ class ReminderDialogue:
         in the receptionist's dialogue."""
         if self.delegated:
             return self._aimed(self.dialogue.respond(text, confidence))
+        beside = self.dialogue.beside(text, lambda rest: self.respond(rest, confidence), OPTIONS)
+        if beside is not None:
+            return beside
         lowered = text.lower().replace("\u2019", "'")
         intent = rule_intent(text)
         if re.search(OPTING_OUT, lowered):
@@ -115,7 +125,10 @@ class ReminderDialogue:
 
     def dtmf(self, digit: str) -> Reply | None:
         """1 confirms, 2 cancels, 3 changes, 0 reaches the front desk; later, eight digits give a
-        date of birth, 1 and 2 answer a yes or no, and 0 still reaches the front desk."""
+        date of birth, 1 and 2 answer a yes or no, and 0 still reaches the front desk; the
+        recording notice's key declines the recording."""
+        if digit == DECLINE_KEY and self.dialogue.recorded and not self.takes_digits():
+            return self.dialogue.decline_recording(self.dialogue.again() if self.delegated else OPTIONS)
         if not self.delegated:
             if digit == "1":
                 return self._confirm()
@@ -193,7 +206,10 @@ class ReminderDialogue:
 
     # --- helpers -------------------------------------------------------------------------
     def _intro(self) -> str:
-        return INTRO.format(clinic=self.call.clinic.name, moment=self._moment())
+        """Who calls (the clinic, its automated assistant) and when the visit is."""
+        clinic = self.call.clinic
+        said = (HELLO.format(clinic=clinic.name), wording.disclosure(clinic), REMINDER.format(moment=self._moment()))
+        return " ".join(part for part in said if part)
 
     def _moment(self) -> str:
         return self.call.say_moment(self.reminder.starts_at)

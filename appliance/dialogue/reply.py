@@ -24,6 +24,8 @@ class Reply:
 
     text: str
     action: Action | None = None
+    notice: str = ""  # the recording notice `text` holds: the call is recorded once the caller has heard it
+    declines_recording: bool = False  # the caller declined the recording: none of the call's audio is kept
 
     @classmethod
     def say(cls, text: str, action: Action | None = None) -> Reply:

@@ -9,9 +9,22 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from appliance.config import ClinicConfig
+from appliance.config.clinic import discloses
+from appliance.dialogue.consent import DECLINE_KEY
 from appliance.dialogue.spoken import say_date, say_moment, say_time
 
 # --- the call's frame -------------------------------------------------------------------
+DISCLOSURE = "You're speaking with the clinic's automated assistant."  # the default in the greeting
+# ...where a law requires it (`ClinicConfig.disclosure_by_law`): it names AI and says how to reach a person
+DISCLOSURE_REQUIRED = ("You're speaking with the clinic's automated assistant, an AI system. To reach a person at "
+                       "any time, press 0 or ask to speak to someone.")
+RECORDING_NOTICE = f"This call is recorded; to decline, say \"don't record\" or press {DECLINE_KEY}."
+RECORDING_DECLINED = "All right, this call won't be recorded."
+CARD_REFUSED = ("For your security, I can't take card or bank details over the phone. Our front desk will take "
+                "care of payment with you in person.")
+SSN_REFUSED = ("For your security, I can't take social security numbers over the phone. Our front desk will ask "
+               "for anything they need in person.")
+HOW_CAN_I_HELP = "How can I help you?"
 CLOSED_NOW = " We're closed right now, but I can book appointments or take a message."
 GOODBYE = "Thank you for calling {clinic}. Goodbye!"
 WRONG_NUMBER = "No problem. This is {clinic}. Goodbye!"
@@ -106,12 +119,34 @@ STORE_DOWN_CALLBACK = (f"{STORE_DOWN} I've asked the front desk to call you back
 STORE_DOWN_GOODBYE = f"{STORE_DOWN} Please call us again a little later. Goodbye."
 
 
-def greeting(clinic: ClinicConfig, first_name: str | None = None, is_open: bool = True) -> str:
-    """The first words on answer: by first name when caller ID finds the caller."""
+def greeting(clinic: ClinicConfig, first_name: str | None = None, is_open: bool = True,
+             recording: bool = False) -> str:
+    """The first words on answer: the clinic's greeting, with the disclosure (unless the greeting
+    makes it itself) and, when calls are recorded, the recording notice before its question
+    ("How can I help you today?"), or at its end; by first name when caller ID finds the caller."""
     text = clinic.greeting.format(name=clinic.name)
-    if first_name:
-        text = text.replace("How can I help", f"Hello {first_name}! How can I help")
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    ask = next((i for i, part in enumerate(parts) if part.endswith("?")), len(parts))
+    said = disclosure(clinic) if not discloses(text) else ""
+    before = ([f"Hello {first_name}!"] if first_name else []) + [said] + ([RECORDING_NOTICE] if recording else [])
+    text = " ".join(part for part in parts[:ask] + before + parts[ask:] if part)
     return text if is_open else text + CLOSED_NOW
+
+
+def disclosure(clinic: ClinicConfig) -> str:
+    """Who the caller is speaking with: the clinic's wording, else the default; "" only where the
+    clinic set it blank and its region allows that."""
+    if clinic.disclosure:
+        return clinic.disclosure.format(name=clinic.name)
+    if clinic.disclosure == "" and not clinic.disclosure_kept:
+        return ""
+    return DISCLOSURE_REQUIRED if clinic.disclosure_by_law else DISCLOSURE
+
+
+def aside(said: str, question: str) -> str:
+    """An answer beside the conversation (a recording declined, card details refused), then
+    what was asked, without a recording notice it held."""
+    return f"{said} {' '.join(question.replace(RECORDING_NOTICE, '').split())}".strip()
 
 
 def one_of(items: Sequence[str]) -> str:

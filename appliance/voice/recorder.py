@@ -23,6 +23,7 @@ from appliance.keys.sealing import write_file
 from appliance.voice.events import AgentSaidEvent, Event, TranscriptEvent
 
 log = logging.getLogger(__name__)
+RECORDING_DECLINED = "the caller declined the recording"  # noted in the call log, where the call's end is
 
 
 class CallRecorder:
@@ -62,9 +63,13 @@ class CallRecorder:
         return self.worker.submit(lambda: leave_message(self.messages, self.spool, text, number, name,
                                                         None, True, self.record_id))
 
-    def close(self, outcome: str, reason: str, recording: Callable[[], tuple[bytes, bytes] | None]) -> Future:
+    def close(self, outcome: str, reason: str, recording: Callable[[], tuple[bytes, bytes] | None],
+              declined: bool = False) -> Future:
         """Close the record with its outcome, then keep the call's audio (`recording()`, read on
-        the worker) when calls are recorded."""
+        the worker, None: nothing to keep) when calls are recorded; a recording the caller
+        `declined` is noted with the reason the call ended."""
+        if declined:
+            reason = f"{reason}; {RECORDING_DECLINED}" if reason else RECORDING_DECLINED
         def finish(rid: int) -> None:
             self.call_log.end(rid, outcome, reason)
             audio = recording() if self.recordings is not None else None

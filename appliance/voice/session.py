@@ -11,7 +11,9 @@ log on the store's worker (`CallRecorder`). The parts, each with one job:
 - `BargeInDetector`: the caller talking over the agent (not its echo) stops it;
 - `Handover`: whether the agent, a transfer or staff has the caller;
 - `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
-  mailbox's greeting is let play to its beep, then the policy's voicemail is left.
+  mailbox's greeting is let play to its beep, then the policy's voicemail is left;
+- `RecordingWindow`: when calls are recorded, the part of the audio kept: from the end of the
+  recording notice the caller heard to the end of the agent's part, none if they declined.
 An engine that raises or outlives `voice.engine_timeout_s` never leaves the caller in
 silence: an apology rendered at start-up plays, then the call goes to staff, or a callback
 request is left for them and the call ends.
@@ -28,6 +30,7 @@ from appliance.audio import level_dbfs
 from appliance.config import Config
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
+from appliance.dialogue.sensitive import screen
 from appliance.models.protocols import SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
@@ -49,6 +52,7 @@ from appliance.voice.handover import Handover, HandoverState
 from appliance.voice.hub import EngineHub, EngineStuckError
 from appliance.voice.policy import Policy
 from appliance.voice.recorder import CallRecorder
+from appliance.voice.recording import RecordingWindow
 from appliance.voice.speaker import Speaker
 from appliance.voice.timing import TurnTiming
 from appliance.voice.transport import CallTransport
@@ -114,6 +118,7 @@ class CallSession:
         self.ended = asyncio.Event()
         self.answering = answering  # an outbound call: who answered is found first
         self.answered: dict[Heard, asyncio.Event] = {heard: asyncio.Event() for heard in Heard}
+        self.window = RecordingWindow(recorder is not None and recorder.recordings is not None)
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -137,7 +142,8 @@ class CallSession:
             self.closed_as = await self._final_outcome()
             if self.recorder is not None:
                 closed = self.recorder.close(self.closed_as, self.transport.end_reason,
-                                             self.transport.recording)
+                                             lambda: self.window.kept(self.transport.recording()),
+                                             declined=self.window.declined)
                 await asyncio.wait([asyncio.wrap_future(closed)], timeout=RECORD_CLOSE_S)
 
     async def _greet(self) -> None:
@@ -190,6 +196,7 @@ class CallSession:
     # --- what the transport reports (CallListener) -------------------------------------
     def on_frame(self, arrived: float, pcm: bytes) -> None:
         """One frame of the caller."""
+        self.window.frame()
         if self.ended.is_set() or not self.handover.agent_in_charge:
             return  # the caller is being handed over: the agent hears no more turns
         if self.answering is not None:
@@ -265,6 +272,7 @@ class CallSession:
         """Transfer progress: success ends our part, failure returns the caller."""
         if event.state == TransferState.SUCCEEDED:
             self.handover.succeeded()
+            self.window.stop()  # the caller talks with staff now: that is not the agent's to record
         elif event.state in FAILED_TRANSFER:
             self.handover.failed()
             if self.handover.failed_over:
@@ -288,7 +296,7 @@ class CallSession:
         turn ended would show stale words under the final transcript)."""
         if stream is self.stt and future.exception() is None:
             for result in future.result():
-                self.emit(TranscriptEvent(call_id=self.call_id, text=result.text,
+                self.emit(TranscriptEvent(call_id=self.call_id, text=screen(result.text).text,
                                           confidence=result.confidence, final=False))
 
     def _score_pause(self) -> Future | None:
@@ -348,9 +356,9 @@ class CallSession:
                 result = SttResult("", 0.0, True, 0.0)
             timing.stamp("stt_final")
             self.turn += 1
-            self.emit(TranscriptEvent(call_id=self.call_id, text=result.text, confidence=result.confidence,
-                                      final=True))
-            self.last_caller_text = result.text or self.last_caller_text
+            kept = screen(result.text).text  # what is shown, stored and summed up: never card numbers
+            self.emit(TranscriptEvent(call_id=self.call_id, text=kept, confidence=result.confidence, final=True))
+            self.last_caller_text = kept or self.last_caller_text
             self.reprompts = 0
             self._set_state(AgentState.THINKING)
             if self.opened is not None:  # the dialogue links what it writes to the call's record
@@ -411,11 +419,14 @@ class CallSession:
         """Run a policy decision on the LLM worker (it may classify with the LLM or use the
         store); when it fails or hangs, the caller is handed over instead (None is returned)."""
         try:
-            return await self.hub.run("llm", decide, *args, timeout=self.voice.engine_timeout_s)
+            reply = await self.hub.run("llm", decide, *args, timeout=self.voice.engine_timeout_s)
         except Exception as exc:  # noqa: BLE001
             log.exception("the policy failed on %s", self.call_id)
             self._fail_over(f"the agent had an internal error: {exc}")
             return None
+        if reply is not None and reply.declines_recording:
+            self.window.decline()
+        return reply
 
     # --- the agent's turn ----------------------------------------------------------------
     def _start_reply(self, work) -> None:  # noqa: ANN001
@@ -435,9 +446,11 @@ class CallSession:
         return await self.hub.speech(sentence, self.voice.engine_timeout_s)
 
     async def _say(self, reply: Reply, timing: TurnTiming | None, handing_over: bool = False) -> None:
-        """Speak `reply`, wait until it has played, then do its action."""
+        """Speak `reply` (after the recording notice, if the caller has not heard it yet), wait
+        until it has played, then do its action."""
         if not (self.handover.agent_in_charge or handing_over) or self.ended.is_set():
             return
+        reply = self.window.with_notice(reply) if not handing_over else reply
         mark = f"turn{self.turn}-{self.loop.time():.6f}"
         ack, self.ack_mark = self.ack_mark, ""
         if not ack:  # after "One moment." the reply goes on the same playback: its echo is the agent's
@@ -470,6 +483,8 @@ class CallSession:
             latency = timing.breakdown_ms()
             self.emit(TurnLatencyEvent(call_id=self.call_id, turn=self.turn, stages_ms=latency))
         said = self.speaker.playback.full_text()
+        if not self.ended.is_set():  # played to its end (not cut off by a hang-up)
+            self.window.heard(said)
         self._said(said.removeprefix(wording.ONE_MOMENT).lstrip() if ack else said, interrupted=False, latency=latency)
         self.idle_since = self.loop.time()
         self._set_state(AgentState.LISTENING)
@@ -484,6 +499,7 @@ class CallSession:
         self.speaking = None
         self.emit(BargeInEvent(call_id=self.call_id, frames_dropped=dropped,
                                stopped_after_ms=round((self.loop.time() - self.barge_onset) * 1000, 1)))
+        self.window.heard(heard)
         self._said(heard, interrupted=True)
         self.bargein.reset()
         self._set_state(AgentState.LISTENING)

@@ -23,10 +23,11 @@ def test_slots_on_one_day_name_the_day_once():
 
 
 def test_the_greeting_names_a_known_caller_and_says_when_the_clinic_is_closed():
-    assert wording.greeting(CLINIC) == "Thank you for calling Riverside Dental. How can I help you today?"
+    assert wording.greeting(CLINIC) == ("Thank you for calling Riverside Dental. You're speaking with the clinic's "
+                                        "automated assistant. How can I help you today?")
     assert wording.greeting(CLINIC, "Maria", is_open=False) == (
-        "Thank you for calling Riverside Dental. Hello Maria! How can I help you today? We're closed right now, "
-        "but I can book appointments or take a message.")
+        "Thank you for calling Riverside Dental. Hello Maria! You're speaking with the clinic's automated assistant. "
+        "How can I help you today? We're closed right now, but I can book appointments or take a message.")
 
 
 def test_the_number_to_call_back_is_read_digit_by_digit():

@@ -3,7 +3,8 @@
 The event loop's clock only moves when nothing is ready to run (it jumps to the next timer),
 so a 20 s call takes milliseconds and every time the session reads is exact. The line plays
 the caller's audio in 20 ms frames, takes the agent's audio at the same pace (reporting
-marks and the end of playout as a SIP leg does), and can echo the agent back quietly.
+marks and the end of playout as a SIP leg does), can echo the agent back quietly, and can record
+both ways from its first frame, as a SIP leg recording calls does.
 """
 
 from __future__ import annotations
@@ -172,6 +173,8 @@ class FakeLine:
     transfers: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
     hung_up: bool = False
     end_reason: str = ""
+    record: bool = False  # keep both ways, frame by frame, as a SIP leg recording calls does
+    recorded: tuple[list[bytes], list[bytes]] = field(default_factory=lambda: ([], []))  # (caller, agent)
 
     def open(self, loop: asyncio.AbstractEventLoop, listener) -> None:  # noqa: ANN001
         self.listener = listener
@@ -193,6 +196,9 @@ class FakeLine:
         if self.echo_db is not None and heard is not SILENT:
             echo = np.frombuffer(heard, "<i2") * 10 ** (-self.echo_db / 20)
             frame = (np.frombuffer(frame, "<i2") + echo).astype("<i2").tobytes()
+        if self.record:
+            self.recorded[0].append(frame)
+            self.recorded[1].append(heard)
         self.listener.on_frame(now, frame)
         self.loop.call_later(0.02, self._tick)
 
@@ -233,8 +239,8 @@ class FakeLine:
         event = TransferEvent(call_id=self.call_id, state=state, mode="blind", target=self.transfers[-1][0])
         self.loop.call_soon(self.listener.on_transfer, event)
 
-    def recording(self) -> None:
-        return None
+    def recording(self) -> tuple[bytes, bytes] | None:
+        return (b"".join(self.recorded[0]), b"".join(self.recorded[1])) if self.record else None
 
     def heard_between(self, start: float, end: float) -> bool:
         """Whether the caller heard the agent between two moments."""

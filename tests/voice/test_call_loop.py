@@ -151,9 +151,11 @@ def test_partial_transcripts_are_reported_as_the_caller_speaks(live, tmp_path):
     assert np.isfinite(final.confidence)
 
 
-def test_a_recorded_call_keeps_both_voices_in_a_stereo_file(live, tmp_path):
+def test_a_recorded_call_gives_the_notice_then_keeps_both_voices_in_a_stereo_file(live, tmp_path):
     import wave
     from dataclasses import replace
+
+    from appliance.dialogue import wording
 
     config = live.service.config
     live.service.config = replace(config, crm=replace(config.crm, record_calls=True))
@@ -162,6 +164,17 @@ def test_a_recorded_call_keeps_both_voices_in_a_stereo_file(live, tmp_path):
         result = live.run(run_script(live.service, ["What are your opening hours?"], tmp_path))
     finally:
         live.service.config, live.service.agent.record = config, False
+    assert wording.RECORDING_NOTICE in result.transcript[0][1]
+    received = read_wav(next(tmp_path.glob("caller*/call*-received.wav")))
+    greeting_end = speech_segments(received, min_gap_s=1.5)[0][1]  # the caller spoke after it
+    greeting = received[:int(greeting_end * 16000) * 2]
+
+    def transcribe() -> str:
+        stream = live.service.hub.stt.stream()
+        stream.feed(greeting)
+        return stream.finish().text
+    heard = live.run(live.service.hub.run("stt", transcribe, timeout=60)).lower()
+    assert "automated assistant" in heard and "record" in heard and "decline" in heard, heard  # the caller heard it
     row = live.last_call()
     assert row["recording_path"] and result.transcript
     with wave.open(row["recording_path"], "rb") as wav:
@@ -169,3 +182,4 @@ def test_a_recorded_call_keeps_both_voices_in_a_stereo_file(live, tmp_path):
         frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
     caller, agent = (np.abs(frames[:, i]).astype(float).mean() for i in (0, 1))
     assert caller > 50 and agent > 50, "both the caller's and the agent's voices are in the file"
+    assert len(frames) / 16000 < len(received) / 32000 - 5, "the greeting and its notice come before the recording"

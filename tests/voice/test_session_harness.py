@@ -27,7 +27,8 @@ from appliance.voice.handover import HandoverState
 from appliance.voice.recorder import CallRecorder
 from tests.voice.harness import Call, FakeTurn, tone
 
-GREETING = "Thank you for calling Riverside Dental. How can I help you today?"
+GREETING = ("Thank you for calling Riverside Dental. You're speaking with the clinic's automated assistant. "
+            "How can I help you today?")
 
 
 def greeted(**voice) -> Call:
