@@ -8,6 +8,8 @@
 #   /var/lib/appliance             (<user>:<group> 2770) store, recordings, backups, control socket
 #   /var/log/appliance             (<user>:<group> 2750) service.log, rotated weekly
 #   appliance.service (systemd), a desktop entry and icon, /usr/local/bin/appliance{,-desk}
+#   appliance-sip-edge.service: the local SIP edge (Kamailio, TLS to the trunk), started with
+#       appliance.service when [sip] tls_edge = true, its config rendered from appliance.toml
 #
 # An upgrade is the same command from a newer checkout: the new release is built beside the
 # old one, the store is backed up, the new release migrates it and must pass its checks;
@@ -157,6 +159,7 @@ system_switch() {
 system_files() {
     step "service, desktop entry, log rotation"
     template appliance.service.in | put "$DESTROOT/etc/systemd/system/appliance.service" 0644
+    template appliance-sip-edge.service.in | put "$DESTROOT/etc/systemd/system/appliance-sip-edge.service" 0644
     template appliance-desk.desktop.in | put "$DESTROOT/usr/share/applications/appliance-desk.desktop" 0644
     put "$DESTROOT/usr/share/icons/hicolor/scalable/apps/appliance-desk.svg" 0644 \
         < "$ROOT/installer/files/appliance-desk.svg"
@@ -175,9 +178,9 @@ system_files() {
     done
     if systemd_running; then
         systemctl daemon-reload
-        systemctl enable appliance >/dev/null 2>&1
-        systemctl restart appliance
-        echo "    appliance.service enabled and (re)started"
+        systemctl enable appliance appliance-sip-edge >/dev/null 2>&1
+        systemctl restart appliance  # the edge with it (it runs only with [sip] tls_edge = true)
+        echo "    appliance.service and appliance-sip-edge.service enabled and (re)started"
     else
         echo "    systemd not managing this root: start with '$PREFIX_DIR/current/venv/bin/appliance --config $ETC/appliance.toml run'"
     fi

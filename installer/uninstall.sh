@@ -22,9 +22,10 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "uninstall.sh: run it as root (sudo)" >&2; exit 1; }
 
 if [ -z "$DESTROOT" ] && [ -d /run/systemd/system ]; then
-    systemctl disable --now appliance >/dev/null 2>&1 || true
+    systemctl disable --now appliance appliance-sip-edge >/dev/null 2>&1 || true
 fi
 rm -f "$DESTROOT/etc/systemd/system/appliance.service" \
+      "$DESTROOT/etc/systemd/system/appliance-sip-edge.service" \
       "$DESTROOT/usr/share/applications/appliance-desk.desktop" \
       "$DESTROOT/usr/share/icons/hicolor/scalable/apps/appliance-desk.svg" \
       "$DESTROOT/etc/logrotate.d/appliance" \

@@ -9,6 +9,7 @@ from typing import Literal
 from appliance.errors import ConfigError
 
 SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"  # Debian's ca-certificates bundle
+LOOPBACK = "127.0.0.1"  # where the SIP stack and the local SIP edge talk to each other
 
 
 MAX_SIP_CALLS = 4  # pjsua2-python is built for 4 calls at once, transfer legs included
@@ -22,7 +23,12 @@ class SipConfig:
     `bind_address:port` (a PBX that routes to it, or a local demo).
 
     With `transport = "tls"` SIP is encrypted; `srtp` then encrypts the audio too (its keys
-    travel in the SIP messages, so SRTP is refused over udp and tcp).
+    travel in the SIP messages, so SRTP is refused over plain udp and tcp to the network).
+
+    With `tls_edge = true` the trunk is reached through the local SIP edge (Kamailio on this box,
+    TLS 1.2 or newer with the system's OpenSSL): the SIP stack talks plain SIP over UDP to it on
+    127.0.0.1 only, and the edge carries it to the registrar over TLS; `srtp` is allowed, since
+    the only plain hop never leaves the box.
     """
 
     register: bool = False
@@ -37,7 +43,7 @@ class SipConfig:
     port: int = 5060
     public_address: str = ""  # address advertised in Contact and SDP; empty: bind_address
     rtp_port: int = 40000  # first RTP port; each call takes the next free pair
-    allowed_sources: list[str] = field(default_factory=list)  # IPs/CIDRs/hosts; empty: the registrar
+    allowed_sources: list[str] = field(default_factory=list)  # IPs/CIDRs/hosts; empty: the registrar (the edge)
     allow_any_source: bool = False
     max_calls: int = 4
     codecs: list[str] = field(default_factory=lambda: ["G722", "PCMU", "PCMA"])
@@ -48,6 +54,8 @@ class SipConfig:
     tls_ca: str = ""  # CA certificates trusted for the trunk's certificate; empty: the system's
     tls_verify_server: bool = True  # refuse a trunk/phone whose certificate does not check out
     srtp: Literal["off", "optional", "mandatory"] = "off"
+    tls_edge: bool = False  # reach the trunk over TLS through the local SIP edge
+    edge_port: int = 5070  # the edge's port on 127.0.0.1 (UDP for this box's SIP stack, TCP for its TLS side)
 
     @property
     def tls_ca_file(self) -> str:
@@ -73,24 +81,42 @@ class SipConfig:
         self._check_tls()
 
     def _check_tls(self) -> None:
-        """The TLS files exist and go together; SRTP only over TLS."""
+        """The TLS files exist and go together; SRTP only over TLS (direct, or through the edge)."""
         for key in ("tls_cert", "tls_key", "tls_ca"):
             path = getattr(self, key)
             if path and not Path(path).is_file():
                 raise ConfigError(f"sip.{key}: there is no file {path}")
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError("sip.tls_cert and sip.tls_key go together: set both or neither")
-        if self.srtp != "off" and self.transport != "tls":
-            raise ConfigError(f"sip.srtp = {self.srtp!r} needs sip.transport = 'tls': the SRTP keys travel "
-                              f"in the SIP messages, readable by anyone on the network over {self.transport}")
-        if self.transport != "tls":
+        if self.tls_edge:
+            self._check_edge()
+        elif self.srtp != "off" and self.transport != "tls":
+            raise ConfigError(f"sip.srtp = {self.srtp!r} needs sip.transport = 'tls' or sip.tls_edge = true: "
+                              f"the SRTP keys travel in the SIP messages, readable by anyone on the network "
+                              f"over {self.transport}")
+        elif self.transport != "tls":
             return
-        if not self.register and not self.tls_cert:
+        elif not self.register and not self.tls_cert:
             raise ConfigError("sip.transport = 'tls' with sip.register = false needs sip.tls_cert and "
                               "sip.tls_key: callers connect to this box over TLS, which takes its certificate")
         if self.tls_verify_server and not self.tls_ca_file:
             raise ConfigError(f"sip.tls_verify_server = true needs sip.tls_ca (the CA certificates the "
                               f"trunk's certificate is checked against): {SYSTEM_CA_FILE} is not there either")
+
+    def _check_edge(self) -> None:
+        """The edge carries a registration to the trunk over TLS; the box itself speaks plain SIP to it."""
+        if not self.register:
+            raise ConfigError("sip.tls_edge = true needs sip.register = true: the edge carries this box's "
+                              "registration to the trunk over TLS, and the trunk's calls back over that connection")
+        if self.transport != "udp":
+            raise ConfigError(f"sip.tls_edge = true takes sip.transport = 'udp' (the hop to the edge on 127.0.0.1; "
+                              f"the edge speaks TLS to the trunk), got {self.transport!r}")
+        if self.tls_cert:
+            raise ConfigError("sip.tls_cert and sip.tls_key are for sip.transport = 'tls' (calls straight to "
+                              "this box); with sip.tls_edge = true nothing connects to the box: leave them empty")
+        if not 1024 <= self.edge_port <= 65535 or self.edge_port == self.port:
+            raise ConfigError(f"sip.edge_port must be 1024..65535 and differ from sip.port ({self.port}), "
+                              f"got {self.edge_port}")
 
 
 @dataclass(frozen=True)

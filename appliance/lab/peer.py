@@ -184,8 +184,9 @@ class Peer:
         if a.register:
             creds, registrar = a.register.rsplit("@", 1)
             user, password = creds.split(":", 1)
+            transport = "" if a.transport == "udp" else f";transport={a.transport}"
             config.idUri = f"sip:{user}@{registrar}"
-            config.regConfig.registrarUri = f"sip:{registrar}"
+            config.regConfig.registrarUri = f"sip:{registrar}{transport}"
             config.regConfig.timeoutSec = 60
             config.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
         else:

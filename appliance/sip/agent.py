@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from appliance.config import SipConfig
+from appliance.config.telephony import LOOPBACK
 from appliance.sip.acl import SourceAcl
 from appliance.sip.backoff import Backoff
 from appliance.sip.callback import CallbackManager
@@ -60,13 +61,14 @@ class SipAgent:
         self.record = record  # keep every call's audio, both ways, for its recording
         self.on_event = on_event or (lambda event: None)
         self.on_call = on_call or (lambda leg: None)
-        sources = list(config.allowed_sources) or ([config.registrar] if config.registrar else [])
+        trunk = [LOOPBACK] if config.tls_edge else [config.registrar] if config.registrar else []
+        sources = list(config.allowed_sources) or trunk
         self.acl = SourceAcl(sources, allow_any=config.allow_any_source or not sources)
         self.backoff = Backoff(config.retry_min_s, config.retry_max_s)
         self.registration = RegistrationState.UNREGISTERED
         self.thread = SipThread(
-            EndpointSettings(bind_address=config.bind_address, port=config.port,
-                             transport=config.transport, public_address=config.public_address,
+            EndpointSettings(bind_address=LOOPBACK if config.tls_edge else config.bind_address, port=config.port,
+                             transport=config.transport, public_address=self.sip_host,
                              codecs=tuple(config.codecs),
                              tls=TlsFiles(config.tls_cert, config.tls_key, config.tls_ca_file,
                                           config.tls_verify_server)),
@@ -88,12 +90,18 @@ class SipAgent:
         self.thread.stop()
 
     @property
+    def sip_host(self) -> str:
+        """The address in this box's Contact: 127.0.0.1 behind the local edge (which carries
+        the trunk's calls there), else the public or listening address."""
+        c = self.config
+        return LOOPBACK if c.tls_edge else c.public_address or c.bind_address
+
+    @property
     def local_uri(self) -> str:
         """The SIP URI calls can be sent to directly."""
         c = self.config
-        host = c.public_address or c.bind_address
         transport = "" if c.transport == "udp" else f";transport={c.transport}"
-        return f"sip:{c.user or 'agent'}@{host}:{c.port}{transport}"
+        return f"sip:{c.user or 'agent'}@{self.sip_host}:{c.port}{transport}"
 
     def _setup(self, ep: pj.Endpoint) -> None:
         c = self.config
@@ -107,11 +115,13 @@ class SipAgent:
         acfg.natConfig.viaRewriteUse = 0
         acfg.natConfig.sdpNatRewriteUse = 0
         acfg.natConfig.sipOutboundUse = 0
-        apply_srtp(acfg.mediaConfig, c.srtp)
+        apply_srtp(acfg.mediaConfig, c.srtp, keys_stay_on_box=c.tls_edge)
         if c.register:
             transport = "" if c.transport == "udp" else f";transport={c.transport}"
             scheme = "sips" if c.transport == "tls" else "sip"
             acfg.idUri = f"{scheme}:{c.user}@{c.registrar}"
+            if c.tls_edge:  # every request through the edge, which alone speaks to the trunk (over TLS)
+                acfg.sipConfig.proxies.append(f"sip:{LOOPBACK}:{c.edge_port};lr")
             acfg.regConfig.registrarUri = f"{scheme}:{c.registrar}{transport}"
             acfg.regConfig.timeoutSec = c.expiry_s
             acfg.regConfig.retryIntervalSec = 0  # retries are ours, with backoff
@@ -303,7 +313,7 @@ class SipAgent:
             try:
                 call.hangup(prm)
             except pj.Error as exc:
-                log.warning("hang-up of %s failed: %s", leg, exc.reason)
+                log.warning("hang-up of %s failed: %s", leg.call_id, exc.reason)
         self.thread.post(run)
 
     def transfer(self, leg: CallLeg, target: str, context: dict[str, str], mode: str,

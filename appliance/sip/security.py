@@ -67,10 +67,12 @@ def tls_config(files: TlsFiles, config: pj.TlsConfig) -> None:
     config.proto = TLS_PROTOCOLS
 
 
-def apply_srtp(media: pj.AccountMediaConfig, mode: str) -> None:
-    """SRTP `off`, `optional` or `mandatory` (SDES keys, so only over TLS signalling)."""
+def apply_srtp(media: pj.AccountMediaConfig, mode: str, keys_stay_on_box: bool = False) -> None:
+    """SRTP `off`, `optional` or `mandatory` (SDES keys, so only over TLS signalling, or over the
+    loopback hop to the local edge when `keys_stay_on_box`: the edge carries them on over TLS)."""
     media.srtpUse = SRTP_USE[mode]
-    media.srtpSecureSignaling = 0 if mode == "off" else 1  # 1: TLS on the hop that carries the keys
+    # 1: TLS on the hop that carries the keys; 0: no demand (the hop is 127.0.0.1)
+    media.srtpSecureSignaling = 0 if mode == "off" or keys_stay_on_box else 1
 
 
 def audio_is_srtp(call: pj.Call, index: int) -> bool:

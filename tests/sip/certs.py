@@ -1,4 +1,4 @@
-"""A throwaway certificate authority and a server certificate for 127.0.0.1, made with `openssl`."""
+"""A throwaway certificate authority and server certificates (for 127.0.0.1), made with `openssl`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-SERVER_EXTENSIONS = """subjectAltName = IP:127.0.0.1, DNS:localhost
+SERVER_NAMES = "IP:127.0.0.1, DNS:localhost"
+SERVER_EXTENSIONS = """subjectAltName = {names}
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth, clientAuth
@@ -26,8 +27,9 @@ class TestCerts:
     key: Path
 
 
-def make_test_certs(folder: Path) -> TestCerts:
-    """A CA and a server certificate for 127.0.0.1 (valid two days) in `folder`."""
+def make_test_certs(folder: Path, names: str = SERVER_NAMES, authority: TestCerts | None = None) -> TestCerts:
+    """A CA and a server certificate for `names` (valid two days) in `folder`; with `authority`,
+    the certificate is signed by that CA instead of a new one."""
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("the openssl command is not installed")
@@ -35,11 +37,13 @@ def make_test_certs(folder: Path) -> TestCerts:
 
     def run(*args: str) -> None:
         subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "2", "-subj", "/CN=Appliance test CA")
+    ca = authority.ca if authority else folder / "ca.pem"
+    if authority is None:
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-subj", "/CN=Appliance test CA")
     run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
         "-subj", "/CN=127.0.0.1")
-    (folder / "server.ext").write_text(SERVER_EXTENSIONS)
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
-    return TestCerts(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+    (folder / "server.ext").write_text(SERVER_EXTENSIONS.format(names=names))
+    run("x509", "-req", "-in", "server.csr", "-CA", str(ca), "-CAkey", str(ca.with_name("ca.key")),
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return TestCerts(ca, folder / "server.pem", folder / "server.key")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
@@ -12,9 +11,11 @@ import time
 from pathlib import Path
 
 from appliance.lab.peer_client import EventLog, PeerPhone
+from appliance.sip.edge import kamailio_modules
 from appliance.sip.ports import free_port
+from tests.sip.certs import TestCerts
 
-__all__ = ["EventLog", "Kamailio", "PeerPhone", "free_port"]
+__all__ = ["EventLog", "Kamailio", "KamailioProcess", "PeerPhone", "free_port"]
 
 KAMAILIO_CFG = """#!KAMAILIO
 debug=2
@@ -25,7 +26,7 @@ auto_aliases=no
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
 alias="127.0.0.1:{port}"
-mpath="{modules}"
+{tls_listen}mpath="{modules}"
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -39,7 +40,7 @@ loadmodule "xlog.so"
 loadmodule "sanity.so"
 loadmodule "auth.so"
 loadmodule "corex.so"
-modparam("usrloc", "db_mode", 0)
+{tls_modules}modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 5)
 modparam("registrar", "max_expires", 3600)
 
@@ -47,7 +48,7 @@ request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
     if (is_method("OPTIONS") && uri == myself && $rU == $null) {{ sl_send_reply("200", "OK"); exit; }}
     if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
+        if (loose_route()) {{ {nat_dialog}t_relay(); exit; }}
         if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
         sl_send_reply("404", "Not here");
         exit;
@@ -62,32 +63,59 @@ request_route {{
             exit;
         }}
         consume_credentials();
-        if (!save("location")) {{ sl_reply_error(); }}
+{nat}        if (!save("location")) {{ sl_reply_error(); }}
         exit;
     }}
     record_route();
-    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
+{nat_initial}    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();
 }}
+{nat_reply}"""
+
+TLS_MODULES = """loadmodule "tls.so"
+loadmodule "nathelper.so"
+modparam("tls", "config", "{tls_cfg}")
+modparam("nathelper", "received_avp", "$avp(received)")
+modparam("registrar", "received_avp", "$avp(received)")
+"""
+
+# TLS clients are taken as phones behind NAT: whatever is for them goes back over their connection
+TLS_NAT = {
+    "nat": "        if (proto == TLS) { fix_nated_register(); }\n",
+    "nat_dialog": "handle_ruri_alias(); ",
+    "nat_initial": '    if (proto == TLS) { set_contact_alias(); }\n    t_on_reply("NAT");\n',
+    "nat_reply": "onreply_route[NAT] {\n    if (proto == TLS) { set_contact_alias(); }\n}\n",
+}
+
+# the trunk's side: its certificate, TLS 1.2 or newer only; clients show no certificate
+TLS_CFG = """[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+certificate = {cert}
+private_key = {key}
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
 """
 
 
-class Kamailio:
-    """A Kamailio registrar with digest auth from plain passwords in its config."""
+class KamailioProcess:
+    """Kamailio run from the config file `cfg`, answering OPTIONS on UDP `port` once it is up."""
 
-    def __init__(self, workdir: Path, users: dict[str, str], port: int | None = None) -> None:
+    def __init__(self, workdir: Path, cfg: Path, port: int) -> None:
         self.workdir = workdir
-        self.users = users
-        self.port = port or free_port()
+        self.cfg = cfg
+        self.port = port
         self.proc: subprocess.Popen | None = None
-        self.cfg = workdir / "kamailio.cfg"
-        modules = sorted(glob.glob("/usr/lib/*/kamailio/modules")) + ["/usr/lib/kamailio/modules"]
-        cases = "\n".join(f'        if ($fU == "{u}") {{ $var(pw) = "{p}"; }}' for u, p in users.items())
-        self.cfg.write_text(KAMAILIO_CFG.format(port=self.port, modules=modules[0], users=cases))
 
     @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+    def log(self) -> str:
+        """What it has logged so far."""
+        path = self.workdir / "kamailio.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def start(self) -> None:
         """Start in the foreground (-DD -E) and wait until it answers OPTIONS. Its ports may
@@ -136,3 +164,33 @@ class Kamailio:
                 return b"SIP/2.0 200" in s.recv(4096)
             except OSError:
                 return False
+
+
+class Kamailio(KamailioProcess):
+    """A Kamailio registrar with digest auth from plain passwords in its config; with `tls`, it
+    also takes TLS 1.2+ on `tls_port` with that certificate (a SIP trunk over TLS)."""
+
+    def __init__(self, workdir: Path, users: dict[str, str], port: int | None = None,
+                 tls: TestCerts | None = None) -> None:
+        super().__init__(workdir, workdir / "kamailio.cfg", port or free_port())
+        self.users = users
+        self.tls_port = free_port() if tls else None
+        cases = "\n".join(f'        if ($fU == "{u}") {{ $var(pw) = "{p}"; }}' for u, p in users.items())
+        nat = dict.fromkeys(("nat", "nat_dialog", "nat_initial", "nat_reply"), "")
+        tls_listen = tls_modules = ""
+        if tls:
+            tls_cfg = workdir / "tls.cfg"
+            tls_cfg.write_text(TLS_CFG.format(cert=tls.cert, key=tls.key))
+            tls_listen = f"enable_tls=yes\nlisten=tls:127.0.0.1:{self.tls_port}\n"
+            tls_modules = TLS_MODULES.format(tls_cfg=tls_cfg)
+            nat = TLS_NAT
+        self.cfg.write_text(KAMAILIO_CFG.format(port=self.port, modules=kamailio_modules(), users=cases,
+                                                tls_listen=tls_listen, tls_modules=tls_modules, **nat))
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def tls_address(self) -> str:
+        return f"127.0.0.1:{self.tls_port}"
