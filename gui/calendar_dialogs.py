@@ -1,5 +1,6 @@
 """The calendar's dialogs: booking by hand (existing or new patient) and moving an appointment.
-They only collect and check the fields; the calendar view saves through the store worker."""
+They only collect and check the fields; the calendar view saves through the store worker. A search
+for the patient is audited as a read of the contacts it lists."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from appliance.crm.contacts import Contact
 from appliance.crm.schedule import Provider
 from appliance.errors import ApplianceError
 from gui.calendar_grid import Choices, Entry
+from gui.read_audit import ReadAudit
 from gui.store_worker import StoreWorker
 from gui.style import ERROR_STYLE
 
@@ -140,6 +142,7 @@ class BookingDialog(AppointmentDialog):
                  provider_id: int | None, parent: QWidget | None = None) -> None:
         super().__init__("Book an appointment", "&Book", choices, tz, parent)
         self.store = store
+        self.audit = ReadAudit(store)
         self.found: list[Contact] = []
         self.search_edit = QLineEdit(placeholderText="name or phone number")
         self.matches = QListWidget()
@@ -205,16 +208,19 @@ class BookingDialog(AppointmentDialog):
         if not text:
             self._show_matches(text, [])
             return
-        self.store.run(lambda store: store.contacts.search(text, limit=20), partial(self._show_matches, text),
-                       self._search_failed)
+        self.store.run(lambda store: store.contacts.search(text, limit=20),
+                       partial(self._show_matches, text, audited=True), self._search_failed)
 
     def _search_failed(self, exc: Exception) -> None:
         if alive(self):
             self.show_error(readable(exc))
 
-    def _show_matches(self, text: str, found: list[Contact]) -> None:
+    def _show_matches(self, text: str, found: list[Contact], audited: bool = False) -> None:
+        """List the patients found (`audited`: as a read, the user searched for them)."""
         if not alive(self) or text != self.search_edit.text().strip():
             return
+        if audited:
+            self.audit.search("contact", [contact.id for contact in found])
         self.found = found
         self.matches.clear()
         for contact in found:

@@ -1,5 +1,6 @@
 """The call log tab: every call with its caller, outcome and reply latency; the selected call's
-transcript, end reason, reminder result and recording, and a call back to its number."""
+transcript, end reason, reminder result and recording, and a call back to its number. Opening a
+call, playing its recording or opening its folder, and each search the user runs are audited as reads."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ from appliance.crm.timeutil import parse_iso
 from appliance.keys.keyring import KeyFileError, Keyring, load_keyring
 from appliance.keys.sealing import read_file
 from gui.callback_button import CallbackButton
+from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
@@ -256,6 +258,7 @@ class CallLogView(QWidget):
     def __init__(self, store: StoreWorker, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.audit = ReadAudit(store)
         self.tz = ZoneInfo(config.clinic.timezone)
         self.callback_button = CallbackButton(link, config.crm)
         self.model = CallTableModel(self.tz, self)
@@ -268,19 +271,19 @@ class CallLogView(QWidget):
         self._transcript_of: int | None = None  # the call whose transcript is on screen
         self._playable = False  # the shown call's recording file exists
         self._query = 0  # the newest list query; older answers are dropped
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self.refresh)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self.search_now)
         self._build()
 
     # --- layout -------------------------------------------------------------------------
     def _build(self) -> None:
         self.search = QLineEdit(placeholderText="caller, number, outcome or words said", clearButtonEnabled=True)
         self.search.textChanged.connect(lambda: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_now)
+        self.search.returnPressed.connect(self._search_and_focus)
         self.outcome = QComboBox()
         self.outcome.addItem("All outcomes", "")
         for code, words in OUTCOMES.items():
             self.outcome.addItem(words, code)
-        self.outcome.currentIndexChanged.connect(self.refresh)
+        self.outcome.currentIndexChanged.connect(lambda: self.search_now())
         self.status = QLabel()
         bar = QHBoxLayout()
         for label_text, field in (("&Search:", self.search), ("O&utcome:", self.outcome)):
@@ -345,26 +348,35 @@ class CallLogView(QWidget):
         return detail
 
     # --- the list -----------------------------------------------------------------------
-    def refresh(self) -> Future:
-        """Re-read the calls matching the search and outcome (keeps the selected call selected)."""
+    def refresh(self, audited: bool = False) -> Future:
+        """Re-read the calls matching the search and outcome (keeps the selected call selected).
+        `audited`: the user ran this search; with words in the box, the calls listed are
+        audited as read (a refresh, or the list without a search, is not)."""
         self._search_timer.stop()
         self._query += 1
         query, text, outcome = self._query, self.search.text(), self.outcome.currentData()
+        audited = audited and bool(text.strip())
         return self.store.run(lambda store: find_calls(store.db, store.contacts, text, outcome, CALL_LIMIT),
-                              lambda calls: self._on_calls(query, calls), self._on_calls_error)
+                              lambda calls: self._on_calls(query, calls, audited), self._on_calls_error)
+
+    def search_now(self) -> Future:
+        """Run the search the user typed (audited)."""
+        return self.refresh(audited=True)
 
     def selected_call(self) -> CallSummary | None:
         """The call selected in the table, if any."""
         rows = self.table.selectionModel().selectedRows()
         return self.model.calls[self.proxy.mapToSource(rows[0]).row()] if rows else None
 
-    def _search_now(self) -> None:
-        self.refresh()
+    def _search_and_focus(self) -> None:
+        self.search_now()
         self.table.setFocus()
 
-    def _on_calls(self, query: int, calls: list[CallSummary]) -> None:
+    def _on_calls(self, query: int, calls: list[CallSummary], audited: bool) -> None:
         if query != self._query:
             return
+        if audited:
+            self.audit.search("call", [call.id for call in calls])
         shown = f"{len(calls)} call{'s' if len(calls) != 1 else ''}"
         self.status.setText(f"latest {shown}" if len(calls) >= CALL_LIMIT else shown)
         self.status.setStyleSheet("")
@@ -392,6 +404,7 @@ class CallLogView(QWidget):
         self.callback_button.set_target(call.caller_number if call else "")
         if call == self._shown and call is not None:
             return
+        opened = call is not None and (self._shown is None or self._shown.id != call.id)  # not a refresh of it
         self._shown, self._playable = call, False
         self.play_button.setEnabled(self.player.playing)
         self.folder_button.setEnabled(False)
@@ -409,6 +422,8 @@ class CallLogView(QWidget):
                                 else f"End reason: {call.end_reason or 'not recorded'}")
         self.store.run(lambda store: read_detail(store, call), self._on_detail,
                        lambda exc: self._on_detail_error(call.id, exc))
+        if opened:
+            self.audit.view("call", call.id)  # after the read: a busy store delays only the audit
 
     def _on_detail(self, detail: CallDetail) -> None:
         call = self._shown
@@ -442,6 +457,7 @@ class CallLogView(QWidget):
             return
         self.playback_label.clear()
         self.play_button.setText("&Stop playing")
+        self.audit.view("call", self._shown.id, "play_recording")
         self.player.play(Path(self._shown.recording_path))
 
     def _on_playback_finished(self, problem: str) -> None:
@@ -453,5 +469,6 @@ class CallLogView(QWidget):
         if self._shown is None or not self._shown.recording_path:
             return
         folder = Path(self._shown.recording_path).parent
+        self.audit.view("call", self._shown.id, "open_recording_folder")
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             self.playback_label.setText(f"Could not open the folder {folder}")

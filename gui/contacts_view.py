@@ -1,5 +1,6 @@
 """Contacts: find a patient by name or number, edit their details (reminder calls too), call
-them back, and see their calls, appointments and messages."""
+them back, and see their calls, appointments and messages. Opening a contact and each search
+the user runs are audited as reads."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from appliance.crm.call_history import outcome_words
 from appliance.crm.contacts import Contact
 from appliance.crm.history import ContactHistory
 from gui.callback_button import CallbackButton
+from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
@@ -154,6 +156,7 @@ class ContactsView(QWidget):
         super().__init__(parent)
         self.store = store
         self.config = config
+        self.audit = ReadAudit(store)
         self.editing: int | None = None  # id of the contact in the form; None for a new one
         self.search = QLineEdit(placeholderText="Name or phone number", clearButtonEnabled=True)
         self.results = make_table(RESULT_HEADERS)
@@ -170,7 +173,7 @@ class ContactsView(QWidget):
             self.history.addTab(table, "")
         self._show_history(NO_HISTORY)
         self._layout()
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self.refresh)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self.search_now)
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._go_to_results)
         self.results.itemSelectionChanged.connect(self._on_selected)
@@ -212,12 +215,22 @@ class ContactsView(QWidget):
         QVBoxLayout(self).addWidget(splitter)
 
     def refresh(self) -> None:
-        """Run the search again and re-read the selected contact's history."""
-        text = self.search.text()
-        self.store.run(lambda s: s.contacts.search(text), lambda found: self._show_results(text, found),
-                       self._show_error)
+        """Run the search again and re-read the selected contact's history (not audited: the
+        user asked for nothing new)."""
+        self._run_search(audited=False)
         if self.editing is not None:
             self._load_history(self.editing)
+
+    def search_now(self) -> None:
+        """Run the search the user typed; the contacts it lists are audited as read (a search
+        with an empty box lists the contacts as every refresh does, and is not)."""
+        self._search_timer.stop()
+        self._run_search(audited=True)
+
+    def _run_search(self, audited: bool) -> None:
+        text = self.search.text()
+        self.store.run(lambda s: s.contacts.search(text), lambda found: self._show_results(text, found, audited),
+                       self._show_error)
 
     def new_contact(self) -> None:
         """Empty the form for a new contact (saved with Save)."""
@@ -245,9 +258,11 @@ class ContactsView(QWidget):
         rows = self.results.selectionModel().selectedRows()
         return self.results.item(rows[0].row(), 0).data(Qt.UserRole) if rows else None
 
-    def _show_results(self, text: str, found: list[Contact]) -> None:
+    def _show_results(self, text: str, found: list[Contact], audited: bool) -> None:
         if text != self.search.text():
             return  # the user typed on; a newer search is queued
+        if audited and text.strip():
+            self.audit.search("contact", [c.id for c in found])
         with QSignalBlocker(self.results):
             fill_table(self.results, [(c.name, ", ".join(c.phones), c.date_of_birth or "") for c in found])
             for row, contact in enumerate(found):
@@ -257,8 +272,7 @@ class ContactsView(QWidget):
         self.result_count.setText(f"{len(found)} contact(s)" if found else f"No contact matches {text!r}.")
 
     def _go_to_results(self) -> None:
-        self._search_timer.stop()
-        self.refresh()
+        self.search_now()
         self.results.setFocus()
 
     def _on_selected(self) -> None:
@@ -268,6 +282,7 @@ class ContactsView(QWidget):
         self._edit(contact)
         self._set_status("")
         self._load_history(contact.id)
+        self.audit.view("contact", contact.id)  # after the read: a busy store delays only the audit
 
     def _load_history(self, contact_id: int) -> None:
         self.store.run(lambda s: read_history(s, contact_id), self._show_history, self._show_error)

@@ -1,5 +1,5 @@
 """Messages: the to-do list of messages and callback requests the phone agent takes, worked
-through by calling back and marking each one done."""
+through by calling back and marking each one done. The message the user moves to is audited as read."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from appliance.crm.messages import Message, Messages
 from appliance.crm.timeutil import parse_iso
 from gui.callback_button import CallbackButton, callback_result_words, settled
 from gui.contacts_view import local_text
+from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR_STYLE
@@ -167,7 +168,9 @@ class MessagesView(QWidget):
         super().__init__(parent)
         self.store = store
         self.config = config
+        self.audit = ReadAudit(store)
         self.open_count: int | None = None
+        self._read: int | None = None  # the message last audited as read
         self.filter = QComboBox()
         self.filter.addItems(FILTERS)
         self.model = MessagesModel(ZoneInfo(config.clinic.timezone), self)
@@ -201,7 +204,7 @@ class MessagesView(QWidget):
         self.model.done_requested.connect(self.set_done)
         self.table.toggle_requested.connect(self.toggle_current)
         self.toggle_button.clicked.connect(self.toggle_current)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_button())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._on_current())
         self.model.modelReset.connect(self._update_button)
         link.message.connect(self._on_service_message)
         self._update_button()
@@ -254,6 +257,14 @@ class MessagesView(QWidget):
         if open_count != self.open_count:
             self.open_count = open_count
             self.open_count_changed.emit(open_count)
+
+    def _on_current(self) -> None:
+        """Another message is current: audited as read (once; a refresh keeping it current is not a read)."""
+        message = self.current_message()
+        if message is not None and message.id != self._read:
+            self._read = message.id
+            self.audit.view("message", message.id)
+        self._update_button()
 
     def _update_button(self) -> None:
         message = self.current_message()

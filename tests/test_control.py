@@ -152,3 +152,15 @@ def test_status_command_reports_or_says_the_service_is_away(served, tmp_path, ca
     away.write_text(f'[paths]\ndata = "{tmp_path / "nowhere"}"\n')
     assert main(["--config", str(away), "status", "--timeout", "0.5"]) == 2
     assert "not reachable" in capsys.readouterr().err
+
+
+def test_a_call_start_carries_what_the_window_shows_and_not_the_sip_detail(served):
+    sock, lines = raw_client(socket_path(served.service.config))
+    lines.readline()
+    served.publish(CallStartedEvent(call_id="c5", direction="inbound", caller_number="+15551234567",
+                                    caller_name="Maria", remote_uri="<sip:+15551234567@trunk>",
+                                    headers={"p-asserted-identity": "<sip:+15551234567@trunk>"}))
+    started = json.loads(lines.readline())
+    shown = {"caller_number": "+15551234567", "caller_name": "Maria", "contact": "Maria Lopez"}
+    assert shown.items() <= started.items()
+    assert "headers" not in started and "remote_uri" not in started

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from appliance import __version__
 from appliance.cli import (
+    audit_cmd,
     bench_cmd,
     calendar_cmd,
     config_cmd,
     crm_cmd,
     demo_cmd,
     doctor_cmd,
+    edge_cmd,
     keys_cmd,
     models_cmd,
     reminders_cmd,
@@ -24,8 +26,8 @@ from appliance.cli import (
 )
 from appliance.errors import ApplianceError
 
-GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, keys_cmd, calendar_cmd,
-          reminders_cmd, bench_cmd, config_cmd)
+GROUPS = (setup_cmd, demo_cmd, talk_cmd, status_cmd, doctor_cmd, models_cmd, crm_cmd, audit_cmd, keys_cmd, calendar_cmd,
+          reminders_cmd, edge_cmd, bench_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,6 @@
-"""The control channel's server side, on the service's asyncio loop."""
+"""The control channel's server side, on the service's asyncio loop. It carries what the front
+desk's window shows and no more: of a call, the caller's number, name and matched contact, the
+words said, the handover and the transfer; never the SIP headers or a patient's record."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CLIENT_QUEUE = 2000  # events waiting for a client that does not read: beyond, it is dropped
+NOT_SENT = ("headers", "remote_uri")  # a call's SIP detail: the window shows the caller's number and name only
 
 
 class CommandError(Exception):
@@ -69,6 +72,8 @@ class ControlServer:
     def _on_event(self, event: object) -> None:
         message = event_message(event)
         if message["type"] == "CallStarted":
+            for key in NOT_SENT:
+                message.pop(key, None)
             message["contact"] = self._contact_name(message["caller_number"]) if message["caller_number"] else ""
         self.live.apply(message)
         for queue in list(self._clients):

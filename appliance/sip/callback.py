@@ -140,7 +140,7 @@ class CallbackManager:
             return
         cb.emitted.add(state)
         cb.state = state
-        log.info("call back %s of %s: %s %s", cb.callback_id, cb.number, state, detail)
+        log.info("call back %s: %s %s", cb.callback_id, state, detail)
         self.agent.on_event(CallbackEvent(callback_id=cb.callback_id, number=cb.number, state=state,
                                           message_id=cb.message_id, detail=detail))
 
