@@ -214,7 +214,7 @@ def check_calendar(config: Config, timeout_s: float = CALENDAR_TIMEOUT_S) -> Che
         return Check("calendar", "ok", f"sync off{unchosen}")
     try:
         status = calendar_sync_state(config.paths.data / "appliance.db", calendar)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, ApplianceError) as exc:
         return Check("calendar", "fail", f"cannot read the sync's state from the store: {exc}")
     live = connection_problems(replace(calendar, timeout_s=max(1.0, min(calendar.timeout_s, timeout_s))))
     found = status.words().removeprefix("calendar sync: ")

@@ -19,7 +19,6 @@ from appliance.config import Config
 from appliance.crm.calls import CallLog
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
-from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue.policy import Dialogue
@@ -57,8 +56,7 @@ class Reception:
         self.speaking_ahead: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Encrypt a plain store when the box has a key, open the call log, load and warm the engines."""
-        encrypt_if_keyed(self.database)
+        """Open the call log, load and warm the engines."""
         db = open_store(self.database)
         self.messages = db if self.records == self.database else open_store(self.records)
         self.call_log = CallLog(db) if self.messages is db else MirroredCallLog(db, self.messages)

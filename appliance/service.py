@@ -22,6 +22,7 @@ from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
+from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.maintenance import purge
 from appliance.crm.messages import Messages
 from appliance.crm.outbox import OutboxWorker
@@ -85,8 +86,10 @@ class ApplianceService:
         return self.reception.call_log
 
     async def start(self) -> None:
-        """Open the store and the control channel, load and warm the engines, start the SIP agent."""
+        """Open the store (encrypting it first when it is plain and the box has a key) and the
+        control channel, load and warm the engines, start the SIP agent."""
         self._loop = asyncio.get_running_loop()
+        encrypt_if_keyed(self.database)
         db = open_store(self.database)
         try:
             interrupted = CallLog(db).close_interrupted()

@@ -52,7 +52,7 @@ from appliance.crm.call_history import (
 from appliance.crm.calls import CallLog
 from appliance.crm.reminders import result_words
 from appliance.crm.timeutil import parse_iso
-from appliance.keys.keyring import KeyFileError, Keyring, load_keyring
+from appliance.keys.keyring import load_keyring
 from appliance.keys.sealing import read_file
 from gui.callback_button import CallbackButton
 from gui.read_audit import ReadAudit
@@ -203,9 +203,9 @@ class RecordingPlayer(QObject):
 
     finished = Signal(str)  # '' when it played to the end or was stopped, else why it could not play
 
-    def __init__(self, keyring: Keyring | None, parent: QObject | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.keyring = keyring  # recordings are sealed with the data key when the box has one
+        self.data_dir = data_dir  # its key file opens recordings sealed with the data key
         self._thread: threading.Thread | None = None
         self._audio = None  # the sounddevice module, once playback has started
 
@@ -228,7 +228,7 @@ class RecordingPlayer(QObject):
         try:
             import sounddevice
 
-            with wave.open(io.BytesIO(read_file(path, self.keyring)), "rb") as wav:
+            with wave.open(io.BytesIO(read_file(path, load_keyring(self.data_dir))), "rb") as wav:
                 if wav.getsampwidth() != 2:
                     raise ValueError("it is not 16-bit PCM")
                 frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
@@ -240,15 +240,6 @@ class RecordingPlayer(QObject):
             self.finished.emit(f"Cannot play the recording: {exc}")
         else:
             self.finished.emit("")
-
-
-def _keyring(config: Config) -> Keyring | None:
-    """The data key recordings are sealed with; None when there is none or it cannot be read
-    (the store then says why, and a sealed recording says it cannot be opened)."""
-    try:
-        return load_keyring(config.paths.data)
-    except KeyFileError:
-        return None
 
 
 class CallLogView(QWidget):
@@ -265,7 +256,7 @@ class CallLogView(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.player = RecordingPlayer(_keyring(config), self)
+        self.player = RecordingPlayer(config.paths.data, self)
         self.player.finished.connect(self._on_playback_finished)
         self._shown: CallSummary | None = None
         self._transcript_of: int | None = None  # the call whose transcript is on screen

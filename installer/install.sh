@@ -180,8 +180,8 @@ if [ "$SYSTEM" = 1 ]; then
     [ -f "$REL/.complete" ] || touch "$REL/.complete"
     system_accounts_and_folders
     if [ "$MODELS" = 1 ]; then system_models; fi
-    system_keys
     system_switch
+    system_keys
     system_files
     step "done: $RELEASE installed; check it with 'appliance doctor', set it up with 'appliance setup'"
     exit 0

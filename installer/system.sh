@@ -187,14 +187,15 @@ system_files() {
 }
 
 # The data key that encrypts the store, recordings, the spool and backups: made once, when the
-# recovery key is printed (the only time); before the switch, so the new release's migration
-# creates the store encrypted, or encrypts a plain one from an older release after its backup.
+# recovery key is printed (the only time), and what is still plain encrypted then. After the
+# switch: an upgrade that goes back restores a store the previous release can read.
 system_keys() {
     step "encryption at rest"
     local key="$DATA/keys/data.key"
     [ -f "$key" ] || "$VENV/bin/appliance" --config "$ETC/appliance.toml" keys init
-    chown -R "$SERVICE_USER:$GROUP" "$DATA/keys"
-    chmod 0750 "$DATA/keys"
+    "$VENV/bin/appliance" --config "$ETC/appliance.toml" crm migrate >/dev/null  # a plain store left by a release before
+    chown -R "$SERVICE_USER:$GROUP" "$DATA"  # what this (root) run wrote: the service must rotate it
+    chmod 2750 "$DATA/keys"
     chmod 0640 "$key"
     echo "    data key $key (the service user and the front desk's group read it)"
 }

@@ -94,7 +94,7 @@ def test_layout_service_desktop_entry_and_permissions(root):
     assert mode(data) & 0o7777 == 0o2770 and (data / "backups").is_dir() and (data / "recordings").is_dir()
     key = data / "keys/data.key"  # readable by the service and the front desk's group, nobody else
     assert key.stat().st_uid == account.pw_uid and key.stat().st_gid == group and mode(key) == 0o640
-    assert mode(data / "keys") == 0o750 and not is_plain_store(store)
+    assert mode(data / "keys") == 0o2750 and not is_plain_store(store)
     printed = (root.parent / "install-output.txt").read_text()
     assert printed.count("RK1-") == 1, "the recovery key is printed once, at install"
     current = root / "opt/appliance/current"

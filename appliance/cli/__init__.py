@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("piper").setLevel(logging.INFO)  # its debug lines quote every sentence spoken
     try:
         return int(args.run(args) or 0)
     except ApplianceError as exc:

@@ -17,6 +17,7 @@ from appliance.config.calendar import CalendarConfig
 from appliance.control.client import ControlError, fetch_status
 from appliance.control.protocol import socket_path
 from appliance.crm.db import open_store
+from appliance.errors import ApplianceError
 from appliance.health import calendar_sync_state
 from appliance.setup.calendar import check_calendar, find_calendars
 
@@ -131,7 +132,7 @@ def run_status(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
         status = calendar_sync_state(config.paths.data / "appliance.db", config.calendar)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, ApplianceError) as exc:
         print(f"error: cannot read the sync's state from the store: {exc}", file=sys.stderr)
         return 2
     print(status.words())

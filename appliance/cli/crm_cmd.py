@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from appliance.cli.keys_cmd import recovery_key_reader
 from appliance.config import load_config
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store, schema_version
+from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.exports import appointments_csv, calls_csv, ics_feed, import_contacts_csv
 from appliance.crm.fhir import appointments_bundle, slots_bundle
-from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.maintenance import backup, purge, restore
 from appliance.crm.outbox import OutboxWorker
 from appliance.crm.timeutil import now_utc
@@ -51,8 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     bak.set_defaults(run=run_backup)
     res = cmds.add_parser("restore", help="replace the store with a backup (stop the service first)")
     res.add_argument("file", type=Path)
-    res.add_argument("--recovery-key", help="the clinic's recovery key, for an encrypted backup from another box "
-                     "or from before a key rotation ('-' reads it from standard input)")
+    res.add_argument("--recovery-key", help="'-' reads the clinic's recovery key from standard input (an "
+                     "encrypted backup from another box or from before a key rotation); without it, it is asked "
+                     "for when needed")
     res.set_defaults(run=run_restore)
     cmds.add_parser("purge", help="apply the retention periods to transcripts and recordings").set_defaults(
         run=run_purge)
@@ -133,8 +135,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Restore a backup over the store."""
-    recovery = sys.stdin.readline().strip() if args.recovery_key == "-" else args.recovery_key
-    kept = restore(args.file, _store_path(args), recovery)
+    kept = restore(args.file, _store_path(args), recovery_key_reader(args.recovery_key))
     print(f"restored {args.file}; the previous store is kept as {kept}")
     return 0
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from appliance.config import load_config
@@ -26,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         run=run_rotate)
     rec = cmds.add_parser("recover", help="take back the data key from a backup's key note with the recovery key")
     rec.add_argument("backup", type=Path, help="an encrypted backup (its .key note beside it)")
-    rec.add_argument("--recovery-key", help="the printed recovery key ('-' reads it from standard input; "
-                     "asked for when left out)")
+    rec.add_argument("--recovery-key", help="'-' reads the printed recovery key from standard input; "
+                     "without it, it is asked for")
     rec.set_defaults(run=run_recover)
 
 
@@ -75,14 +77,19 @@ def run_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def recovery_key_reader(given: str | None) -> Callable[[], str]:
+    """How a command gets the recovery key when it turns out to need it: `given`, standard input
+    for '-', else a prompt that does not echo (never a command line others can read in `ps`)."""
+    if given == "-":
+        return lambda: sys.stdin.readline().strip()
+    if given:
+        return lambda: given
+    return lambda: getpass.getpass("Recovery key (RK1-...): ").strip()
+
+
 def run_recover(args: argparse.Namespace) -> int:
     """Put back the data key of a backup, opened with the recovery key."""
-    text = args.recovery_key
-    if text == "-":
-        text = sys.stdin.readline()
-    elif not text:
-        import getpass  # noqa: PLC0415 - only when asked interactively
-        text = getpass.getpass("Recovery key: ")
-    keyring = backup_keyring(args.backup, _data_dir(args), text.strip())
-    print(f"data key {keyring.current} is in place: the store and backups encrypted with it open again")
+    keyring = backup_keyring(args.backup, _data_dir(args), recovery_key_reader(args.recovery_key))
+    print(f"data key {keyring.current} is in place: the store and backups encrypted with it open again. "
+          f"Run `appliance keys rotate` (service stopped) to move them to a fresh key.")
     return 0

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.db import StoreError, connect, is_plain_store
 from appliance.crm.spool import Spool
 from appliance.crm.timeutil import now_utc
+from appliance.errors import ApplianceError
 from appliance.keys.key_note import write_note
 from appliance.keys.keyring import KeyFileError, Keyring, key_path, load_keyring, save_keyring
 from appliance.keys.sealing import is_sealed_file, reseal_file
@@ -37,11 +39,14 @@ def sole_use(path: Path, keyring: Keyring | None) -> Iterator[sqlite3.Connection
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("COMMIT")
-    except sqlite3.OperationalError:
-        mode = ""
+    except sqlite3.OperationalError as exc:
+        mode = "" if "locked" in str(exc) or "busy" in str(exc) else str(exc)
+    except sqlite3.Error as exc:
+        mode = str(exc)
     if mode != "delete":
         conn.close()
-        raise StoreError(f"the store {path} is open in another program: stop the service and close "
+        raise StoreError(f"{path} cannot be used alone now: {mode}" if mode else
+                         f"the store {path} is open in another program: stop the service and close "
                          f"the front-desk windows first")
     try:
         yield conn
@@ -58,27 +63,35 @@ def row_counts(conn: sqlite3.Connection, schema: str = "main") -> dict[str, int]
 
 def export_copy(conn: sqlite3.Connection, target: Path, key: bytes | None) -> Path:
     """A complete copy of `conn`'s store into the new file `target`, encrypted with `key`
-    (plain without), checked to hold the same rows and schema version as the original."""
+    (plain without), checked to hold the same rows and schema version as the original. It is
+    written as `target.partial` and renamed only once checked: `target` is whole or absent."""
     private_dir(target.parent)
-    target.unlink(missing_ok=True)
-    create_private(target)
-    conn.execute("ATTACH DATABASE ? AS copy KEY ?", (str(target), f"x'{key.hex()}'" if key else ""))
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    Path(f"{partial}-journal").unlink(missing_ok=True)
+    create_private(partial)
     try:
-        conn.execute("BEGIN")
-        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
-        conn.execute("SELECT sqlcipher_export('copy')")
-        conn.execute(f"PRAGMA copy.user_version = {int(version)}")
-        conn.execute("COMMIT")
-        same = (row_counts(conn, "copy") == row_counts(conn, "main")
-                and conn.execute("PRAGMA copy.user_version").fetchone()[0] == version
-                and conn.execute("PRAGMA copy.integrity_check").fetchone()[0] == "ok")
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        conn.execute("DETACH DATABASE copy")
+        conn.execute("ATTACH DATABASE ? AS copy KEY ?", (str(partial), f"x'{key.hex()}'" if key else ""))
+        try:
+            conn.execute("BEGIN")
+            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+            conn.execute("SELECT sqlcipher_export('copy')")
+            conn.execute(f"PRAGMA copy.user_version = {int(version)}")
+            conn.execute("COMMIT")
+            same = (row_counts(conn, "copy") == row_counts(conn, "main")
+                    and conn.execute("PRAGMA copy.user_version").fetchone()[0] == version
+                    and conn.execute("PRAGMA copy.integrity_check").fetchone()[0] == "ok")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE copy")
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"cannot copy the store to {target}: {exc}") from None
     if not same:
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise StoreError(f"the copy {target} does not match the store: nothing was changed")
+    os.replace(partial, target)
     return target
 
 
@@ -107,9 +120,10 @@ def encrypt_if_keyed(path: Path) -> None:
         return
     try:
         encrypt_store(path, keyring)
-        seal_data_folder(path.parent, keyring)
     except StoreError as exc:
         log.error("the store is not encrypted yet: %s", exc)
+        return
+    seal_data_folder(path.parent, keyring)
 
 
 def rekey_store(path: Path, keyring: Keyring) -> bool:
@@ -118,7 +132,10 @@ def rekey_store(path: Path, keyring: Keyring) -> bool:
     if is_plain_store(path) or not path.exists() or _opens_with_current(path, keyring):
         return False
     with sole_use(path, keyring) as conn:
-        conn.execute(f"PRAGMA rekey = \"x'{keyring.key.hex()}'\"")
+        try:
+            conn.execute(f"PRAGMA rekey = \"x'{keyring.key.hex()}'\"")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot re-encrypt {path}: {exc}") from None
     return True
 
 
@@ -133,17 +150,29 @@ def _opens_with_current(path: Path, keyring: Keyring) -> bool:
 def seal_data_folder(data_dir: Path, keyring: Keyring) -> dict[str, int]:
     """Bring every file of patient data the box keeps in `data_dir` to the current data key:
     backups (and the copy a restore keeps) encrypted or re-keyed with their key notes,
-    recordings and the spool sealed again. Returns how many of each were rewritten."""
-    counts = {"backups": 0, "recordings": 0, "spool": 0}
+    recordings and the spool sealed again. Returns how many of each were rewritten, and how
+    many could not be (each one logged; the others are done all the same)."""
+    counts = {"backups": 0, "recordings": 0, "spool": 0, "failed": 0}
     store_copies = [*sorted((data_dir / "backups").glob("*.db")), data_dir / "appliance.db.before-restore"]
     for copy in (c for c in store_copies if c.exists()):
-        if encrypt_store(copy, keyring, backup_first=False) or rekey_store(copy, keyring):
+        if _each(counts, copy, lambda c=copy: encrypt_store(c, keyring, backup_first=False) or rekey_store(c, keyring)):
             counts["backups"] += 1
-        write_note(copy, keyring)
+        _each(counts, copy, lambda c=copy: write_note(c, keyring))
     for recording in sorted((data_dir / "recordings").glob("*.wav")):
-        counts["recordings"] += reseal_file(recording, keyring)
-    counts["spool"] = Spool(data_dir / "appliance.db.pending.jsonl", keyring).reseal()
+        counts["recordings"] += bool(_each(counts, recording, lambda r=recording: reseal_file(r, keyring)))
+    spool = Spool(data_dir / "appliance.db.pending.jsonl", keyring)
+    counts["spool"] = _each(counts, spool.path, spool.reseal) or 0
     return counts
+
+
+def _each(counts: dict[str, int], path: Path, work: Callable[[], Any]) -> Any:
+    """`work()` on one file; a file that fails is logged and counted, never stops the rest."""
+    try:
+        return work()
+    except (ApplianceError, OSError) as exc:
+        counts["failed"] += 1
+        log.error("%s could not be brought to the current data key: %s", path, exc)
+        return None
 
 
 def rotate_key(data_dir: Path) -> tuple[Keyring, dict[str, int]]:
@@ -154,14 +183,17 @@ def rotate_key(data_dir: Path) -> tuple[Keyring, dict[str, int]]:
     if keyring is None:
         raise KeyFileError(f"encryption is off: there is no key file {key_path(data_dir)} to rotate "
                            f"(`appliance keys init` creates one)")
-    if len(keyring.keys) == 1:
-        keyring = keyring.with_new_key()
+    if keyring.rotating_to != keyring.current:  # else: finishing a rotation cut off half-way
+        keyring = keyring.start_rotation()
         save_keyring(data_dir, keyring)
     store = data_dir / "appliance.db"
     if is_plain_store(store):
         encrypt_store(store, keyring)
     rekey_store(store, keyring)
     counts = seal_data_folder(data_dir, keyring)
+    if counts["failed"]:
+        raise StoreError(f"{counts['failed']} file(s) could not be moved to the new key (the log says which): "
+                         f"the old key is kept until they are; mend or remove them and rotate again")
     keyring = keyring.only_current()
     save_keyring(data_dir, keyring)
     log.warning("the data key is now %s", keyring.current)

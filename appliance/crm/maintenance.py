@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,12 +14,14 @@ from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.db import StoreError, connect, copy_store, is_plain_store, store_keyring, transaction
 from appliance.crm.timeutil import now_utc
+from appliance.errors import ApplianceError
 from appliance.keys.key_note import note_path, read_note, write_note
 from appliance.keys.keyring import KeyFileError, Keyring, load_keyring, save_keyring
 from appliance.keys.recovery import open_with, parse_recovery_key, public_half
 from appliance.private_files import create_private, make_private, private_dir
 
 log = logging.getLogger(__name__)
+RecoveryKey = str | Callable[[], str] | None  # the recovery key's text, or how to ask for it
 
 
 def backup(db: sqlite_utils.Database, target: Path) -> Path:
@@ -52,41 +55,60 @@ def check_integrity(path: Path, keyring: Keyring | None = None) -> None:
         raise StoreError(f"{path} failed its integrity check: {result}")
 
 
-def restore(backup_file: Path, store: Path, recovery_key: str | None = None) -> Path:
+def restore(backup_file: Path, store: Path, recovery_key: RecoveryKey = None) -> Path:
     """Replace the store with a checked backup (the service must be stopped); the current
     store is kept beside it as `.before-restore`. An encrypted backup whose key this box does
-    not have (a new box, or after a rotation) is opened with the clinic's recovery key."""
+    not have (a new box, or after a rotation) is opened with the clinic's recovery key, asked
+    for (`recovery_key()`) only then; one without a key note is tried with this box's keys."""
+    if not backup_file.is_file():
+        raise StoreError(f"{backup_file}: no such file")
     keyring = None
     if not is_plain_store(backup_file):
-        if not note_path(backup_file).exists():
-            raise StoreError(f"{backup_file} is neither a SQLite store nor an encrypted backup with its key "
-                             f"note ({note_path(backup_file).name}) beside it")
-        keyring = backup_keyring(backup_file, store.parent, recovery_key)
+        keyring = (backup_keyring(backup_file, store.parent, recovery_key) if note_path(backup_file).exists()
+                   else load_keyring(store.parent))
     check_integrity(backup_file, keyring)
+    tmp = store.with_suffix(store.suffix + ".restoring")
+    shutil.copy2(backup_file, tmp)  # first: the backup may be the copy kept below
+    make_private(tmp)  # copy2 copied the backup's mode, which may be wider
     kept = store.with_suffix(store.suffix + ".before-restore")
     if store.exists():
+        _checkpoint(store)
         shutil.copy2(store, kept)
         make_private(kept)
     for suffix in ("-wal", "-shm"):
         Path(str(store) + suffix).unlink(missing_ok=True)
-    tmp = store.with_suffix(store.suffix + ".restoring")
-    shutil.copy2(backup_file, tmp)
-    make_private(tmp)  # copy2 copied the backup's mode, which may be wider
     os.replace(tmp, store)
     return kept
 
 
-def backup_keyring(backup_file: Path, data_dir: Path, recovery_key: str | None) -> Keyring:
+def _checkpoint(store: Path) -> None:
+    """Move what the store's -wal holds into the file itself, so that a copy of the file is whole
+    (a store that no longer opens is copied as it is)."""
+    try:
+        conn = connect(store, "rw")
+    except ApplianceError:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        log.warning("the store's journal could not be folded in before the restore: %s", exc)
+    finally:
+        conn.close()
+
+
+def backup_keyring(backup_file: Path, data_dir: Path, recovery_key: RecoveryKey) -> Keyring:
     """The box's keyring holding the key of the encrypted `backup_file`: as it is when it has that
-    key, else with the key opened from the backup's note with the recovery key (and saved)."""
+    key, else with the key opened from the backup's note with the recovery key (and saved).
+    `recovery_key` is the key's text, or a function asking for it, called only when needed."""
     key_id, sealed = read_note(backup_file)
     keyring = load_keyring(data_dir)
     if keyring and key_id in keyring.keys:
         return keyring
-    if not recovery_key:
-        raise KeyFileError(f"{backup_file} was encrypted with a key this box does not have: give the "
-                           f"clinic's recovery key (--recovery-key)")
-    private = parse_recovery_key(recovery_key)
+    text = recovery_key() if callable(recovery_key) else recovery_key
+    if not text:
+        raise KeyFileError(f"{backup_file} was encrypted with a key this box does not have: it takes the "
+                           f"clinic's recovery key")
+    private = parse_recovery_key(text)
     key = open_with(private, sealed)
     keyring = (keyring or Keyring({}, "", public_half(private))).with_key(key_id, key)
     save_keyring(data_dir, keyring)

@@ -7,8 +7,8 @@ import base64
 import json
 from pathlib import Path
 
-from appliance.keys.keyring import KeyFileError, Keyring
-from appliance.private_files import write_private
+from appliance.keys.keyring import KeyFileError, Keyring, check_key_id
+from appliance.keys.sealing import write_file
 
 
 def note_path(backup: Path) -> Path:
@@ -19,8 +19,14 @@ def note_path(backup: Path) -> Path:
 def write_note(backup: Path, keyring: Keyring) -> Path:
     """Write the note for a backup encrypted with the keyring's current key."""
     path = note_path(backup)
-    write_private(path, json.dumps({"key_id": keyring.current,
-                                    "sealed_key": base64.b64encode(keyring.sealed[keyring.current]).decode()}))
+    sealed = base64.b64encode(keyring.sealed[keyring.current]).decode()
+    note = json.dumps({"key_id": keyring.current, "sealed_key": sealed})
+    try:
+        if path.read_text() == note:
+            return path
+    except OSError:
+        pass
+    write_file(path, note.encode(), None)  # whole or not at all: a new file synced, then renamed
     return path
 
 
@@ -29,7 +35,7 @@ def read_note(backup: Path) -> tuple[str, bytes]:
     path = note_path(backup)
     try:
         note = json.loads(path.read_text())
-        return note["key_id"], base64.b64decode(note["sealed_key"], validate=True)
+        return check_key_id(note["key_id"]), base64.b64decode(note["sealed_key"], validate=True)
     except FileNotFoundError:
         raise KeyFileError(f"{backup} is encrypted and its key note {path.name} is missing: copy it from "
                            f"where the backup was kept (both files go together)") from None

@@ -72,8 +72,8 @@ class LlamaLlm:
             value = json.loads(text)
         except ValueError:
             assert reply.stats is not None
-            raise EngineError(f"the model's JSON was cut short ({reply.stats.stop_reason}): "
-                              f"{text[:80]!r}") from None
+            raise EngineError(f"the model's JSON was cut short ({reply.stats.stop_reason}, "
+                              f"{len(text)} characters)") from None  # its text: the caller's words
         if not isinstance(value, dict):
             raise EngineError(f"the model returned {type(value).__name__}, not an object")
         return value

@@ -175,11 +175,11 @@ def test_rotation_moves_everything_to_a_new_key_and_forgets_the_old(keyed):
     (data / "recordings").mkdir()
     write_file(data / "recordings" / "call-1.wav", b"audio", old)
     Spool.beside(data / "appliance.db").add("message", {"text": "pending"})
-    half = old.with_new_key()  # a rotation cut off after its first step
+    half = old.start_rotation()  # a rotation cut off after its first step
     save_keyring(data, half)
     new, counts = rotate_key(data)
     assert new.current == half.current and list(load_keyring(data).keys) == [new.current]
-    assert counts == {"backups": 1, "recordings": 1, "spool": 1}
+    assert counts == {"backups": 1, "recordings": 1, "spool": 1, "failed": 0}
     assert row_counts(open_store(data / "appliance.db").conn) == before
     with pytest.raises(StoreError, match="another key"):
         connect(data / "appliance.db", keyring=old.only_current())
@@ -223,3 +223,43 @@ def test_a_migration_cut_off_before_the_rename_leaves_the_plain_store_whole(tmp_
     encrypt_if_keyed(path)  # the next start finishes it
     assert not is_plain_store(path) and row_counts(open_store(path).conn) == before
     assert not (tmp_path / "appliance.db.encrypting").exists()
+
+
+def test_a_damaged_backup_is_reported_and_never_stops_the_rest(tmp_path, caplog):
+    path = tmp_path / "appliance.db"
+    fill(open_store(path))
+    (tmp_path / "backups").mkdir()
+    (tmp_path / "backups" / "torn.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "call-1.wav").write_bytes(b"RIFF plain audio")
+    create_keyring(tmp_path)
+    encrypt_if_keyed(path)
+    assert not is_plain_store(path) and is_sealed_file(tmp_path / "recordings" / "call-1.wav")
+    assert "torn.db could not be brought to the current data key" in caplog.text
+    with pytest.raises(StoreError, match="old key is kept"):
+        rotate_key(tmp_path)
+    assert len(load_keyring(tmp_path).keys) == 2  # nothing sealed with the old key is orphaned
+    (tmp_path / "backups" / "torn.db").unlink()
+    rotate_key(tmp_path)  # finishes the rotation it started
+    assert len(load_keyring(tmp_path).keys) == 1
+    assert read_file(tmp_path / "recordings" / "call-1.wav", load_keyring(tmp_path)) == b"RIFF plain audio"
+
+
+def test_a_restore_can_be_undone_and_a_restored_key_is_rotated_away(keyed, tmp_path_factory):
+    data, _, recovery = keyed
+    db = open_store(data / "appliance.db")
+    fill(db)
+    old_box_backup = backup(db, tmp_path_factory.mktemp("usb") / "old.db")
+    db.conn.close()
+    new_box = tmp_path_factory.mktemp("new-box")
+    own, _ = create_keyring(new_box)
+    Contacts(open_store(new_box / "appliance.db")).add("Only on the new box")
+    restore(old_box_backup, new_box / "appliance.db", lambda: recovery)
+    kept = new_box / "appliance.db.before-restore"
+    restore(kept, new_box / "appliance.db")  # back as it was: no key note, this box's own key
+    assert [r[0] for r in connect(new_box / "appliance.db").execute("SELECT name FROM contacts")] == [
+        "Only on the new box"]
+    rotated, _ = rotate_key(new_box)
+    assert rotated.current not in (own.current, load_keyring(data).current)
+    with pytest.raises(StoreError, match="no such file"):
+        restore(new_box / "typo.db", new_box / "appliance.db")

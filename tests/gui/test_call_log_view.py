@@ -298,11 +298,11 @@ def test_a_sealed_recording_plays_with_the_box_key_only(qtbot, tmp_path, monkeyp
     played = []
     monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(
         play=lambda frames, rate: played.append((frames.shape, rate)), wait=lambda: None, stop=lambda: None))
-    player = call_log_view.RecordingPlayer(keyring)
+    player = call_log_view.RecordingPlayer(tmp_path)  # read at each play: a key made later counts
     with qtbot.waitSignal(player.finished, timeout=10000) as done:
         player.play(wav)
     assert done.args == [""] and played == [((1600, 2), 16000)]
-    keyless = call_log_view.RecordingPlayer(None)
+    keyless = call_log_view.RecordingPlayer(tmp_path / "recordings")  # a folder without the key file
     with qtbot.waitSignal(keyless.finished, timeout=10000) as refused:
         keyless.play(wav)
     assert "Cannot play the recording" in refused.args[0] and "does not have" in refused.args[0]
