@@ -22,7 +22,7 @@ from gui.call_log_view import CallLogView
 from gui.contacts_view import ContactsView
 from gui.messages_view import TEXT, MessagesView
 from tests.gui.call_data import Calls, agent, caller, minutes_ago
-from tests.gui.widgets import click, replace_text
+from tests.gui.widgets import click, replace_text, shown_loaded
 
 PATIENT_DATA = ("Maria", "Lopez", "1980-05-03", "5551234567", "wisdom tooth", "bill")
 
@@ -55,12 +55,7 @@ def assert_no_patient_data(db) -> None:
 
 @pytest.fixture()
 def contacts(qtbot, store_worker, link, desk_config, db):
-    widget = ContactsView(store_worker, link, desk_config)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
-    qtbot.waitUntil(lambda: widget.results.rowCount() == 2)
-    return widget
+    return shown_loaded(qtbot, ContactsView(store_worker, link, desk_config), lambda w: w.results.rowCount(), 2)
 
 
 def maria_id(db) -> int:

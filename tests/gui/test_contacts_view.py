@@ -18,6 +18,7 @@ from appliance.crm.history import ContactHistory
 from appliance.crm.schedule import Schedule
 from appliance.dialogue.records import ClinicRecords
 from gui.contacts_view import ContactsView
+from tests.gui.widgets import shown_loaded
 
 TZ = ZoneInfo("America/New_York")
 
@@ -33,12 +34,7 @@ def contacts(desk_config):
 @pytest.fixture()
 def view(qtbot, store_worker, link, desk_config, contacts):
     """The view, loaded with every contact (the search starts empty)."""
-    widget = ContactsView(store_worker, link, desk_config)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
-    qtbot.waitUntil(lambda: widget.results.rowCount() == 2)
-    return widget
+    return shown_loaded(qtbot, ContactsView(store_worker, link, desk_config), lambda w: w.results.rowCount(), 2)
 
 
 def maria(contacts: Contacts):

@@ -16,3 +16,12 @@ def replace_text(qtbot, edit: QLineEdit, text: str) -> None:  # noqa: ANN001
 def click(qtbot, button) -> None:  # noqa: ANN001
     """A left click."""
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def shown_loaded(qtbot, widget, rows, expected: int):  # noqa: ANN001, ANN201
+    """`widget` shown and refreshed once `rows(widget)` reaches `expected` (the store read)."""
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.refresh()
+    qtbot.waitUntil(lambda: rows(widget) == expected)
+    return widget

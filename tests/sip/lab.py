@@ -10,9 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 
+from appliance.audio import level_dbfs, read_wav
 from appliance.lab.peer_client import EventLog, PeerPhone
 from appliance.sip.edge import kamailio_modules
 from appliance.sip.ports import free_port
+from appliance.voice.events import CallEndedEvent, CallStartedEvent
 from tests.sip.certs import TestCerts
 
 __all__ = ["EventLog", "Kamailio", "KamailioProcess", "PeerPhone", "free_port"]
@@ -194,3 +196,17 @@ class Kamailio(KamailioProcess):
     @property
     def tls_address(self) -> str:
         return f"127.0.0.1:{self.tls_port}"
+
+
+def check_srtp_call(agent, caller: PeerPhone) -> None:
+    """After `caller` was answered: SRTP on both legs and audio heard both ways, then hang up."""
+    assert caller.wait("media")["srtp"] is True, "the caller's audio stream is SRTP"
+    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
+    leg = agent.legs.wait_for(lambda leg: leg.call_id == started.call_id)
+    time.sleep(3.5)
+    assert leg.srtp, "the agent's audio stream is SRTP"
+    caller.send(cmd="hangup")
+    ended = caller.wait("ended")
+    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent))
+    assert level_dbfs(read_wav(ended["received"])) > -40, "the caller heard the agent"
+    assert level_dbfs(b"".join(agent.received[started.call_id])) > -40, "the agent heard the caller"

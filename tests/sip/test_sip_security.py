@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from appliance.audio import level_dbfs, read_wav
 from appliance.config import SipConfig
 from appliance.sip.endpoint import SipError
-from appliance.voice.events import CallEndedEvent, CallStartedEvent
+from appliance.voice.events import CallStartedEvent
 from tests.sip.certs import make_test_certs
-from tests.sip.lab import free_port
+from tests.sip.lab import check_srtp_call, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,16 +38,7 @@ def test_tls_call_with_mandatory_srtp_carries_audio_both_ways(tls_config, certs,
     caller = tls_phone(make_peer, certs, "--srtp", "mandatory", "--play", str(caller_wav), name="tls-caller")
     caller.send(cmd="call", uri=agent.agent.local_uri)
     caller.wait("answered")
-    assert caller.wait("media")["srtp"] is True, "the caller's audio stream is SRTP"
-    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
-    leg = agent.legs.wait_for(lambda leg: leg.call_id == started.call_id)
-    time.sleep(3.5)
-    assert leg.srtp, "the agent's audio stream is SRTP"
-    caller.send(cmd="hangup")
-    ended = caller.wait("ended")
-    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent))
-    assert level_dbfs(read_wav(ended["received"])) > -40, "the caller heard the agent"
-    assert level_dbfs(b"".join(agent.received[started.call_id])) > -40, "the agent heard the caller"
+    check_srtp_call(agent, caller)
 
 
 def test_mandatory_srtp_refuses_a_caller_offering_plain_rtp(tls_config, certs, make_agent, make_peer):

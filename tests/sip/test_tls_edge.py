@@ -6,19 +6,16 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from appliance.audio import level_dbfs, read_wav
 from appliance.config import SipConfig
 from appliance.sip.edge import write_edge
 from appliance.sip.events import RegistrationEvent, RegistrationState
-from appliance.voice.events import CallEndedEvent, CallStartedEvent
 from tests.sip.certs import TestCerts, make_test_certs
 from tests.sip.conftest import AGENT_PASSWORD, USERS
-from tests.sip.lab import Kamailio, KamailioProcess, free_port
+from tests.sip.lab import check_srtp_call, Kamailio, KamailioProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -82,16 +79,7 @@ def test_a_call_from_the_trunk_reaches_the_agent_through_the_edge_with_srtp_both
     caller = tls_phone(make_peer, trunk, certs, "caller", "--play", str(caller_wav))
     caller.send(cmd="call", uri=f"sip:agent@{trunk.tls_address};transport=tls")
     caller.wait("answered")
-    assert caller.wait("media")["srtp"] is True, "the caller's audio stream is SRTP"
-    started = agent.events.wait_for(lambda e: isinstance(e, CallStartedEvent))
-    leg = agent.legs.wait_for(lambda leg: leg.call_id == started.call_id)
-    time.sleep(3.5)
-    assert leg.srtp, "the agent's audio stream is SRTP"
-    caller.send(cmd="hangup")
-    ended = caller.wait("ended")
-    agent.events.wait_for(lambda e: isinstance(e, CallEndedEvent))
-    assert level_dbfs(read_wav(ended["received"])) > -40, "the caller heard the agent"
-    assert level_dbfs(b"".join(agent.received[started.call_id])) > -40, "the agent heard the caller"
+    check_srtp_call(agent, caller)
 
 
 def test_the_agent_calls_out_through_the_edge_and_its_hang_up_gets_there(trunk, certs, make_edge, make_agent,
