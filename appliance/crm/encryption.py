@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ def encrypt_store(path: Path, keyring: Keyring, backup_first: bool = True) -> Pa
             backup = export_copy(conn, path.parent / "backups" / name, keyring.key)
             write_note(backup, keyring)
         encrypted = export_copy(conn, path.with_name(path.name + ".encrypting"), keyring.key)
+        shutil.copymode(path, encrypted)  # the front desk's group keeps writing it
         os.replace(encrypted, path)
     log.warning("%s is now encrypted%s", path, f" (a verified encrypted backup is {backup})" if backup else "")
     return backup

@@ -79,9 +79,11 @@ def test_a_plain_store_is_encrypted_in_place_without_losing_a_row(tmp_path):
     fill(db)
     before = row_counts(db.conn)
     db.conn.close()
+    path.chmod(0o660)  # the front desk's group writes the store
     keyring, _ = create_keyring(tmp_path)
     encrypt_if_keyed(path)
     assert not is_plain_store(path) and not (tmp_path / "appliance.db.encrypting").exists()
+    assert path.stat().st_mode & 0o777 == 0o660
     after = open_store(path)
     assert row_counts(after.conn) == before and sum(before.values()) > 80
     assert after.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
