@@ -57,7 +57,7 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"encryption: {state.summary()}")
     for path in state.plain_files:
         print(f"  plain: {path}")
-    return 0 if state.key_id and state.store != "plain" and not state.plain_files else 1
+    return 0 if state.complete else 1
 
 
 def run_rotate(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from appliance.crm.timeutil import now_utc
 from appliance.errors import ApplianceError
 from appliance.keys.key_note import write_note
 from appliance.keys.keyring import KeyFileError, Keyring, key_path, load_keyring, save_keyring
-from appliance.keys.sealing import is_sealed_file, reseal_file
+from appliance.keys.sealing import is_sealed_file, is_sealed_line, reseal_file
 from appliance.private_files import create_private, private_dir
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,11 @@ class EncryptionState:
     store: str  # "encrypted", "plain" or "missing"
     plain_files: list[Path]  # backups, recordings and the spool still written without the key
 
+    @property
+    def complete(self) -> bool:
+        """Whether encryption is on and nothing is left plain."""
+        return self.key_id is not None and self.store != "plain" and not self.plain_files
+
     def summary(self) -> str:
         """One line in plain words."""
         if self.key_id is None:
@@ -232,6 +237,6 @@ def encryption_state(data_dir: Path) -> EncryptionState:
     plain = [p for p in sorted((data_dir / "backups").glob("*.db")) if is_plain_store(p)]
     plain += [p for p in sorted((data_dir / "recordings").glob("*.wav")) if not is_sealed_file(p)]
     spool = Spool(data_dir / "appliance.db.pending.jsonl", keyring)
-    if spool.path.exists() and any(not line.startswith("sealed:") for line in spool.path.read_text().splitlines()):
+    if spool.path.exists() and not all(map(is_sealed_line, spool.path.read_text().splitlines())):
         plain.append(spool.path)
     return EncryptionState(keyring.current, state, plain)

@@ -20,8 +20,8 @@ from sqlcipher3 import dbapi2 as sqlite3
 from appliance.crm.messages import Messages
 from appliance.crm.timeutil import now_utc, utc_text
 from appliance.keys.keyring import Keyring, load_keyring
-from appliance.keys.sealing import SealError, seal_line, unseal_line
-from appliance.private_files import FILE_MODE, write_private
+from appliance.keys.sealing import SealError, seal_line, unseal_line, write_file
+from appliance.private_files import FILE_MODE
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()  # one writer per process: sessions and policies share the file
@@ -77,11 +77,13 @@ class Spool:
             records, unreadable = self._read()
             if not records:
                 return 0
-            temp = self.path.with_suffix(".tmp")
-            temp.unlink(missing_ok=True)
-            write_private(temp, "".join(unreadable) + "".join(self._line(r) for r in records))
-            os.replace(temp, self.path)
+            self._rewrite(unreadable, records)
         return len(records)
+
+    def _rewrite(self, unreadable: list[str], records: list[dict]) -> None:
+        """The file replaced whole by the unreadable lines as they were and `records` sealed anew."""
+        text = "".join(unreadable) + "".join(self._line(r) for r in records)
+        write_file(self.path, text.encode(), None)  # the lines are sealed already
 
     def replay(self, db: sqlite_utils.Database) -> int:
         """Write the pending records into the store; return how many were written."""
@@ -97,10 +99,7 @@ class Spool:
                 except sqlite3.Error as exc:
                     log.warning("a pending %s still cannot be written: %s", record.get("kind"), exc)
                     left.append(record)
-            temp = self.path.with_suffix(".tmp")
-            temp.unlink(missing_ok=True)
-            write_private(temp, "".join(unreadable) + "".join(self._line(r) for r in left))
-            os.replace(temp, self.path)
+            self._rewrite(unreadable, left)
         if written:
             log.info("wrote %d pending record(s) from %s into the store", written, self.path)
         return written

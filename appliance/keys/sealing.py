@@ -20,6 +20,7 @@ from appliance.private_files import create_private
 
 MAGIC = b"APSEAL1\n"
 _ID_LEN = 16  # hex characters of a key id
+LINE_MARK = "sealed:"  # how a sealed line of text starts
 
 
 class SealError(ApplianceError):
@@ -40,7 +41,7 @@ def unseal(keyring: Keyring | None, blob: bytes, what: str = "data") -> bytes:
     if not is_sealed(blob):
         return blob
     header = blob[:len(MAGIC) + _ID_LEN]
-    key_id = header[len(MAGIC):].decode(errors="replace")
+    key_id = sealed_with(blob)
     key = keyring.keys.get(key_id) if keyring else None
     if key is None:
         raise SealError(f"{what} is encrypted with key {key_id}, which this box does not have: "
@@ -55,6 +56,11 @@ def unseal(keyring: Keyring | None, blob: bytes, what: str = "data") -> bytes:
 def is_sealed(blob: bytes) -> bool:
     """Whether `blob` was written by `seal`."""
     return blob.startswith(MAGIC)
+
+
+def sealed_with(blob: bytes) -> str:
+    """The id of the key a sealed `blob` names in its header."""
+    return blob[len(MAGIC):len(MAGIC) + _ID_LEN].decode(errors="replace")
 
 
 def is_sealed_file(path: Path) -> bool:
@@ -82,7 +88,7 @@ def read_file(path: Path, keyring: Keyring | None) -> bytes:
 def reseal_file(path: Path, keyring: Keyring) -> bool:
     """Write `path` again with the current key unless it already uses it; whether it was rewritten."""
     blob = path.read_bytes()
-    if is_sealed(blob) and blob[len(MAGIC):len(MAGIC) + _ID_LEN].decode(errors="replace") == keyring.current:
+    if is_sealed(blob) and sealed_with(blob) == keyring.current:
         return False
     write_file(path, unseal(keyring, blob, str(path)), keyring)
     return True
@@ -92,15 +98,20 @@ def seal_line(keyring: Keyring | None, text: str) -> str:
     """One line of text as one sealed line (base64), or as it is without a keyring."""
     if keyring is None:
         return text
-    return "sealed:" + base64.b64encode(seal(keyring, text.encode())).decode()
+    return LINE_MARK + base64.b64encode(seal(keyring, text.encode())).decode()
+
+
+def is_sealed_line(line: str) -> bool:
+    """Whether `line` was written by `seal_line` with a keyring."""
+    return line.startswith(LINE_MARK)
 
 
 def unseal_line(keyring: Keyring | None, line: str) -> str:
     """What `seal_line` made of a line, back as text."""
-    if not line.startswith("sealed:"):
+    if not is_sealed_line(line):
         return line
     try:
-        blob = base64.b64decode(line[len("sealed:"):], validate=True)
+        blob = base64.b64decode(line[len(LINE_MARK):], validate=True)
     except ValueError:
         raise SealError("a sealed line is damaged: not base64") from None
     return unseal(keyring, blob, "a sealed line").decode()
