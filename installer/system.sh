@@ -193,7 +193,6 @@ system_keys() {
     step "encryption at rest"
     local key="$DATA/keys/data.key"
     [ -f "$key" ] || "$VENV/bin/appliance" --config "$ETC/appliance.toml" keys init
-    "$VENV/bin/appliance" --config "$ETC/appliance.toml" crm migrate >/dev/null  # a plain store left by a release before
     chown -R "$SERVICE_USER:$GROUP" "$DATA"  # what this (root) run wrote: the service must rotate it
     chmod 0660 "$DATA"/appliance.db* 2>/dev/null || true  # the front desk's group writes the store too
     chmod 2750 "$DATA/keys"
