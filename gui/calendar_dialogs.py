@@ -33,7 +33,7 @@ from appliance.errors import ApplianceError
 from gui.calendar_grid import Choices, Entry
 from gui.read_audit import ReadAudit
 from gui.store_worker import StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, show_tone
 
 DATE_FORMAT = "ddd d MMM yyyy"
 
@@ -81,7 +81,8 @@ class AppointmentDialog(QDialog):
         self.provider_combo = QComboBox()
         self.date_edit = QDateEdit(calendarPopup=True, displayFormat=DATE_FORMAT)
         self.time_edit = QTimeEdit(displayFormat="HH:mm")
-        self.status = QLabel(wordWrap=True, styleSheet=ERROR_STYLE)
+        self.status = QLabel(wordWrap=True)
+        show_tone(self.status, ERROR)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.Ok)
         self.ok_button.setText(ok_text)

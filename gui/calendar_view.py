@@ -39,7 +39,6 @@ from appliance.crm.schedule import Provider
 from appliance.private_files import write_private
 from gui.calendar_dialogs import (
     DATE_FORMAT,
-    ERROR_STYLE,
     AppointmentDialog,
     BookingDialog,
     BookingRequest,
@@ -59,6 +58,7 @@ from gui.calendar_grid import (
     time_rows,
 )
 from gui.store_worker import Store, StoreWorker
+from gui.style import ERROR, PLAIN, show_tone
 
 COLORS = {"free": "#d6f5d6", "open": "#ffffff", "closed": "#e2e2e2", "booked": "#cfe0ff", "starts": "#9fc0f0"}
 SOURCE_WORDS = {"phone_agent": "the phone agent", "front_desk": "the front desk", "import": "an import"}
@@ -281,11 +281,11 @@ class CalendarView(QWidget):
             button.setEnabled(self.selected_entry() is not None)
 
     def _say(self, text: str) -> None:
-        self.status.setStyleSheet("")
+        show_tone(self.status, PLAIN)
         self.status.setText(text)
 
     def _warn(self, text: str) -> None:
-        self.status.setStyleSheet(ERROR_STYLE)
+        show_tone(self.status, ERROR)
         self.status.setText(text)
 
     def _describe(self, appointment: Appointment, patient: str) -> str:

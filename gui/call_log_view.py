@@ -58,7 +58,7 @@ from gui.callback_button import CallbackButton
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, MUTED, PLAIN, colour, show_tone
 
 CALL_LIMIT = 2000  # the newest calls matching the search are listed, no more
 SEARCH_DELAY_MS = 250  # typing pauses this long before the store is searched
@@ -117,9 +117,9 @@ def transcript_html(turns: list[dict], started: datetime) -> str:
         if not caller and REPLY_STAGE in (turn["latency"] or {}):
             notes.append(f"replied in {turn['latency'][REPLY_STAGE]:.0f} ms")
         if turn["interrupted"]:
-            notes.append(f"<span style='{ERROR_STYLE}'>interrupted</span>")
+            notes.append(f"<span style='color: {colour(ERROR)}; font-weight: bold'>interrupted</span>")
         text = html.escape(turn["text"]) or "<i>(text removed after the retention period)</i>"
-        parts.append(f"<p><b>{'Caller' if caller else 'Agent'}</b> <span style='color: #666'>"
+        parts.append(f"<p><b>{'Caller' if caller else 'Agent'}</b> <span style='color: {colour(MUTED)}'>"
                      f"{' &middot; '.join(notes)}</span><br>{text}</p>")
     return "".join(parts)
 
@@ -319,7 +319,8 @@ class CallLogView(QWidget):
         self.play_button = QPushButton("&Play recording", clicked=self._toggle_playback)
         self.folder_button = QPushButton("Open &folder", clicked=self._open_folder)
         self.recording_label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.playback_label = QLabel(wordWrap=True, styleSheet=ERROR_STYLE)
+        self.playback_label = QLabel(wordWrap=True)
+        show_tone(self.playback_label, ERROR)
         buttons = QHBoxLayout()
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.folder_button)
@@ -370,7 +371,7 @@ class CallLogView(QWidget):
             self.audit.search("call", [call.id for call in calls])
         shown = f"{len(calls)} call{'s' if len(calls) != 1 else ''}"
         self.status.setText(f"latest {shown}" if len(calls) >= CALL_LIMIT else shown)
-        self.status.setStyleSheet("")
+        show_tone(self.status, PLAIN)
         selected = self._shown.id if self._shown else None
         scroll = self.table.verticalScrollBar().value()
         if not self.model.set_calls(calls, datetime.now(self.tz).date()):
@@ -384,7 +385,7 @@ class CallLogView(QWidget):
 
     def _on_calls_error(self, exc: Exception) -> None:
         self.status.setText(f"Could not read the call log: {exc}")
-        self.status.setStyleSheet(ERROR_STYLE)
+        show_tone(self.status, ERROR)
 
     # --- the selected call --------------------------------------------------------------
     def _on_selection(self) -> None:

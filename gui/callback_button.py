@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from appliance.config import CrmConfig
 from appliance.crm.phones import try_normalise
 from gui.service_link import ServiceLink
-from gui.style import ERROR_STYLE, OK_STYLE
+from gui.style import ERROR, OK, show_tone
 
 TIP = "Your desk phone rings first; when you answer, the patient is called and put through to you."
 NO_DESK = "No desk phone is set: fill in the staff or desk phone in Settings."
@@ -90,7 +90,7 @@ class CallbackButton(QPushButton):
         self._asking = False
         self._update()
         if not ok:
-            self._say(f"Could not call back: {result}", ERROR_STYLE)
+            self._say(f"Could not call back: {result}", ERROR)
             return
         self.callback_id = result["callback_id"]
         early = self._early.pop(self.callback_id, {"state": "desk_ringing"})
@@ -109,12 +109,12 @@ class CallbackButton(QPushButton):
 
     def _show(self, event: dict) -> None:
         state = event.get("state")
-        self._say(progress_text(event), ERROR_STYLE if state in FAILED else OK_STYLE if state == "connected" else "")
+        self._say(progress_text(event), ERROR if state in FAILED else OK if state == "connected" else "")
 
     def _update(self) -> None:
         self.setEnabled(self.number is not None and self.link.connected and self.desk and not self._asking)
         self.setToolTip(TIP if self.desk else NO_DESK)
 
-    def _say(self, text: str, style: str = "") -> None:
+    def _say(self, text: str, tone: str = "") -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(style)
+        show_tone(self.status, tone)

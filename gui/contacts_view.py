@@ -37,7 +37,7 @@ from gui.callback_button import CallbackButton
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, show_tone
 
 SEARCH_DELAY_MS = 250  # typing pauses this long before the search runs
 TIME_FORMAT = "%a %d %b %Y %H:%M"
@@ -312,5 +312,5 @@ class ContactsView(QWidget):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        show_tone(self.status, ERROR if error else PLAIN)
 

@@ -16,7 +16,7 @@ from appliance.config import Config
 from appliance.crm.call_history import day_outcome_counts, reply_latencies
 from appliance.crm.timeutil import now_utc
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, show_tone
 
 LATENCY_EDGES_MS = (0, 250, 500, 750, 1000, 1500, 2000, 3000)  # bin starts; the last bin is open-ended
 LATENCY_DAYS = 7
@@ -160,7 +160,8 @@ class DashboardView(QWidget):
         latency_layout = QVBoxLayout(latency)
         latency_layout.addWidget(self.chart, 1)
         latency_layout.addWidget(self.percentiles)
-        self.status = QLabel(styleSheet=ERROR_STYLE)
+        self.status = QLabel()
+        show_tone(self.status, ERROR)
         layout = QVBoxLayout(self)
         layout.addWidget(self.day_label)
         layout.addLayout(tiles)

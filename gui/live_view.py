@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from appliance.config import Config
 from appliance.control.live import FAILED_TRANSFER, LiveCall, LiveCalls
 from gui.service_link import ServiceLink
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, WARNING, show_tone
 from gui.talk_dialog import APPLIANCE, TalkDialog, talk_command
 
 CALL_COMMANDS = {  # the commands on a live call, and what is said while one is on its way
@@ -74,7 +74,7 @@ class LiveView(QWidget):
         self.header.setTextFormat(Qt.RichText)
         self.handover = QLabel()
         self.handover.setWordWrap(True)
-        self.handover.setStyleSheet("background: #fff8e1; padding: 6px")
+        show_tone(self.handover, WARNING)
         self.transcript = QTextBrowser()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -250,7 +250,7 @@ class LiveView(QWidget):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        show_tone(self.status, ERROR if error else PLAIN)
 
 
 def duration(call: LiveCall) -> str:

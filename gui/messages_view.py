@@ -34,7 +34,7 @@ from gui.contacts_view import local_text
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, show_tone
 
 COLUMNS = ("Done", "Created", "Kind", "Caller", "Number", "Text", "Status", "Called back")
 DONE, CREATED, KIND, CALLER, NUMBER, TEXT, STATUS, CALLED_BACK = range(len(COLUMNS))
@@ -281,4 +281,4 @@ class MessagesView(QWidget):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        show_tone(self.status, ERROR if error else PLAIN)

@@ -34,7 +34,7 @@ from appliance.config.files import secrets_withheld
 from appliance.errors import ApplianceError
 from gui.settings_forms import ConfigForm, choice_box, password_placeholder
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE, OK_STYLE, WARNING_STYLE
+from gui.style import ERROR, OK, WARNING, show_tone
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -220,15 +220,15 @@ def provider_names(store: Store) -> list[str]:
 
 
 def check_connection(config: CalendarConfig) -> tuple[str, str]:
-    """(the result in words, its style): connection_problems, or how many calendars the account has."""
+    """(the result in words, its tone): connection_problems, or how many calendars the account has."""
     if not config.calendars and not config.shared:
         words = (f"Connected: {len(discover(config))} calendars. No calendar is chosen for any provider yet: "
                  "choose them above (after Find calendars).")
-        return words, WARNING_STYLE
+        return words, WARNING
     problems = connection_problems(config)
     if problems:
-        return "\n".join(sentence(p) for p in problems), ERROR_STYLE
-    return f"Connected: {len(discover(config))} calendars.", OK_STYLE
+        return "\n".join(sentence(p) for p in problems), ERROR
+    return f"Connected: {len(discover(config))} calendars.", OK
 
 
 class CalendarForm(ConfigForm):
@@ -306,7 +306,7 @@ class CalendarForm(ConfigForm):
         """Re-read the providers (on the store worker)."""
         return self.store.run(provider_names, self.fields["calendars"].set_providers,
                               lambda exc: self._say(self.find_result, f"Cannot read the providers: {plain(exc)}",
-                                                    ERROR_STYLE))
+                                                    ERROR))
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         """Providers added under Hours and team appear when the page is shown again."""
@@ -322,19 +322,19 @@ class CalendarForm(ConfigForm):
         self._start(self.find_button, self.find_busy, self.find_result, "Finding calendars...")
         return self.runner.run(lambda: discover(replace(config, calendars={}, shared="")), self._on_found,
                                lambda exc: self._done(self.find_button, self.find_busy, self.find_result,
-                                                      f"Cannot find calendars: {sentence(plain(exc))}", ERROR_STYLE))
+                                                      f"Cannot find calendars: {sentence(plain(exc))}", ERROR))
 
     def _on_found(self, found: list[RemoteCalendar]) -> None:
         found = sorted(found, key=lambda c: (c.name.casefold(), c.url))
         self.fields["calendars"].offer(found)
         self.fields["shared"].offer(found, True)
         if not found:
-            text, style = "The account has no calendars: make them on the server, then find again.", WARNING_STYLE
+            text, tone = "The account has no calendars: make them on the server, then find again.", WARNING
         else:
             names = ", ".join(c.name for c in found)
             text = f"Found {len(found)} calendars: {names}. Choose each provider's calendar below."
-            style = OK_STYLE
-        self._done(self.find_button, self.find_busy, self.find_result, text, style)
+            tone = OK
+        self._done(self.find_button, self.find_busy, self.find_result, text, tone)
 
     def test_connection(self) -> Future | None:
         """Log in and read the chosen calendars; say what is wrong, or how many calendars there are."""
@@ -345,21 +345,21 @@ class CalendarForm(ConfigForm):
         return self.runner.run(lambda: check_connection(config),
                                lambda result: self._done(self.test_button, self.test_busy, self.test_result, *result),
                                lambda exc: self._done(self.test_button, self.test_busy, self.test_result,
-                                                      sentence(plain(exc)), ERROR_STYLE))
+                                                      sentence(plain(exc)), ERROR))
 
     def _account(self, result: QLabel) -> CalendarConfig | None:
         """The settings as entered, when the server can be asked with them; else say why not."""
         try:
             config = self.edited()
         except ApplianceError as exc:
-            self._say(result, f"Not checked: {plain(exc)}", ERROR_STYLE)
+            self._say(result, f"Not checked: {plain(exc)}", ERROR)
             return None
         if not config.url:
-            self._say(result, "Type the calendar server's address first.", ERROR_STYLE)
+            self._say(result, "Type the calendar server's address first.", ERROR)
             return None
         if not config.password and config.user and secrets_withheld(self.path):
             self._say(result, "The stored password cannot be read by this user: type it to ask the server.",
-                      ERROR_STYLE)
+                      ERROR)
             return None
         return config
 
@@ -368,12 +368,12 @@ class CalendarForm(ConfigForm):
         busy.show()
         self._say(result, text, "")
 
-    def _done(self, button: QPushButton, busy: QProgressBar, result: QLabel, text: str, style: str) -> None:
+    def _done(self, button: QPushButton, busy: QProgressBar, result: QLabel, text: str, tone: str) -> None:
         button.setEnabled(True)
         busy.hide()
-        self._say(result, text, style)
+        self._say(result, text, tone)
 
     @staticmethod
-    def _say(label: QLabel, text: str, style: str) -> None:
+    def _say(label: QLabel, text: str, tone: str) -> None:
         label.setText(text)
-        label.setStyleSheet(style)
+        show_tone(label, tone)

@@ -27,7 +27,7 @@ from sqlcipher3 import dbapi2 as sqlite3
 from appliance.crm.schedule import WEEKDAYS, Provider, Service
 from appliance.errors import ApplianceError
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR_STYLE, OK_STYLE
+from gui.style import ERROR, OK, show_tone
 
 
 @dataclass(frozen=True)
@@ -246,4 +246,4 @@ class SchedulePanel(QWidget):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+        show_tone(self.status, ERROR if error else OK)

@@ -36,32 +36,32 @@ from gui.settings_models import (
 )
 from gui.settings_schedule import SchedulePanel, readable
 from gui.store_worker import StoreWorker
+from gui.style import ERROR, MUTED, OK, WARNING, show_tone
 
-GREEN, AMBER, RED, GREY = "#1b7f3b", "#b36b00", "#b00020", "#666666"
 RESTART_NOTE = "Restart the service to apply saved changes."
 
 
 def registration_text(registration: dict[str, Any]) -> tuple[str, str]:
-    """The trunk's registration state in words, and its colour."""
+    """The trunk's registration state in words, and its tone."""
     state = registration.get("state") or "unknown"
     why = " ".join(str(part) for part in (registration.get("code"), registration.get("reason")) if part)
     because = f" - {why}" if why else ""
     if state == "registered":
-        return "registered", GREEN
+        return "registered", OK
     if state == "failed":
-        return f"failed{because}", RED
+        return f"failed{because}", ERROR
     if state == "retrying":
         wait = registration.get("retry_in_s")
-        return f"retrying{f' in {wait:.0f} s' if wait is not None else ''}{because}", AMBER
+        return f"retrying{f' in {wait:.0f} s' if wait is not None else ''}{because}", WARNING
     if state == "not configured":
-        return "not configured (no registration: calls are sent straight to this box)", GREY
-    return state, GREY
+        return "not configured (no registration: calls are sent straight to this box)", MUTED
+    return state, MUTED
 
 
-def styled(label: QLabel, text: str, colour: str, bold: bool = False) -> None:
-    """Set a label's text and colour."""
+def styled(label: QLabel, text: str, tone: str) -> None:
+    """Set a label's text and tone."""
     label.setText(text)
-    label.setStyleSheet(f"color: {colour}" + ("; font-weight: bold" if bold else ""))
+    show_tone(label, tone)
 
 
 def scrolled(widget: QWidget) -> QScrollArea:
@@ -134,23 +134,22 @@ class SettingsView(QWidget):
     def set_service_status(self, up: bool, detail: str) -> None:
         """Whether the service answers on its control channel (`detail` says why not)."""
         if up:
-            styled(self.service_label, "reachable", GREEN)
+            styled(self.service_label, "reachable", OK)
             return
-        styled(self.service_label, f"not reachable - {detail}" if detail else "not reachable", RED, bold=True)
-        styled(self.registration_label, "unknown (the service is not reachable)", RED)
-        styled(self.calendar_label, "unknown (the service is not reachable)", GREY)
+        styled(self.service_label, f"not reachable - {detail}" if detail else "not reachable", ERROR)
+        styled(self.registration_label, "unknown (the service is not reachable)", ERROR)
+        styled(self.calendar_label, "unknown (the service is not reachable)", MUTED)
         self.set_engines({})
 
     def set_registration(self, registration: dict[str, Any]) -> None:
         """The trunk's registration as the service reports it (state, and code, reason, retry_in_s)."""
-        text, colour = registration_text(registration)
-        styled(self.registration_label, text, colour, bold=colour == RED)
+        text, tone = registration_text(registration)
+        styled(self.registration_label, text, tone)
 
     def set_calendar_status(self, words: str, state: str) -> None:
         """The calendar sync as the service reports it: its words, and state ('off', 'ok', 'waiting', 'failing')."""
-        colour = {"ok": GREEN, "waiting": AMBER, "failing": RED}.get(state, GREY)
-        styled(self.calendar_label, words[:1].upper() + words[1:] if words else "unknown", colour,
-               bold=colour == RED)
+        tone = {"ok": OK, "waiting": WARNING, "failing": ERROR}.get(state, MUTED)
+        styled(self.calendar_label, words[:1].upper() + words[1:] if words else "unknown", tone)
 
     def set_engines(self, engines: dict[str, str]) -> None:
         """The model the running service uses for each role (empty: not known)."""
@@ -181,7 +180,7 @@ class SettingsView(QWidget):
 
     def _show_models(self) -> None:
         if self.models_problem:
-            styled(self.models_label, self.models_problem, RED)
+            styled(self.models_label, self.models_problem, ERROR)
             return
         lines, bad = [], False
         for role in Role:
@@ -192,7 +191,7 @@ class SettingsView(QWidget):
             bad = bad or status in (Status.MISSING, Status.CORRUPT)
             state = f" - {status}" if status else (" - checking..." if self.installed is None else "")
             lines.append(f"{ROLE_NAMES[role]}: {name or 'default'}{state}{'' if running else ' (configured)'}")
-        styled(self.models_label, "\n".join(lines), RED if bad else GREY if not self.engines else GREEN)
+        styled(self.models_label, "\n".join(lines), ERROR if bad else MUTED if not self.engines else OK)
 
     # --- the config file -------------------------------------------------------------------
     def save(self) -> Config | None:
@@ -203,10 +202,10 @@ class SettingsView(QWidget):
                 del edits["sip"]["password"]  # only a password typed here is written
             saved = save_config(self.path, edits)
         except ApplianceError as exc:
-            styled(self.status, f"Not saved: {exc.args[0]}", RED, bold=True)
+            styled(self.status, f"Not saved: {exc.args[0]}", ERROR)
             return None
         self.config = self.calendar.config = saved
-        styled(self.status, f"Saved to {self.path}. {RESTART_NOTE}", GREEN)
+        styled(self.status, f"Saved to {self.path}. {RESTART_NOTE}", OK)
         self._show_models()
         return saved
 
@@ -220,4 +219,4 @@ class SettingsView(QWidget):
         for form in self.forms:
             form.load(self.config)
         self.sip.fields["password"].setPlaceholderText(password_placeholder(self.config.sip.password, self.path))
-        styled(self.status, RESTART_NOTE, GREY)
+        styled(self.status, RESTART_NOTE, MUTED)

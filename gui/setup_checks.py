@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from appliance.config import Config
 from appliance.setup import CheckResult, SettingsResult
-from gui.style import ERROR_STYLE, OK_STYLE
+from gui.style import ERROR, OK, PLAIN, show_tone
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class CheckPanel(QWidget):
         self.button.setEnabled(False)
         self.busy.show()
         self.message.setText("Checking...")
-        self.message.setStyleSheet("")
+        show_tone(self.message, PLAIN)
         self.detail.clear()
         return self.runner.run(lambda: self.check(settings.config), self._show)
 
@@ -87,5 +87,5 @@ class CheckPanel(QWidget):
         self.button.setEnabled(True)
         self.busy.hide()
         self.message.setText(result.message[:1].upper() + result.message[1:])
-        self.message.setStyleSheet(OK_STYLE if result.ok else ERROR_STYLE)
+        show_tone(self.message, OK if result.ok else ERROR)
         self.detail.setText(result.detail)

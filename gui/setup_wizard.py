@@ -11,11 +11,18 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
 from appliance.config import Config
 from appliance.config.writer import Edits
 from appliance.setup import (
-    PROFILE_KEYS, SettingsResult, check_registration, check_settings, save_settings, self_test, test_call, trunk_edits,
+    PROFILE_KEYS,
+    SettingsResult,
+    check_registration,
+    check_settings,
+    save_settings,
+    self_test,
+    test_call,
+    trunk_edits,
 )
 from gui.settings_forms import clinic_form, password_placeholder, sip_form, transfer_form
 from gui.setup_checks import CheckPanel, CheckRunner
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, show_tone
 
 TRUNK_KEYS = ("registrar", "user", "password", "transport")
 
@@ -40,7 +47,8 @@ class ClinicPage(QWizardPage):
         self.setup = wizard
         self.setTitle("Clinic profile")
         self.setSubTitle("What callers hear about the clinic. The time zone is a name like Europe/Berlin.")
-        self.problem = QLabel(wordWrap=True, styleSheet=ERROR_STYLE)
+        self.problem = QLabel(wordWrap=True)
+        show_tone(self.problem, ERROR)
         layout = QVBoxLayout(self)
         layout.addWidget(wizard.clinic)
         layout.addWidget(self.problem)
@@ -74,7 +82,8 @@ class SetupWizard(QWizard):
         self.staff_call = CheckPanel("Test &call", self.runner, self.settings,
                                      lambda c: test_call(c.sip, c.transfer.staff_uri))
         self.call_yourself = CheckPanel("Call &yourself", self.runner, self.settings, lambda c: self_test(c))
-        self.problem = QLabel(wordWrap=True, styleSheet=ERROR_STYLE)
+        self.problem = QLabel(wordWrap=True)
+        show_tone(self.problem, ERROR)
         self.addPage(page("SIP trunk", "The clinic's phone line, as the provider gave it. Leave the registrar "
                           "empty when the phone system sends calls straight to this box.",
                           self.trunk, self.registration))

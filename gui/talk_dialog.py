@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, show_tone
 
 APPLIANCE = [sys.executable, "-m", "appliance"]  # the same Python, so the same installation
 KILL_AFTER_MS = 5000  # a call that has not closed its record by then is killed
@@ -140,4 +140,4 @@ class TalkDialog(QDialog):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        show_tone(self.status, ERROR if error else PLAIN)

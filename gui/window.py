@@ -21,14 +21,14 @@ from gui.service_link import ServiceLink
 from gui.settings_view import SettingsView
 from gui.setup_wizard import SetupWizard
 from gui.store_worker import StoreWorker
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, show_tone
 
 REFRESH_MS = 5000  # store-backed views are re-read (and the calendar sync's state asked) this often
 CALENDAR_CHARS = 80  # the calendar label is shortened (with "...") past this many average characters
 
 
 def calendar_text(sync: dict) -> tuple[str, str, str]:
-    """The status bar's text for the calendar sync the service reports, its tooltip and style
+    """The status bar's text for the calendar sync the service reports, its tooltip and tone
     ('' text: no calendar is configured, or the service is away)."""
     state, words = sync.get("state", "off"), sync.get("words", "")
     if state == "off" or not words:
@@ -37,7 +37,7 @@ def calendar_text(sync: dict) -> tuple[str, str, str]:
             "failing": f"Calendar: failing \N{EM DASH} {sync.get('last_error', '')}"}.get(state, f"Calendar: {state}")
     waiting = sync.get("pending", 0)
     tip = f"{words[:1].upper()}{words[1:]}\nChanges waiting to be written to the calendar server: {waiting}"
-    return text, tip, ERROR_STYLE if state == "failing" else ""
+    return text, tip, ERROR if state == "failing" else PLAIN
 
 
 class MainWindow(QMainWindow):
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
 
     def _on_connection(self, up: bool, detail: str) -> None:
         self.service_label.setText("Service: connected" if up else f"Service not reachable - {detail}")
-        self.service_label.setStyleSheet("" if up else ERROR_STYLE)
+        show_tone(self.service_label, PLAIN if up else ERROR)
         if not up:
             self.registration_label.setText("")
             self._show_calendar({}, up=False)
@@ -121,8 +121,7 @@ class MainWindow(QMainWindow):
             registration = message.get("registration", message)
             state = registration.get("state", "")
             self.registration_label.setText(f"Trunk: {state}")
-            self.registration_label.setStyleSheet("" if state in ("registered", "not configured")
-                                                  else ERROR_STYLE)
+            show_tone(self.registration_label, PLAIN if state in ("registered", "not configured") else ERROR)
             if kind == "Snapshot":
                 self.settings.set_engines(message.get("engines", {}))
                 self._show_calendar(message.get("calendar", {}))
@@ -139,9 +138,9 @@ class MainWindow(QMainWindow):
         """The calendar sync's state as the service reports it (not `up`: the service is not reachable);
         hidden when no calendar is configured. A long reason is shortened, all of it in the tooltip."""
         self.calendar_sync = sync
-        text, tip, style = calendar_text(sync)
+        text, tip, tone = calendar_text(sync)
         label = self.calendar_label
-        label.setStyleSheet(style)  # first: a bold style is wider
+        show_tone(label, tone)  # first: a bold style is wider
         label.ensurePolished()
         metrics = label.fontMetrics()
         label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight,

@@ -15,7 +15,7 @@ from gui.callback_button import (
     progress_text,
 )
 from gui.live_view import LiveView
-from gui.style import ERROR_STYLE, OK_STYLE
+from gui.style import ERROR, OK, tone_of
 from tests.gui.widgets import click
 
 MARIA = "+15551234567"
@@ -65,7 +65,7 @@ def test_the_call_back_asked_for_is_followed_in_plain_words(qtbot, button, link,
     qtbot.waitUntil(lambda: button.status.text() == f"Calling {MARIA}…", timeout=3000)
     service.publish(CallbackEvent("cb1", MARIA, CallbackState.CONNECTED))
     qtbot.waitUntil(lambda: button.status.text() == f"Connected to {MARIA}.", timeout=3000)
-    assert button.status.styleSheet() == OK_STYLE
+    assert tone_of(button.status) == OK
     service.publish(CallbackEvent("cb2", "+15559876543", CallbackState.PATIENT_BUSY))  # another one: not this
     service.publish(CallbackEvent("cb1", MARIA, CallbackState.ENDED))
     qtbot.waitUntil(lambda: button.status.text() == f"The call with {MARIA} has ended.", timeout=3000)
@@ -93,7 +93,7 @@ def test_an_event_before_the_answer_is_not_lost(qtbot, button, link, service, se
     assert button.status.text() == f"Asking the service to call {MARIA} back…"
     link.command_done.emit("call_back", "", True, ANSWER)
     assert button.status.text() == "Your desk phone did not answer."
-    assert button.status.styleSheet() == ERROR_STYLE
+    assert tone_of(button.status) == ERROR
 
 
 def test_a_refused_call_back_shows_why(qtbot, button, link, service, sent):
@@ -101,7 +101,7 @@ def test_a_refused_call_back_shows_why(qtbot, button, link, service, sent):
     click(qtbot, button)
     link.command_done.emit("call_back", "", False, "no desk phone is configured ([transfer] desk_uri or staff_uri)")
     assert button.status.text() == "Could not call back: no desk phone is configured ([transfer] desk_uri or staff_uri)"
-    assert button.status.styleSheet() == ERROR_STYLE and button.isEnabled()
+    assert tone_of(button.status) == ERROR and button.isEnabled()
 
 
 def test_another_views_answer_is_left_alone(qtbot, desk_config, button, link, service, sent):

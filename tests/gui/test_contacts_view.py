@@ -18,6 +18,7 @@ from appliance.crm.history import ContactHistory
 from appliance.crm.schedule import Schedule
 from appliance.dialogue.records import ClinicRecords
 from gui.contacts_view import ContactsView
+from gui.style import ERROR, tone_of
 from tests.gui.widgets import shown_loaded
 
 TZ = ZoneInfo("America/New_York")
@@ -104,7 +105,7 @@ def test_bad_input_is_refused_with_a_message_and_the_store_is_unchanged(qtbot, v
     replace_text(qtbot, getattr(view.form, field), bad)
     qtbot.mouseClick(view.save_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: message in view.status.text())
-    assert "b00020" in view.status.styleSheet(), "shown as an error"
+    assert tone_of(view.status) == ERROR, "shown as an error"
     assert contacts.get(before.id) == before
     assert view.form.name.text() == "Maria Lopez-Garcia", "what was typed is kept for correcting"
     assert getattr(view.form, field).text() == bad

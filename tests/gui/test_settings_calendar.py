@@ -11,8 +11,8 @@ import tomli_w
 from appliance.config import PROJECT_ROOT, load_config
 from appliance.lab.calendar_server import LabCalendarServer
 from gui.settings_calendar import NONE_TEXT, CalendarForm
-from gui.settings_view import GREEN, SettingsView
-from gui.style import ERROR_STYLE, OK_STYLE, WARNING_STYLE
+from gui.settings_view import SettingsView
+from gui.style import ERROR, OK, WARNING, tone_of
 from tests.gui.widgets import click, replace_text
 
 
@@ -81,7 +81,7 @@ def test_found_calendars_are_chosen_and_saved_with_the_password_in_secrets_only(
     qtbot.waitUntil(lambda: form.find_result.text().startswith("Found"), timeout=15000)
     assert form.find_result.text() == ("Found 3 calendars: Dr. Okafor, Dr. Patel, Front desk. "
                                        "Choose each provider's calendar below.")
-    assert form.find_result.styleSheet() == OK_STYLE and form.find_button.isEnabled()
+    assert tone_of(form.find_result) == OK and form.find_button.isEnabled()
     offered = [boxes["Dr. Okafor"].itemText(i) for i in range(boxes["Dr. Okafor"].count())]
     assert offered == [NONE_TEXT, "Dr. Okafor", "Dr. Patel", "Front desk"]  # in name order
     choose(boxes["Dr. Patel"], "Dr. Patel")
@@ -91,11 +91,11 @@ def test_found_calendars_are_chosen_and_saved_with_the_password_in_secrets_only(
 
     click(qtbot, form.test_button)
     qtbot.waitUntil(lambda: form.test_result.text().startswith("Connected"), timeout=15000)
-    assert form.test_result.text() == "Connected: 3 calendars." and form.test_result.styleSheet() == OK_STYLE
+    assert form.test_result.text() == "Connected: 3 calendars." and tone_of(form.test_result) == OK
 
     click(qtbot, view.save_button)
     assert view.status.text() == f"Saved to {config_path}. Restart the service to apply saved changes."
-    assert GREEN in view.status.styleSheet()
+    assert tone_of(view.status) == OK
     mapping = {"Dr. Patel": radicale.calendars["Dr. Patel"], "Dr. Okafor": radicale.calendars["Dr. Okafor"]}
     raw = tomllib.loads(config_path.read_text())
     assert raw["calendar"] == {"url": radicale.url, "user": radicale.user, "calendars": mapping,
@@ -140,11 +140,11 @@ def test_a_wrong_password_is_reported_plainly(qtbot, view, radicale):
     assert not form.test_button.isEnabled() and form.test_result.text() == "Testing..."
     qtbot.waitUntil(lambda: form.test_button.isEnabled(), timeout=15000)
     assert form.test_result.text() == "The calendar server refused the user name or password."
-    assert form.test_result.styleSheet() == ERROR_STYLE
+    assert tone_of(form.test_result) == ERROR
     click(qtbot, form.find_button)
     qtbot.waitUntil(lambda: form.find_button.isEnabled(), timeout=15000)
     assert form.find_result.text() == "Cannot find calendars: The calendar server refused the user name or password."
-    assert form.find_result.styleSheet() == ERROR_STYLE
+    assert tone_of(form.find_result) == ERROR
 
 
 def test_an_unreachable_server_and_no_chosen_calendar_are_said_plainly(qtbot, view, radicale):
@@ -157,7 +157,7 @@ def test_an_unreachable_server_and_no_chosen_calendar_are_said_plainly(qtbot, vi
     click(qtbot, form.test_button)
     qtbot.waitUntil(lambda: form.test_button.isEnabled(), timeout=15000)
     assert form.test_result.text().startswith("Connected: 3 calendars. No calendar is chosen for any provider yet")
-    assert form.test_result.styleSheet() == WARNING_STYLE
+    assert tone_of(form.test_result) == WARNING
 
 
 def test_settings_that_cannot_be_asked_are_refused_without_the_network(qtbot, view, config_path):

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QLineEdit
 from appliance.config import PROJECT_ROOT, load_config
 from appliance.models.manifest import Role
 from appliance.models.store import ModelStore, Status
-from gui.settings_view import AMBER, GREEN, RED, SettingsView
+from gui.settings_view import SettingsView
+from gui.style import ERROR, OK, WARNING, tone_of
 from tests.gui.widgets import click, replace_text
 
 
@@ -114,7 +115,7 @@ def test_invalid_settings_are_refused_and_nothing_is_written(qtbot, view, config
     edit(qtbot, view)
     click(qtbot, view.save_button)
     assert message in view.status.text() and view.status.text().startswith("Not saved")
-    assert RED in view.status.styleSheet()
+    assert tone_of(view.status) == ERROR
     assert config_path.read_bytes() == before
     assert [p.name for p in config_path.parent.iterdir() if p.name.startswith(".appliance")] == []
 
@@ -135,7 +136,7 @@ def test_a_valid_save_writes_the_file_and_keeps_what_the_view_does_not_edit(qtbo
     view.clinic.fields["name"].setFocus()
     qtbot.keyClick(view.clinic.fields["name"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    assert view.status.text().startswith(f"Saved to {config_path}") and GREEN in view.status.styleSheet()
+    assert view.status.text().startswith(f"Saved to {config_path}") and tone_of(view.status) == OK
     saved = load_config(config_path)
     assert saved.transfer.staff_uri == "sip:reception@pbx.clinic.local"
     assert saved.transfer.desk_uri == "sip:desk1@pbx.clinic.local"
@@ -197,14 +198,14 @@ def test_the_settings_file_in_force_follows_the_environment(qtbot, store_worker,
 def test_service_and_trunk_status_follow_the_window(view):
     assert "not reachable" in view.service_label.text()
     view.set_service_status(True, "")
-    assert view.service_label.text() == "reachable" and GREEN in view.service_label.styleSheet()
+    assert view.service_label.text() == "reachable" and tone_of(view.service_label) == OK
     view.set_registration({"state": "registered"})
-    assert view.registration_label.text() == "registered" and GREEN in view.registration_label.styleSheet()
+    assert view.registration_label.text() == "registered" and tone_of(view.registration_label) == OK
     view.set_registration({"state": "retrying", "code": 503, "reason": "Service Unavailable", "retry_in_s": 30})
     assert view.registration_label.text() == "retrying in 30 s - 503 Service Unavailable"
-    assert AMBER in view.registration_label.styleSheet()
+    assert tone_of(view.registration_label) == WARNING
     view.set_registration({"state": "failed", "code": 403, "reason": "Forbidden"})
-    assert view.registration_label.text() == "failed - 403 Forbidden" and RED in view.registration_label.styleSheet()
+    assert view.registration_label.text() == "failed - 403 Forbidden" and tone_of(view.registration_label) == ERROR
     view.set_registration({"state": "not configured"})
     assert view.registration_label.text().startswith("not configured")
 
@@ -214,7 +215,7 @@ def test_service_and_trunk_status_follow_the_window(view):
     assert "(configured)" not in view.models_label.text()
     view.set_service_status(False, "connection refused")
     assert view.service_label.text() == "not reachable - connection refused"
-    assert RED in view.service_label.styleSheet() and "unknown" in view.registration_label.text()
+    assert tone_of(view.service_label) == ERROR and "unknown" in view.registration_label.text()
     assert "Language model: qwen2.5-coder-1.5b-instruct-q4km - verified (configured)" in view.models_label.text()
 
 
@@ -290,7 +291,7 @@ def test_setting_a_weekdays_hours_lands_in_the_store(qtbot, view, store_worker):
     replace_text(qtbot, panel.opens, "25:00")
     click(qtbot, panel.set_hours_button)
     qtbot.waitUntil(lambda: "is not a time like 08:30" in panel.status.text())
-    assert RED.lower() in panel.status.styleSheet().lower()
+    assert tone_of(panel.status) == ERROR
     assert store_value(store_worker, lambda s: s.schedule.weekly_hours()[1]) == [("08:00", "18:00")]
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWizard
 from appliance.config import Config, load_config
 from appliance.setup import CheckResult, SelfTestResult
 from gui.setup_wizard import SetupWizard
-from gui.style import ERROR_STYLE, OK_STYLE
+from gui.style import ERROR, OK, tone_of
 from gui.window import MainWindow
 from tests.gui.widgets import click, replace_text
 
@@ -77,12 +77,12 @@ def test_the_wizard_checks_each_step_off_the_gui_thread_and_finish_writes_the_se
     replace_text(qtbot, trunk["password"], "wrong-pass")
     assert not run_check(qtbot, wizard.registration).ok
     assert wizard.registration.message.text() == "The trunk refused the username or password"
-    assert wizard.registration.message.styleSheet() == ERROR_STYLE
+    assert tone_of(wizard.registration.message) == ERROR
     assert "401 Unauthorized" in wizard.registration.detail.text()
     replace_text(qtbot, trunk["password"], "right-pass")
     assert run_check(qtbot, wizard.registration).ok
     assert wizard.registration.message.text() == "Registered with 127.0.0.1:5060 as agent"
-    assert wizard.registration.message.styleSheet() == OK_STYLE
+    assert tone_of(wizard.registration.message) == OK
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
     replace_text(qtbot, wizard.staff.fields["staff_uri"], "sip:frontdesk@pbx.clinic.local")

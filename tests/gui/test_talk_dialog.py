@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from appliance.headset.errors import NO_DEVICE_MESSAGE
 from gui.live_view import LiveView
 from gui.service_link import ServiceLink
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, tone_of
 from gui.talk_dialog import APPLIANCE, error_text, talk_command
 from tests.gui.widgets import click
 from tests.headset.sound import has_sound_card, no_sound_env
@@ -87,7 +87,7 @@ def test_no_microphone_and_speaker_is_said_plainly(qtbot, tmp_path, desk_config,
     qtbot.waitUntil(lambda: view.talk.status.text() == expected, timeout=30000)
     qtbot.waitUntil(lambda: not view.talk.running, timeout=10000)
     assert view.talk.status.text() == expected  # not replaced by a generic failure
-    assert view.talk.status.styleSheet() == ERROR_STYLE
+    assert tone_of(view.talk.status) == ERROR
     assert "Traceback" not in view.talk.output.toPlainText()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from appliance.calsync.worker import SyncStatus
 from appliance.sip.events import RegistrationEvent, RegistrationState
 from appliance.voice.events import AlertEvent, CallStartedEvent
-from gui.style import ERROR_STYLE
+from gui.style import ERROR, PLAIN, tone_of
 from gui.window import MainWindow
 from tests.control_service import ServiceOnLoop
 
@@ -57,7 +57,7 @@ def test_the_calendar_sync_state_comes_from_the_services_status(qtbot, desk_conf
     label = window.calendar_label
     try:
         qtbot.waitUntil(lambda: label.isVisible(), timeout=5000)
-        assert label.text() == f"Calendar: failing \N{EM DASH} {REFUSED}" and label.styleSheet() == ERROR_STYLE
+        assert label.text() == f"Calendar: failing \N{EM DASH} {REFUSED}" and tone_of(label) == ERROR
         assert label.toolTip() == (f"Calendar sync: failing: {REFUSED}; 2 change(s) wait to be written\n"
                                    "Changes waiting to be written to the calendar server: 2")
         assert window.statusBar().currentMessage() == ""  # the label says it: no second alert
@@ -66,7 +66,7 @@ def test_the_calendar_sync_state_comes_from_the_services_status(qtbot, desk_conf
         service.service.calendar_status = lambda: SyncStatus("ok", 0, datetime(2030, 1, 7, 9, 30), "")
         window.refresh()  # the timer's job every few seconds
         qtbot.waitUntil(lambda: label.text() == "Calendar: ok", timeout=3000)
-        assert label.styleSheet() == "" and label.toolTip() == (
+        assert tone_of(label) == PLAIN and label.toolTip() == (
             "Calendar sync: ok, last read 09:30:00 UTC\nChanges waiting to be written to the calendar server: 0")
         assert window.settings.calendar_label.text() == "Calendar sync: ok, last read 09:30:00 UTC"
     finally:
