@@ -1,5 +1,6 @@
-"""Live calls: who is on the line, what the agent is doing, the transcript as it happens,
-one click to hand the caller to a person, and a test call with the agent through the headset."""
+"""Live calls: who is on the line, the call card of what the agent has gathered, the transcript
+as it happens, one click (or key) to take the call over, a call that needs a person brought to
+the receptionist's eye, and a test call with the agent through the headset."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import statistics
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from appliance.config import Config
 from appliance.control.live import FAILED_TRANSFER, LiveCall, LiveCalls
+from gui.call_card import CallCard
 from gui.service_link import ServiceLink
-from gui.style import ERROR, PLAIN, WARNING, show_tone
+from gui.style import ERROR, PLAIN, colour, show_tone
 from gui.talk_dialog import APPLIANCE, TalkDialog, talk_command
 
 CALL_COMMANDS = {  # the commands on a live call, and what is said while one is on its way
@@ -54,7 +57,10 @@ def transcript_html(call: LiveCall) -> str:
 
 
 class LiveView(QWidget):
-    """Calls in progress, fed by the service's control channel."""
+    """Calls in progress, fed by the service's control channel; `needs_person(title, body)` once
+    for each new reason a call needs a person (the window takes the eye with it)."""
+
+    needs_person = Signal(str, str)
 
     def __init__(self, link: ServiceLink, config: Config, config_path: Path | None = None,
                  parent: QWidget | None = None, appliance: list[str] = APPLIANCE) -> None:
@@ -67,38 +73,50 @@ class LiveView(QWidget):
         self.appliance = appliance
         self.talk: TalkDialog | None = None
         self.live = LiveCalls()
-        self.calls = QListWidget()
-        self.calls.setMinimumWidth(300)
+        self.alerted: dict[str, str] = {}  # call id: the attention already raised for it
+        self.calls = QListWidget(objectName="live_calls")
+        self.calls.setAccessibleName("Calls in progress")
+        self.calls.setMinimumWidth(260)
         self.calls.currentItemChanged.connect(lambda *_: self._show())
         self.header = QLabel()
         self.header.setTextFormat(Qt.RichText)
-        self.handover = QLabel()
-        self.handover.setWordWrap(True)
-        show_tone(self.handover, WARNING)
+        self.card = CallCard()
         self.transcript = QTextBrowser()
+        self.transcript.setAccessibleName("Transcript")
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.transfer_button = QPushButton("&Transfer to staff")
         self.take_over_button = QPushButton("Ta&ke over")
+        self.take_over_button.setToolTip("Put the caller through to your phone with the card's summary (Ctrl+K)")
+        self.transfer_button = QPushButton("&Transfer to staff")
         self.hangup_button = QPushButton("&Hang up")
         self.transfer_button.clicked.connect(lambda: self._command("transfer"))
         self.take_over_button.clicked.connect(lambda: self._command("take_over"))
         self.hangup_button.clicked.connect(lambda: self._command("hangup"))
         QShortcut(QKeySequence("Ctrl+T"), self, lambda: self._command("transfer"))
+        QShortcut(QKeySequence("Ctrl+K"), self, lambda: self._command("take_over"))
         self.talk_button = QPushButton("Talk to the &agent...")
         self.talk_button.setToolTip("A test call through this PC's headset, with the live settings")
         self.book_check = QCheckBox("Let the agent book for real")
         self.talk_button.clicked.connect(self.open_talk)
         buttons = QHBoxLayout()
-        for button in (self.transfer_button, self.take_over_button, self.hangup_button):
+        for button in (self.take_over_button, self.transfer_button, self.hangup_button):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(self.book_check)
         buttons.addWidget(self.talk_button)
+        talk = QWidget()
+        talk_layout = QVBoxLayout(talk)
+        talk_layout.setContentsMargins(0, 0, 0, 0)
+        talk_layout.addWidget(QLabel("Transcript", buddy=self.transcript))
+        talk_layout.addWidget(self.transcript, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, objectName="live_split")
+        split.addWidget(self.card)
+        split.addWidget(talk)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         detail = QVBoxLayout()
         detail.addWidget(self.header)
-        detail.addWidget(self.handover)
-        detail.addWidget(self.transcript, 1)
+        detail.addWidget(split, 1)
         detail.addLayout(buttons)
         detail.addWidget(self.status)
         layout = QHBoxLayout(self)
@@ -118,6 +136,8 @@ class LiveView(QWidget):
         if kind == "Snapshot":
             self.live.load(message)
             self._rebuild()
+            for call in self.live.calls.values():
+                self._raise_attention(call)
             return
         call = self.live.apply(message)
         if call is None:
@@ -130,10 +150,24 @@ class LiveView(QWidget):
             reason = message.get("reason") or message["state"].replace("_", " ")
             self._say(f"Transfer of {caller_label(call)} to {message.get('target')} failed: {reason}. "
                       "The agent is back with the caller.", error=True)
+        if kind == "CallEnded":
+            self.alerted.pop(call.call_id, None)
         if call.call_id == self.selected_id():
             self._show()
         else:
             self._update_item(call)
+        self._raise_attention(call)
+
+    def _raise_attention(self, call: LiveCall) -> None:
+        """A call needs a person for a new reason: show its card, ready to take over, and say so."""
+        if call.call_id not in self.live.calls or self.alerted.get(call.call_id, "") == call.attention:
+            return
+        self.alerted[call.call_id] = call.attention
+        if not call.attention:
+            return
+        self.select(call.call_id)
+        self.take_over_button.setFocus()  # Enter (or Ctrl+K) takes it
+        self.needs_person.emit(f"{caller_label(call)} needs a person", call.attention)
 
     def _on_connection(self, up: bool, detail: str) -> None:
         if not up:
@@ -203,8 +237,10 @@ class LiveView(QWidget):
         for row in range(self.calls.count()):
             item = self.calls.item(row)
             if item.data(Qt.UserRole) == call.call_id:
-                item.setText(f"{caller_label(call)}\n{STATE_WORDS.get(call.state, call.state)} - "
+                mark = "NEEDS A PERSON - " if call.attention else ""
+                item.setText(f"{mark}{caller_label(call)}\n{STATE_WORDS.get(call.state, call.state)} - "
                              f"{duration(call)}")
+                item.setForeground(QColor(colour(ERROR)) if call.attention else self.calls.palette().text())
 
     def _show(self) -> None:
         call = self.live.calls.get(self.selected_id())
@@ -212,16 +248,11 @@ class LiveView(QWidget):
             button.setEnabled(call is not None and self.link.connected)
         if call is None:
             self.header.setText("<h3>No call in progress</h3>" if not self.live.calls else "")
-            self.handover.hide()
+            self.card.show_call(None)
             self.transcript.setHtml("")
             return
         self._show_header(call)
-        if call.handover:
-            self.handover.setText(f"<b>Handover</b> ({html.escape(call.handover['reason'])}): "
-                                  f"{html.escape(call.handover['summary'])}")
-            self.handover.show()
-        else:
-            self.handover.hide()
+        self.card.show_call(call)
         self.transcript.setHtml(transcript_html(call))
         self.transcript.verticalScrollBar().setValue(self.transcript.verticalScrollBar().maximum())
         self._update_item(call)

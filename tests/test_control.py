@@ -14,16 +14,20 @@ import pytest
 from appliance.cli import main
 from appliance.config import Config, PathsConfig
 from appliance.control.client import ControlClient, ControlError
-from appliance.control.live import LiveCalls
+from appliance.control.live import DESK_TAKE_OVER, LiveCalls
 from appliance.control.protocol import MAX_LINE, event_message, socket_path
 from appliance.sip.events import RegistrationEvent, RegistrationState
 from appliance.voice.events import (
     AgentSaidEvent,
     AgentState,
     AgentStateEvent,
+    CallCardEvent,
     CallEndedEvent,
     CallStartedEvent,
+    HandoverEvent,
     TranscriptEvent,
+    TransferEvent,
+    TransferState,
     TurnLatencyEvent,
 )
 from tests.control_service import ServiceOnLoop
@@ -55,6 +59,24 @@ def test_live_calls_follow_a_call_from_start_to_end():
     assert live.calls == {}
     live.apply(event_message(RegistrationEvent(state=RegistrationState.FAILED, code=403, reason="Forbidden")))
     assert live.registration["state"] == "failed" and live.registration["code"] == 403
+
+
+def test_the_card_fills_in_and_a_call_that_needs_a_person_is_marked_but_not_the_desks_own_hand_over():
+    live = LiveCalls()
+    for call_id in ("c1", "c2", "c3"):
+        live.apply(event_message(CallStartedEvent(call_id=call_id, direction="inbound", caller_number="+15551234567",
+                                                  caller_name="", remote_uri="<sip:x@y>")))
+    live.apply(event_message(CallCardEvent(call_id="c1", fields={"wants": "book an appointment"})))
+    assert live.calls["c1"].card == {"wants": "book an appointment"} and not live.calls["c1"].attention
+    live.apply(event_message(HandoverEvent(call_id="c1", reason="possible emergency", summary="s", target="t")))
+    live.apply(event_message(HandoverEvent(call_id="c2", reason=DESK_TAKE_OVER, summary="s", target="t")))
+    live.apply(event_message(TransferEvent(call_id="c3", state=TransferState.NO_ANSWER, mode="blind", target="t")))
+    assert live.calls["c1"].attention == "Handed over: possible emergency"
+    assert live.calls["c2"].attention == ""  # the front desk asked for it
+    assert live.calls["c3"].attention == "Nobody took the transfer (no answer)"
+    copy = LiveCalls()
+    copy.load(live.snapshot())  # a window that connects mid-call sees the same
+    assert copy.calls == live.calls
 
 
 @pytest.fixture()

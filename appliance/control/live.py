@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 FAILED_TRANSFER = ("busy", "no_answer", "failed")
+DESK_TRANSFER, DESK_TAKE_OVER = "the front desk transferred the call", "the front desk took the call over"
 
 
 @dataclass
@@ -26,6 +27,8 @@ class LiveCall:
     latencies_ms: list[float] = field(default_factory=list)  # end of caller speech -> first audio out
     handover: dict[str, str] = field(default_factory=dict)  # reason, summary, target
     transfer: dict[str, Any] = field(default_factory=dict)  # state, mode, target, code, reason
+    card: dict[str, str] = field(default_factory=dict)  # what the agent has gathered (see dialogue.card)
+    attention: str = ""  # why the call needs a person now (a hand-over, a transfer nobody took), if it does
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LiveCall:
@@ -75,8 +78,16 @@ class LiveCalls:
             call.latencies_ms.append(message["stages_ms"]["first_frame_out"])
         elif kind == "Handover":
             call.handover = {k: message[k] for k in ("reason", "summary", "target")}
+            if message["reason"] not in (DESK_TRANSFER, DESK_TAKE_OVER):  # the desk's own click needs no alarm
+                call.attention = f"Handed over: {message['reason']}"
         elif kind == "Transfer":
             call.transfer = {k: message.get(k) for k in ("state", "mode", "target", "code", "reason")}
+            if message.get("state") in FAILED_TRANSFER:
+                call.attention = f"Nobody took the transfer ({message['state'].replace('_', ' ')})"
+        elif kind == "CallCard":
+            call.card = dict(message["fields"])
+        elif kind == "Alert":
+            call.attention = message["problem"]
         return call
 
     def snapshot(self) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The control channel's server side, on the service's asyncio loop. It carries what the front
 desk's window shows and no more: of a call, the caller's number, name and matched contact, the
-words said, the handover and the transfer; never the SIP headers or a patient's record."""
+words said, what the agent gathered from them (its card), the handover and the transfer; never
+the SIP headers or a patient's record beyond what the caller said and the matched name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appliance.control.live import LiveCalls
+from appliance.control.live import DESK_TAKE_OVER, DESK_TRANSFER, LiveCalls
 from appliance.control.protocol import MAX_LINE, decode, encode, event_message
 from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
@@ -155,7 +156,7 @@ class ControlServer:
             target = transfer.staff_uri if cmd == "transfer" else (transfer.desk_uri or transfer.staff_uri)
             if not target:
                 raise CommandError("no staff phone is configured ([transfer] staff_uri)")
-            why = "the front desk transferred the call" if cmd == "transfer" else "the front desk took the call over"
+            why = DESK_TRANSFER if cmd == "transfer" else DESK_TAKE_OVER
             return {"target": target, "summary": await session.hand_over(target, why)}
         if cmd == "hangup":
             self._session(message).transport.hangup()

@@ -22,16 +22,17 @@ from appliance.crm.appointments import AppointmentError
 from appliance.dialogue import wording
 from appliance.dialogue.booking import Booking
 from appliance.dialogue.call import Call
+from appliance.dialogue.card import call_card
 from appliance.dialogue.consent import DECLINE_KEY, declines_recording
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.identity import Identity
+from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
-from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
-from appliance.dialogue.reading import Reader
 from appliance.dialogue.sensitive import screen
+from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
 from appliance.dialogue.understand import for_someone_else, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.models.protocols import LlmEngine
@@ -227,6 +228,10 @@ class Dialogue:
     def handover(self, reason: str) -> str:
         """The front desk takes the call over: record it and return the summary for staff."""
         return self.escalation.desk_took_over(reason)
+
+    def card(self) -> dict[str, str]:
+        """What the front desk's live card shows of the call so far (see `card`)."""
+        return call_card(self.call.state, self.call.local)
 
     def outcome(self) -> str | None:
         """What the call achieved: booked, rescheduled, cancelled, message (also one taken and

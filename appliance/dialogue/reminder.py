@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from appliance.dialogue import wording
+from appliance.dialogue.card import FIELDS, short_time
 from appliance.dialogue.consent import DECLINE_KEY
 from appliance.dialogue.phone import spoken_digits
 from appliance.dialogue.policy import Dialogue
@@ -189,6 +190,16 @@ class ReminderDialogue:
     def handover(self, reason: str) -> str:
         """The summary for staff, with the reminder in it."""
         return f"Reminder call for the appointment {self._moment()}. {self.dialogue.handover(reason)}"
+
+    def card(self) -> dict[str, str]:
+        """The receptionist dialogue's card, with what the call is about and its result so far."""
+        card = self.dialogue.card()
+        card["wants"] = card.get("wants") or "answer a reminder call"
+        card["appointment"] = f"{short_time(self.call.local(self.reminder.starts_at))} (reminder)"
+        if self.result:
+            card["done"] = "; ".join(part for part in (card.get("done"), self.result.replace("_", " ")) if part)
+        card["summary"] = f"Reminder call for the appointment {self._moment()}. {card['summary']}"
+        return {key: card[key] for key in FIELDS if key in card}
 
     def outcome(self) -> str | None:
         """confirmed, voicemail, wrong_number, opted_out_by_phone; else what the dialogue did

@@ -110,9 +110,11 @@ class CallState:
         return f"caller: {self.who()}; done: {done}"
 
     def summary(self, reason: str) -> str:
-        """Who, verified or not, what they want, what was already done, and why we hand over."""
+        """Who, verified or not, what they want, what was already done, and why we hand over (no
+        reason: the summary staff would get if the call were handed over now)."""
         verified = "identity verified" if self.verified else "identity not verified"
-        wants = WANTS.get(self.intent or "", "not yet clear what they want")
+        wants = f"Wants to {WANTS[self.intent]}" if self.intent in WANTS else "Not yet clear what they want"
         done = "; ".join(self.done) if self.done else "nothing yet"
         said = f' Last said: "{self.last_caller_text[:120]}".' if self.last_caller_text else ""
-        return f"{self.who()}, {verified}. Wants to {wants}. Done: {done}. Handover: {reason}.{said}"
+        why = f" Handover: {reason}." if reason else ""
+        return f"{self.who()}, {verified}. {wants}. Done: {done}.{why}{said}"

@@ -58,6 +58,18 @@ def find_headset(device: str | None = None) -> Headset:
     return Headset(_endpoint(sd, device, "input", present), _endpoint(sd, device, "output", present))
 
 
+def find_speaker(device: str | None = None) -> AudioEndpoint:
+    """The default speaker, or the one whose name contains `device` (no microphone needed)."""
+    sd = portaudio()
+    try:
+        present = sd.query_devices()
+    except sd.PortAudioError:
+        raise NoAudioDeviceError(NO_DEVICE_MESSAGE) from None
+    if not len(present):
+        raise NoAudioDeviceError(NO_DEVICE_MESSAGE)
+    return _endpoint(sd, device, "output", present)
+
+
 def _endpoint(sd: ModuleType, device: str | None, kind: str, present: object) -> AudioEndpoint:
     word = KIND_WORDS[kind]
     try:

@@ -155,6 +155,15 @@ class TurnLatencyEvent(Event):
 
 
 @dataclass(frozen=True)
+class CallCardEvent(Event):
+    """What the agent has gathered on the call so far (who, identity checked, what they want,
+    the times offered, the summary staff would get), for the front desk's live card."""
+
+    call_id: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
 class AlertEvent(Event):
     """Something the front desk must know: an engine failed on a call, the store refused writes."""
 

@@ -34,7 +34,8 @@ class Policy(Protocol):
     def silence(self, count: int, final: bool) -> Reply: ...
 
     # Calls the box places (a session with an answering-machine detector) also ask
-    # `voicemail() -> Reply`: the message left on a machine after its beep.
+    # `voicemail() -> Reply`: the message left on a machine after its beep. A policy may also
+    # offer `card() -> dict[str, str]`: what the front desk's live card shows after each decision.
 
     def dtmf(self, digit: str) -> Reply | None: ...
 

@@ -41,6 +41,7 @@ from appliance.voice.events import (
     AlertEvent,
     AnsweredByEvent,
     BargeInEvent,
+    CallCardEvent,
     Event,
     HandoverEvent,
     TranscriptEvent,
@@ -114,6 +115,7 @@ class CallSession:
         self.outcome = ""  # completed | no_input | message, as decided on the call
         self.closed_as = ""  # the outcome the call's record was closed with
         self.last_caller_text = ""
+        self.card: dict[str, str] = {}  # the last call card sent to the front desk
         self.ack_mark = ""  # the mark of the last "One moment."
         self.ended = asyncio.Event()
         self.answering = answering  # an outbound call: who answered is found first
@@ -419,14 +421,29 @@ class CallSession:
         """Run a policy decision on the LLM worker (it may classify with the LLM or use the
         store); when it fails or hangs, the caller is handed over instead (None is returned)."""
         try:
-            reply = await self.hub.run("llm", decide, *args, timeout=self.voice.engine_timeout_s)
+            reply, card = await self.hub.run("llm", self._with_card, decide, *args,
+                                             timeout=self.voice.engine_timeout_s)
         except Exception as exc:  # noqa: BLE001
             log.exception("the policy failed on %s", self.call_id)
             self._fail_over(f"the agent had an internal error: {exc}")
             return None
+        if card and card != self.card:
+            self.card = card
+            self.emit(CallCardEvent(call_id=self.call_id, fields=card))
         if reply is not None and reply.declines_recording:
             self.window.decline()
         return reply
+
+    def _with_card(self, decide, *args) -> tuple[Reply | None, dict[str, str]]:  # noqa: ANN001
+        """The decision, then the policy's card of the call (on the LLM worker, where the policy
+        keeps its state); a card that cannot be made is left out, never failing the turn."""
+        reply = decide(*args)
+        card = getattr(self.policy, "card", None)
+        try:
+            return reply, card() if card is not None else {}
+        except Exception:  # noqa: BLE001 - the front desk's card is a help, not the call
+            log.exception("the call card of %s failed", self.call_id)
+            return reply, {}
 
     # --- the agent's turn ----------------------------------------------------------------
     def _start_reply(self, work) -> None:  # noqa: ANN001

@@ -1,5 +1,6 @@
 """The front desk's live-calls view against the running service: a real call appears with its
-transcript, and the Transfer button hands the caller to a real staff phone over SIP."""
+transcript and its card filling in, a caller who needs a person takes the eye, and the Transfer
+and Take over buttons (or keys) hand the caller to a real staff phone over SIP."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from appliance.control.protocol import socket_path
 from appliance.lab.demo import DEMO_PATIENT
 from appliance.lab.peer_client import PeerPhone
 from appliance.lab.speech import shifted_piper, silence
+from appliance.lab.voices import synthesize, telephone
 from appliance.voice.events import CallEndedEvent
 from gui.live_view import LiveView
 from gui.service_link import ServiceLink
@@ -61,7 +63,7 @@ def test_one_click_hands_the_live_caller_to_a_phone_with_the_summary(qtbot, live
         assert getattr(desk, button).isEnabled()
         qtbot.mouseClick(getattr(desk, button), Qt.LeftButton)
         try:
-            qtbot.waitUntil(lambda: desk.handover.isVisible() and "Maria Lopez" in desk.handover.text(),
+            qtbot.waitUntil(lambda: "Maria Lopez" in desk.card.summary.text() and "(to " in desk.card.summary.text(),
                             timeout=20000)
         except QtTimeoutError:
             raise AssertionError(f"no handover shown; status {desk.status.text()!r}, turns {turns()}") from None
@@ -88,6 +90,7 @@ def test_a_failed_transfer_is_shown_not_hidden(qtbot, live, desk, tmp_path):
         qtbot.mouseClick(desk.transfer_button, Qt.LeftButton)
         qtbot.waitUntil(lambda: "failed" in desk.status.text(), timeout=30000)
         assert "busy" in desk.status.text().lower() and desk.calls.count() == 1  # the caller is still with us
+        assert desk.card.alarm.text() == "Needs a person: Nobody took the transfer (busy)"
         qtbot.mouseClick(desk.hangup_button, Qt.LeftButton)
         qtbot.waitUntil(lambda: desk.calls.count() == 0, timeout=10000)
     finally:
@@ -100,3 +103,45 @@ def test_commands_for_a_call_that_is_gone_get_a_clear_answer(qtbot, live, desk):
     with qtbot.waitSignal(desk.link.command_done, timeout=5000) as done:
         desk.link.command("transfer", "c-unknown")
     assert done.args[2] is False and "no call" in done.args[3]
+
+
+def test_the_card_fills_in_during_a_real_call_and_a_caller_asking_for_a_person_takes_the_eye(qtbot, live, desk,
+                                                                                              tmp_path):
+    staff = PeerPhone("--user", "staff", record_dir=tmp_path / "staff")
+    lines = {name: tmp_path / f"{name}.wav" for name in ("book", "person")}
+    write_wav(lines["book"], silence(0.3) + telephone(synthesize("I would like to book a cleaning next Monday "
+                                                                 "morning.", "espeak")) + silence(0.3))
+    write_wav(lines["person"], silence(0.3) + telephone(synthesize("Can I talk to a real person, please?",
+                                                                   "flite-slt")) + silence(0.3))
+    caller = PeerPhone("--codecs", "PCMU", record_dir=tmp_path / "caller")
+    live.service.config = replace(live.service.config, transfer=TransferConfig(  # open or closed, someone answers
+        staff_uri=staff.uri, after_hours_uri=staff.uri, mode="blind"))
+    card = desk.card
+    agent_turns = lambda: sum(t["speaker"] == "agent" for c in desk.live.calls.values()  # noqa: E731
+                              for t in c.transcript)
+    try:
+        caller.send(cmd="call", uri=live.service.agent.local_uri,
+                    headers={"P-Asserted-Identity": f"<sip:{DEMO_PATIENT[1]}@127.0.0.1>"})
+        qtbot.waitUntil(lambda: card.values["patient"].text() == f"{DEMO_PATIENT[0]} (on file)", timeout=20000)
+        assert card.values["identity"].text() == "not checked" and "Maria Lopez" in card.summary.text()
+        qtbot.waitUntil(lambda: agent_turns() == 1, timeout=20000)  # the caller waits for the greeting's end
+        caller.send(cmd="play", wav=str(lines["book"]))
+        qtbot.waitUntil(lambda: card.values["wants"].text() == "book an appointment", timeout=30000)
+        assert card.values["service"].text() == "cleaning" and card.values["waiting_for"].isVisible()
+        assert not card.alarm.isVisible()
+        qtbot.waitUntil(lambda: agent_turns() == 2, timeout=20000)
+        try:
+            with qtbot.waitSignal(desk.needs_person, timeout=40000) as alarm:
+                caller.send(cmd="play", wav=str(lines["person"]))
+        except QtTimeoutError:
+            raise AssertionError(f"no alarm; the call: {desk.transcript.toPlainText()}") from None
+        assert alarm.args[0] == f"{DEMO_PATIENT[0]} ({DEMO_PATIENT[1]}) needs a person"
+        assert card.alarm.isVisible() and card.alarm.text().startswith("Needs a person: Handed over")
+        assert desk.calls.currentItem().text().startswith("NEEDS A PERSON")
+        assert desk.take_over_button.hasFocus()  # Enter takes it over
+        incoming = staff.wait("incoming", timeout=25)
+        assert "Maria Lopez" in incoming["headers"]["x-handover-summary"]
+    finally:
+        live.service.config = replace(live.service.config, transfer=TransferConfig())
+        caller.stop()
+        staff.stop()

@@ -17,7 +17,7 @@ from appliance.crm.db import open_store
 from appliance.dialogue import wording
 from appliance.dialogue.consent import DECLINE_KEY
 from appliance.models.protocols import FRAME_BYTES
-from appliance.voice.events import AgentSaidEvent, BargeInEvent, TransferState
+from appliance.voice.events import AgentSaidEvent, BargeInEvent, CallCardEvent, TransferState
 from appliance.dialogue.reply import Action, Reply
 from appliance.voice.recorder import CallRecorder
 from appliance.voice.recording import RecordingWindow
@@ -164,3 +164,16 @@ def test_the_notice_is_not_put_before_a_goodbye_or_a_transfer():
     assert window.with_notice(Reply("Sure.")).text == f"{NOTICE} Sure."
     window.heard(f"{NOTICE} Sure.")
     assert window.start == 0 and window.with_notice(Reply("Sure.")).text == "Sure."
+
+
+def test_each_decision_sends_the_front_desk_the_call_card_when_it_changed(tmp_path):
+    call = RecordedCall(tmp_path, recording=False)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    first = call.of(CallCardEvent)
+    assert len(first) == 1 and first[0].fields["waiting_for"] == "what the caller wants"  # an unknown number
+    call.caller_says("I'd like to book a cleaning")
+    call.run_until(lambda: len(call.of(AgentSaidEvent)) == 2)
+    cards = call.of(CallCardEvent)
+    assert len(cards) == 2 and cards[-1].fields["wants"] == "book an appointment"
+    assert cards[-1].fields["service"] == "cleaning"
+    call.hang_up()
