@@ -1,4 +1,12 @@
-"""Voice activity with Silero VAD (ONNX), streamed in 32 ms windows with carried state."""
+"""Voice activity with Silero VAD (ONNX), streamed in 32 ms windows with carried state.
+
+The carried (recurrent) state drifts over a long silence and the model grows deaf: a phone
+voice whose words peak at 0.8-0.9 after a second of silence peaks at 0.52-0.58 after the 18 s a
+patient listens to a reminder call's greeting, and a short answer ("Yes, I'll be there.") may
+never reach the threshold. So each `RESET_AFTER_S` of windows that are clearly not speech reset
+the state to the one every call starts with (the audio context is kept): the model needs no
+memory of silence, and the drift of a few seconds is small.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.audio import to_float
+from appliance.audio import SAMPLE_RATE, to_float
 from appliance.models.onnx import onnx_session
 
 WINDOW = 512  # samples at 16 kHz
 CONTEXT = 64
+QUIET_BELOW = 0.1  # a window scored below this is clearly not speech...
+RESET_AFTER_S = 2.0  # ...and this long a run of them resets the carried state
+RESET_AFTER_WINDOWS = round(RESET_AFTER_S * SAMPLE_RATE / WINDOW)
 
 
 class SileroVad:
@@ -36,6 +47,7 @@ class SileroVadStream:
         self._context = np.zeros(CONTEXT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._prob = 0.0
+        self._quiet = 0  # windows in a row scored below `QUIET_BELOW`
 
     def feed(self, frame: bytes) -> float:
         """Take one 20 ms frame; return the speech probability of the newest full window."""
@@ -46,4 +58,7 @@ class SileroVadStream:
             out, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
             self._context = window[-CONTEXT:]
             self._prob = float(out.reshape(-1)[0])
+            self._quiet = self._quiet + 1 if self._prob < QUIET_BELOW else 0
+            if self._quiet >= RESET_AFTER_WINDOWS:  # a long silence: forget it (see the module's doc)
+                self._h, self._c, self._quiet = np.zeros_like(self._h), np.zeros_like(self._c), 0
         return self._prob

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from appliance.audio import frames, to_pcm
+from appliance.lab.voices import synthesize, telephone
 from appliance.models.endpointer import EndpointEvent, Endpointer, EndpointOptions
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
@@ -42,6 +43,21 @@ def test_endpointing_splits_two_utterances_separated_by_a_pause(vad):
     stream = vad.stream()
     events = [ev for f in frames(pcm) if (ev := ep.feed(stream.feed(f) >= vad.threshold))]
     assert events == [EndpointEvent.SPEECH_START, EndpointEvent.SPEECH_END] * 2
+
+
+def test_a_long_silence_does_not_make_silero_deaf(config, store):
+    """A patient who listened to a long greeting in silence is heard as after a short one: this
+    phone voice's answer scored above the threshold on 47 frames after 1 s of line noise, on 11
+    after 20 s when the state carried the whole silence (too few, in some phases, to start a turn)."""
+    vad = load_engine(Role.VAD, config, store, "silero-vad-v6")
+    answer = telephone(synthesize("Yes, I'll be there.", "festival-hts"))
+    line = np.random.default_rng(2).normal(0, 3, 16000 * 20).astype("<i2").tobytes()  # about -80 dBFS
+
+    def heard(quiet_s: float) -> int:
+        flags = speech_flags(vad, line[:int(16000 * quiet_s) * 2] + answer)
+        return sum(flags[int(quiet_s * 50):])
+
+    assert heard(20) >= 0.8 * heard(1) > 0
 
 
 def test_webrtc_refuses_a_wrong_frame_size(config, store):
