@@ -99,9 +99,10 @@ class Appointments:
         return appointment
 
     def cancel(self, appointment_id: int, expected_version: int | None = None, reason: str = "",
-               actor: str = "front_desk", also: Also | None = None) -> Appointment:
+               actor: str = "front_desk", also: Also | None = None, call_id: int | None = None) -> Appointment:
         """Cancel; cancelling a cancelled appointment changes nothing. `also(conn, appointment)`
-        runs inside the same transaction, whether or not anything changed."""
+        runs inside the same transaction, whether or not anything changed. `call_id`: the call
+        that asked for it, kept in the audit entry."""
         with transaction(self.db) as conn:
             current = self._read(conn, appointment_id)
             self._check_version(current, expected_version)
@@ -111,7 +112,7 @@ class Appointments:
                 conn.execute("UPDATE appointments SET status = 'cancelled', version = version + 1, updated_at = ? "
                              "WHERE id = ?", (utc_text(now_utc()), appointment_id))
                 appointment = self._read(conn, appointment_id)
-                audit(conn, actor, "cancel", "appointment", appointment_id, {"reason": reason})
+                audit(conn, actor, "cancel", "appointment", appointment_id, _with_call({"reason": reason}, call_id))
                 enqueue(conn, "appointment.cancelled", {**_payload(appointment), "reason": reason})
             if also is not None:
                 also(conn, appointment)
@@ -119,10 +120,10 @@ class Appointments:
 
     def reschedule(self, appointment_id: int, starts_at: datetime, provider_id: int | None = None,
                    expected_version: int | None = None, actor: str = "front_desk", ends_at: datetime | None = None,
-                   within_hours: bool = True, also: Also | None = None) -> Appointment:
+                   within_hours: bool = True, also: Also | None = None, call_id: int | None = None) -> Appointment:
         """Move to a new time (and provider); the old slot is freed in the same transaction.
         `ends_at` defaults to the service's length; `within_hours=False` takes a time staff chose
-        outside opening hours (in their calendar); `also` as for `cancel`."""
+        outside opening hours (in their calendar); `also` and `call_id` as for `cancel`."""
         current = self.get(appointment_id)
         provider = provider_id or current.provider_id
         service = self.schedule.service(current.service_id)
@@ -145,7 +146,7 @@ class Appointments:
                                   utc_text(now_utc()), appointment_id))
                     appointment = self._read(conn, appointment_id)
                     audit(conn, actor, "reschedule", "appointment", appointment_id,
-                          {"from": utc_text(current.starts_at), "to": utc_text(starts_at)})
+                          _with_call({"from": utc_text(current.starts_at), "to": utc_text(starts_at)}, call_id))
                     enqueue(conn, "appointment.rescheduled", {**_payload(appointment),
                                                               "previous_start": utc_text(current.starts_at)})
                 if also is not None:
@@ -184,7 +185,8 @@ class Appointments:
             return
         local = starts_at.astimezone(self.tz)
         for opens, closes in self.schedule.hours_on(local.date(), provider_id):
-            open_at, close_at = local_instant(local.date(), opens, self.tz), local_instant(local.date(), closes, self.tz)
+            open_at = local_instant(local.date(), opens, self.tz)
+            close_at = local_instant(local.date(), closes, self.tz)
             if open_at and close_at and open_at <= starts_at and ends_at <= close_at:
                 return
         raise AppointmentError(f"{local:%A %d %B %H:%M} is outside opening hours")
@@ -210,6 +212,11 @@ def _payload(a: Appointment) -> dict:
     return {"appointment_id": a.id, "contact_id": a.contact_id, "provider_id": a.provider_id,
             "service_id": a.service_id, "starts_at": utc_text(a.starts_at), "ends_at": utc_text(a.ends_at),
             "status": a.status, "source": a.source, "version": a.version}
+
+
+def _with_call(detail: dict, call_id: int | None) -> dict:
+    """An audit detail naming the call that made the change, when one did."""
+    return detail if call_id is None else {**detail, "call_id": call_id}
 
 
 def _integrity(exc: sqlite3.IntegrityError) -> AppointmentError:

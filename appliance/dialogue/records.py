@@ -96,12 +96,12 @@ class ClinicRecords:
     def cancel(self, appointment: Appointment) -> Appointment:
         """Cancel it (checking nobody changed it meanwhile)."""
         return self.appointments.cancel(appointment.id, appointment.version, "cancelled by phone",
-                                        actor="phone_agent")
+                                        actor="phone_agent", call_id=self.call_record)
 
     def reschedule(self, appointment: Appointment, slot: Slot) -> Appointment:
         """Move it to `slot`."""
         return self.appointments.reschedule(appointment.id, slot.starts_at, slot.provider_id,
-                                            appointment.version, actor="phone_agent")
+                                            appointment.version, actor="phone_agent", call_id=self.call_record)
 
     def take_message(self, text: str, number: str, name: str, contact_id: int | None, callback: bool) -> int | None:
         """Leave a message (or a callback request) for the front desk; None when the store
