@@ -61,3 +61,9 @@ class DeviceUnavailableError(EngineError):
     """A GPU was asked for but this machine or this build cannot use one."""
 
     code = "engine.device_unavailable"
+
+
+class Cancelled(ApplianceError):
+    """The person stopped a long piece of work (an export, an import, a model copy); none of it was kept."""
+
+    code = "work.cancelled"

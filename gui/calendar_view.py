@@ -1,6 +1,7 @@
 """The calendar: a day or week time grid per provider with the booked appointments and the free
-times, booking, moving and cancelling by hand, and ICS / CSV exports. Opening hours, free times
-and the no-double-booking rule all come from the crm layer."""
+times, booking, moving and cancelling by hand, and ICS / CSV exports (off the window's thread,
+with progress and Cancel). Opening hours, free times and the no-double-booking rule all come from
+the crm layer."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ from appliance.crm import exports
 from appliance.crm.appointments import Appointment
 from appliance.crm.contacts import Contact
 from appliance.crm.schedule import Provider
-from appliance.private_files import write_private
 from gui.calendar_dialogs import (
     DATE_FORMAT,
     AppointmentDialog,
@@ -57,6 +57,7 @@ from gui.calendar_grid import (
     reminder_text,
     time_rows,
 )
+from gui.long_job import JobPanel, LongJob, run_on_store
 from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR, PLAIN, show_tone
 
@@ -109,6 +110,8 @@ class CalendarView(QWidget):
         self.cancel_button = QPushButton("Cancel a&ppointment", toolTip="Delete")
         self.ics_button = QPushButton("Export &ICS...")
         self.csv_button = QPushButton("Export &CSV...")
+        self.export_panel = JobPanel("&Cancel export")  # Export CSV is off while it runs: its C is free
+        self.export_panel.busy_changed.connect(self._exporting)
         self.status = QLabel(wordWrap=True)
         legend = QLabel(" ".join(f"<span style='background:{COLORS[k]}'>&nbsp;{words}&nbsp;</span>" for k, words in (
             ("free", "free"), ("starts", "booked"), ("open", "open, no room"), ("closed", "closed"))) +
@@ -151,6 +154,7 @@ class CalendarView(QWidget):
         layout.addWidget(legend)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        layout.addWidget(self.export_panel)
         layout.addWidget(self.status)
         QWidget.setTabOrder(self.provider_combo, self.table)
         QWidget.setTabOrder(self.table, self.book_button)
@@ -416,19 +420,25 @@ class CalendarView(QWidget):
         """Save the chosen provider's (or everyone's) appointments as an iCalendar file."""
         name, provider_id = self.config.clinic.name, self.provider_combo.currentData()
         return self._export("appointments.ics", "iCalendar files (*.ics)",
-                            lambda store: exports.ics_feed(store.db, name, provider_id))
+                            lambda store, job: exports.ics_feed(store.db, name, provider_id, job.report))
 
     def export_csv(self) -> Future | None:
         """Save all appointments as a CSV file."""
-        return self._export("appointments.csv", "CSV files (*.csv)", lambda store: exports.appointments_csv(store.db))
+        return self._export("appointments.csv", "CSV files (*.csv)",
+                            lambda store, job: exports.appointments_csv(store.db, job.report))
 
-    def _export(self, filename: str, file_filter: str, render: Callable[[Store], str]) -> Future | None:
+    def _export(self, filename: str, file_filter: str, render: Callable[[Store, LongJob], str]) -> Future | None:
+        if self.export_panel.busy:
+            return None
         path, _ = QFileDialog.getSaveFileName(self, "Export appointments", str(Path.home() / filename), file_filter)
         if not path:
             return None
+        job = self.export_panel.watch(LongJob("Exporting appointments", lambda saved: f"Saved {saved}.",
+                                              f"Could not save {path}", "Export cancelled: no file was saved."))
+        # patient data: the file is for no other user, and is there whole or not at all
+        return run_on_store(self.store, job,
+                            lambda store, job: exports.save_export(Path(path), render(store, job), job.report))
 
-        def write(store: Store) -> str:
-            write_private(Path(path), render(store))  # patient data: not for other users
-            return path
-        return self.store.run(write, lambda saved: self._say(f"Saved {saved}."),
-                              lambda exc: self._warn(f"Could not save {path}: {readable(exc)}"))
+    def _exporting(self, busy: bool) -> None:
+        for button in (self.ics_button, self.csv_button):
+            button.setEnabled(not busy)

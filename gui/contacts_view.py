@@ -1,6 +1,6 @@
 """Contacts: find a patient by name or number, edit their details (reminder calls too), call
-them back, and see their calls, appointments and messages. Opening a contact and each search
-the user runs are audited as reads."""
+them back, see their calls, appointments and messages, and import contacts from a CSV file.
+Opening a contact and each search the user runs are audited as reads."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from appliance.crm.call_history import outcome_words
 from appliance.crm.contacts import Contact
 from appliance.crm.history import ContactHistory
 from gui.callback_button import CallbackButton
+from gui.contacts_import import ContactsImport
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
@@ -150,7 +151,7 @@ class ContactForm(QWidget):
 
 class ContactsView(QWidget):
     """Search contacts as you type, edit the selected one (or a new one), call it back on its first
-    phone, and read its history."""
+    phone, read its history, and import contacts from CSV (`importer`)."""
 
     def __init__(self, store: StoreWorker, link: ServiceLink, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +163,8 @@ class ContactsView(QWidget):
         self.results = make_table(RESULT_HEADERS)
         self.result_count = QLabel()
         self.new_button = QPushButton("Ne&w contact")
+        self.importer = ContactsImport(store)
+        self.importer.imported.connect(self.refresh)
         self.form = ContactForm()
         self.save_button = QPushButton("Sa&ve")
         self.status = QLabel(wordWrap=True)
@@ -194,6 +197,7 @@ class ContactsView(QWidget):
         left_box.addWidget(self.results)
         left_box.addWidget(self.result_count)
         left_box.addWidget(self.new_button)
+        left_box.addWidget(self.importer)
         right = QWidget()
         right_box = QVBoxLayout(right)
         right_box.addWidget(self.form)

@@ -1,5 +1,5 @@
 """The settings tab: the service at a glance, the config file's sections (the clinic's CalDAV
-server among them), the clinic's calendar set-up."""
+server among them), the clinic's calendar set-up, and adding a clinic's own model."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from appliance.config.writer import save_config
 from appliance.errors import ApplianceError
 from appliance.models.manifest import Role
 from appliance.models.store import Status
+from gui.model_add import ModelAdder
 from gui.settings_calendar import CalendarForm
 from gui.settings_forms import clinic_form, password_placeholder, sip_form, transfer_form
 from gui.settings_models import (
@@ -75,7 +76,8 @@ def scrolled(widget: QWidget) -> QScrollArea:
 class SettingsView(QWidget):
     """Service, trunk, calendar sync and models at a glance; SIP trunk, transfers, clinic profile,
     the calendar server and models edited and saved (Ctrl+S) to the config file (passwords to
-    secrets.toml); providers, services and hours edited in the store."""
+    secrets.toml); providers, services and hours edited in the store; a clinic's own model added
+    to the models folder (`model_adder`)."""
 
     def __init__(self, store: StoreWorker, config: Config, config_path: Path | None = None,
                  parent: QWidget | None = None) -> None:
@@ -88,6 +90,9 @@ class SettingsView(QWidget):
         self.models_problem = ""
         self.sip, self.transfer, self.clinic = sip_form(), transfer_form(), clinic_form()
         self.models = ModelsForm(config)
+        self.model_adder = ModelAdder(config.paths.models)
+        self.model_adder.added.connect(self.read_models)
+        self.models.form.addRow(self.model_adder)
         self.calendar = CalendarForm(store, config, self.path)
         self.forms = (self.sip, self.transfer, self.clinic, self.calendar, self.models)
         self.schedule = SchedulePanel(store)
@@ -212,6 +217,7 @@ class SettingsView(QWidget):
     def show_config(self, config: Config) -> None:
         """Show `config`, saved elsewhere (the setup wizard), as the settings last saved."""
         self.config = config
+        self.model_adder.folder = config.paths.models
         self.revert()
 
     def revert(self) -> None:

@@ -67,3 +67,13 @@ def test_manifest_json_roundtrip_of_added_models(config_file, empty_models, caps
                  "--name", "clinic-llm"]) == 0
     text = (empty_models / "added.toml").read_text()
     assert 'default = true' in text and json.dumps("llm/clinic-llm.gguf") in text
+
+
+def test_add_shows_progress_bars_for_the_copy_and_the_check(config_file, empty_models, capsys, tmp_path):
+    gguf = tmp_path / "clinic.gguf"
+    gguf.write_bytes(b"GGUF\x03\0\0\0" + b"\0" * 3_000_000)
+    assert main(["--config", str(config_file), "models", "add", str(gguf), "--role", "llm"]) == 0
+    captured = capsys.readouterr()
+    assert "added llm model clinic (llama-cpp, 3 MB)" in captured.out
+    assert "copy clinic [##############################] 100% 3/3 MB" in captured.err
+    assert "check clinic [##############################] 100% 3/3 MB" in captured.err

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         fhir.add_argument("--days", type=int, default=14, help="from now on, this many days (default 14)")
         fhir.add_argument("--provider", type=int, help="one provider (default: all)")
         fhir.add_argument("-o", "--output", "--out", dest="output", type=Path)
-    imp = cmds.add_parser("import-contacts", help="contacts from CSV (name, phone, date_of_birth, email, notes)")
+    imp = cmds.add_parser("import-contacts", help="contacts from CSV (name, phone, date_of_birth, email, notes): "
+                          "rejected rows are listed and left out, the others saved in one go (or none of them)")
     imp.add_argument("file", type=Path)
     imp.set_defaults(run=run_import)
     bak = cmds.add_parser("backup", help="an online copy of the store")
@@ -116,7 +117,9 @@ def run_fhir_appointments(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import contacts; print the rejected rows; exit 1 if any were rejected."""
+    """Import contacts: print how many were imported and rejected, and each rejected row (with its
+    line); exit 1 if any were rejected. The good rows are saved in one transaction, so an
+    interrupted import (Ctrl+C) saves none of them."""
     crm = load_config(args.config).crm
     report = import_contacts_csv(Contacts(_db(args), crm.country_code, crm.trunk_prefix),
                                  args.file.read_text(encoding="utf-8-sig"))

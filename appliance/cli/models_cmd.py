@@ -89,8 +89,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    """Copy a clinic-supplied model into the models folder."""
-    entry = _store(args).add(args.path, Role(args.role), args.name, args.use)
+    """Copy a clinic-supplied model into the models folder, with a progress bar for the copy and the check."""
+    entry = _store(args).add(args.path, Role(args.role), args.name, args.use, _bar)
     note = " and made it the default" if args.use else ""
     print(f"added {entry.role} model {entry.name} ({entry.engine}, {entry.size / 1e6:.0f} MB){note}")
     return 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlite3
 
 from appliance.crm.changes import audit, enqueue
 from appliance.crm.db import transaction
@@ -34,6 +35,17 @@ class Contact:
     notes: str
     phones: tuple[str, ...]
     reminder_calls: bool = True  # False: the patient asked not to get reminder calls
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A contact not yet stored, its details checked: phones in E.164, an ISO date of birth."""
+
+    name: str
+    phones: tuple[str, ...]
+    date_of_birth: str | None
+    email: str
+    notes: str
 
 
 def name_key(name: str) -> str:
@@ -71,25 +83,37 @@ class Contacts:
         """`raw` in E.164, or None when it is not a number (anonymous, a SIP user name)."""
         return try_normalise(raw, self.country_code, self.trunk_prefix)
 
-    def add(self, name: str, phones: tuple[str, ...] | list[str] = (), date_of_birth: str | None = None,
-            email: str = "", notes: str = "", actor: str = "front_desk") -> Contact:
-        """Create a contact; phones are stored in E.164."""
+    def checked(self, name: str, phones: tuple[str, ...] | list[str] = (), date_of_birth: str | None = None,
+                email: str = "", notes: str = "") -> NewContact:
+        """A new contact's details checked, phones in E.164 (raises `ContactError` or `PhoneError`)."""
         if not name.strip():
             raise ContactError("a contact needs a name")
         dob = check_dob(date_of_birth)
-        numbers = [self.phone(p) for p in phones]
-        now = utc_text(now_utc())
+        return NewContact(name.strip(), tuple(self.phone(p) for p in phones), dob, email.strip(), notes)
+
+    def add(self, name: str, phones: tuple[str, ...] | list[str] = (), date_of_birth: str | None = None,
+            email: str = "", notes: str = "", actor: str = "front_desk") -> Contact:
+        """Create a contact; phones are stored in E.164."""
+        new = self.checked(name, phones, date_of_birth, email, notes)
         with transaction(self.db) as conn:
-            cur = conn.execute(
-                "INSERT INTO contacts (name, name_key, date_of_birth, email, notes, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (name.strip(), name_key(name), dob, email.strip(), notes, now, now))
-            contact_id = cur.lastrowid
-            conn.executemany("INSERT OR IGNORE INTO contact_phones (contact_id, phone) VALUES (?, ?)",
-                             [(contact_id, n) for n in numbers])
-            audit(conn, actor, "create", "contact", contact_id, {"name": name.strip()})
-            enqueue(conn, "contact.created", {"contact_id": contact_id, "name": name.strip(),
-                                              "phones": numbers, "date_of_birth": dob})
+            contact_id = self.insert(conn, new, actor)
         return self.get(contact_id)
+
+    def insert(self, conn: sqlite3.Connection, new: NewContact, actor: str) -> int:
+        """Write a checked contact inside the caller's transaction (audited and queued for the
+        outside CRM); its id."""
+        now = utc_text(now_utc())
+        cur = conn.execute(
+            "INSERT INTO contacts (name, name_key, date_of_birth, email, notes, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (new.name, name_key(new.name), new.date_of_birth, new.email, new.notes,
+                                             now, now))
+        contact_id = cur.lastrowid
+        conn.executemany("INSERT OR IGNORE INTO contact_phones (contact_id, phone) VALUES (?, ?)",
+                         [(contact_id, n) for n in new.phones])
+        audit(conn, actor, "create", "contact", contact_id, {"name": new.name})
+        enqueue(conn, "contact.created", {"contact_id": contact_id, "name": new.name,
+                                          "phones": list(new.phones), "date_of_birth": new.date_of_birth})
+        return contact_id
 
     def update(self, contact_id: int, actor: str = "front_desk", **fields: object) -> Contact:
         """Change name, date_of_birth, email, notes, phones (a list) or reminder_calls (a bool)."""

@@ -39,6 +39,7 @@ from appliance.models.packages import ensure_packages, part_path
 log = logging.getLogger(__name__)
 
 STATE_NAME = ".state.json"
+COPY_CHUNK = 1024 * 1024
 ProgressFactory = Callable[[str, int], Progress]
 
 
@@ -147,43 +148,54 @@ class ModelStore:
         return True
 
     # --- clinic-supplied models --------------------------------------------------------
-    def add(self, source: Path, role: Role, name: str | None = None, use: bool = False) -> ModelEntry:
-        """Copy a clinic's model file or folder into the models folder and record it."""
+    def add(self, source: Path, role: Role, name: str | None = None, use: bool = False,
+            progress: ProgressFactory = _no_progress) -> ModelEntry:
+        """Copy a clinic's model file or folder into the models folder, hash it and record it.
+
+        The copy is made under a temporary name and renamed into place once hashed; when it
+        fails or `progress` raises (the window raises `Cancelled` when asked to stop) the copy
+        is removed and nothing is recorded."""
         detected = detect_model(source)
         check_role(detected, role, source)
         name = name or _safe_name(source.name.removesuffix(".gguf").removesuffix(".onnx"))
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", name):
             raise ModelError(f"model name '{name}' must be letters, digits, '.', '_' or '-'")
         if any(e.name == name for e in self.manifest.entries):
-            raise ModelError(f"a model called '{name}' is already known; pick another --name")
+            raise ModelError(f"a model called '{name}' is already known; pick another name")
         relative = f"{role}/{name}.gguf" if detected.role == Role.LLM else f"{role}/{name}"
         target = self.dir / relative
         if target.exists():
-            raise ModelError(f"{target} already exists; remove it or pick another --name")
+            raise ModelError(f"{target} already exists; remove it or pick another name")
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.partial")
         _remove(tmp)
         try:
+            bar = progress(f"copy {name}", sum(tree_size(f) for f in detected.files))
             if detected.is_folder:
-                shutil.copytree(source, tmp)
+                shutil.copytree(source, tmp, copy_function=lambda src, dst: _copy_file(Path(src), Path(dst), bar))
             elif detected.role == Role.LLM:
-                shutil.copyfile(source, tmp)
+                _copy_file(source, tmp, bar)
             else:  # a voice's .onnx with its .json config, or a VAD .onnx, into one folder
                 tmp.mkdir()
                 onnx = detected.files[0]
-                shutil.copyfile(onnx, tmp / onnx.name)
+                _copy_file(onnx, tmp / onnx.name, bar)
                 for extra in detected.files[1:]:
-                    shutil.copyfile(extra, tmp / f"{onnx.name}.json")
+                    _copy_file(extra, tmp / f"{onnx.name}.json", bar)
+            size = tree_size(tmp)
             entry = ModelEntry(
                 name=name, role=role, engine=detected.engine, source=Source.FILE,
-                licence="supplied by the clinic", path=relative, size=tree_size(tmp),
-                sha256=sha256_tree(tmp), default=use,
+                licence="supplied by the clinic", path=relative, size=size,
+                sha256=sha256_tree(tmp, progress(f"check {name}", size)), default=use,
                 description=f"{detected.kind} added from {source}",
             )
             os.replace(tmp, target)
         finally:
             _remove(tmp)
-        self._save_added(entry, use)
+        try:
+            self._save_added(entry, use)
+        except BaseException:
+            _remove(target)  # not recorded: no copy that nothing knows of
+            raise
         self._record(entry, target, True)
         return entry
 
@@ -254,6 +266,16 @@ def _join_parts(name: str, pieces: list[tuple[Part, Path]], tmp: Path, progress:
         out.flush()
         os.fsync(out.fileno())
     return whole.hexdigest()
+
+
+def _copy_file(source: Path, target: Path, progress: Progress) -> None:
+    """Copy one file in chunks, reporting the bytes copied to `progress`, synced to disk."""
+    with source.open("rb") as src, target.open("wb") as out:
+        while chunk := src.read(COPY_CHUNK):
+            out.write(chunk)
+            progress(len(chunk))
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _stamp(path: Path, sha256: str) -> dict:

@@ -277,13 +277,14 @@ def test_export_ics_and_csv(qtbot, view, store_worker, monkeypatch, tmp_path):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (targets.pop(0), ""))
 
     qtbot.mouseClick(view.ics_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text() == f"Saved {tmp_path / 'calendar.ics'}.", timeout=10000)
+    qtbot.waitUntil(lambda: view.export_panel.words.text() == f"Saved {tmp_path / 'calendar.ics'}.", timeout=10000)
     ics = (tmp_path / "calendar.ics").read_text()
     assert ics.startswith("BEGIN:VCALENDAR") and "X-WR-CALNAME:Riverside Dental" in ics
     assert "SUMMARY:check-up: Maria Lopez" in ics and "DTSTART:20300107T140000Z" in ics
 
     qtbot.mouseClick(view.csv_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text() == f"Saved {tmp_path / 'appointments.csv'}.", timeout=10000)
+    qtbot.waitUntil(lambda: view.export_panel.words.text() == f"Saved {tmp_path / 'appointments.csv'}.",
+                    timeout=10000)
     with open(tmp_path / "appointments.csv", newline="") as handle:
         [row] = list(csv.DictReader(handle))
     assert (row["contact"], row["provider"], row["service"], row["status"], row["starts_at"]) == (
