@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import shutil
 
-from PySide6.QtCore import QObject, QProcess
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QObject, QProcess, QSettings
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from appliance.headset.chime import play_chime
 
@@ -49,3 +50,21 @@ class Attention(QObject):
         process = QProcess(self)
         process.finished.connect(process.deleteLater)
         process.start(gdbus, notify_command(title, body))
+
+
+def add_alert_switches(menu: QMenu, attention: Attention, settings: QSettings) -> dict[str, QAction]:
+    """Two checkable entries in `menu` switching `attention`'s notification and chime, kept in
+    `settings` (on unless switched off)."""
+    actions = {}
+    for key, text in (("notify", "Desktop &notification when a call needs a person"),
+                      ("sound", "&Chime when a call needs a person")):
+        on = settings.value(f"alerts/{key}", True, bool)
+        setattr(attention, key, on)
+
+        def switch(checked: bool, key: str = key) -> None:
+            setattr(attention, key, checked)
+            settings.setValue(f"alerts/{key}", checked)
+        action = QAction(text, menu, checkable=True, checked=on, toggled=switch)
+        menu.addAction(action)
+        actions[key] = action
+    return actions

@@ -146,7 +146,7 @@ class BookingDialog(AppointmentDialog):
         self.audit = ReadAudit(store)
         self.found: list[Contact] = []
         self.search_edit = QLineEdit(placeholderText="name or phone number")
-        self.matches = QListWidget()
+        self.matches = QListWidget(accessibleName="Patients found")
         self.matches.setMaximumHeight(120)
         self.new_patient = QCheckBox("&New patient")
         self.name_edit = QLineEdit()

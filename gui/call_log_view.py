@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QSortFilterProxyModel,
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -55,6 +55,7 @@ from appliance.crm.timeutil import parse_iso
 from appliance.keys.keyring import load_keyring
 from appliance.keys.sealing import read_file
 from gui.callback_button import CallbackButton
+from gui.columns import size_columns
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
@@ -66,6 +67,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole  # each cell's real value (time, seconds, m
 STARTED, CALLER, DURATION, OUTCOME, TURNS, LATENCY = range(6)
 HEADERS = ("Started", "Caller", "Duration", "Outcome", "Turns", "Median reply")
 NUMERIC = (DURATION, TURNS, LATENCY)
+COLUMN_SAMPLES = {STARTED: ("Wed 30 Sep 2026 23:59",), DURATION: ("in progress",),
+                  OUTCOME: tuple(OUTCOMES.values()), TURNS: ("999",), LATENCY: ("9999 ms",)}
 
 
 def clock_text(seconds: float) -> str:
@@ -262,6 +265,7 @@ class CallLogView(QWidget):
         self._transcript_of: int | None = None  # the call whose transcript is on screen
         self._playable = False  # the shown call's recording file exists
         self._query = 0  # the newest list query; older answers are dropped
+        self._wanted: int | None = None  # a call to show once the list is read (`open_call`)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self.search_now)
         self._build()
 
@@ -284,19 +288,19 @@ class CallLogView(QWidget):
             bar.addWidget(field, 1 if field is self.search else 0)
         bar.addWidget(self.status)
 
-        self.table = QTableView(sortingEnabled=True, alternatingRowColors=True)
+        self.table = QTableView(sortingEnabled=True, alternatingRowColors=True, objectName="call_log_table",
+                                accessibleName="Calls", tabKeyNavigation=False)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(CALLER, QHeaderView.ResizeMode.Stretch)
+        size_columns(self.table, COLUMN_SAMPLES, CALLER)
         self.table.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        splitter = QSplitter()
+        splitter = QSplitter(objectName="call_log_splitter")
         splitter.addWidget(self.table)
         splitter.addWidget(self._build_detail())
         splitter.setStretchFactor(0, 3)
@@ -315,7 +319,7 @@ class CallLogView(QWidget):
         self.heading = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.end_reason = QLabel(wordWrap=True)
         self.reminder = QLabel(wordWrap=True)
-        self.transcript = QTextBrowser()
+        self.transcript = QTextBrowser(accessibleName="What was said")
         self.play_button = QPushButton("&Play recording", clicked=self._toggle_playback)
         self.folder_button = QPushButton("Open &folder", clicked=self._open_folder)
         self.recording_label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -355,6 +359,15 @@ class CallLogView(QWidget):
         """Run the search the user typed (audited)."""
         return self.refresh(audited=True)
 
+    def open_call(self, call_id: int) -> Future:
+        """Show the call `call_id`: the search and outcome cleared, so the list holds it."""
+        for field, clear in ((self.search, self.search.clear), (self.outcome, lambda: self.outcome.setCurrentIndex(0))):
+            field.blockSignals(True)
+            clear()
+            field.blockSignals(False)
+        self._wanted = call_id
+        return self.refresh()
+
     def selected_call(self) -> CallSummary | None:
         """The call selected in the table, if any."""
         rows = self.table.selectionModel().selectedRows()
@@ -372,16 +385,22 @@ class CallLogView(QWidget):
         shown = f"{len(calls)} call{'s' if len(calls) != 1 else ''}"
         self.status.setText(f"latest {shown}" if len(calls) >= CALL_LIMIT else shown)
         show_tone(self.status, PLAIN)
-        selected = self._shown.id if self._shown else None
+        wanted, self._wanted = self._wanted, None
+        selected = wanted if wanted is not None else self._shown.id if self._shown else None
         scroll = self.table.verticalScrollBar().value()
-        if not self.model.set_calls(calls, datetime.now(self.tz).date()):
+        if not self.model.set_calls(calls, datetime.now(self.tz).date()) and wanted is None:
             return
         row = self.model.row_of(selected) if selected is not None else None
         if row is None:
             self._show_call(None)
             return
-        self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())  # shows it if it changed
-        self.table.verticalScrollBar().setValue(scroll)
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectRow(index.row())  # shows it if it changed
+        if wanted is None:
+            self.table.verticalScrollBar().setValue(scroll)
+        else:
+            self.table.scrollTo(index)
+            self.table.setFocus()
 
     def _on_calls_error(self, exc: Exception) -> None:
         self.status.setText(f"Could not read the call log: {exc}")
@@ -412,10 +431,19 @@ class CallLogView(QWidget):
                              f"{html.escape(outcome_words(call.outcome))}")
         self.end_reason.setText("Call in progress" if call.ended_at is None
                                 else f"End reason: {call.end_reason or 'not recorded'}")
-        self.store.run(lambda store: read_detail(store, call), self._on_detail,
-                       lambda exc: self._on_detail_error(call.id, exc))
+        self._read_detail(call)
         if opened:
             self.audit.view("call", call.id)  # after the read: a busy store delays only the audit
+
+    def _read_detail(self, call: CallSummary) -> None:
+        self.store.run(lambda store: read_detail(store, call), self._on_detail,
+                       lambda exc: self._on_detail_error(call.id, exc))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """A new look (light or dark) draws the transcript again in its colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
+            self._read_detail(self._shown)
 
     def _on_detail(self, detail: CallDetail) -> None:
         call = self._shown

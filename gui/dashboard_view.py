@@ -97,16 +97,18 @@ class LatencyHistogramChart(QWidget):
         super().__init__(parent)
         self.histogram = latency_histogram([])
         self.setMinimumHeight(180)
+        self.setAccessibleName("Reply latency histogram")
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         """Wide enough for every bin's label."""
         return QSize(560, 240)
 
     def set_histogram(self, histogram: LatencyHistogram) -> None:
-        """Draw `histogram`."""
+        """Draw `histogram`; its counts are the tooltip and, for screen readers, the description."""
         self.histogram = histogram
-        self.setToolTip(", ".join(f"{label} ms: {n}" for label, n in zip(histogram.labels(), histogram.counts,
-                                                                            strict=True)))
+        counts = ", ".join(f"{label} ms: {n}" for label, n in zip(histogram.labels(), histogram.counts, strict=True))
+        self.setToolTip(counts)
+        self.setAccessibleDescription(counts)  # what the bars show, for a screen reader
         self.update()
 
     def bar_rects(self) -> list[QRectF]:

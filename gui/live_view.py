@@ -87,7 +87,7 @@ class LiveView(QWidget):
         self.status.setWordWrap(True)
         self.take_over_button = QPushButton("Ta&ke over")
         self.take_over_button.setToolTip("Put the caller through to your phone with the card's summary (Ctrl+K)")
-        self.transfer_button = QPushButton("&Transfer to staff")
+        self.transfer_button = QPushButton("T&ransfer to staff")
         self.hangup_button = QPushButton("&Hang up")
         self.transfer_button.clicked.connect(lambda: self._command("transfer"))
         self.take_over_button.clicked.connect(lambda: self._command("take_over"))

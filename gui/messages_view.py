@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -30,18 +29,22 @@ from appliance.config import Config
 from appliance.crm.messages import Message, Messages
 from appliance.crm.timeutil import parse_iso
 from gui.callback_button import CallbackButton, callback_result_words, settled
+from gui.columns import size_columns
 from gui.contacts_view import local_text
 from gui.read_audit import ReadAudit
 from gui.service_link import ServiceLink
 from gui.store_worker import Store, StoreWorker
-from gui.style import ERROR, PLAIN, show_tone
+from gui.style import ERROR, MUTED, PLAIN, colour, show_tone
 
 COLUMNS = ("Done", "Created", "Kind", "Caller", "Number", "Text", "Status", "Called back")
 DONE, CREATED, KIND, CALLER, NUMBER, TEXT, STATUS, CALLED_BACK = range(len(COLUMNS))
 FILTERS = ("Open only", "All")
-URGENT_BACKGROUND = QColor("#fde2e2")
+SAMPLE_TIME = "Wed 30 Sep 2026 23:59"  # the widest time a column shows
+COLUMN_SAMPLES = {CREATED: (SAMPLE_TIME,), KIND: ("Callback", "Message"), CALLER: ("Alexandra Fitzgerald",),
+                  NUMBER: ("+15551234567",), STATUS: (f"Done {SAMPLE_TIME}",),
+                  CALLED_BACK: (f"{SAMPLE_TIME} — no answer",)}
+URGENT_BACKGROUND = QColor("#fde2e2")  # with its own text colour: readable in a light or a dark look
 URGENT_FOREGROUND = QColor("#b00020")
-DONE_FOREGROUND = QColor("#808080")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -120,7 +123,7 @@ class MessagesModel(QAbstractTableModel):
         if role == Qt.BackgroundRole and message.urgent and not message.done:
             return URGENT_BACKGROUND
         if role == Qt.ForegroundRole and (message.done or message.urgent):
-            return DONE_FOREGROUND if message.done else URGENT_FOREGROUND
+            return QColor(colour(MUTED)) if message.done else URGENT_FOREGROUND
         if role == Qt.FontRole and message.urgent and not message.done:
             font = QFont()
             font.setBold(True)
@@ -174,16 +177,14 @@ class MessagesView(QWidget):
         self.filter = QComboBox()
         self.filter.addItems(FILTERS)
         self.model = MessagesModel(ZoneInfo(config.clinic.timezone), self)
-        self.table = MessagesTable()
+        self.table = MessagesTable(objectName="messages_table", accessibleName="Messages", tabKeyNavigation=False)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
+        size_columns(self.table, COLUMN_SAMPLES, TEXT)
         self.toggle_button = QPushButton("Mar&k done")
         self.callback_button = CallbackButton(link, config.crm)
         self.count_label = QLabel()

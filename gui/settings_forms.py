@@ -71,7 +71,8 @@ class FaqTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, 2)
+        self.table = QTableWidget(0, 2, objectName="faq_table", accessibleName="Questions and answers",
+                                  tabKeyNavigation=False)
         self.table.setHorizontalHeaderLabels(["Key words (e.g. wheelchair ramp)", "Answer"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QGridLayout,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -77,9 +78,9 @@ def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
         table.setCurrentCell(current, 0)
 
 
-def read_only_table(headers: list[str]) -> QTableWidget:
-    """A table that shows rows and selects whole ones."""
-    table = QTableWidget(0, len(headers))
+def read_only_table(headers: list[str], name: str) -> QTableWidget:
+    """A table that shows rows and selects whole ones; Tab moves on past it; `name` for screen readers."""
+    table = QTableWidget(0, len(headers), accessibleName=name, tabKeyNavigation=False)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -110,47 +111,53 @@ class SchedulePanel(QWidget):
         self.store = store
         self.status = QLabel()
         self.status.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(self._providers_box())
-        top.addWidget(self._services_box())
+        boxes = QHBoxLayout()
+        boxes.addWidget(self._providers_box(), 2)
+        boxes.addWidget(self._services_box(), 3)
+        boxes.addWidget(self._hours_box(), 3)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self._hours_box())
+        layout.addLayout(boxes, 1)
         layout.addWidget(self.status)
 
     def _providers_box(self) -> QGroupBox:
-        self.providers = read_only_table(["Name", "Role"])
-        self.provider_name = QLineEdit(placeholderText="Name, e.g. Dr. Chen")
+        self.providers = read_only_table(["Name", "Role"], "Providers")
+        self.providers.setObjectName("providers_table")
+        self.provider_name = QLineEdit(placeholderText="e.g. Dr. Chen")
         self.provider_role = QLineEdit("dentist")
         self.add_provider_button = QPushButton("Add &provider")
         self.add_provider_button.clicked.connect(self.add_provider)
         self.provider_name.returnPressed.connect(self.add_provider)
-        return self._group("Providers", self.providers,
-                           [self.provider_name, self.provider_role, self.add_provider_button])
+        return self._group("Providers", self.providers, [("Name:", self.provider_name), ("Role:", self.provider_role),
+                                                          ("", self.add_provider_button)])
 
     def _services_box(self) -> QGroupBox:
-        self.services = read_only_table(["Service", "Minutes", "Offered by"])
-        self.service_name = QLineEdit(placeholderText="Service, e.g. whitening")
+        self.services = read_only_table(["Service", "Minutes", "Offered by"], "Services")
+        self.services.setObjectName("services_table")
+        self.service_name = QLineEdit(placeholderText="e.g. whitening")
         self.service_minutes = QSpinBox(minimum=1, maximum=999, value=30, suffix=" min")
         self.service_offered_by = QComboBox()
         self.service_offered_by.addItem("All providers", None)
         self.add_service_button = QPushButton("Add ser&vice")
         self.add_service_button.clicked.connect(self.add_service)
         self.service_name.returnPressed.connect(self.add_service)
-        return self._group("Services", self.services, [self.service_name, self.service_minutes,
-                                                       self.service_offered_by, self.add_service_button])
+        return self._group("Services", self.services, [
+            ("Service:", self.service_name), ("Length:", self.service_minutes),
+            ("Offered by:", self.service_offered_by), ("", self.add_service_button)])
 
     def _hours_box(self) -> QGroupBox:
         self.hours_for = QComboBox()
         self.hours_for.addItem("The clinic", None)
         self.hours_for.currentIndexChanged.connect(self.refresh)
-        self.hours = read_only_table(["Day", "Opening hours"])
+        self.hours = read_only_table(["Day", "Opening hours"], "Opening hours")
+        self.hours.setObjectName("hours_table")
         self.hours.currentCellChanged.connect(self._pick_day)
         self.hours_day = QComboBox()
         self.hours_day.addItems([day.capitalize() for day in WEEKDAYS])
         self.opens, self.closes = QLineEdit("08:00"), QLineEdit("18:00")
+        self.opens.setAccessibleName("Opens at")
+        self.closes.setAccessibleName("Closes at")
         for edit in (self.opens, self.closes):
-            edit.setMaximumWidth(70)
+            edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance("00:00") * 2 + 16)
             edit.returnPressed.connect(self.set_hours)
         self.set_hours_button = QPushButton("Set &hours")
         self.set_hours_button.setToolTip("The day's opening hours become these (one period)")
@@ -160,19 +167,27 @@ class SchedulePanel(QWidget):
         self.set_hours_button.clicked.connect(self.set_hours)
         self.add_period_button.clicked.connect(self.add_period)
         self.closed_button.clicked.connect(self.close_day)
-        whose = QLabel("&Whose hours:")
-        whose.setBuddy(self.hours_for)
-        return self._group("Opening hours", self.hours, [
-            whose, self.hours_for, self.hours_day, QLabel("from"), self.opens, QLabel("to"), self.closes,
-            self.set_hours_button, self.add_period_button, self.closed_button])
+        times, buttons = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.opens, QLabel("to"), self.closes):
+            times.addWidget(widget)
+        times.addStretch()
+        for button in (self.set_hours_button, self.add_period_button, self.closed_button):
+            buttons.addWidget(button)
+        box = self._group("Opening hours", self.hours, [("Day:", self.hours_day), ("From:", times), ("", buttons)])
+        box.layout().insertRow(0, "&Whose hours:", self.hours_for)
+        return box
 
     @staticmethod
-    def _group(title: str, table: QTableWidget, inputs: list[QWidget]) -> QGroupBox:
+    def _group(title: str, table: QTableWidget, rows: list[tuple[str, QWidget | QLayout]]) -> QGroupBox:
+        """A box: the table, then a form of labelled inputs (a label's text names its input for screen readers)."""
         box = QGroupBox(title)
-        grid = QGridLayout(box)
-        grid.addWidget(table, 0, 0, 1, len(inputs))
-        for column, widget in enumerate(inputs):
-            grid.addWidget(widget, 1, column)
+        form = QFormLayout(box)
+        form.addRow(table)
+        for label, field in rows:
+            if label:
+                form.addRow(label, field)
+            else:
+                form.addRow(field)
         return box
 
     def refresh(self) -> Future:

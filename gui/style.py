@@ -3,8 +3,7 @@ desktop's light or dark setting (so one tone reads well on either)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QWidget
 
 ERROR, WARNING, OK, MUTED, PLAIN = "error", "warning", "ok", "muted", ""
@@ -18,9 +17,8 @@ BOLD = (ERROR, WARNING)
 
 
 def dark() -> bool:
-    """Whether the desktop asks for a dark look (Qt reads the desktop's setting)."""
-    app = QGuiApplication.instance()
-    return app is not None and app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    """Whether the look in use is dark (its window background is), as the theme or the desktop set it."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def colour(tone: str) -> str:

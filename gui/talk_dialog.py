@@ -49,7 +49,7 @@ class TalkDialog(QDialog):
         self.resize(640, 420)
         self.command = command
         self.problem = ""  # the error the command reported, if any
-        self.output = QPlainTextEdit(readOnly=True)
+        self.output = QPlainTextEdit(readOnly=True, accessibleName="What the test call says")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.stop_button = QPushButton("&Stop")

@@ -6,15 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from appliance.config import ClinicConfig, Config
 from appliance.control.protocol import socket_path
+from gui.attention import Attention, add_alert_switches
 from gui.calendar_view import CalendarView
 from gui.call_log_view import CallLogView
 from gui.contacts_view import ContactsView
 from gui.dashboard_view import DashboardView
+from gui.day_view import DayView
 from gui.live_view import LiveView
 from gui.messages_view import MessagesView
 from gui.service_link import ServiceLink
@@ -22,6 +24,8 @@ from gui.settings_view import SettingsView
 from gui.setup_wizard import SetupWizard
 from gui.store_worker import StoreWorker
 from gui.style import ERROR, PLAIN, show_tone
+from gui.window_memory import WindowMemory
+from gui.window_menu import add_view_menu
 
 REFRESH_MS = 5000  # store-backed views are re-read (and the calendar sync's state asked) this often
 CALENDAR_CHARS = 80  # the calendar label is shortened (with "...") past this many average characters
@@ -41,18 +45,19 @@ def calendar_text(sync: dict) -> tuple[str, str, str]:
 
 
 class MainWindow(QMainWindow):
-    """Live calls, call log, calendar, contacts, messages, settings and a dashboard."""
+    """Live calls, the day at a glance, a dashboard, call log, calendar, contacts, messages and
+    settings; a call that needs a person takes the receptionist's eye."""
 
     def __init__(self, config: Config, config_path: Path | None = None, control_path: Path | None = None) -> None:
         """`config_path` names the settings file; when it is given and the box is not set up yet
         (first run), the setup wizard opens."""
         super().__init__()
         self.setWindowTitle(f"Front desk - {config.clinic.name}")
-        self.resize(1280, 800)
         self.config = config
         self.store = StoreWorker(config.paths.data / "appliance.db", config, self)
         self.link = ServiceLink(control_path or socket_path(config), self)
         self.dashboard = DashboardView(self.store, config)
+        self.day = DayView(self.store, config)
         self.live = LiveView(self.link, config, config_path)
         self.calls = CallLogView(self.store, self.link, config)
         self.calendar = CalendarView(self.store, config)
@@ -60,14 +65,12 @@ class MainWindow(QMainWindow):
         self.messages = MessagesView(self.store, self.link, config)
         self.settings = SettingsView(self.store, config, config_path)
         self.tabs = QTabWidget()
-        for view, title in ((self.live, "&Live calls"), (self.dashboard, "&Dashboard"), (self.calls, "Call &log"),
-                            (self.calendar, "Cale&ndar"), (self.contacts, "C&ontacts"),
+        for view, title in ((self.live, "&Live calls"), (self.day, "&Today"), (self.dashboard, "&Dashboard"),
+                            (self.calls, "Call lo&g"), (self.calendar, "Cale&ndar"), (self.contacts, "C&ontacts"),
                             (self.messages, "&Messages"), (self.settings, "&Settings")):
             self.tabs.addTab(view, title)
         self.setCentralWidget(self.tabs)
-        for index in range(self.tabs.count()):
-            QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self, lambda i=index: self.tabs.setCurrentIndex(i))
-        QShortcut(QKeySequence("F5"), self, self.refresh)
+        add_view_menu(self, self.tabs, self.refresh)
         self.service_label, self.registration_label, self.calendar_label = QLabel(), QLabel(), QLabel()
         self.calendar_sync: dict = {}
         self.calendar_label.hide()
@@ -85,7 +88,15 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.wizard: SetupWizard | None = None
         self.setup_action = QAction("Setup &wizard...", self, triggered=self.open_setup_wizard)
-        self.menuBar().addMenu("Set&up").addAction(self.setup_action)
+        setup = self.menuBar().addMenu("Set&up")
+        setup.addAction(self.setup_action)
+        self.memory = WindowMemory(self, self.tabs)
+        self.memory.restore()
+        self.attention = Attention(self)
+        self.alert_actions = add_alert_switches(setup, self.attention, self.memory.settings)
+        self.live.needs_person.connect(self._needs_person)
+        self.day.open_call.connect(self.open_call)
+        self.day.message_done.connect(lambda _id: self.messages.refresh())
         if config_path is not None and needs_setup(config, config_path):
             QTimer.singleShot(0, self.open_setup_wizard)
 
@@ -99,10 +110,22 @@ class MainWindow(QMainWindow):
         self.wizard.open()
         return self.wizard
 
+    def open_call(self, call_id: int) -> None:
+        """Show the call `call_id` in the call log."""
+        self.tabs.setCurrentWidget(self.calls)
+        self.calls.open_call(call_id)
+
+    def _needs_person(self, title: str, reason: str) -> None:
+        """A call needs a person: its card on screen, the window forward, notified and chimed as switched."""
+        self.tabs.setCurrentWidget(self.live)
+        self.live.take_over_button.setFocus()
+        self.attention.call_needs_person(title, reason)
+        self.statusBar().showMessage(f"{title}: {reason}", 60000)
+
     def refresh(self) -> None:
         """Re-read the store for every view (work queued off the GUI thread); ask the service how the
         calendar sync stands (when it runs one: a service started without one never starts it)."""
-        for view in (self.dashboard, self.calls, self.calendar, self.contacts, self.messages):
+        for view in (self.day, self.dashboard, self.calls, self.calendar, self.contacts, self.messages):
             view.refresh()
         if self.link.connected and self.calendar_sync.get("state", "off") != "off":
             self.link.ask_status()
@@ -155,7 +178,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Problem: {problem}", 60000)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
-        """Stop the timers and threads before the window goes."""
+        """Remember how the window looks; stop the timers and threads before it goes."""
+        self.memory.save()
         self.timer.stop()
         self.live.stop_talk()
         self.settings.calendar.runner.close()

@@ -1,15 +1,40 @@
-"""GUI tests: real widgets (offscreen Qt), a real store seeded with the demo clinic."""
+"""GUI tests: real widgets (offscreen Qt, on a 1920x1080 screen) in the window's light look, a real
+store seeded with the demo clinic; what the window remembers goes to each test's own file."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+from PySide6.QtCore import QSettings
 
 from appliance.config import Config
 from appliance.control.protocol import socket_path
 from appliance.lab.demo import demo_config
+from gui import theme
 from gui.service_link import ServiceLink
 from gui.store_worker import StoreWorker
 from tests.control_service import ServiceOnLoop
+
+DESK_SCREEN = Path(__file__).with_name("desk_screen.json")
+
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # a 1920x1080 screen, not offscreen's 800x800
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={DESK_SCREEN}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def look(qapp):
+    """The window's light look, so tones have their colours as they do in the window."""
+    return theme.apply(qapp, theme.LIGHT)
+
+
+@pytest.fixture(autouse=True)
+def remembered(tmp_path):
+    """The folder of this test's own window settings (size, tab, columns), empty at the start."""
+    folder = tmp_path / "user-settings"
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    return folder
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import utc_text
 from appliance.keys.keyring import create_keyring
 from appliance.keys.sealing import write_file
-from gui import call_log_view
+from gui import call_log_view, theme
 from gui.call_log_view import (
     CALLER,
     DURATION,
@@ -30,6 +30,7 @@ from gui.call_log_view import (
     TURNS,
     CallLogView,
 )
+from gui.style import COLOURS, ERROR
 from tests.gui.call_data import Calls, agent, caller, minutes_ago
 
 
@@ -178,6 +179,18 @@ def test_selecting_a_call_shows_transcript_latencies_and_end_reason(qtbot, view,
 
     click_call(qtbot, view, calls.silent)
     qtbot.waitUntil(lambda: "Nothing was said" in view.transcript.toPlainText())
+
+
+def test_the_transcript_takes_the_colours_of_a_new_look(qtbot, qapp, view, calls):
+    click_call(qtbot, view, calls.message)
+    light, dark = COLOURS[ERROR]
+    qtbot.waitUntil(lambda: light in view.transcript.toHtml())  # "interrupted"
+    try:
+        theme.apply(qapp, theme.DARK)
+        qtbot.waitUntil(lambda: dark in view.transcript.toHtml())
+    finally:
+        theme.apply(qapp, theme.LIGHT)
+    qtbot.waitUntil(lambda: light in view.transcript.toHtml())
 
 
 def test_recorded_call_can_be_played_and_its_folder_opened(qtbot, view, calls, monkeypatch):

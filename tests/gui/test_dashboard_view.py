@@ -84,6 +84,9 @@ def test_histogram_of_the_last_seven_days(qtbot, view, calls_around_midnight):
     assert histogram.counts == (2, 2, 0, 2, 1, 1, 1, 2)  # 200 ms from yesterday in, 4000 ms 8 days ago out
     assert histogram.p50 == 900 and histogram.p95 == pytest.approx(4100)
     assert view.percentiles.text() == "Median (p50) 900 ms \u00b7 p95 4100 ms \u00b7 11 replies"
+    assert view.chart.accessibleDescription() == view.chart.toolTip() == (
+        "0-250 ms: 2, 250-500 ms: 2, 500-750 ms: 0, 750-1000 ms: 2, 1000-1500 ms: 1, 1500-2000 ms: 1, "
+        "2000-3000 ms: 1, 3000+ ms: 2")  # what a screen reader says of the bars
     heights = [rect.height() for rect in view.chart.bar_rects()]
     assert heights[2] == 0 and heights[4] == pytest.approx(heights[0] / 2) and heights[0] == max(heights)
     image = view.chart.grab().toImage()

@@ -3,14 +3,17 @@ no freeze when the service is away, comes, goes and comes back."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from appliance.calsync.worker import SyncStatus
 from appliance.sip.events import RegistrationEvent, RegistrationState
-from appliance.voice.events import AlertEvent, CallStartedEvent
+from appliance.voice.events import AgentSaidEvent, AlertEvent, CallCardEvent, CallStartedEvent, HandoverEvent
 from gui.style import ERROR, PLAIN, tone_of
 from gui.window import MainWindow
+from gui.window_memory import DEFAULT_SIZE
 from tests.control_service import ServiceOnLoop
+from tests.crm.day_data import Demo
 
 REFUSED = "the calendar server refused the user name or password"
 
@@ -19,7 +22,7 @@ def test_window_works_without_the_service_and_connects_when_it_comes(qtbot, desk
     window = MainWindow(desk_config)
     qtbot.addWidget(window)
     window.show()
-    assert window.tabs.count() == 7
+    assert window.tabs.count() == 8
     qtbot.waitUntil(lambda: "not reachable" in window.service_label.text(), timeout=3000)
     assert not window.live.transfer_button.isEnabled()
     service = ServiceOnLoop(desk_config.paths.data)
@@ -80,7 +83,7 @@ def test_the_status_bar_hides_an_unset_calendar_and_cuts_nothing_off(qtbot, desk
     window = MainWindow(desk_config)
     qtbot.addWidget(window)
     window.show()
-    assert (window.width(), window.height()) == (1280, 800)
+    assert window.size() == DEFAULT_SIZE
     qtbot.waitUntil(lambda: "no answer" in window.service_label.text(), timeout=3000)
     window.link.stop()  # no service: the snapshots below are fed by hand
     window._on_connection(True, "")
@@ -127,3 +130,65 @@ def test_desk_command_refuses_a_bad_config_with_a_clear_message(tmp_path, capsys
     bad.write_text("[transfer]\nstaff_uri = 'frontdesk'\n")
     assert main(["--config", str(bad)]) == 2
     assert "transfer.staff_uri must start with sip:" in capsys.readouterr().err
+
+
+def test_a_call_that_needs_a_person_brings_its_card_forward_with_take_over_focused(qtbot, desk_config, monkeypatch):
+    chimes = []
+    monkeypatch.setattr("gui.attention.play_chime", lambda: chimes.append(1) or "")
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    window.show()
+    window.attention.notify = False  # the desktop notification has its own test on a real bus
+    window.tabs.setCurrentWidget(window.calendar)
+    service = ServiceOnLoop(desk_config.paths.data)
+    try:
+        qtbot.waitUntil(lambda: window.service_label.text() == "Service: connected", timeout=5000)
+        service.publish(CallStartedEvent(call_id="c1", direction="inbound", caller_number="+15551234567",
+                                         caller_name="", remote_uri="<sip:x@y>"))
+        service.publish(CallCardEvent(call_id="c1", fields={"patient": "Maria Lopez (on file)",
+                                                            "wants": "book an appointment"}))
+        qtbot.waitUntil(lambda: window.live.card.values["wants"].text() == "book an appointment", timeout=3000)
+        assert window.tabs.currentWidget() is window.calendar and not chimes  # nothing needs a person yet
+        service.publish(HandoverEvent(call_id="c1", reason="possible emergency", summary="Maria Lopez, ...",
+                                      target="sip:desk@clinic"))
+        qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.live, timeout=3000)
+        assert window.live.card.alarm.text() == "Needs a person: Handed over: possible emergency"
+        assert "needs a person" in window.statusBar().currentMessage() and chimes == [1]
+        assert window.focusWidget() is window.live.take_over_button
+        service.publish(AgentSaidEvent(call_id="c1", text="One moment please.", interrupted=False))
+        qtbot.wait(200)
+        assert chimes == [1]  # once per reason, not on every event
+    finally:
+        service.close()
+    window.close()
+
+
+def test_the_alert_switches_are_remembered(qtbot, desk_config):
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    assert window.attention.notify and window.attention.sound
+    window.alert_actions["sound"].setChecked(False)
+    assert not window.attention.sound
+    window.close()
+    again = MainWindow(desk_config)
+    qtbot.addWidget(again)
+    assert not again.attention.sound and not again.alert_actions["sound"].isChecked() and again.attention.notify
+    again.close()
+
+
+def test_a_call_opened_from_the_day_at_a_glance_is_shown_in_the_call_log(qtbot, desk_config):
+    demo = Demo.open(desk_config.paths.data / "appliance.db")
+    now = datetime.now(ZoneInfo(desk_config.clinic.timezone))
+    first = demo.call(now - timedelta(minutes=30), "+15551234567")
+    demo.call(now - timedelta(minutes=10), "+15559876543")
+    demo.close()
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    window.show()
+    window.calls.search.setText("9876")  # a search the receptionist left that hides the call
+    window.calls.search_now().result(10)
+    window.open_call(first)
+    qtbot.waitUntil(lambda: window.calls.selected_call() is not None and window.calls.selected_call().id == first,
+                    timeout=5000)
+    assert window.tabs.currentWidget() is window.calls and window.calls.search.text() == ""
+    window.close()
