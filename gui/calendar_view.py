@@ -62,6 +62,7 @@ from gui.store_worker import Store, StoreWorker
 from gui.style import ERROR, PLAIN, show_tone
 
 COLORS = {"free": "#d6f5d6", "open": "#ffffff", "closed": "#e2e2e2", "booked": "#cfe0ff", "starts": "#9fc0f0"}
+INK = "#1a1a1a"  # text on those light cells, in the dark look too
 SOURCE_WORDS = {"phone_agent": "the phone agent", "front_desk": "the front desk", "import": "an import"}
 
 
@@ -102,7 +103,8 @@ class CalendarView(QWidget):
         self.provider_combo = QComboBox()
         self.provider_combo.addItem("All providers", None)
         self.table = QTableWidget(editTriggers=QAbstractItemView.NoEditTriggers, wordWrap=False,
-                                  selectionMode=QAbstractItemView.SingleSelection, tabKeyNavigation=False)
+                                  selectionMode=QAbstractItemView.SingleSelection, tabKeyNavigation=False,
+                                  objectName="calendar_grid", accessibleName="Appointments and free times")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.book_button = QPushButton("&Book...", toolTip="Ctrl+B or Enter on a free time")
@@ -113,9 +115,9 @@ class CalendarView(QWidget):
         self.export_panel = JobPanel("&Cancel export")  # Export CSV is off while it runs: its C is free
         self.export_panel.busy_changed.connect(self._exporting)
         self.status = QLabel(wordWrap=True)
-        legend = QLabel(" ".join(f"<span style='background:{COLORS[k]}'>&nbsp;{words}&nbsp;</span>" for k, words in (
-            ("free", "free"), ("starts", "booked"), ("open", "open, no room"), ("closed", "closed"))) +
-            " &nbsp;☎ booked by the phone agent")
+        keys = (("free", "free"), ("starts", "booked"), ("open", "open, no room"), ("closed", "closed"))
+        legend = QLabel(" ".join(f"<span style='background:{COLORS[k]}; color:{INK}'>&nbsp;{words}&nbsp;</span>"
+                                 for k, words in keys) + " &nbsp;☎ booked by the phone agent")
         self.previous_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(lambda: self.show_day(self.today()))
@@ -255,6 +257,7 @@ class CalendarView(QWidget):
     def _item(self, cell: Cell) -> QTableWidgetItem:
         item = QTableWidgetItem(cell.text)
         item.setBackground(QColor(COLORS["starts" if cell.first else cell.state]))
+        item.setForeground(QColor(INK))
         if cell.first:
             item.setFont(QFont(item.font().family(), -1, QFont.Bold))
         tips = []

@@ -68,6 +68,7 @@ class ContactsImport(QWidget):
         self.button.clicked.connect(self.choose_and_import)
         self.panel = JobPanel("Cancel import &from CSV")  # the Import button is off while it runs
         self.panel.busy_changed.connect(lambda busy: self.button.setEnabled(not busy))
+        self.panel.finished.connect(self._ended)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.button)
@@ -85,7 +86,6 @@ class ContactsImport(QWidget):
             return None
         job = self.panel.watch(LongJob("Importing contacts", lambda report: report_words(report, path.name),
                                        f"Nothing was imported from {path}", "Import cancelled: no contact was saved."))
-        job.ended.connect(self._ended)
         return run_on_store(self.store, job, lambda store, job: import_file(store, path, job))
 
     def _ended(self, end: JobEnd) -> None:

@@ -82,9 +82,10 @@ def read_history(store: Store, contact_id: int) -> HistoryRows:
     return HistoryRows(contact_id, calls, appointments, messages)
 
 
-def make_table(headers: Sequence[str]) -> QTableWidget:
-    """A read-only table selecting whole rows, its last column stretched."""
-    table = QTableWidget(0, len(headers))
+def make_table(headers: Sequence[str], name: str, key: str) -> QTableWidget:
+    """A read-only table selecting whole rows, its last column stretched; `name` for screen readers,
+    `key` the object name its column widths are remembered by; Tab leaves it."""
+    table = QTableWidget(0, len(headers), objectName=key, accessibleName=name, tabKeyNavigation=False)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -160,7 +161,7 @@ class ContactsView(QWidget):
         self.audit = ReadAudit(store)
         self.editing: int | None = None  # id of the contact in the form; None for a new one
         self.search = QLineEdit(placeholderText="Name or phone number", clearButtonEnabled=True)
-        self.results = make_table(RESULT_HEADERS)
+        self.results = make_table(RESULT_HEADERS, "Contacts found", "contacts_found")
         self.result_count = QLabel()
         self.new_button = QPushButton("Ne&w contact")
         self.importer = ContactsImport(store)
@@ -169,8 +170,10 @@ class ContactsView(QWidget):
         self.save_button = QPushButton("Sa&ve")
         self.status = QLabel(wordWrap=True)
         self.callback_button = CallbackButton(link, config.crm, "Call bac&k")
-        self.calls, self.appointments, self.messages = (make_table(h) for h in
-                                                        (CALL_HEADERS, APPOINTMENT_HEADERS, MESSAGE_HEADERS))
+        self.calls, self.appointments, self.messages = (
+            make_table(headers, name, f"contact_{name.lower().replace(' ', '_')}") for headers, name in (
+                (CALL_HEADERS, "Their calls"), (APPOINTMENT_HEADERS, "Their appointments"),
+                (MESSAGE_HEADERS, "Their messages")))
         self.history = QTabWidget()
         for table in (self.calls, self.appointments, self.messages):
             self.history.addTab(table, "")
@@ -211,7 +214,7 @@ class ContactsView(QWidget):
         right_box.addLayout(callback)
         right_box.addWidget(QLabel("<b>History</b>"))
         right_box.addWidget(self.history, 1)
-        splitter = QSplitter()
+        splitter = QSplitter(objectName="contacts_split")
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)

@@ -3,7 +3,10 @@ it is and what it is doing, can be cancelled, and ends done, cancelled or failed
 it with a progress bar, a line of words and a Cancel button, then the sentence saying how it ended.
 
 Work that is cancelled keeps nothing: `report` raises `Cancelled`, and the work it interrupts
-removes its partial file or rolls its transaction back as it would on any failure."""
+removes its partial file or rolls its transaction back as it would on any failure.
+
+A job is a plain object, no Qt object: the worker thread only sets its fields, and the panel reads
+them on the GUI thread (so nothing of Qt is touched, or freed, off the GUI thread)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
-SHOW_EVERY_MS = 50  # the panel shows the latest progress this often while a job runs
+SHOW_EVERY_MS = 50  # the panel shows the latest progress (or the end) this often while a job runs
 BAR_STEPS = 1000  # the bar counts in thousandths: byte counts of large models overflow its int range
 MB = 1_000_000
 
@@ -62,23 +65,21 @@ class JobEnd:
     value: Any = None
 
 
-class LongJob(QObject):
+class LongJob:
     """One piece of long work. `run(work)` calls `work(job)` on a worker thread; the work calls
     `report(done, total, what)` as it goes, which raises `Cancelled` once `cancel()` was asked.
-    `latest()` is the last report (any thread); `ended(JobEnd)` arrives on the GUI thread.
+    `latest()` is the last report and `end` how it ended (None while it runs), from any thread.
 
     The sentences: `done(value)` says what was done (a string, or (string, tone) for a success
     with a reservation); `failed` starts the sentence for a failure ("Could not save x"), the
     reason follows; `cancelled` is said after a cancel."""
 
-    ended = Signal(object)
-
     def __init__(self, title: str, done: Callable[[Any], str | tuple[str, str]], failed: str, cancelled: str) -> None:
-        super().__init__()
         self.title = title
         self._done, self._failed, self._cancelled = done, failed, cancelled
         self._stop = threading.Event()
-        self._latest: tuple[int, int, str] | None = None  # replaced whole: readers never see half of one
+        self._latest: tuple[int, int, str] | None = None  # each replaced whole: a reader never sees half
+        self.end: JobEnd | None = None
 
     @property
     def cancel_asked(self) -> bool:
@@ -113,7 +114,7 @@ class LongJob(QObject):
         return add
 
     def run(self, work: Callable[[LongJob], T]) -> JobEnd:
-        """Run `work(self)` here (a worker thread) and emit `ended`; never raises."""
+        """Run `work(self)` here (a worker thread) and set `end`; never raises."""
         try:
             value = work(self)
             said = self._done(value)
@@ -124,7 +125,7 @@ class LongJob(QObject):
         except Exception as exc:  # noqa: BLE001 - shown to the user, never raised in Qt
             log.warning("%s failed: %s", self.title, type(exc).__name__)
             end = JobEnd(FAILED, sentence(f"{self._failed}: {reason(exc)}"), ERROR)
-        self.ended.emit(end)
+        self.end = end
         return end
 
 
@@ -146,9 +147,10 @@ class JobPanel(QWidget):
     """A long job as the front desk sees it: what it is doing, a progress bar and a Cancel
     button (Esc while the panel has focus cancels too); once it ends, the sentence saying how.
     Hidden until the first job; one job at a time (`busy`). `busy_changed(bool)` lets the
-    view disable what would start another."""
+    view disable what would start another; `finished(JobEnd)` follows each job's end."""
 
     busy_changed = Signal(bool)
+    finished = Signal(object)
 
     def __init__(self, cancel_text: str = "&Cancel", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,7 +163,7 @@ class JobPanel(QWidget):
         self.cancel_button = QPushButton(cancel_text)
         self.cancel_button.clicked.connect(self.cancel)
         self._shown: tuple[int, int, str] | None = None
-        self._timer = QTimer(self, interval=SHOW_EVERY_MS, timeout=self._show_progress)
+        self._timer = QTimer(self, interval=SHOW_EVERY_MS, timeout=self._poll)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         row = QHBoxLayout()
@@ -187,7 +189,6 @@ class JobPanel(QWidget):
         if self.busy:
             raise RuntimeError("a job is still running")
         self.job, self.end, self._shown = job, None, None
-        job.ended.connect(self._ended)
         name = job.title[:1].lower() + job.title[1:]
         self.cancel_button.setAccessibleName(f"Cancel {name}")
         self.bar.setAccessibleName(f"Progress of {name}")
@@ -212,8 +213,13 @@ class JobPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self._say(f"Cancelling {self.job.title[:1].lower()}{self.job.title[1:]}...", PLAIN)
 
-    def _show_progress(self) -> None:
-        latest = self.job.latest() if self.busy and not self.job.cancel_asked else None
+    def _poll(self) -> None:
+        if not self.busy:
+            return
+        if self.job.end is not None:
+            self._ended(self.job.end)
+            return
+        latest = None if self.job.cancel_asked else self.job.latest()
         if latest is None or latest == self._shown:
             return
         self._shown = done, total, what = latest
@@ -225,8 +231,6 @@ class JobPanel(QWidget):
         self._say(f"{self.job.title}: {what}" if what else f"{self.job.title}...", PLAIN)
 
     def _ended(self, end: JobEnd) -> None:
-        if self.job is None or self.sender() is not self.job:
-            return
         self.end = end
         self._timer.stop()
         self._say(end.text, end.tone)
@@ -238,6 +242,7 @@ class JobPanel(QWidget):
         self._focus_back = None
         self.bar.hide()
         self.cancel_button.hide()
+        self.finished.emit(end)
 
     def _say(self, text: str, tone: str) -> None:
         self.words.setText(text)

@@ -147,6 +147,7 @@ class ModelAdder(QWidget):
         self.button.clicked.connect(self.open_dialog)
         self.panel = JobPanel("Cancel add&ing the model")  # the Add button is off while it runs
         self.panel.busy_changed.connect(lambda busy: self.button.setEnabled(not busy))
+        self.panel.finished.connect(self._ended)
         row = QHBoxLayout()
         row.addWidget(self.button)
         row.addStretch()
@@ -170,7 +171,6 @@ class ModelAdder(QWidget):
             return None
         job = self.panel.watch(LongJob("Adding a model", added_words, f"Could not add {request.path.name}",
                                        "Adding the model was cancelled: nothing was added."), self.button)
-        job.ended.connect(self._ended)
         folder = self.folder  # the store is read on the job's thread: its manifest is on disk
         return run_on_thread(job, lambda job: ModelStore(folder).add(request.path, request.role, request.name or None,
                                                                      progress=job.byte_progress))

@@ -99,7 +99,7 @@ class SettingsView(QWidget):
         self.tabs = QTabWidget()
         for page, title in ((scrolled(self.sip), "SIP &trunk"), (self.transfer, "Trans&fer"),
                             (scrolled(self.clinic), "&Clinic profile"), (self.schedule, "Hours and te&am"),
-                            (scrolled(self.calendar), "Calendar sync"), (self.models, "Mod&els in use")):
+                            (scrolled(self.calendar), "Calendar s&ync"), (self.models, "Mod&els in use")):
             self.tabs.addTab(page, title)
         self.save_button = QPushButton("Save settings (Ctrl+S)")
         self.save_button.clicked.connect(self.save)

@@ -39,12 +39,7 @@ INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QTextEdit, QPlainTextEdit, QAb
 CONTROLS = (QAbstractButton, *INPUTS)
 NO_TAB, NOT_REACHED, NO_NAME = "takes no Tab focus", "the Tab chain does not reach it", "has no name"
 KEEPS_TAB, NO_MNEMONIC = "keeps Tab (it moves between cells or types a tab)", "has no mnemonic"
-KNOWN = {  # gaps in views others are changing now, for their owners to close (then to drop from here)
-    ("gui.calendar_view", "QTableWidget ''", NO_NAME),
-    ("gui.contacts_view", "QTableWidget ''", NO_NAME),  # the results and the three history tables
-    ("gui.contacts_view", "QTableWidget ''", KEEPS_TAB),
-    ("gui.settings_view", "tab 'Calendar sync'", NO_MNEMONIC),
-}
+KNOWN: set[tuple[str, str, str]] = set()  # gaps a change leaves for later, each named (none now)
 
 
 def internal(widget: QWidget) -> bool:

@@ -49,7 +49,7 @@ def open_view(qtbot, store_worker, config_path) -> SettingsView:  # noqa: ANN001
     view.resize(1100, 760)
     view.show()
     view.tabs.setCurrentIndex(view.tabs.indexOf(view.calendar.parentWidget().parentWidget()))
-    assert view.tabs.tabText(view.tabs.currentIndex()) == "Calendar sync"
+    assert view.tabs.tabText(view.tabs.currentIndex()) == "Calendar s&ync"
     qtbot.waitUntil(lambda: view.calendar.fields["calendars"].providers == ["Dr. Patel", "Dr. Okafor"])
     return view
 
