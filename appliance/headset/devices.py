@@ -48,18 +48,18 @@ def portaudio() -> ModuleType:
 
 def find_headset(device: str | None = None) -> Headset:
     """The default microphone and speaker, or those whose name contains `device`."""
-    sd = portaudio()
-    try:
-        present = sd.query_devices()
-    except sd.PortAudioError:
-        raise NoAudioDeviceError(NO_DEVICE_MESSAGE) from None
-    if not len(present):
-        raise NoAudioDeviceError(NO_DEVICE_MESSAGE)
+    sd, present = _devices()
     return Headset(_endpoint(sd, device, "input", present), _endpoint(sd, device, "output", present))
 
 
 def find_speaker(device: str | None = None) -> AudioEndpoint:
     """The default speaker, or the one whose name contains `device` (no microphone needed)."""
+    sd, present = _devices()
+    return _endpoint(sd, device, "output", present)
+
+
+def _devices() -> tuple[ModuleType, object]:
+    """PortAudio and the devices it lists; `NoAudioDeviceError` when there are none."""
     sd = portaudio()
     try:
         present = sd.query_devices()
@@ -67,7 +67,7 @@ def find_speaker(device: str | None = None) -> AudioEndpoint:
         raise NoAudioDeviceError(NO_DEVICE_MESSAGE) from None
     if not len(present):
         raise NoAudioDeviceError(NO_DEVICE_MESSAGE)
-    return _endpoint(sd, device, "output", present)
+    return sd, present
 
 
 def _endpoint(sd: ModuleType, device: str | None, kind: str, present: object) -> AudioEndpoint:

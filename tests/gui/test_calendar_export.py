@@ -13,11 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from appliance.crm.availability import local_instant
-from gui.calendar_view import CalendarView
 from gui.long_job import CANCELLED, DONE, FAILED
 from gui.style import ERROR, OK, WARNING, tone_of
 from tests.gui.jobs import hold_jobs, moved
-from tests.gui.widgets import click
+from tests.gui.widgets import calendar_on, click
 
 MONDAY = date(2030, 1, 7)
 
@@ -33,13 +32,7 @@ def view(qtbot, store_worker, desk_config):
             store.appointments.book(maria.id, provider, service, local_instant(MONDAY, hhmm, store.tz),
                                     source="phone_agent")
     store_worker.run(book).result(10)
-    calendar = CalendarView(store_worker, desk_config)
-    qtbot.addWidget(calendar)
-    calendar.resize(1200, 900)
-    calendar.show()
-    with qtbot.waitSignal(calendar.loaded, timeout=10000):
-        calendar.show_day(MONDAY)
-    return calendar
+    return calendar_on(qtbot, store_worker, desk_config, MONDAY)
 
 
 @pytest.fixture()

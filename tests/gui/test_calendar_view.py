@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from appliance.crm.availability import local_instant
 from gui.calendar_dialogs import BookingDialog, MoveDialog
-from gui.calendar_view import COLORS, CalendarView
+from gui.calendar_view import COLORS
+from tests.gui.widgets import calendar_on
 
 MONDAY = date(2030, 1, 7)  # New York is on EST (UTC-5) then
 SATURDAY, SUNDAY = date(2030, 1, 12), date(2030, 1, 13)
@@ -21,13 +22,7 @@ SATURDAY, SUNDAY = date(2030, 1, 12), date(2030, 1, 13)
 @pytest.fixture()
 def view(qtbot, store_worker, desk_config):
     """The calendar on Monday 7 January 2030, day view, all providers."""
-    calendar = CalendarView(store_worker, desk_config)
-    qtbot.addWidget(calendar)
-    calendar.resize(1200, 900)
-    calendar.show()
-    with qtbot.waitSignal(calendar.loaded, timeout=10000):
-        calendar.show_day(MONDAY)
-    return calendar
+    return calendar_on(qtbot, store_worker, desk_config, MONDAY)
 
 
 def ids(view) -> dict[str, int]:

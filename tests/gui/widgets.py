@@ -25,3 +25,16 @@ def shown_loaded(qtbot, widget, rows, expected: int):  # noqa: ANN001, ANN201
     widget.refresh()
     qtbot.waitUntil(lambda: rows(widget) == expected)
     return widget
+
+
+def calendar_on(qtbot, store_worker, config, day):  # noqa: ANN001, ANN201
+    """The calendar view shown on `day` (day view, all providers), once it has loaded."""
+    from gui.calendar_view import CalendarView
+
+    calendar = CalendarView(store_worker, config)
+    qtbot.addWidget(calendar)
+    calendar.resize(1200, 900)
+    calendar.show()
+    with qtbot.waitSignal(calendar.loaded, timeout=10000):
+        calendar.show_day(day)
+    return calendar
