@@ -68,9 +68,10 @@ def test_progress_words_and_done(qtbot, host):
     assert host.panel.cancel_button.accessibleName() == "Cancel copying a test file"
     qtbot.waitUntil(lambda: host.panel.words.text() == "Copying a test file: a quarter")
     assert host.panel.bar.value() == 250, "four gigabytes do not overflow the bar"
-    gate.set()
-    qtbot.waitUntil(lambda: not host.panel.busy)
+    with qtbot.waitSignal(host.panel.finished, timeout=5000) as finished:
+        gate.set()
     end = future.result(5)
+    assert finished.args == [end] and host.panel.end == end and not host.panel.busy
     assert (end.state, end.value, end.tone) == (DONE, 4 * GB, OK)
     assert host.panel.words.text() == f"Copied {4 * GB} bytes." and tone_of(host.panel.words) == OK
     assert host.panel.cancel_button.isHidden() and host.panel.bar.isHidden()
