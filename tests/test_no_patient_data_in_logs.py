@@ -38,8 +38,8 @@ from appliance.lab.scripted_call import converse
 pytestmark = pytest.mark.slow
 VOICE = "festival-hts"  # not the agent's voice
 SHOWN = {"CallStarted": ("caller_number", "caller_name", "contact"), "Transcript": ("text",),
-         "AgentSaid": ("text",), "Handover": ("summary",)}  # per event: the fields the window shows
-SHOWN_OF_A_LIVE_CALL = ("caller_number", "caller_name", "contact", "transcript", "partial", "handover")
+         "AgentSaid": ("text",), "Handover": ("summary",), "CallCard": ("fields",)}  # the fields the window shows
+SHOWN_OF_A_LIVE_CALL = ("caller_number", "caller_name", "contact", "transcript", "partial", "handover", "card")
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def test_silence_reprompts_then_ends_the_call(live, tmp_path):
     live.set_voice(reprompt_after_s=2.0, max_reprompts=1)
     peer, call_id = start_call(live, tmp_path)
     prompts = []
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 45  # the greeting (with its disclosure), two waits and a reprompt
     while time.monotonic() < deadline and len(prompts) < 3:
         prompts = [e.text for e in live.events.items if isinstance(e, AgentSaidEvent) and e.call_id == call_id]
         time.sleep(0.2)
