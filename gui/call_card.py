@@ -59,10 +59,11 @@ class CallCard(QWidget):
         gathered_layout = QVBoxLayout(gathered)
         gathered_layout.addWidget(self.empty)
         gathered_layout.addLayout(self.form)
+        gathered_layout.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.alarm)
-        layout.addWidget(gathered)
+        layout.addWidget(gathered, 1)
         layout.addWidget(summary_box)
         self.show_call(None)
 

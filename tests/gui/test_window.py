@@ -3,6 +3,7 @@ no freeze when the service is away, comes, goes and comes back."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -191,4 +192,20 @@ def test_a_call_opened_from_the_day_at_a_glance_is_shown_in_the_call_log(qtbot, 
     qtbot.waitUntil(lambda: window.calls.selected_call() is not None and window.calls.selected_call().id == first,
                     timeout=5000)
     assert window.tabs.currentWidget() is window.calls and window.calls.search.text() == ""
+    window.close()
+
+
+def test_the_window_can_stay_open_all_day_without_losing_references(qtbot, desk_config):
+    """PySide6 6.12.0 dropped a reference to None or True on each call of a void method and each
+    signal: the window lost ~300 a refresh and Python aborted within the hour. None is left over."""
+    window = MainWindow(desk_config)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait(500)
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(10):
+        window.refresh()
+        qtbot.wait(100)
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    assert before[0] - after[0] < 100 and before[1] - after[1] < 100, (before, after)
     window.close()
