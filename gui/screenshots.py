@@ -27,12 +27,15 @@ from appliance.service import ApplianceService
 from gui import theme
 
 HISTORY = [  # (caller ID, lines): calls that fill the log, the calendar, the messages
-    (DEMO_PATIENT[1], ["I'd like to book a cleaning next Monday morning", "the first one", "yes please",
-                       "no thanks, goodbye"]),
+    (DEMO_PATIENT[1], ["I'd like to book a cleaning next Monday morning", "yes, it's for me", "the first one",
+                       "yes please", "no thanks, goodbye"]),
     ("+15559876543", ["What are your opening hours?", "Where is the clinic located?", "no thanks, goodbye"]),
-    ("+15550001111", ["I'd like to leave a message", "Please call me back about my bill", "no, goodbye"]),
+    ("+15550001111", ["I'd like to leave a message", "Please call me back about my bill", "Tom Baker",
+                      "yes", "no, goodbye"]),
+    ("+15552223333", ["Can I speak to a real person please?"]),  # a hand-over, on the Today tab
 ]
-LIVE_CALL = (DEMO_PATIENT[1], ["Hi, do you take my insurance?", "And where can I park?", "Thanks, goodbye"])
+LIVE_CALL = (DEMO_PATIENT[1], ["Hi, I'd like to book a check-up next Tuesday afternoon", "yes, it's for me",
+                               "the second one", "yes please", "no thanks, goodbye"])  # captured with the times offered on its card
 VIEWS = ["live", "today", "dashboard", "call-log", "calendar", "contacts", "messages", "settings"]
 
 
@@ -53,7 +56,8 @@ def capture(out: Path, look: str = theme.LIGHT, scale: float = 1.0) -> list[Path
 
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="appliance-screens-"))
-    config = replace(demo_config(Config(), workdir), transfer=TransferConfig(staff_uri="sip:frontdesk@127.0.0.1"))
+    config = replace(demo_config(Config(), workdir), transfer=TransferConfig(
+        staff_uri="sip:frontdesk@127.0.0.1", after_hours_uri="sip:frontdesk@127.0.0.1"))
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
     service = ApplianceService(config)
@@ -69,10 +73,11 @@ def capture(out: Path, look: str = theme.LIGHT, scale: float = 1.0) -> list[Path
         window.show()
         live = asyncio.run_coroutine_threadsafe(run_script(service, LIVE_CALL[1], workdir, pause_s=2.0,
                                                            caller_id=LIVE_CALL[0]), loop)
-        _pump(lambda: len(window.live.live.calls) == 1 and
-              window.live.transcript.toPlainText().count("Caller:") >= 1, 60)
+        _pump(lambda: len(window.live.live.calls) == 1 and window.live.card.values["offered"].text() != "", 90)
+        monday = date.today() + timedelta(days=7 - date.today().weekday())
         window.calendar.week_button.setChecked(True)  # the week of the booking made by phone
-        window.calendar.show_day(date.today() + timedelta(days=7 - date.today().weekday()))
+        window.calendar.show_day(monday)
+        window.day.set_day(monday)  # the day of that booking at a glance
         window.calls.table.selectRow(1)
         saved = []
         for index, name in enumerate(VIEWS):
@@ -91,9 +96,7 @@ def capture(out: Path, look: str = theme.LIGHT, scale: float = 1.0) -> list[Path
 
 
 def _pump(done, seconds: float) -> None:  # noqa: ANN001
-    """Process Qt events until `done()` or `seconds` pass (through an event loop object: PySide6
-    6.12's QApplication.processEvents drops a reference to None on each call, and Python aborts
-    once none is left)."""
+    """Process Qt events until `done()` or `seconds` pass."""
     from PySide6.QtCore import QEventLoop
 
     loop, deadline = QEventLoop(), time.monotonic() + seconds
