@@ -50,3 +50,15 @@ def moved(reports: list[Report]) -> bool:
     """Whether the reports of one step started below their total, never went back and reached it."""
     dones = [done for done, _, _ in reports]
     return bool(reports) and dones[0] < reports[0][1] and dones == sorted(dones) and dones[-1] == reports[-1][1]
+
+
+def press_cancel(qtbot, panel, press: str) -> None:  # noqa: ANN001
+    """Cancel `panel`'s job as the receptionist would: its Cancel button ("button") or Esc."""
+    from PySide6.QtCore import Qt
+
+    from tests.gui.widgets import click
+
+    if press == "button":
+        click(qtbot, panel.cancel_button)
+    else:
+        qtbot.keyClick(panel.cancel_button, Qt.Key.Key_Escape)

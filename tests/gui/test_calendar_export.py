@@ -9,13 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from appliance.crm.availability import local_instant
 from gui.long_job import CANCELLED, DONE, FAILED
 from gui.style import ERROR, OK, WARNING, tone_of
-from tests.gui.jobs import hold_jobs, moved
+from tests.gui.jobs import hold_jobs, moved, press_cancel
 from tests.gui.widgets import calendar_on, click
 
 MONDAY = date(2030, 1, 7)
@@ -77,10 +76,7 @@ def test_cancel_leaves_no_file(qtbot, view, folder, monkeypatch, press):
     qtbot.waitUntil(lambda: view.export_panel.words.text() == "Exporting appointments: writing appointments.ics")
     assert view.export_panel.bar.maximum() > 0, "a bar with a length, not a busy indicator"
     assert view.export_panel.cancel_button.hasFocus()
-    if press == "button":
-        click(qtbot, view.export_panel.cancel_button)
-    else:
-        qtbot.keyClick(view.export_panel.cancel_button, Qt.Key.Key_Escape)
+    press_cancel(qtbot, view.export_panel, press)
     hold.release()
     qtbot.waitUntil(lambda: not view.export_panel.busy, timeout=10000)
     assert view.export_panel.end.state == CANCELLED

@@ -4,14 +4,13 @@ rows saved and the bad ones listed, and a file that cannot be imported said in o
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from appliance.crm.db import open_store
 from gui.contacts_view import ContactsView
 from gui.long_job import CANCELLED, DONE, FAILED
 from gui.style import ERROR, OK, WARNING, tone_of
-from tests.gui.jobs import hold_jobs, moved
+from tests.gui.jobs import hold_jobs, moved, press_cancel
 from tests.gui.widgets import click, shown_loaded
 
 GOOD = ("name,phone,date_of_birth,email,notes\n"
@@ -89,10 +88,7 @@ def test_cancel_rolls_every_row_back(qtbot, view, db, tmp_path, monkeypatch, pre
     qtbot.waitUntil(lambda: view.importer.panel.words.text().startswith("Importing contacts: saving contact"))
     assert view.importer.panel.bar.value() > 0
     assert counts(db) == before, "nothing is visible before the import commits"
-    if press == "button":
-        click(qtbot, view.importer.panel.cancel_button)
-    else:
-        qtbot.keyClick(view.importer.panel.cancel_button, Qt.Key.Key_Escape)
+    press_cancel(qtbot, view.importer.panel, press)
     hold.release()
     qtbot.waitUntil(lambda: not view.importer.panel.busy, timeout=10000)
     assert view.importer.panel.end.state == CANCELLED

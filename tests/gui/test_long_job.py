@@ -7,13 +7,12 @@ import errno
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from appliance.errors import Cancelled, ModelKindError
 from gui.long_job import CANCELLED, DONE, FAILED, JobPanel, LongJob, reason, run_on_thread, sentence
 from gui.style import ERROR, OK, WARNING, tone_of
-from tests.gui.widgets import click
+from tests.gui.jobs import press_cancel
 
 GB = 1_000_000_000
 
@@ -83,10 +82,7 @@ def test_cancel_by_button_or_escape(qtbot, host, press):
     gate = threading.Event()
     future = run_on_thread(host.panel.watch(job()), stepped_work(gate))
     qtbot.waitUntil(lambda: host.panel.words.text() == "Copying a test file: a quarter")
-    if press == "button":
-        click(qtbot, host.panel.cancel_button)
-    else:
-        qtbot.keyClick(host.panel.cancel_button, Qt.Key.Key_Escape)
+    press_cancel(qtbot, host.panel, press)
     assert host.panel.words.text() == "Cancelling copying a test file..."
     assert not host.panel.cancel_button.isEnabled()
     gate.set()

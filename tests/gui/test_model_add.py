@@ -11,7 +11,6 @@ import struct
 
 import pytest
 import tomli_w
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from appliance.config import load_config
@@ -20,7 +19,7 @@ from appliance.models.store import ModelStore, Status
 from gui.long_job import CANCELLED, DONE, FAILED
 from gui.settings_view import SettingsView
 from gui.style import ERROR, OK, WARNING, tone_of
-from tests.gui.jobs import hold_jobs, moved
+from tests.gui.jobs import hold_jobs, moved, press_cancel
 from tests.gui.widgets import click
 
 SIZE = 3 * 1024 * 1024 + 5  # more than one copy chunk
@@ -108,10 +107,7 @@ def test_cancel_removes_the_partial_copy(qtbot, view, models, gguf, monkeypatch,
     assert view.window().focusWidget() is adder.panel.cancel_button  # it has focus once the dialog has closed
     view.window().activateWindow()  # as the desktop does when the dialog closes
     qtbot.waitUntil(adder.panel.cancel_button.hasFocus)
-    if press == "button":
-        click(qtbot, adder.panel.cancel_button)
-    else:
-        qtbot.keyClick(adder.panel.cancel_button, Qt.Key.Key_Escape)
+    press_cancel(qtbot, adder.panel, press)
     hold.release()
     qtbot.waitUntil(lambda: not adder.panel.busy, timeout=10000)
     assert adder.panel.end.state == CANCELLED
