@@ -7,13 +7,13 @@ import json
 import re
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from appliance.crm.contacts import Contacts
-from appliance.crm.timeutil import parse_iso
+from appliance.crm.timeutil import day_bounds, parse_iso
 
 REPLY_STAGE = "first_frame_out"  # end of caller speech to the first agent audio sent
 _REPLY_MS = f"json_extract(t.latency_json, '$.{REPLY_STAGE}')"  # a turn `t`'s reply latency in SQL
@@ -95,8 +95,7 @@ def find_calls(db: sqlite_utils.Database, contacts: Contacts, text: str = "", ou
 def day_outcome_counts(db: sqlite_utils.Database, day: date, tz: ZoneInfo) -> dict[str, int]:
     """How many calls started on `day` (a local day in `tz`) ended with each outcome (the front
     desk's test calls with the agent are not the clinic's calls: left out)."""
-    start = datetime.combine(day, time(0), tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tz)
+    start, end = day_bounds(day, tz)
     rows = db.execute("SELECT outcome, COUNT(*) FROM calls WHERE started_at >= ? AND started_at < ? "
                       "AND direction != 'test' GROUP BY outcome", [_bound(start), _bound(end)]).fetchall()
     return dict(rows)

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -16,7 +16,7 @@ import sqlite_utils
 from appliance.crm.contacts import Contacts
 from appliance.crm.messages import COLUMNS as MESSAGE_COLUMNS
 from appliance.crm.messages import Message, message_from_row
-from appliance.crm.timeutil import now_utc, parse_iso, parse_utc, utc_text
+from appliance.crm.timeutil import day_bounds, now_utc, parse_iso, parse_utc, utc_text
 
 MESSAGE_LIMIT = 500  # the oldest open messages shown, no more
 ACTIONS = ("booked", "cancelled", "moved", "reminded")  # what a call did to an appointment, in this order
@@ -27,11 +27,6 @@ _IDS = "SELECT value FROM json_each(?)"
 def clinic_today(tz: ZoneInfo, now: datetime | None = None) -> date:
     """The clinic's local date at `now` (the current time by default)."""
     return (now or now_utc()).astimezone(tz).date()
-
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day `day` in `tz` as [start, end) instants (23 or 25 hours on a clock change)."""
-    return datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -17,6 +18,11 @@ def utc_text(moment: datetime) -> str:
 def parse_utc(text: str) -> datetime:
     """Stored text back to an aware UTC datetime."""
     return datetime.strptime(text, FORMAT).replace(tzinfo=UTC)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day `day` in `tz` as [start, end) instants (23 or 25 hours on a clock change)."""
+    return datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz)
 
 
 def now_utc() -> datetime:

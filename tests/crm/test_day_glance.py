@@ -10,9 +10,10 @@ import pytest
 import time_machine
 
 from appliance.config import Config, RemindersConfig
-from appliance.crm.day_glance import DayGlanceReader, clinic_today, day_bounds, tally
+from appliance.crm.day_glance import DayGlanceReader, clinic_today, tally
 from appliance.crm.messages import Messages
 from appliance.crm.reminders import Reminders
+from appliance.crm.timeutil import day_bounds
 from appliance.lab.demo import DEMO_PATIENT, demo_config
 from tests.crm.day_data import MARIA_NUMBER, MONDAY, TZ, Demo, local
 
