@@ -11,21 +11,21 @@ import re
 from datetime import date
 
 from appliance.crm.contacts import Contact
-from appliance.crm.names import part_matches, same_first_name, same_last_name, same_person_name
+from appliance.crm.names import same_first_name, same_last_name, same_person_name
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
+from appliance.dialogue.name_spelling import best_spelling, spelling_cost
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import MONTHS, ordinal
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import capitalised, extract_name, for_someone_else, yes_or_no
+from appliance.dialogue.understand import extract_name, for_someone_else, full_name_in, yes_or_no
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
-SPELLING_ALIKE = 50  # a spelled name this close to the heard one (rapidfuzz ratio) replaces it
 
 
 class Identity:
@@ -68,6 +68,10 @@ class Identity:
         if answer:
             return None
         self.someone_else()
+        named = full_name_in(text)  # "No, it's for me, Lucy Brennan."
+        if named is not None:
+            self.call.state.step = Step.NAME
+            return self.take_name(named)
         return self.call.ask(Step.NAME, wording.ASK_PATIENT_NAME)
 
     def someone_else(self) -> None:
@@ -136,7 +140,7 @@ class Identity:
     def _spelling(self, text: str, question: str) -> tuple[str | None, Reply | None]:
         """The word spelled in `text`; none: `question` again the first time (the second, None
         and the caller goes on without it)."""
-        spelled = spelled_word(text)
+        spelled = spelled_word(text, asked=True)
         if spelled is None:
             self.call.state.not_understood += 1
             if self.call.state.not_understood < 2:
@@ -239,14 +243,15 @@ def said(born: date) -> str:
 
 
 def respelled(name: str, spelled: str, first: bool = False) -> str:
-    """`name` with its last (or `first`) name as spelled, unless the spelling is nothing like it
-    (a recogniser that wrote "company and DRI" for "M E N D E Z")."""
-    spelled = capitalised(spelled.lower())
+    """`name` with the part spelled as the word heard and its spelling best explain it together
+    (appliance/dialogue/name_spelling.py). The part is the one the spelling is nearest, the one
+    asked for on a tie: a caller asked for their first name may spell the last. Words heard
+    before a first name are dropped ("Sheriff Peter Olympus" spelled "P E T E R")."""
     parts = name.split()
     if not parts:
-        return spelled
-    index = 0 if first else -1
-    if not part_matches(spelled.lower(), parts[index].lower(), SPELLING_ALIKE):
-        return name
-    parts[index] = spelled
-    return " ".join(parts)
+        return best_spelling("", spelled, first)
+    asked = 0 if first else len(parts) - 1
+    index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != asked))
+    last = index == len(parts) - 1 and (len(parts) > 1 or not first)
+    parts[index] = best_spelling(parts[index], spelled, first=not last)
+    return " ".join(parts if last else parts[index:])

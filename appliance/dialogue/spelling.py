@@ -22,10 +22,11 @@ _JOIN = {"apostrophe": "'", "hyphen": "-", "dash": "-"}
 _SKIP = {"capital", "uppercase", "upper", "lowercase", "small", "case", "letter", "then"}
 
 
-def spelled_word(text: str) -> str | None:
+def spelled_word(text: str, asked: bool = False) -> str | None:
     """The longest word spelled letter by letter in `text`, capitalised ('Khan', "O'Neill",
-    'Smith-Jones'), or None when there is no spelled run of two letters or more."""
-    tokens = _tokens(text)
+    'Smith-Jones'), or None when there is no spelled run of two letters or more. `asked`: a
+    spelling was asked for, and capitals in two hyphened groups are letters too ("TRAC-E")."""
+    tokens = _tokens(text, asked)
     runs: list[list[tuple[str, bool]]] = []  # (letters, sure) per run
     current: list[tuple[str, bool]] = []
     i = 0
@@ -62,10 +63,11 @@ def spelled_word(text: str) -> str | None:
     return max(words, key=lambda w: len(re.sub(r"[^a-z]", "", w.lower())))
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+def _tokens(text: str, asked: bool) -> list[tuple[str, str]]:
     """(lower-case token, as written), split at blanks, dots, commas and single-letter hyphens;
     capitals grouped in a hyphenated spelling ("PR-I-Y-A", "TH-A-N-H") are letters too."""
-    text = re.sub(r"\b[A-Z]{1,3}(?:-[A-Z]{1,3}){2,}\b", lambda m: " ".join(m[0].replace("-", "")), text)
+    grouped = r"\b[A-Z]{1,5}(?:-[A-Z]{1,5})+\b" if asked else r"\b[A-Z]{1,3}(?:-[A-Z]{1,3}){2,}\b"
+    text = re.sub(grouped, lambda m: " ".join(m[0].replace("-", "")), text)
     text = re.sub(r"(?<=\b[A-Za-z])-(?=[A-Za-z]\b)", " ", text.replace("\u2019", "'"))
     # "it's", "that's", "I'm" stay one word; "O'N" is O, an apostrophe, N
     raw = re.findall(r"\b(?:[A-Za-z]{2,}|I)'[A-Za-z]{1,2}\b|[A-Za-z]+(?:-[A-Za-z]+)?|'", text)

@@ -58,6 +58,7 @@ really right said say see she so sorry sure tell thank thanks that the them then
 today tomorrow uh um want was we well were what when where which who why will with would yeah yes yep you your
 monday tuesday wednesday thursday friday saturday sunday week next last birth born name first actually
 mr mrs ms miss dr doctor sir madam
+he her him his husband wife son daughter mother mom mum father dad brother sister child kid partner
 """.split())
 TITLES = ("mr", "mrs", "ms", "miss", "dr", "doctor", "sir")
 
@@ -125,6 +126,16 @@ def extract_name(text: str) -> str | None:
     if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
     return " ".join(capitalised(w) for w in words)
+
+
+def full_name_in(text: str) -> str | None:
+    """A first and last name said as a clause of an answer to something else ("No, it's for
+    me, Lucy Brennan." -> 'Lucy Brennan'), or None."""
+    for clause in re.split(r"[,.;!?]", text):
+        name = extract_name(clause)
+        if name is not None and len(name.split()) >= 2:
+            return name
+    return None
 
 
 def capitalised(word: str) -> str:

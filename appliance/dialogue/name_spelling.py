@@ -1,0 +1,93 @@
+"""A name part from two noisy hearings: the word heard and its spelling, letter by letter.
+
+Over a phone line, letters that rhyme are confused: the E-set (B C D E G P T V Z), the A-set
+(A H J K), the EH-set (F L M N S X), I and Y, Q U and W (the sets of spoken-letter
+recognition). "P R I Y A" is heard "D-R-I-Y", "M E N D E Z" "M-E-N-T-E-C". A spelling that
+differs from the word heard only by such letters and a dropped or doubled one confirms that
+word; one that differs more replaces it. A name on the US census lists (the `names` package,
+about 94,000 first and last names) that both hearings point at beats either alone: "Great"
+spelled "T R A C E" is Grace.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+LETTER_SETS = ("BCDEGPTVZ", "AHJK", "FLMNSX", "IY", "QUW")
+RHYMES = {letter: group[0] for group in LETTER_SETS for letter in group}
+SAME_SET = 0.25  # a letter heard as another of its set
+DROPPED = 0.7  # a letter missed or added
+UNLISTED = 0.15  # what a name not on the lists must make up by the hearings' agreement
+HEARD_WEIGHT = 0.7  # the word heard against its spelling
+NEAR = 12  # names of the lists each hearing proposes
+
+
+def spelling_cost(word: str, spelled: str) -> float:
+    """How far `spelled` is from the letters of `word` (0 the same, about 1 nothing alike),
+    rhyming letters nearly alike: a weighted edit distance over the longer length."""
+    a, b = _letters(word), _letters(spelled)
+    if not a or not b:
+        return 1.0
+    previous = [j * DROPPED for j in range(len(b) + 1)]
+    for i, x in enumerate(a, 1):
+        row = [i * DROPPED]
+        for j, y in enumerate(b, 1):
+            change = 0.0 if x == y else SAME_SET if RHYMES.get(x, x) == RHYMES.get(y, y) else 1.0
+            row.append(min(previous[j - 1] + change, previous[j] + DROPPED, row[j - 1] + DROPPED))
+        previous = row
+    return previous[-1] / max(len(a), len(b))
+
+
+def best_spelling(heard: str, spelled: str, first: bool) -> str:
+    """The name part (capitalised as written) that best explains both the word `heard` and the
+    letters `spelled`: the heard word, the spelling, or a listed first (or last) name."""
+    listed = _lexicon(first)
+    candidates = list(dict.fromkeys(c for c in (heard.strip(), spelled.strip(), *_near(spelled, heard, first)) if c))
+
+    def cost(name: str) -> float:
+        key = _letters(name)
+        heard_cost = 1.0 - fuzz.ratio(key, _letters(heard)) / 100 if heard else 0.5
+        return spelling_cost(name, spelled) + HEARD_WEIGHT * heard_cost + (0.0 if key in listed else UNLISTED)
+
+    return min(candidates, key=cost)  # on a tie, the heard word, then the spelling
+
+
+def _near(spelled: str, heard: str, first: bool) -> list[str]:
+    """Listed names near the spelling (its letters reduced to their sets) and near the heard word."""
+    found = [name for _, _, name in process.extract(_rhyme_key(spelled), _rhyme_keys(first),
+                                                    scorer=Levenshtein.normalized_similarity, limit=NEAR)]
+    if heard:
+        found += [name for name, _, _ in process.extract(_letters(heard), sorted(_lexicon(first)),
+                                                         scorer=fuzz.ratio, limit=NEAR)]
+    return [name.capitalize() for name in found]
+
+
+def _letters(word: str) -> str:
+    return re.sub(r"[^A-Z]", "", word.upper())
+
+
+def _rhyme_key(word: str) -> str:
+    return "".join(RHYMES.get(c, c) for c in _letters(word))
+
+
+@functools.cache
+def _lexicon(first: bool) -> frozenset[str]:
+    """The census list of first (or last) names, upper case."""
+    import names
+
+    files = ("first:male", "first:female") if first else ("last",)
+    found: set[str] = set()
+    for key in files:
+        with open(names.FILES[key], encoding="ascii") as lines:
+            found.update(line.split()[0] for line in lines if line.strip())
+    return frozenset(found)
+
+
+@functools.cache
+def _rhyme_keys(first: bool) -> dict[str, str]:
+    """Each listed name -> its letters reduced to their sets."""
+    return {name: _rhyme_key(name) for name in sorted(_lexicon(first))}

@@ -1,0 +1,67 @@
+"""A name part from the word heard and its spelling over a phone line, where rhyming letters
+(B D P T, F S, M N ...) are confused and letters are dropped or doubled."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from appliance.dialogue import wording
+from appliance.dialogue.identity import respelled
+from appliance.dialogue.name_spelling import best_spelling, spelling_cost
+from appliance.dialogue.spelling import spelled_word
+from tests.dialogue.clinic import MARIA, build_store, make_dialogue
+from tests.dialogue.test_real_callers import talk
+
+FAST = pytest.mark.filterwarnings("ignore")
+
+
+def test_rhyming_letters_cost_less_than_others_and_a_dropped_letter_less_than_a_wrong_one():
+    assert spelling_cost("Bridget", "BRIDGET") == 0
+    assert spelling_cost("Bridget", "DRIDGET") < spelling_cost("Bridget", "KRIDGET")
+    assert spelling_cost("Thompson", "TOMPFON") < spelling_cost("Thompson", "TOMPRON")
+    assert spelling_cost("Bridget", "BRIGET") < spelling_cost("Bridget", "BROLGET")
+    assert spelling_cost("", "ABC") == 1.0
+
+
+@given(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=12),
+       st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=12))
+def test_the_cost_is_symmetric_and_bounded(a, b):
+    assert spelling_cost(a, b) == pytest.approx(spelling_cost(b, a))
+    assert 0 <= spelling_cost(a, b) <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize(("heard", "spelled", "first", "name"), [
+    ("Bridget", "Dridget", True, "Bridget"),  # a rhyming letter confirms the word heard
+    ("Thompson", "Thomfson", False, "Thompson"),  # a dropped and a rhyming letter
+    ("Oscar", "Osscar", True, "Oscar"),  # a doubled letter
+    ("Grate", "Grace", True, "Grace"),  # a listed name both hearings point at
+    ("Harvey", "Harvey", True, "Harvey"),
+    ("", "Zyxwq", False, "Zyxwq"),  # nothing heard, nothing listed near: the letters
+])
+def test_the_name_both_hearings_explain_best(heard, spelled, first, name):
+    assert best_spelling(heard, spelled, first) == name
+
+
+def test_the_spelled_part_is_the_one_the_spelling_is_nearest():
+    assert respelled("Sheriff Oscar Whitaker", "Odcar", first=True) == "Oscar Whitaker"
+    assert respelled("Anna Whitaker", "Whitaker", first=True) == "Anna Whitaker"  # the last name spelled
+    assert respelled("Anna Whitacre", "Whitaker") == "Anna Whitaker"
+    assert respelled("", "Lopez") == "Lopez"
+
+
+def test_capitals_in_hyphened_groups_are_letters_only_where_a_spelling_was_asked():
+    assert spelled_word("TRAC-E.", asked=True) == "Trace"
+    assert spelled_word("FOS-TDR.", asked=True) == "Fostdr"
+    assert spelled_word("TRAC-E.") is None
+    assert spelled_word("my X-RAY") is None
+
+
+def test_a_name_given_in_the_answer_to_whose_appointment_it_is_is_used(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(MARIA)
+    replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, Oscar Whitaker.")
+    assert replies[1] == wording.DOB_AFTER_NAME.format(first_name="Oscar")
+    assert dialogue.call.state.name == "Oscar Whitaker" and dialogue.call.state.contact is None
