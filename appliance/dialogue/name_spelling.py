@@ -24,6 +24,7 @@ DROPPED = 0.7  # a letter missed or added
 UNLISTED = 0.15  # what a name not on the lists must make up by the hearings' agreement
 HEARD_WEIGHT = 0.7  # the word heard against its spelling
 NEAR = 12  # names of the lists each hearing proposes
+SPELLED_ALIKE = 0.25  # at most: two different listed first names are this close 0.4% of the time
 
 
 def spelling_cost(word: str, spelled: str) -> float:
@@ -40,6 +41,12 @@ def spelling_cost(word: str, spelled: str) -> float:
             row.append(min(previous[j - 1] + change, previous[j] + DROPPED, row[j - 1] + DROPPED))
         previous = row
     return previous[-1] / max(len(a), len(b))
+
+
+def spelled_alike(spelled: str, word: str) -> bool:
+    """Whether the letters `spelled` may be `word` heard over a phone line (the first name on a
+    record spelled by the caller)."""
+    return spelling_cost(word, spelled) <= SPELLED_ALIKE
 
 
 def best_spelling(heard: str, spelled: str, first: bool) -> str:

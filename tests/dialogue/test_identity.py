@@ -89,6 +89,13 @@ def test_a_misheard_first_name_with_the_last_name_and_date_of_birth_is_spelled_t
     assert s.verified and s.contact.name == "Maria Lopez" and s.name == "Maria Lopez"
 
 
+def test_letters_that_rhyme_over_the_line_still_spell_the_first_name_on_file(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = asked_to_spell(db, MARIA, "cancel", "Reese Lopes", "May 3rd 1980")
+    assert identity.take_first_name_spelling("N-A-R-I-A.") is None  # M heard as N
+    assert identity.call.state.verified and identity.call.state.contact.name == "Maria Lopez"
+
+
 def test_a_first_name_spelled_wrong_is_a_mismatch(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     identity = asked_to_spell(db, MARIA, "cancel", "Reese Lopez", "May 3rd 1980")
