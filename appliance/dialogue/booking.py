@@ -224,20 +224,23 @@ class Booking:
         return index is not None
 
     def _chosen_slot(self, text: str) -> Slot | None:
-        """The offered slot `text` picks: 'the first one', '11 am', or a yes to the only one."""
+        """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11), or a yes to
+        the only one."""
         offered = self.call.state.offered
         lowered = words_to_digits(text)
         index = ordinal_choice(lowered, len(offered))
         if index is not None:
             return offered[index]
         clock = parse_clock(lowered)
-        if clock is not None:
-            for slot in offered:
-                local = self.call.local(slot.starts_at)
-                if (local.hour, local.minute) == (clock.hour, clock.minute) or (
-                        clock.minute == 0 and local.hour == clock.hour and len(offered) > 1
-                        and sum(o.starts_at.hour == clock.hour for o in offered) == 1):
-                    return slot
+        if clock is not None:  # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
+            locals_ = [self.call.local(slot.starts_at) for slot in offered]
+            exact = [slot for slot, local in zip(offered, locals_, strict=True)
+                     if (local.hour, local.minute) == (clock.hour, clock.minute)]
+            hour = [slot for slot, local in zip(offered, locals_, strict=True) if local.hour == clock.hour]
+            if len(exact) == 1:
+                return exact[0]
+            if not exact and clock.minute == 0 and len(hour) == 1 and len(offered) > 1:
+                return hour[0]
         if len(offered) == 1 and yes_or_no(text) is True:
             return offered[0]
         return None

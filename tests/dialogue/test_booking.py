@@ -43,6 +43,18 @@ def test_slots_are_offered_read_back_and_booked_only_after_a_yes(tmp_path):
     assert booked(db) == before + 1 and s.outcome == "booked" and s.step == Step.INTENT
 
 
+def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a check-up at half past two", "book")
+    booking.next()
+    times = {(slot.starts_at.hour, slot.starts_at.minute) for slot in booking.call.state.offered}
+    assert len(booking.call.state.offered) > 1 and len(times) == 1  # one time, several days
+    booking.take_choice("No, that doesn't work for me, around half past two.")
+    assert booking.call.state.chosen is None and booking.call.state.step != Step.CONFIRM
+    assert said(booking.take_choice("the second one")).startswith("So that's ")
+
+
 def test_a_slot_taken_before_the_yes_is_not_claimed_and_another_is_offered(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = verified(db, MARIA)
