@@ -24,6 +24,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.FOR_WHOM: "whom the appointment is for",
     Step.SPELL: "the spelling of the last name",
     Step.SPELL_FIRST: "the spelling of the first name",
+    Step.SPELL_NAME: "the spelling of the last name",
     Step.CHECK_READING: "a yes to what the agent read",
     Step.MESSAGE_NAME: "who leaves the message",
     Step.CALLBACK: "a number to call back",

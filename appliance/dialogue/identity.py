@@ -78,7 +78,7 @@ class Identity:
         """The appointment is for another person than the one known so far: ask who."""
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
-        s.near, s.first_spelled = [], False
+        s.near, s.first_spelled, s.last_name_only = [], False, False
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -93,9 +93,23 @@ class Identity:
                 read = respelled(read, spelled)
             if read is not None:
                 return self._check_reading(Step.NAME, read, wording.IS_YOUR_NAME.format(name=read))
+            if self.call.state.not_understood == 0:  # said again, it would be heard the same: spelled
+                return self.escalation.not_understood(wording.NAME_SPELL, Step.SPELL_NAME)
             return self.escalation.not_understood(wording.NAME_AGAIN)
         self.call.state.spelled = spelled is not None
         return self._use_name(name, text)
+
+    def take_name_spelling(self, text: str) -> Reply | None:
+        """The last name spelled, the name said not understood: the first name is spelled once
+        the date of birth is known. A name said instead is taken as a name."""
+        s = self.call.state
+        spelled = spelled_word(text, asked=True)
+        if spelled is None:
+            s.step = Step.NAME
+            return self.take_name(text)
+        s.name, s.last_name_only, s.spelled = best_spelling("", spelled, first=False), True, True
+        s.near, s.first_spelled, s.step, s.not_understood = [], False, Step.DOB, 0
+        return Reply.say(wording.DOB_AFTER_SPELLING)
 
     def take_date_of_birth(self, text: str) -> Reply | None:
         """The caller's date of birth, read by rules, else by the model and checked."""
@@ -127,8 +141,11 @@ class Identity:
         if again is not None:
             return again
         s.first_spelled = True
-        if spelled is not None and s.name:
+        if spelled is not None and s.name and s.last_name_only:
+            s.name = f"{best_spelling('', spelled, first=True)} {s.name}"
+        elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
+        s.last_name_only = False
         found = [c for c in s.near if spelled is not None and spelled_alike(spelled, c.name.split()[0])]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
@@ -167,6 +184,7 @@ class Identity:
         s = self.call.state
         if s.name is not None and name != s.name:  # a corrected name is checked afresh (not after a mismatch)
             s.near, s.first_spelled = [], False
+        s.last_name_only = False
         s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
         if text and parse_date_of_birth(text, self.day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)

@@ -76,6 +76,7 @@ class Dialogue:
             Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
             Step.SPELL: self._then_advance(self.identity.take_spelling),
             Step.SPELL_FIRST: self._then_advance(self.identity.take_first_name_spelling),
+            Step.SPELL_NAME: self._then_advance(self.identity.take_name_spelling),
             Step.ANOTHER: self._then_advance(self.booking.take_another),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
         }

@@ -34,6 +34,7 @@ class Step(StrEnum):
     FOR_WHOM = "for_whom"  # a yes that the appointment is for the patient caller ID found
     SPELL = "spell"  # the spelling of a new patient's last name
     SPELL_FIRST = "spell_first"  # the spelling of a first name, when only the last name and date of birth matched
+    SPELL_NAME = "spell_name"  # the last name spelled, when the name said was not understood
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
     MESSAGE_NAME = "message_name"  # who is leaving the message
     CALLBACK = "callback"  # the number to call back
@@ -50,6 +51,7 @@ class CallState:
     intent: str | None = None
     step: Step = Step.INTENT
     name: str | None = None
+    last_name_only: bool = False  # `name` is a last name spelled; the first name comes spelled later
     date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
     provider: Provider | None = None
