@@ -264,8 +264,12 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
     """`name` with the part spelled as the word heard and its spelling best explain it together
     (appliance/dialogue/name_spelling.py). The part is the one the spelling is nearest, the one
     asked for on a tie: a caller asked for their first name may spell the last. Words heard
-    before a first name are dropped ("Sheriff Peter Olympus" spelled "P E T E R")."""
+    before a first name are dropped ("Sheriff Peter Olympus" spelled "P E T E R"). A name of one
+    word the spelling is nothing like gets the part spelled added, not replaced."""
     parts = name.split()
+    if len(parts) == 1 and not spelled_alike(spelled, parts[0]):
+        added = best_spelling("", spelled, first)
+        return f"{added} {parts[0]}" if first else f"{parts[0]} {added}"
     if not parts:
         return best_spelling("", spelled, first)
     asked = 0 if first else len(parts) - 1

@@ -96,3 +96,10 @@ def test_a_name_neither_said_nor_spelled_understandably_is_handed_over(tmp_path)
                                                          "We go ahead.")]
     assert replies[1].text == wording.NAME_SPELL
     assert replies[2].action is not None and replies[2].action.kind == "transfer"
+
+
+def test_a_listed_name_spelled_in_full_is_taken_and_a_one_word_name_gets_the_part_spelled():
+    assert best_spelling("Ken", "Chen", first=False) == "Chen"
+    assert respelled("Namadeh", "Davies") == "Namadeh Davies"  # the word heard may be the first name
+    assert respelled("Namadeh", "Emma", first=True) == "Emma Namadeh"
+    assert respelled("Davies", "Dafies") == "Davies"  # a spelling like the word confirms it
