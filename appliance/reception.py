@@ -21,6 +21,7 @@ from appliance.crm.contacts import Contacts
 from appliance.crm.db import open_store
 from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
+from appliance.dialogue import name_spelling
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT
 from appliance.dialogue.reminder import ReminderCall, ReminderDialogue
@@ -62,6 +63,7 @@ class Reception:
         self.call_log = CallLog(db) if self.messages is db else MirroredCallLog(db, self.messages)
         self.hub = await asyncio.to_thread(EngineHub.load, self.config)
         warm_s = await asyncio.to_thread(self.hub.warm, INTENT_SYSTEM_PROMPT)
+        await asyncio.to_thread(name_spelling.load_lists)
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
         self.speaking_ahead = asyncio.create_task(self._speak_ahead())
 

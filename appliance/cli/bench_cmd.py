@@ -60,6 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     turns.add_argument("--voices", help="comma-separated caller voices (default: all)")
     turns.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
     turns.set_defaults(run=run_turns)
+    names = cmds.add_parser("names", help="names said, then spelled, over a phone line: read right by the heard "
+                                          "word alone, by the spelling replacing it, and by both weighed together")
+    names.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    names.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
+    names.set_defaults(run=run_names)
     answering = cmds.add_parser("answering", help="a person or an answering machine on the reminder calls: right "
                                                   "answers, the wait before greeting, the message after the beep")
     answering.add_argument("--voices", help="comma-separated caller voices (default: all)")
@@ -201,6 +206,20 @@ def run_turns(args: argparse.Namespace) -> int:
           flush=True)
     measured = turns.measure(config, model_store(config), audio)
     print(turns.report(turns.summarise(measured, turn_options(config.voice))))
+    return 0
+
+
+def run_names(args: argparse.Namespace) -> int:
+    """Run the spelled-names benchmark and print its report."""
+    from appliance.bench import names
+
+    config = load_config(args.config)
+    voices, noise = _voices_and_noise(args)
+    audio = names.clips(voices, noise)
+    print(f"{len(audio)} names said and spelled ({len(names.NAMES)} x {len(voices)} voices x {len(noise)} noise "
+          "levels)...", flush=True)
+    rows = names.measure(config, model_store(config), audio)
+    print(names.report(names.summarise(rows), rows))
     return 0
 
 

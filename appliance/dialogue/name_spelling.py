@@ -80,6 +80,12 @@ def _near(spelled: str, heard: str, first: bool) -> list[str]:
     return [name.capitalize() for name in found]
 
 
+def load_lists() -> None:
+    """Read the name lists now, so the first call that spells a name does not wait for them."""
+    for first in (True, False):
+        _rhyme_keys(first)
+
+
 def _letters(word: str) -> str:
     return re.sub(r"[^A-Z]", "", word.upper())
 
