@@ -17,7 +17,8 @@ RULES: list[tuple[str, str]] = [
                   r"(swollen|swelling|swelled)\b.{0,20}\b(face|jaw|cheek|eye|neck|throat|tongue)|"
                   r"(really|very|badly|so|hugely) (swollen|swelling)|severe pain|unbearable|excruciating|"
                   r"allergic reaction|accident|broke my jaw|broken jaw|face\b.{0,25}\b(swell|swoll|swirl)\w*|"
-                  r"(pain|hurts?|hurting) (is )?(so |really )?(terrible|awful|unbearable|severe|excruciating)|"
+                  r"(pain|hurts?|hurting) (is |was |'s |has been |got |gets )?(so |really |just )?"
+                  r"(terrible|awful|unbearable|severe|excruciating)|"
                   r"(terrible|awful|unbearable|severe|excruciating|really bad) (pain|toothache))\b"),
     ("human", r"\b(real person|human|receptionist|someone (at|from) the (front )?desk|speak (to|with) (someone|"
               r"a person|somebody|staff)|talk (to|with) (someone|a person|somebody|staff)|operator|representative|"

@@ -157,7 +157,8 @@ def test_the_recogniser_is_told_what_the_answer_may_hold_never_the_agent_words(t
 
 def test_emergencies_are_caught_in_common_words_and_mishearings():
     for said in ("My face is swollen and I can't breathe properly", "my tooth got knocked out playing hockey",
-                 "it won't stop bleeding", "I can't breed", "his jaw is swelling up"):
+                 "it won't stop bleeding", "I can't breed", "his jaw is swelling up", "the pain was awful all night",
+                 "the pain's just unbearable"):
         assert rule_intent(said) == "emergency", said
 
 
