@@ -9,9 +9,9 @@ about 94,000 first and last names) spelled in full is taken, and one that both h
 at beats either alone: "Great" spelled "T R A C E" is Grace.
 
 The weights are a priori (a rhyming letter a quarter of a wrong one, a rare name a fifth);
-checked on names that are not the conversation benchmark's (`appliance bench names`), where
-any weights near these read 46-54 of 120 names right (four voices) against 36 for the word
-heard alone.
+checked on names that are not the conversation benchmark's (`appliance bench names`): in
+four voices, clean, any weights near these read 46-54 of 120 names right against 36 for the
+word heard alone.
 """
 
 from __future__ import annotations
