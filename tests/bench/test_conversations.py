@@ -36,3 +36,12 @@ def test_a_short_run_over_sip_reports_every_field(tmp_path):
     assert overall["voice_to_voice_ms"]["p50"] > 0
     assert set(payload["by_voice_noise"]) == {"espeak/clean"}
     assert len(payload["failures"]) == 3 - overall["succeeded"]
+
+
+def test_the_names_benchmark_speaks_none_of_these_callers_names():
+    from appliance.bench.names import NAMES
+
+    callers = {s.plan.name.lower() for s in scenarios.SCENARIOS}
+    callers |= {p.name.lower() for s in scenarios.SCENARIOS for p in s.on_file}
+    said = {f"{first} {last}".lower() for first, last in NAMES}
+    assert len(said) == 30 and not said & callers
