@@ -57,6 +57,11 @@ def make_dialogue(db: Database, llm: LlmEngine | None = None, now: datetime = NO
     return Dialogue(CLINIC, ClinicRecords(db, TZ, Contacts(db)), now=lambda: now, llm=llm, **options)
 
 
+def talk(dialogue: Dialogue, *lines: str) -> list[str]:
+    """What the agent answers to each of `lines`, said one after another with good confidence."""
+    return [dialogue.respond(line, 0.9).text for line in lines]
+
+
 def make_call(db: Database, caller: str = MARIA, now: datetime = NOW) -> Call:
     """What the flows of one call share, for `caller` at `now` (nobody looked up yet)."""
     call = Call(CLINIC, ClinicRecords(db, TZ, Contacts(db)), now=lambda: now)

@@ -11,9 +11,8 @@ from appliance.dialogue import wording
 from appliance.dialogue.identity import respelled
 from appliance.dialogue.name_spelling import best_spelling, spelling_cost
 from appliance.dialogue.spelling import spelled_word
-from tests.dialogue.clinic import MARIA, build_store, make_dialogue
+from tests.dialogue.clinic import MARIA, build_store, make_dialogue, talk
 from tests.dialogue.scenarios import UNKNOWN
-from tests.dialogue.test_real_callers import talk
 
 FAST = pytest.mark.filterwarnings("ignore")
 

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
 from appliance.dialogue.understand import extract_name, rule_intent
-from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, talk
 from tests.dialogue.scenarios import UNKNOWN
 
 
@@ -26,10 +26,6 @@ class Model:
     def chat_json(self, messages, schema, **options):  # noqa: ANN001, ANN201
         self.prompts.append(messages[-1].content)
         return self.value
-
-
-def talk(dialogue, *lines: str) -> list[str]:  # noqa: ANN001
-    return [dialogue.respond(line, 0.9).text for line in lines]
 
 
 def test_words_that_are_no_names_are_not_taken_for_one():
