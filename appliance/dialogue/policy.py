@@ -33,7 +33,7 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
-from appliance.dialogue.understand import for_someone_else, rule_intent, sounds_angry, yes_or_no
+from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.models.protocols import LlmEngine
 
@@ -188,8 +188,11 @@ class Dialogue:
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")
-        if intent == "goodbye" and (s.step == Step.INTENT or s.step != Step.MESSAGE and yes_or_no(text) is None):
-            return self._act_on(text, intent)  # a yes or no in it ("perfect, thanks, bye") is the step's first
+        # a yes or no in a goodbye ("perfect, thanks, bye") is the step's first; while a message is
+        # taken, a goodbye with any other words ("tell them thanks, bye") is part of it
+        if intent == "goodbye" and (s.step == Step.INTENT or (
+                only_closing(text) if taking_message else yes_or_no(text) is None)):
+            return self._act_on(text, intent)
         try:
             return self.steps[s.step](text)
         except (sqlite3.Error, OSError) as exc:

@@ -79,6 +79,13 @@ def is_goodbye(text: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     if re.search(r"\b(bye|goodbye)\W*$", lowered) and len(lowered.split()) <= 6:  # "and, let's all, bye!"
         return True
+    return only_closing(text)
+
+
+def only_closing(text: str) -> bool:
+    """Nothing but a closing and its fillers ("no thanks, goodbye"): no words that could be a
+    message ("tell them thanks, bye" has some)."""
+    lowered = text.lower().replace("\u2019", "'")
     if re.search(CLOSINGS, lowered) is None:
         return False
     rest = re.sub(FILLERS, " ", re.sub(CLOSINGS, " ", lowered))

@@ -83,6 +83,31 @@ def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
     assert rows == ["My crown fell out, please call me"]
 
 
+def test_a_caller_who_says_only_goodbye_when_asked_for_a_message_leaves_none(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I'd like to leave a message")
+    reply = dialogue.respond("No thanks, goodbye.", 0.9)
+    dialogue.close()
+    assert reply.action is not None and reply.action.kind == "hangup"
+    assert not list(Database(tmp_path / "store.db").query("SELECT id FROM messages"))
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["Tell them thanks, bye."], "Tell them thanks, bye."),  # words beside the goodbye are the message
+    (["My crown fell out.", "No thanks, bye."], "My crown fell out."),  # no name: the message still goes
+])
+def test_a_goodbye_while_a_message_is_taken_keeps_what_the_caller_said(lines, message, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I'd like to leave a message", *lines)
+    dialogue.close()
+    rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
+    assert rows == [message]
+
+
 def test_an_answer_with_content_to_a_check_is_a_yes_and_its_content_is_used(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "message"}))
