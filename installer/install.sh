@@ -51,8 +51,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# STT models besides the default, so that [models] stt and stt_fallback can name them
-STT_CANDIDATES=(whisper-tiny.en moonshine-base-en)
+# models besides the defaults, so that [models] stt, stt_fallback and vad can name them
+CANDIDATES=(whisper-tiny.en moonshine-base-en silero-vad-v6)
 
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -193,7 +193,7 @@ if [ "$MODELS" = 1 ]; then
     MODEL_ARGS=()
     [ "$DEV" = 1 ] && MODEL_ARGS=(smollm2-135m-instruct-q4_1 vosk-ko)
     "$VENV/bin/appliance" models install
-    "$VENV/bin/appliance" models install "${STT_CANDIDATES[@]}"
+    "$VENV/bin/appliance" models install "${CANDIDATES[@]}"
     if [ ${#MODEL_ARGS[@]} -gt 0 ]; then
         "$VENV/bin/appliance" models install "${MODEL_ARGS[@]}"
     fi

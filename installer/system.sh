@@ -112,7 +112,7 @@ system_models() {
     local from=()
     [ -n "$MODELS_FROM" ] && from=(--from "$MODELS_FROM")
     "$VENV/bin/appliance" --config "$ETC/appliance.toml" models install "${from[@]}"
-    "$VENV/bin/appliance" --config "$ETC/appliance.toml" models install "${from[@]}" "${STT_CANDIDATES[@]}"
+    "$VENV/bin/appliance" --config "$ETC/appliance.toml" models install "${from[@]}" "${CANDIDATES[@]}"
 }
 
 # Point `current` at this release; on an upgrade back the store up first and go back to the

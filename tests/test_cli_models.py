@@ -19,7 +19,7 @@ def test_list_shows_the_default_set_installed_and_verified(capsys):
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out
     for name in ("qwen2.5-coder-1.5b-instruct-q4km", "whisper-base", "piper-en_US-joe-medium",
-                 "silero-vad-v6"):
+                 "silero-vad-v5"):
         line = next(line for line in out.splitlines() if name in line)
         assert "yes" in line and "verified" in line and "unverified" not in line, line
 

@@ -194,7 +194,7 @@ def test_config_file_with_a_secret_must_not_be_world_readable(tmp_path):
 def test_models_check_finds_the_installed_defaults(config):
     models = check_models(config)
     assert models.status == "ok"
-    for name in ("whisper-base", "piper-en_US-joe-medium", "silero-vad-v6", "qwen2.5-coder-1.5b-instruct-q4km"):
+    for name in ("whisper-base", "piper-en_US-joe-medium", "silero-vad-v5", "qwen2.5-coder-1.5b-instruct-q4km"):
         assert name in models.detail
 
 
@@ -203,7 +203,7 @@ def test_models_unverified_verified_missing_and_corrupt(tmp_path):
     (folder / "llm").mkdir(parents=True)
     (folder / "vad").mkdir()
     shutil.copy(MODELS / "manifest.toml", folder)
-    shutil.copy(MODELS / "vad/silero_vad_v6.onnx", folder / "vad")
+    shutil.copy(MODELS / "vad/silero_vad_v5.onnx", folder / "vad")
     (folder / "tts").symlink_to(MODELS / "tts")
     (folder / "turn").symlink_to(MODELS / "turn")
     llm = folder / "llm/smollm2-135m-instruct-q4_1.gguf"
@@ -221,7 +221,7 @@ def test_models_unverified_verified_missing_and_corrupt(tmp_path):
     llm.unlink()
     missing = check_models(config)
     assert missing.status == "fail" and "missing" in missing.detail and "models install" in missing.detail
-    wrong = check_models(replace(config, models=ModelsConfig(stt="silero-vad-v6")))
+    wrong = check_models(replace(config, models=ModelsConfig(stt="silero-vad-v5")))
     assert wrong.status == "fail" and "a vad model" in wrong.detail
     assert check_models(replace(config, models=ModelsConfig(llm="nope"))).status == "fail"
 

@@ -70,7 +70,8 @@ JUDGES: dict[str, Judge] = {
 
 def clips(voices: list[str], noise: list[str]) -> list[dict]:
     """Every turn in every voice and noise level: its pieces said with pauses (the synthesizer's own
-    silence around each piece trimmed, so a pause is as long as `PAUSES_MS` says), through the phone."""
+    silence around each piece trimmed, so a pause is as long as `PAUSES_MS` says), through the phone;
+    with the clean audio and when its sound starts and ends."""
     out = []
     for voice in voices:
         for index, (step, kind, text) in enumerate(TURNS):
@@ -83,7 +84,8 @@ def clips(voices: list[str], noise: list[str]) -> list[dict]:
             sounds = np.flatnonzero(active_windows(phone))
             for level in noise:
                 out.append({"voice": voice, "noise": level, "step": step, "kind": kind, "text": text.replace("| ", ""),
-                            "end_s": (sounds[-1] + 1) * WINDOW_S if sounds.size else 0.0,
+                            "start_s": sounds[0] * WINDOW_S if sounds.size else 0.0,
+                            "end_s": (sounds[-1] + 1) * WINDOW_S if sounds.size else 0.0, "clean": phone,
                             "spelling": (spelled_word(text.replace("|", "")) or "") if kind == SPELLING else "",
                             "pcm": phone if level == "clean" else with_noise(phone, float(level), seed=index)})
     return out

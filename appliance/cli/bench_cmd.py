@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     turns.add_argument("--voices", help="comma-separated caller voices (default: all)")
     turns.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
     turns.set_defaults(run=run_turns)
+    vad = cmds.add_parser("vad", help="which voice activity model hears phone-line callers: speech heard, turns "
+                                      "missed or started late, starts on line noise")
+    vad.add_argument("--models", help="comma-separated model names (default: the installed candidates)")
+    vad.add_argument("--voices", help="comma-separated caller voices (default: all)")
+    vad.add_argument("--noise", default="clean,20", help="comma-separated: clean and/or SNR in dB (default clean,20)")
+    vad.set_defaults(run=run_vad)
     names = cmds.add_parser("names", help="names said, then spelled, over a phone line: read right by the heard "
                                           "word alone, by the spelling replacing it, and by both weighed together")
     names.add_argument("--voices", help="comma-separated caller voices (default: all)")
@@ -206,6 +212,20 @@ def run_turns(args: argparse.Namespace) -> int:
           flush=True)
     measured = turns.measure(config, model_store(config), audio)
     print(turns.report(turns.summarise(measured, turn_options(config.voice))))
+    return 0
+
+
+def run_vad(args: argparse.Namespace) -> int:
+    """Run the voice activity benchmark and print its report."""
+    from appliance.bench import turns, vad
+
+    config = load_config(args.config)
+    store = model_store(config)
+    voices, noise = _voices_and_noise(args)
+    models = vad.candidates(store, _names(args.models))
+    audio = turns.clips(voices, noise)
+    print(f"{len(models)} models x {len(audio)} caller turns...", flush=True)
+    print(vad.report(vad.summarise(vad.measure(config, store, models, audio, vad.noise_clips()))))
     return 0
 
 
