@@ -3,6 +3,7 @@ caller who books is registered as a new patient."""
 
 from __future__ import annotations
 
+import pytest
 from sqlite_utils import Database
 
 from appliance.crm.contacts import Contacts
@@ -160,3 +161,12 @@ def test_on_the_patients_phone_a_garbled_last_name_is_verified_by_the_spelled_fi
     stranger.take_name("Maria O'Grill")
     stranger.take_date_of_birth("May 3rd 1980")
     assert stranger.take_first_name_spelling("M A R I A").action.kind == "transfer"
+
+
+@pytest.mark.parametrize("heard", ["Hand the cuddle", "Mother Lopes"])
+def test_on_the_patients_phone_a_name_heard_as_anything_is_verified_by_the_date_and_first_name(heard, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = asked_to_spell(db, MARIA, "confirm", heard, "May 3rd 1980")
+    assert identity.take_first_name_spelling("M-R-I-A") is None and identity.call.state.verified
+    wrong = asked_to_spell(db, MARIA, "confirm", heard, "May 3rd 1980")  # someone else on Maria's phone
+    assert said(wrong.take_first_name_spelling("J-O-S-E")) == wording.NO_MATCH and not wrong.call.state.verified
