@@ -104,9 +104,11 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
 
 
 def _reply_on(call_id: str) -> Callable[[object], bool]:
-    """Whether an event is the agent saying something on `call_id` (a caller waits for what
-    follows "One moment.", so that is not a reply)."""
-    return lambda e: isinstance(e, AgentSaidEvent) and e.call_id == call_id and e.text != wording.ONE_MOMENT
+    """Whether an event is the agent's reply on `call_id`: a caller waits for what follows "One
+    moment.", and for the reply that follows one the agent broke off when the caller went on
+    ("No, it's for me. | Lucy Brennan.": the agent starts answering at the pause and gives way)."""
+    return lambda e: (isinstance(e, AgentSaidEvent) and e.call_id == call_id and e.text != wording.ONE_MOMENT
+                      and not e.interrupted)
 
 
 def _last_said(events: EventLog, said: Callable[[object], bool]) -> AgentSaidEvent | None:

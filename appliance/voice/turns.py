@@ -20,6 +20,7 @@ recognition and the end-of-turn model's score are in):
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,10 +34,15 @@ PREROLL_MS = 300  # kept before the onset the endpointer reports
 # words, and a turn cut at each of those dips ends in the middle of a phone number
 GOING_ON_MARGIN = 0.15
 # ...unless the frame is quiet: Silero's recurrent state keeps scoring speech for about 100 ms after
-# the last word, and the caller's pause starts when the sound stops. Quiet is this far below the
-# median of the turn's speech frames (a cough or a knock does not move it; the noise of a noisy
-# line is louder: there the VAD decides alone).
+# the last word (140 ms on a noisy line), and the caller's pause starts when the sound stops. Quiet
+# is this far below the median of the turn's speech frames (a cough or a knock does not move it)...
 QUIET_BELOW_SPEECH_DB = 20.0
+# ...or, on a line whose speech stands this far above its background noise (the quietest tenth of
+# the frames before the turn, `BACKGROUND_FRAMES` of them)...
+CLEAR_ABOVE_BACKGROUND_DB = 15.0
+BACKGROUND_FRAMES = 100
+# ...no more than this above the background: the line's noise alone
+QUIET_ABOVE_BACKGROUND_DB = 6.0
 
 
 class TurnSignal(StrEnum):
@@ -108,6 +114,8 @@ class TurnDetector:
         self.paused = False
         self.verdict: Verdict | None = None  # of the current pause, once judged
         self._levels: list[float] = []  # dBFS of the turn's speech frames, sorted
+        self._recent: deque[float] = deque(maxlen=BACKGROUND_FRAMES)  # dBFS of the latest frames
+        self._background = -math.inf  # of the line before the current turn
 
     @property
     def in_turn(self) -> bool:
@@ -118,14 +126,24 @@ class TurnDetector:
         """Whether a frame the VAD scored `probability`, `level` dBFS loud, is speech: `threshold`
         to start a turn; a little less to go on with one, if the frame is not quiet."""
         heard = probability >= threshold
+        self._recent.append(level)
         if heard:
             bisect.insort(self._levels, level)
         if not self.in_turn:
             if not heard:
                 self._levels.clear()  # the turn's loudness counts from the frames that start it
+            self._background = sorted(self._recent)[len(self._recent) // 10]
             return heard
-        quiet = bool(self._levels) and level < self._levels[len(self._levels) // 2] - QUIET_BELOW_SPEECH_DB
-        return probability >= threshold - GOING_ON_MARGIN and not quiet
+        return probability >= threshold - GOING_ON_MARGIN and not self._quiet(level)
+
+    def _quiet(self, level: float) -> bool:
+        """Whether a frame in a turn is silence by its sound (see `QUIET_BELOW_SPEECH_DB`)."""
+        if not self._levels:
+            return False
+        speech = self._levels[len(self._levels) // 2]
+        return level < speech - QUIET_BELOW_SPEECH_DB or (
+            speech - self._background >= CLEAR_ABOVE_BACKGROUND_DB
+            and level < self._background + QUIET_ABOVE_BACKGROUND_DB)
 
     def feed(self, frame: bytes, speech: bool, arrived: float) -> TurnSignal | None:
         """Advance one frame."""

@@ -124,6 +124,23 @@ def test_a_quiet_frame_ends_the_speech_whatever_the_vad_still_says():
     assert not d.hears_speech(0.1, 0.5, -20.0)
 
 
+def test_on_a_noisy_line_the_speech_ends_when_only_the_line_noise_is_left():
+    d = detector()
+    for _ in range(50):  # the line's noise at -42 dBFS before the caller speaks
+        assert not d.hears_speech(0.05, 0.5, -42.0)
+        d.feed(FRAME, False, 0.0)
+    for _ in range(20):
+        d.hears_speech(0.9, 0.5, -22.0)
+        d.feed(FRAME, True, 0.0)
+    assert d.in_turn and d.hears_speech(0.8, 0.5, -35.0)  # a soft sound above the noise
+    assert not d.hears_speech(0.8, 0.5, -38.0)  # the noise alone, which the VAD still scores as speech
+    murky = detector()  # speech barely above the noise: the VAD decides alone
+    for level, speech, score in [(-30.0, False, 0.05)] * 50 + [(-22.0, True, 0.9)] * 20:
+        murky.hears_speech(score, 0.5, level)
+        murky.feed(FRAME, speech, 0.0)
+    assert murky.in_turn and murky.hears_speech(0.8, 0.5, -27.0)
+
+
 def test_a_knock_does_not_make_the_caller_quiet_and_the_next_turn_starts_afresh():
     d = detector()
     for level in [-38.0] * 20 + [-6.0] * 3:  # a caller at -38 dBFS knocks the handset
