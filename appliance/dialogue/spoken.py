@@ -41,8 +41,10 @@ _REPEATS = {"double": 2, "triple": 3}
 def prepare_numbers(text: str) -> str:
     """Lower-case `text` and rewrite what text2num misreads or ignores (still words): 'oh' in a
     run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'half pass' ->
-    'half past', 'tenish' -> 'ten ish', hyphens between words -> spaces (not between digits: '1980-05-03' stays)."""
+    'half past', 'tenish' -> 'ten ish', hyphens between words -> spaces (not between digits: '1980-05-03' stays),
+    a year whose last digit came hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
     t = text.lower().replace("\u2019", "'")
+    t = re.sub(r"(?<![\d-])((?:1[89]|20)\d)0-([1-9])(?![\d-])", r"\g<1>\2", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b", "o'clock", t)
     t = re.sub(r"\b(half|quarter|ten|twenty|five) pass\b", r"\1 past", t)  # "half pass two", as recognisers write it
