@@ -27,6 +27,9 @@ MONTH_NAMES = {**{m: i + 1 for i, m in enumerate(MONTHS)},
 WEEKDAY_NAMES = {**{d: i for i, d in enumerate(WEEKDAYS)},
                  "tues": 1, "tue": 1, "weds": 2, "wednes": 2, "thurs": 3, "thur": 3, "thu": 3, "fri": 4}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_ANY_MONTH = _MONTH.replace("?P<month>", "?:")
+_DATED = re.compile(rf"\b(?:{_ANY_MONTH} (?:the )?\d{{1,2}}(?:st|nd|rd|th)?|(?:the )?\d{{1,2}}(?:st|nd|rd|th)? "
+                    rf"(?:of )?{_ANY_MONTH})\W*(?:of |in )?(?P<year>\d{{4}})\b")  # a year: see `parse_when`
 _WEEKDAY = r"(?P<weekday>" + "|".join(sorted(WEEKDAY_NAMES, key=len, reverse=True)) + r")s?\b"
 _BOUND_BEFORE = re.compile(r"\b(?:after|from|since|later than|not before|before|until|till|by|no later than|"
                            r"between|and|to)\s*$")
@@ -76,9 +79,12 @@ def _before(moment: datetime, limit: datetime) -> bool:
 
 
 def parse_when(text: str, now: datetime) -> When | None:
-    """The caller's wish in `text`, or None when it names no day or time."""
-    t = words_to_digits(text)
+    """The caller's wish in `text`, or None when it names no day or time. A date with a past
+    year is no wish ("born June 5th, 1982, and I'd like a check-up next Wednesday"); the year of
+    another is no time ("January 4th, 2027" is not at 20:27)."""
     today = now.date()
+    t = _DATED.sub(lambda m: m[0][:m.start("year") - m.start()] if int(m["year"]) >= today.year else " ",
+                   words_to_digits(text))
     days = _days(t, today)
     clock = clock_span(t)
     exact = clock[0] if clock else None

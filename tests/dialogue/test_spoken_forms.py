@@ -131,6 +131,12 @@ def test_a_time_said_in_words_reads_back(hour, minute, part):
     ("Tuesday the 8th at 10", date(2026, 12, 8), date(2026, 12, 8), (0, 24), time(10, 0)),
     ("tonight at 7", date(2026, 12, 2), date(2026, 12, 2), (17, 21), time(19, 0)),
     ("the 3rd at half past two", date(2026, 12, 3), date(2026, 12, 3), (0, 24), time(14, 30)),
+    # a date of birth in the request is no wish; a date's year is no time
+    ("Hi, this is Robert Chen, born June 5, 1982, and I'd like a check-up next Friday morning.",
+     date(2026, 12, 4), date(2026, 12, 4), (8, 12), None),
+    ("born the third of May nineteen seventy five, Thursday please", date(2026, 12, 3), date(2026, 12, 3),
+     (0, 24), None),
+    ("January 4th, 2027 in the morning", date(2027, 1, 4), date(2027, 1, 4), (8, 12), None),
 ])
 def test_days_as_callers_say_them(said, first, last, hours, exact):
     when = parse_when(said, NOW)
