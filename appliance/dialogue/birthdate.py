@@ -2,7 +2,8 @@
 
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
-'seven nine seventy two', with other words around them.
+'seven nine seventy two', '712-69' (Whisper grouping the digits like a phone number), with
+other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -52,10 +53,11 @@ def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
         born = _ordered(int(match[1]), int(match[3]), match[4], day_first, today)
         if born is not None:
             return born
-    for match in _SAID.finditer(t):
-        born = _said(re.findall(r"\d+", match.group(0)), day_first, today)
-        if born is not None:
-            return born
+    for said in (t, re.sub(r"(?<=\d)-(?=\d)", "", t)):  # then digits grouped like a phone number: "712-69"
+        for match in _SAID.finditer(said):
+            born = _said(re.findall(r"\d+", match.group(0)), day_first, today)
+            if born is not None:
+                return born
     return None
 
 

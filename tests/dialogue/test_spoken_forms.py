@@ -190,6 +190,9 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("25/12/1980", False, date(1980, 12, 25)),  # only a day can be 25
     ("1980-05-03", True, date(1980, 5, 3)),
     ("June 30th, 1960-2.", False, date(1962, 6, 30)),  # "nineteen sixty-two" as Whisper wrote it
+    ("712-69", False, date(1969, 7, 12)),  # "seven twelve sixty nine" grouped like a phone number
+    ("No. 07-1269.", False, date(1969, 7, 12)),
+    ("212-555-0198", False, None),
     ("oh seven twelve nineteen sixty nine", False, date(1969, 7, 12)),
     ("oh seven twelve nineteen sixty nine", True, date(1969, 12, 7)),
     ("seven nine seventy two", False, date(1972, 7, 9)),
