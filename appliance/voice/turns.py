@@ -115,7 +115,7 @@ class TurnDetector:
         self.verdict: Verdict | None = None  # of the current pause, once judged
         self._levels: list[float] = []  # dBFS of the turn's speech frames, sorted
         self._recent: deque[float] = deque(maxlen=BACKGROUND_FRAMES)  # dBFS of the latest frames
-        self._background = -math.inf  # of the line before the current turn
+        self._background = -math.inf  # of the line before the current turn (set as it starts)
 
     @property
     def in_turn(self) -> bool:
@@ -132,7 +132,6 @@ class TurnDetector:
         if not self.in_turn:
             if not heard:
                 self._levels.clear()  # the turn's loudness counts from the frames that start it
-            self._background = sorted(self._recent)[len(self._recent) // 10]
             return heard
         return probability >= threshold - GOING_ON_MARGIN and not self._quiet(level)
 
@@ -150,6 +149,8 @@ class TurnDetector:
         self._preroll.append(frame)
         event = self.endpointer.feed(speech)
         if event == EndpointEvent.SPEECH_START:
+            if self._recent:  # the line before the turn, up to the frame that started it
+                self._background = sorted(self._recent)[len(self._recent) // 10]
             back = (self.endpointer.speech_start_offset_ms + PREROLL_MS) // self.options.endpoint.frame_ms
             self._onset = list(self._preroll)[-back:]
             self.trailing_ms, self.speech_end, self.paused = 0, arrived, False
