@@ -27,7 +27,7 @@ from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Engine, Role
-from appliance.models.store import ModelStore, Status
+from appliance.models.store import ModelStore
 
 CANDIDATES = ("whisper-tiny.en", "whisper-base", "moonshine-base-en")
 NOISE = ("clean", "20", "10")  # clean, or the speech-to-noise ratio in dB
@@ -65,14 +65,6 @@ def clips(voices: list[str], noise: list[str]) -> list[dict]:
                 out.append({"voice": voice, "noise": level, "text": text,
                             "hint": CLINIC.hint(step), "pcm": pcm})
     return out
-
-
-def candidates(store: ModelStore, names: list[str] | None) -> list[str]:
-    """The named models, else the installed ones of `CANDIDATES`."""
-    if names:
-        return names
-    return [n for n in CANDIDATES if store.status(store.manifest.get(n)).status
-            in (Status.VERIFIED, Status.UNVERIFIED)]
 
 
 def run(config: Config, store: ModelStore, models: list[str], voices: list[str],

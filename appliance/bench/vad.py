@@ -19,34 +19,26 @@ import time
 
 import numpy as np
 
-from appliance.audio import frames, level_dbfs, to_pcm
+from appliance.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames, level_dbfs, to_pcm
 from appliance.config import Config
 from appliance.lab.voices import pink_noise, telephone
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
-from appliance.models.store import ModelStore, Status
+from appliance.models.store import ModelStore
 from appliance.voice.turns import TurnDetector, TurnSignal, turn_options
 
 CANDIDATES = ("silero-vad-v5", "silero-vad-v6", "webrtc-vad")
 SOUNDING_DBFS = -45.0  # a frame of the clean turn this loud is the caller's sound
-FRAME_S = 0.02
+FRAME_S = FRAME_MS / 1000
 NOISE_S = 20.0
 NOISE_DBFS = (-45.0, -30.0)  # line noise with nobody speaking: a quiet line and a loud one
-
-
-def candidates(store: ModelStore, names: list[str] | None) -> list[str]:
-    """The named models, else the installed ones of `CANDIDATES`."""
-    if names:
-        return names
-    return [n for n in CANDIDATES if store.status(store.manifest.get(n)).status
-            in (Status.VERIFIED, Status.UNVERIFIED, Status.BUILTIN)]
 
 
 def noise_clips() -> list[dict]:
     """Pink noise at each of `NOISE_DBFS`, through the telephone channel."""
     out = []
     for seed, dbfs in enumerate(NOISE_DBFS):
-        noise = pink_noise(int(NOISE_S * 16000), seed=seed)
+        noise = pink_noise(int(NOISE_S * SAMPLE_RATE), seed=seed)
         noise *= 10 ** (dbfs / 20) / np.sqrt(np.mean(noise ** 2))
         out.append({"dbfs": dbfs, "pcm": telephone(to_pcm(noise.astype(np.float32)))})
     return out
@@ -60,8 +52,8 @@ def measure(config: Config, store: ModelStore, models: list[str], turns: list[di
         vad = load_engine(Role.VAD, config, store, name)
         started = time.perf_counter()
         rows = [dict(_one_turn(vad, config, clip), voice=clip["voice"], noise=clip["noise"]) for clip in turns]
-        false_starts = sum(_starts(vad, config, clip["pcm"]) for clip in noise)
-        count = sum(len(clip["pcm"]) for clip in [*turns, *noise]) // 640
+        false_starts = sum(len(_detect(vad, config, clip["pcm"])[1]) for clip in noise)
+        count = sum(len(clip["pcm"]) for clip in [*turns, *noise]) // FRAME_BYTES
         out[name] = {"turns": rows, "false_starts": false_starts, "noise_minutes": len(noise) * NOISE_S / 60,
                      "us_per_frame": (time.perf_counter() - started) / count * 1e6}
     return out
@@ -70,27 +62,24 @@ def measure(config: Config, store: ModelStore, models: list[str], turns: list[di
 def _one_turn(vad, config: Config, clip: dict) -> dict:  # noqa: ANN001 - a VAD engine
     """Frames heard as speech among the sounding ones, and how late the audio kept starts."""
     clean = [level_dbfs(f) > SOUNDING_DBFS for f in frames(clip["clean"])]
-    detector, flags = TurnDetector(turn_options(config.voice)), vad.stream()
-    heard, kept_from = [], None
-    for index, frame in enumerate(frames(clip["pcm"])):
-        probability = flags.feed(frame)
-        heard.append(probability >= vad.threshold)
-        speech = detector.hears_speech(probability, vad.threshold, level_dbfs(frame))
-        if detector.feed(frame, speech, (index + 1) * FRAME_S) == TurnSignal.START and kept_from is None:
-            kept_from = (index + 1) * FRAME_S - len(detector.onset_audio()) / 32000
-    sounding = [h for h, c in zip(heard, clean, strict=False) if c]
-    return {"recall": float(np.mean(sounding)) if sounding else 0.0, "started": kept_from is not None,
-            "lost_ms": max(0.0, kept_from - clip["start_s"]) * 1000 if kept_from is not None else None}
+    scores, kept_from = _detect(vad, config, clip["pcm"])
+    sounding = [p >= vad.threshold for p, c in zip(scores, clean, strict=False) if c]
+    return {"recall": float(np.mean(sounding)) if sounding else 0.0, "started": bool(kept_from),
+            "lost_ms": max(0.0, kept_from[0] - clip["start_s"]) * 1000 if kept_from else None}
 
 
-def _starts(vad, config: Config, pcm: bytes) -> int:  # noqa: ANN001 - a VAD engine
-    """Turns the detector starts in `pcm`."""
+def _detect(vad, config: Config, pcm: bytes) -> tuple[list[float], list[float]]:  # noqa: ANN001 - a VAD engine
+    """Each frame's speech probability, and for each turn the detector starts in `pcm`, the
+    second the audio it keeps begins at."""
     detector, flags = TurnDetector(turn_options(config.voice)), vad.stream()
-    count = 0
+    scores, kept_from = [], []
     for index, frame in enumerate(frames(pcm)):
-        speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
-        count += detector.feed(frame, speech, (index + 1) * FRAME_S) == TurnSignal.START
-    return count
+        probability = flags.feed(frame)
+        scores.append(probability)
+        speech = detector.hears_speech(probability, vad.threshold, level_dbfs(frame))
+        if detector.feed(frame, speech, (index + 1) * FRAME_S) == TurnSignal.START:
+            kept_from.append((index + 1) * FRAME_S - len(detector.onset_audio()) / (2 * SAMPLE_RATE))
+    return scores, kept_from
 
 
 def summarise(results: dict[str, dict]) -> dict:

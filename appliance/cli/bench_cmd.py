@@ -186,7 +186,7 @@ def run_stt(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = model_store(config)
     voices, noise = _voices_and_noise(args)
-    models = stt.candidates(store, _names(args.models))
+    models = _names(args.models) or store.installed(stt.CANDIDATES)
     if not models:
         raise SystemExit("no STT candidate is installed: run 'appliance models install whisper-base'")
     print(f"{len(models)} models x {len(voices)} voices x {len(noise)} noise levels x "
@@ -222,7 +222,7 @@ def run_vad(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = model_store(config)
     voices, noise = _voices_and_noise(args)
-    models = vad.candidates(store, _names(args.models))
+    models = _names(args.models) or store.installed(vad.CANDIDATES)
     audio = turns.clips(voices, noise)
     print(f"{len(models)} models x {len(audio)} caller turns...", flush=True)
     print(vad.report(vad.summarise(vad.measure(config, store, models, audio, vad.noise_clips()))))

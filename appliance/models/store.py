@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -88,6 +88,11 @@ class ModelStore:
         if recorded and recorded.get("corrupt"):
             return ModelStatus(entry, Status.CORRUPT, path)
         return ModelStatus(entry, Status.UNVERIFIED, path)
+
+    def installed(self, names: Iterable[str]) -> list[str]:
+        """Those of `names` in place: verified, not yet verified, or built in."""
+        return [n for n in names if self.status(self.manifest.get(n)).status
+                in (Status.VERIFIED, Status.UNVERIFIED, Status.BUILTIN)]
 
     def statuses(self) -> list[ModelStatus]:
         """Status of every known model."""
