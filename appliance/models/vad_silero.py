@@ -28,6 +28,7 @@ CONTEXT = 64
 QUIET_BELOW = 0.1  # a window scored below this is clearly not speech...
 RESET_AFTER_S = 2.0  # ...and this long a run of them resets the carried state
 RESET_AFTER_WINDOWS = round(RESET_AFTER_S * SAMPLE_RATE / WINDOW)
+RATE = np.array(SAMPLE_RATE, dtype=np.int64)  # v5's `sr` input
 
 
 class SileroVad:
@@ -37,18 +38,19 @@ class SileroVad:
         self.name = name
         self.threshold = threshold
         self._session = onnx_session(path, "Silero VAD")
+        self._v5 = "state" in {i.name for i in self._session.get_inputs()}
 
     def stream(self) -> "SileroVadStream":
         """A detector for one call."""
-        return SileroVadStream(self._session)
+        return SileroVadStream(self._session, self._v5)
 
 
 class SileroVadStream:
     """Buffers 20 ms frames into 32 ms windows; each frame gets the latest window's score."""
 
-    def __init__(self, session) -> None:  # noqa: ANN001 - onnxruntime.InferenceSession
+    def __init__(self, session, v5: bool) -> None:  # noqa: ANN001 - onnxruntime.InferenceSession
         self._session = session
-        self._v5 = "state" in {i.name for i in session.get_inputs()}
+        self._v5 = v5  # the v5 export's inputs (see the module's doc), else v6's
         self._state = self._fresh_state()
         self._context = np.zeros(CONTEXT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
@@ -67,7 +69,7 @@ class SileroVadStream:
             window, self._pending = self._pending[:WINDOW], self._pending[WINDOW:]
             inputs = {"input": np.concatenate([self._context, window])[None, :], **self._state}
             if self._v5:
-                inputs["sr"] = np.array(SAMPLE_RATE, dtype=np.int64)
+                inputs["sr"] = RATE
             out, *state = self._session.run(None, inputs)
             self._state = dict(zip(self._state, state, strict=True))
             self._context = window[-CONTEXT:]
