@@ -39,12 +39,6 @@ def same_last_name(heard: str, on_file: str) -> bool:
     return any(part_matches("".join(words[-n:]), last) for n in (1, 2) if len(words) >= n)
 
 
-def same_first_name(said: str, on_file: str) -> bool:
-    """Whether `said` (a first name as spelled or heard) is the first name on file, by spelling."""
-    first = name_key(on_file).split()[:1]
-    return bool(first) and any(fuzz.ratio(word, first[0]) >= FIRST_NAME_ALIKE for word in name_key(said).split())
-
-
 def same_person_name(heard: str, on_file: str) -> bool:
     """Whether `heard` (first and last name, as recognised) names the person `on_file`: the
     whole name nearly alike, or the last name alike in spelling or sound (written together:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from appliance.crm.names import same_first_name, same_last_name, same_person_name
+from appliance.crm.names import same_last_name, same_person_name
 
 
 @pytest.mark.parametrize("heard, on_file, same", [
@@ -23,10 +23,3 @@ def test_the_same_person_by_spelling_or_sound(heard, on_file, same):
 ])
 def test_the_last_name_alone(heard, on_file, same):
     assert same_last_name(heard, on_file) is same
-
-
-@pytest.mark.parametrize("said, on_file, same", [
-    ("Ruth", "Ruth Adler", True), ("Fiona", "Fiona Marsh", True), ("Jane", "John Smith", False), ("", "Ruth Adler", False),
-])
-def test_the_first_name_by_spelling(said, on_file, same):
-    assert same_first_name(said, on_file) is same
