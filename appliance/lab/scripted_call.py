@@ -1,7 +1,7 @@
 """A scripted caller: a peer phone process that calls the service over SIP on loopback and
 says each line once the agent has answered and finished its reply. The caller's voice is
 synthesized (by default the Piper voice raised three semitones and sped up, so it is not the
-agent's voice; or espeak-ng) and sent as 8 kHz PCMU, the telephone band."""
+agent's voice; or one of `voices.CALLER_VOICES`) and sent as 8 kHz PCMU, the telephone band."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from appliance.audio import read_wav, write_wav
 from appliance.dialogue import wording
 from appliance.lab.measure import reply_latencies_ms
 from appliance.lab.peer_client import EventLog, PeerPhone
-from appliance.lab.speech import espeak, shifted_piper, silence
+from appliance.lab.speech import shifted_piper, silence
+from appliance.lab.voices import synthesize
 from appliance.service import ApplianceService
 from appliance.voice.events import (
     AgentSaidEvent,
@@ -26,7 +27,6 @@ from appliance.voice.events import (
     TurnLatencyEvent,
 )
 
-CALLER_VOICES = ("shifted-piper", "espeak")
 _callers = itertools.count(1)
 
 
@@ -134,8 +134,7 @@ def _caller_wav(service: ApplianceService, line: str, voice: str, workdir: Path)
     """The caller's line as a WAV file, synthesized once per text and voice."""
     path = workdir / f"line-{voice}-{hashlib.sha1(line.encode()).hexdigest()[:12]}.wav"
     if not path.exists():
-        speech = (shifted_piper(service.hub.tts, line) if voice == "shifted-piper"
-                  else espeak(line, voice="en-us+m3"))
+        speech = shifted_piper(service.hub.tts, line) if voice == "shifted-piper" else synthesize(line, voice)
         write_wav(path, speech + silence(0.05))
     return path
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import caldav
 import pytest
 
+from appliance.bench.conversations import CallerAudio
 from appliance.config.calendar import CalendarConfig
 from appliance.crm.appointments import Appointments
 from appliance.crm.event_uids import uid_of
 from appliance.lab.calendar_server import LabCalendarServer
+from appliance.lab.caller import Caller, CallerPlan, Task
 from appliance.lab.demo import DEMO_PATIENT
-from appliance.lab.scripted_call import run_script
+from appliance.lab.scripted_call import converse
 from tests.calsync.test_sync import staff_event
 
 pytestmark = pytest.mark.slow
@@ -61,9 +64,16 @@ def test_a_block_entered_during_the_call_is_not_offered_and_the_booking_reaches_
         for monday in mondays:
             staff_event(server, patel, monday.replace(hour=8), 150, "Implant surgery", f"surgery-{monday:%m%d}")
     threading.Timer(1.0, staff_block_the_morning).start()  # the caller is on the line by then
-    lines = ["I'd like to book a cleaning next Monday morning", "yes, it's for me", "ten thirty is fine", "yes",
-             "no thanks, goodbye"]
-    result = live.run(run_script(live.service, lines, tmp_path, caller_id=DEMO_PATIENT[1], voice="festival-hts"))
+    caller = Caller(CallerPlan(tasks=(Task("I'd like to book a cleaning next Monday morning.", "book"),),
+                               answers={"choice": ("Ten thirty is fine.",)}, first_name=DEMO_PATIENT[0].split()[0],
+                               want_weekday=0, want_part="morning", name=DEMO_PATIENT[0], dob=DEMO_PATIENT[2]), datetime.now(tz).date())
+    audio = CallerAudio(tmp_path, "festival-hts", "clean")  # a caller who answers what is asked, as asked again
+
+    def respond(agent_text: str) -> Path | None:
+        line = caller.respond(agent_text)
+        return audio.wav(line) if line is not None else None
+
+    result = live.run(converse(live.service, respond, tmp_path, caller_id=DEMO_PATIENT[1]))
     transcript = "\n".join(map(str, result.transcript))
     db = live.service.call_log.db
     row = next(db.query("SELECT id, starts_at FROM appointments WHERE source = 'phone_agent' ORDER BY id DESC "
