@@ -312,7 +312,7 @@ class Dialogue:
             if intent == "book" and self.call.state.contact is not None and for_someone_else(text):
                 self.identity.someone_else()
             self.booking.start(text, intent)
-            return self._advance()
+            return self.identity.volunteered(text) or self._advance()
         if intent == "faq":  # understood; not in the clinic's profile: a message is offered
             answer = self._answer(text)
             if answer is not None:

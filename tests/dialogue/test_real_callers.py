@@ -312,3 +312,27 @@ def test_an_answer_asking_for_something_else_is_no_yes_to_a_booking(tmp_path):
     reply = dialogue.respond("You know, I want to check my avoidance.", 0.9)
     assert reply.action.kind == "transfer" and "did not understand" in reply.action.reason  # the second miss
     assert dialogue.call.state.intent != "book"
+
+
+def test_a_name_and_date_of_birth_given_with_the_request_are_not_asked_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    [reply] = talk(dialogue, "Hi, this is Robert Chen, born June 5th, 1982, and I'd like a check-up next Wednesday "
+                             "morning.")
+    s = dialogue.call.state
+    assert reply == wording.SPELL_FIRST_NAME and (s.name, s.date_of_birth) == ("Robert Chen", "1982-06-05")
+    known = make_dialogue(db)
+    known.greeting(UNKNOWN)
+    [reply] = talk(known, "My name is Maria Lopez, I want to cancel my appointment.")
+    assert reply == wording.DOB_AFTER_NAME.format(first_name="Maria")
+    assert talk(known, "May third, nineteen eighty")[0].startswith("You have ") and known.call.state.verified
+
+
+def test_a_request_that_names_nobody_or_someone_else_is_followed_by_the_name_question(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    for said in ("This is about my appointment, I need to cancel it.", "Hi, this is for my son Tom Baker, he needs a "
+                 "check-up.", "My name is on the list, I'd like a cleaning."):
+        dialogue = make_dialogue(db)
+        dialogue.greeting(UNKNOWN)
+        assert talk(dialogue, said)[0] == wording.ASK_NAME, said
