@@ -2,7 +2,7 @@
 
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
-'seven nine seventy two', '712-69' (Whisper grouping the digits like a phone number), with
+'seven nine seventy two', '7 9 70 2', '712-69' (Whisper grouping the digits like a phone number), with
 other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
@@ -68,6 +68,8 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         readings.append((groups[0], groups[1], groups[2]))
     if len(groups) == 4 and groups[2] in ("19", "20") and len(groups[3]) == 2:
         readings.append((groups[0], groups[1], groups[2] + groups[3]))
+    if len(groups) == 4 and re.fullmatch(r"[2-9]0", groups[2]) and re.fullmatch(r"[1-9]", groups[3]):
+        readings.append((groups[0], groups[1], groups[2][0] + groups[3]))  # "seventy two" written "70 2"
     digits = "".join(groups)
     if len(digits) in (6, 8) and (all(len(g) <= 2 for g in groups) or len(groups) == 1):
         readings.append((digits[:2], digits[2:4], digits[4:]))

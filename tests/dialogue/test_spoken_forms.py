@@ -191,6 +191,8 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("1980-05-03", True, date(1980, 5, 3)),
     ("June 30th, 1960-2.", False, date(1962, 6, 30)),  # "nineteen sixty-two" as Whisper wrote it
     ("712-69", False, date(1969, 7, 12)),  # "seven twelve sixty nine" grouped like a phone number
+    ("7 9 70 2", False, date(1972, 7, 9)),  # "seven nine seventy two", the year's tens and units apart
+    ("12 3 19 85", False, date(1985, 12, 3)),
     ("No. 07-1269.", False, date(1969, 7, 12)),
     ("212-555-0198", False, None),
     ("oh seven twelve nineteen sixty nine", False, date(1969, 7, 12)),
