@@ -110,8 +110,10 @@ class Booking:
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
         if correction is not None:  # the same wish again: these times do not suit, and saying them again won't help
+            s.declined += [slot.starts_at for slot in s.offered]
             return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
         if yes_or_no(text) is False:
+            s.declined += [slot.starts_at for slot in s.offered]
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         offered = self._slots_said(self.call.state.offered)
         return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=offered))
@@ -126,6 +128,7 @@ class Booking:
         if answer is None:
             return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)
         if answer is False:
+            s.declined.append(s.chosen.starts_at)
             s.chosen = None
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         return self._commit()
@@ -164,14 +167,15 @@ class Booking:
         return self._offer()
 
     def _offer(self) -> Reply:
-        """Up to three free slots that fit; none: the nearest within the horizon; still none: ask again."""
+        """Up to three free slots that fit, none the caller turned down; none: the nearest within
+        the horizon; still none: ask again."""
         s = self.call.state
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
-        slots = self.records.find_slots(s.service.id, s.when, earliest, provider)
+        slots = self.records.find_slots(s.service.id, s.when, earliest, provider, avoid=s.declined)
         if not slots:
             wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
-            slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1)
+            slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1, avoid=s.declined)
             if not slots:
                 return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
             return self._read_back(slots[0], wording.NEAREST)

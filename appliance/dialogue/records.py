@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -70,12 +71,13 @@ class ClinicRecords:
         return self.schedule.providers(service_id)
 
     def find_slots(self, service_id: int, when: When, now: datetime, provider_id: int | None = None,
-                   count: int = 3) -> list[Slot]:
-        """Up to `count` free slots that fit `when`, spread over the day when possible."""
+                   count: int = 3, avoid: Collection[datetime] = ()) -> list[Slot]:
+        """Up to `count` free slots that fit `when` and start at none of the times `avoid`, spread
+        over the day when possible."""
         start = datetime.combine(when.first, datetime.min.time(), self.tz)
         end = datetime.combine(when.last + timedelta(days=1), datetime.min.time(), self.tz)
         fitting = [s for s in free_slots(self.db, self.tz, service_id, start, end, provider_id, now=now)
-                   if when.allows(s.starts_at)]
+                   if when.allows(s.starts_at) and s.starts_at not in avoid]
         chosen: list[Slot] = []
         for slot in fitting:  # no two offers within an hour of each other, so the choice is real
             if all(abs((slot.starts_at - c.starts_at).total_seconds()) >= 3600 for c in chosen):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from appliance.crm.appointments import Appointment
@@ -57,6 +58,7 @@ class CallState:
     provider: Provider | None = None
     when: When | None = None
     offered: list[Slot] = field(default_factory=list)
+    declined: list[datetime] = field(default_factory=list)  # times offered that the caller turned down
     chosen: Slot | None = None
     target: Appointment | None = None
     candidates: list[Appointment] = field(default_factory=list)
@@ -93,7 +95,7 @@ class CallState:
     def next_task(self, intent: str) -> None:
         """One task is over: forget its details, keep who the caller is and what was done."""
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
-        self.offered, self.candidates = [], []
+        self.offered, self.declined, self.candidates = [], [], []
         self.service = self.provider = None
         self.not_understood = 0
         self.offered_more = True
