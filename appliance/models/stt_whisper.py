@@ -14,13 +14,15 @@ transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
-looped text is decoded once more without the hint and with repeats of four tokens barred.
+looped text is decoded once more without the hint and with repeats of four tokens barred, and
+so is a text that copies the hint instead of the audio.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +76,7 @@ class WhisperStt:
             else:
                 encoded = self._encode_window(samples)
                 text, logprob, no_speech = self._generate(encoded, hint, audio_s)
-                if looks_looped(text, audio_s):  # the same encoding, decoded again
+                if looks_looped(text, audio_s) or copies_prompt(text, hint):  # the same encoding, decoded again
                     text, logprob, no_speech = self._generate(encoded, "", audio_s, guarded=True)
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
@@ -136,6 +138,17 @@ def looks_looped(text: str, audio_s: float) -> bool:
     """Far more words than time to say them, or one word group five times over ("no, no, no,
     no" is said; five times is Whisper's), or one letter five times inside a word."""
     return len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None or LETTER_LOOP.search(text) is not None
+
+
+def copies_prompt(text: str, hint: str, run: int = 3, others: int = 2) -> bool:
+    """Whisper writing its prompt instead of the audio ("Dr. Patel, Dr. Okafor. Dr. Oka" for
+    "cancel that one", where the prompt lists the clinic's dentists): `run` words or more of the
+    prompt in a row, and at most `others` other words."""
+    said, prompt = _words(text), _words(hint)
+    if len(said) < run or len(prompt) < run:
+        return False
+    longest = SequenceMatcher(None, said, prompt, autojunk=False).find_longest_match().size
+    return longest >= run and len(said) - longest <= others
 
 
 def without_repeats(text: str, longest_cycle: int = 3) -> str:

@@ -98,3 +98,17 @@ def test_a_loop_is_told_from_repeats_people_say(text, looped):
     from appliance.models.stt_whisper import looks_looped
 
     assert looks_looped(text, 3.0) is looped
+
+
+@pytest.mark.parametrize("text, hint, copied", [
+    ("Dr. Patel, Dr. Okafor. Dr. Oka", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", True),
+    ("Monday, Tuesday, Wednesday.", "Riverside Dental: Monday, Tuesday, Wednesday, Thursday, Friday; morning.", True),
+    ("A cleaning with Dr. Patel, please.", "Riverside Dental: check-up, cleaning, filling, Dr. Patel.", False),
+    ("Is this Riverside Dental?", "Riverside Dental.", False),
+    ("Tuesday or Wednesday afternoon would be best for me.", "Monday, Tuesday, Wednesday; morning, afternoon.", False),
+    ("Dr. Patel, Dr. Okafor.", "", False),
+])
+def test_a_transcript_that_copies_the_prompt_is_told_from_words_said(text, hint, copied):
+    from appliance.models.stt_whisper import copies_prompt
+
+    assert copies_prompt(text, hint) is copied
