@@ -198,6 +198,7 @@ class Caller:
         self.opened = False  # whether the current task's opening was said
         self.asked: dict[Ask, int] = {}
         self.retries = 0
+        self.cancelling: tuple[int, int | None] | None = None  # (task, weekday) of the appointment agreed to cancel
         self.objections = 0
         self.corrected = False
         self.want_weekday = plan.want_weekday
@@ -250,7 +251,7 @@ class Caller:
         if ask is Ask.READBACK:
             return self._read_back(text)
         if ask is Ask.CANCEL:
-            return plan.answer(Ask.CANCEL, count) or "Yes, please cancel it."
+            return self._cancel(text, count)
         if ask is Ask.INTENT_CHECK:
             return self._intent_check(text)
         if ask is Ask.FOR_WHOM:
@@ -308,6 +309,17 @@ class Caller:
         if line.lower().startswith(("yes", "yeah", "yep", "sure")) and not re.search(r"\d", line):
             return "Yes." if self.retries == 1 else "Yes, please."
         return line
+
+    def _cancel(self, text: str, count: int) -> str:
+        """Yes to cancelling the appointment the task is about: the first one asked, also asked
+        again; another appointment of the caller's is kept ("Shall I cancel it?" after one was)."""
+        day = said_weekday(question_of(text).lower() + " " + text.lower(), self.today)
+        if self.cancelling is not None and self.cancelling[0] == self.task:
+            if None not in (day, self.cancelling[1]) and day != self.cancelling[1]:
+                return "No, please keep that one."
+        else:
+            self.cancelling = (self.task, day)
+        return self.plan.answer(Ask.CANCEL, count) or "Yes, please cancel it."
 
     def _goodbye(self) -> str | None:
         if self.said_goodbye:

@@ -219,3 +219,11 @@ def test_the_caller_who_wants_to_move_says_so_when_asked_about_another_booking()
     answer = caller.respond("You already have a cleaning booked with us. Shall I book another one, or would you "
                             "rather move the one you have?")
     assert "move" in answer
+
+
+def test_a_caller_who_cancelled_one_appointment_keeps_the_other():
+    caller = Caller(plan(), THURSDAY)
+    caller.respond("Thank you for calling. How can I help you today?")
+    assert caller.respond("You have a cleaning on Friday, December 4th. Shall I cancel it?") == "Yes, please cancel it."
+    assert caller.respond("You have a check-up on Monday, November 30th. Shall I cancel it?") == (
+        "No, please keep that one.")
