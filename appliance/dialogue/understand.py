@@ -79,6 +79,8 @@ def is_goodbye(text: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     if re.search(r"\b(bye|goodbye)\W*$", lowered) and len(lowered.split()) <= 6:  # "and, let's all, bye!"
         return True
+    if re.search(r"\b(thanks|thank you|that's all)\b.*\bbuy\W*$", lowered) and len(lowered.split()) <= 6:
+        return True  # "Thanks, let's all buy." (the homophone, heard for "thanks, that's all, bye")
     return only_closing(text)
 
 

@@ -143,8 +143,10 @@ def test_a_second_miss_with_nobody_to_take_the_call_takes_the_next_words_as_the_
 
 
 def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
-    for line in ("Thanks, bye.", "No, that's all, thank you.", "Great, have a good day."):
+    for line in ("Thanks, bye.", "No, that's all, thank you.", "Great, have a good day.", "Thanks, let's all buy."):
         assert rule_intent(line) == "goodbye", line
+    for line in ("Where can I buy a toothbrush?", "I'd like to buy"):
+        assert rule_intent(line) != "goodbye", line
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db)
     dialogue.greeting(UNKNOWN)
