@@ -5,7 +5,8 @@ the country code, the national prefix, whether a run of digits is a possible or 
 number, E.164 and the national grouping read back. Written here by hand is only turning the
 words into digits: "five five five", "oh" and "o" for zero, "double five", "triple two",
 "fifty five" and "eight hundred" (text2num would read "eight hundred five five five" as "805 5
-5", so it is not used for numbers said digit by digit) and "plus" for "+".
+5", so it is not used for numbers said digit by digit), "plus" for "+", and "to" before digits
+for "two" where the number is no number without it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6",
 _REPEATS = {"double": 2, "triple": 3}
 # what may stand between the groups of one number as said or written
 _JOINERS = {"", ",", "-", ".", "(", ")", "/", "dash", "and"}
+_TO_TWO = re.compile(r"\bto{1,2}\b(?=[\s,-]*\d)", re.IGNORECASE)  # "to"/"too" before digits, read as "two" if need be
 _TOKEN = re.compile(r"\+|\d+|[a-z']+|[^\sa-z\d+']", re.IGNORECASE)
 
 
@@ -122,6 +124,8 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str 
                 break
     valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
     chosen = valid or ([] if valid_only else candidates)
+    if not chosen and _TO_TWO.search(text):  # "my number is to 1-2-5-5-5-0198": "two" heard "to"
+        return parse_phone(_TO_TWO.sub("two", text), region, valid_only)
     return phonenumbers.format_number(chosen[0], PhoneNumberFormat.E164) if chosen else None
 
 

@@ -249,6 +249,9 @@ def test_a_date_of_birth_written_in_figures_is_that_date(born, day_first, sep):
     ("+15551234567", "US", "+15551234567"),
     ("oh two oh seven nine four six oh oh one one", "GB", "+442079460011"),
     ("plus four four two oh seven nine four six oh oh one one", "US", "+442079460011"),
+    ("My name is Rachel Stein and my number is to 1-2-5-5-5-0198.", "US", "+12125550198"),  # "two" heard "to"
+    ("Send it to 212-555-0198.", "US", "+12125550198"),
+    ("from 9 to 5", "US", None),
     ("I want to book tomorrow at 2", "US", None),
     ("one two three", "US", None),
     ("call me back", "US", None),
