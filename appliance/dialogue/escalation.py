@@ -132,8 +132,9 @@ class Escalation:
             if s.not_understood < 2:
                 return self.call.ask(Step.CALLBACK, wording.CALLBACK_AGAIN if yes_or_no(text) is None
                                      else wording.CALLBACK_ASK)
-            number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
+            s.callback_number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
             s.message = f"{s.message} (the caller's number was not understood: \"{text}\")"
+            return self._message_next(read_back=False)  # not "at" a number the caller may have refused
         s.callback_number = number
         return self._message_next()
 
@@ -147,7 +148,7 @@ class Escalation:
         """The clinic's phone region ('US') for reading numbers said without a country code."""
         return phonenumbers.region_code_for_country_code(int(self.call.records.contacts.country_code or "1"))
 
-    def _message_next(self) -> Reply:
+    def _message_next(self, read_back: bool = True) -> Reply:
         s = self.call.state
         if not s.caller_name and s.step != Step.MESSAGE_NAME:
             return self.call.ask(Step.MESSAGE_NAME, wording.MESSAGE_WHO)
@@ -160,7 +161,7 @@ class Escalation:
                     last_digits=wording.last_digits(s.caller_number)))
             return self.call.ask(Step.CALLBACK, wording.CALLBACK_ASK)
         number = self._leave_message()
-        return self.call.then_anything_else(wording.message_passed(number), "message")
+        return self.call.then_anything_else(wording.message_passed(number if read_back else ""), "message")
 
     def _leave_message(self) -> str:
         """Write the message taken, with a request to call back; the number it goes to."""

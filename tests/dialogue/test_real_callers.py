@@ -73,6 +73,18 @@ def test_a_message_records_who_called_and_the_number_to_call_back(tmp_path):
     assert row["caller_name"] == "Tom Baker" and row["caller_number"].endswith("5552123456")
 
 
+def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_back(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready", "Tom Baker",
+                   "No, please use another one", "212-5555-0198")
+    assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1") and replies[3] == wording.CALLBACK_ASK
+    assert replies[4].startswith(wording.MESSAGE_PASSED.format(back="")) and "1 1 1 1" not in replies[4]
+    row = next(db.query("SELECT * FROM messages"))
+    assert "not understood" in row["text"] and "212-5555-0198" in row["text"]
+
+
 def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db)
