@@ -57,6 +57,13 @@ def make_dialogue(db: Database, llm: LlmEngine | None = None, now: datetime = NO
     return Dialogue(CLINIC, ClinicRecords(db, TZ, Contacts(db)), now=lambda: now, llm=llm, **options)
 
 
+def new_call(db: Database, caller: str, llm: LlmEngine | None = None, **options: Any) -> Dialogue:
+    """A dialogue for a call from `caller`, past its greeting (`options` as for `make_dialogue`)."""
+    dialogue = make_dialogue(db, llm, **options)
+    dialogue.greeting(caller)
+    return dialogue
+
+
 def talk(dialogue: Dialogue, *lines: str) -> list[str]:
     """What the agent answers to each of `lines`, said one after another with good confidence."""
     return [dialogue.respond(line, 0.9).text for line in lines]

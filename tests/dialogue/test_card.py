@@ -4,13 +4,12 @@ the times offered and chosen, what is awaited, and the summary staff would get."
 from __future__ import annotations
 
 from appliance.dialogue.card import FIELDS
-from tests.dialogue.clinic import JOHN, build_store, make_dialogue
+from tests.dialogue.clinic import JOHN, build_store, new_call
 
 
 def test_the_card_fills_in_turn_by_turn_and_holds_only_what_is_known(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(JOHN)
+    dialogue = new_call(db, JOHN)
     card = dialogue.card()
     assert card["patient"] == "John Smith (on file)" and card["identity"] == "not checked"
     assert card["waiting_for"] == "what the caller wants" and "service" not in card and "offered" not in card
@@ -37,8 +36,7 @@ def test_the_card_fills_in_turn_by_turn_and_holds_only_what_is_known(tmp_path):
 
 def test_an_unknown_caller_s_card_says_so_and_names_them_once_given(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting("+15550000000")
+    dialogue = new_call(db, "+15550000000")
     assert "patient" not in dialogue.card() and "identity" not in dialogue.card()
     dialogue.respond("I want to leave a message", 0.9)
     dialogue.respond("Please ask Dr. Patel to call me about my crown", 0.9)
@@ -49,8 +47,7 @@ def test_an_unknown_caller_s_card_says_so_and_names_them_once_given(tmp_path):
 
 def test_a_caller_who_gives_name_and_date_of_birth_is_checked_on_the_card(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting("+15550000000")
+    dialogue = new_call(db, "+15550000000")
     dialogue.respond("I need to cancel my appointment", 0.9)
     assert dialogue.card()["waiting_for"] == "the caller's name"
     dialogue.respond("John Smith", 0.9)

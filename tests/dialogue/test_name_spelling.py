@@ -11,7 +11,7 @@ from appliance.dialogue import wording
 from appliance.dialogue.identity import respelled
 from appliance.dialogue.name_spelling import best_spelling, spelling_cost
 from appliance.dialogue.spelling import spelled_word
-from tests.dialogue.clinic import MARIA, build_store, make_dialogue, talk
+from tests.dialogue.clinic import MARIA, build_store, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
 
 FAST = pytest.mark.filterwarnings("ignore")
@@ -60,8 +60,7 @@ def test_capitals_in_hyphened_groups_are_letters_only_where_a_spelling_was_asked
 
 def test_a_name_given_in_the_answer_to_whose_appointment_it_is_is_used(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, Oscar Whitaker.")
     assert replies[1] == wording.DOB_AFTER_NAME.format(first_name="Oscar")
     assert dialogue.call.state.name == "Oscar Whitaker" and dialogue.call.state.contact is None
@@ -69,8 +68,7 @@ def test_a_name_given_in_the_answer_to_whose_appointment_it_is_is_used(tmp_path)
 
 def test_a_name_not_understood_is_spelled_and_a_new_patient_books_under_both_names(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "I'd like to book a cleaning", "Made in tall and way.", "H-O-L-L-O-W-A-I.",
                    "June 2nd 1990", "N-E-G-A-N.")
     assert replies[1] == wording.NAME_SPELL and replies[2] == wording.DOB_AFTER_SPELLING
@@ -81,16 +79,14 @@ def test_a_name_not_understood_is_spelled_and_a_new_patient_books_under_both_nam
 
 def test_a_known_patient_whose_name_is_not_understood_is_found_by_the_spellings(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I need to cancel my appointment", "Field in the North.", "L O P E Z", "May 3rd 1980", "M A R I A")
     assert dialogue.call.state.verified and dialogue.call.state.contact.name == "Maria Lopez"
 
 
 def test_a_name_neither_said_nor_spelled_understandably_is_handed_over(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db, can_transfer=True)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, can_transfer=True)
     replies = [dialogue.respond(line, 0.9) for line in ("I'd like to book a cleaning", "Made in tall and way.",
                                                          "We go ahead.")]
     assert replies[1].text == wording.NAME_SPELL

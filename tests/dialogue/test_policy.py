@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.dialogue.state import Step
-from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call
 
 
 def test_every_step_has_one_handler(tmp_path):
@@ -18,8 +18,7 @@ def test_every_step_has_one_handler(tmp_path):
 @pytest.mark.parametrize("on_silence", ["transfer", "hangup"])
 def test_the_last_silence_reprompt_transfers_or_hangs_up_as_configured(on_silence, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db, on_silence=on_silence)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA, on_silence=on_silence)
     assert dialogue.silence(1, final=False).action is None
     assert dialogue.silence(3, final=True).action.kind == on_silence
 
@@ -39,8 +38,7 @@ def test_when_closed_only_an_on_call_number_takes_a_request_for_a_person(has_on_
 
 def test_a_pause_is_read_by_the_question_being_answered(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     assert dialogue.unfinished("Two one two, five five five") is False  # no number is asked for yet
     assert dialogue.unfinished("I'd like to book a cleaning and")
     dialogue.call.state.step = Step.CALLBACK

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
 from appliance.dialogue.understand import extract_name, rule_intent
-from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, talk
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
 
 
@@ -37,8 +37,7 @@ def test_words_that_are_no_names_are_not_taken_for_one():
 
 def test_a_known_number_is_asked_whose_appointment_it_is(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     replies = talk(dialogue, "I'd like to book a check-up", "No, it's for me, I'm her husband",
                    "Carlos Lopez", "March 2nd 1978", "C A R L O S", "L O P E Z")
     assert replies[0] == wording.FOR_WHOM.format(first_name="Maria")
@@ -50,21 +49,18 @@ def test_a_known_number_is_asked_whose_appointment_it_is(tmp_path):
 
 def test_a_new_patient_spells_the_last_name_and_a_known_one_is_found_by_its_sound(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to book a cleaning", "Shoban O'Neill", "January first 1980", "S I O B H A N",
          "O apostrophe N E I L L")
     assert dialogue.call.state.contact.name == "Siobhan O'Neill"
-    found = make_dialogue(db)
-    found.greeting("+15550003333")
+    found = new_call(db, "+15550003333")
     talk(found, "I want to cancel my appointment", "Maria Lopes", "May third nineteen eighty")
     assert found.call.state.verified and found.call.state.contact.name == "Maria Lopez"
 
 
 def test_a_message_records_who_called_and_the_number_to_call_back(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready",
                    "Tom Baker", "No, call me on five five five, two one two, three four five six")
     assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
@@ -75,8 +71,7 @@ def test_a_message_records_who_called_and_the_number_to_call_back(tmp_path):
 
 def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_back(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready", "Tom Baker",
                    "No, please use another one", "212-5555-0198")
     assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1") and replies[3] == wording.CALLBACK_ASK
@@ -87,8 +82,7 @@ def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_ba
 
 def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to leave a message", "My crown fell out, please call me")
     dialogue.close()
     rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
@@ -97,8 +91,7 @@ def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
 
 def test_a_caller_who_says_only_goodbye_when_asked_for_a_message_leaves_none(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to leave a message")
     reply = dialogue.respond("No thanks, goodbye.", 0.9)
     dialogue.close()
@@ -112,8 +105,7 @@ def test_a_caller_who_says_only_goodbye_when_asked_for_a_message_leaves_none(tmp
 ])
 def test_a_goodbye_while_a_message_is_taken_keeps_what_the_caller_said(lines, message, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to leave a message", *lines)
     dialogue.close()
     rows = [r["text"] for r in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
@@ -160,8 +152,7 @@ def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
     for line in ("Where can I buy a toothbrush?", "I'd like to buy"):
         assert rule_intent(line) != "goodbye", line
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "What are your opening hours?")
     assert dialogue.respond("Nope.", 0.9).action.kind == "hangup"
 
@@ -169,8 +160,7 @@ def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
 def test_no_slot_within_the_lead_time_is_offered(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     now = NOW.replace(hour=13, minute=55)
-    dialogue = make_dialogue(db, now=now)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA, now=now)
     talk(dialogue, "I need a check-up today", "yes")
     offered = dialogue.call.state.offered or [dialogue.call.state.chosen]
     assert offered and all(o.starts_at >= now + timedelta(minutes=60) for o in offered)
@@ -178,8 +168,7 @@ def test_no_slot_within_the_lead_time_is_offered(tmp_path):
 
 def test_the_recogniser_is_told_what_the_answer_may_hold_never_the_agent_words(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     assert "cleaning" in dialogue.hint() and "Dr. Patel" in dialogue.hint()  # what they want, whom to see
     hints = []
     for line in ("I'd like to book a cleaning", "Tom Baker", "May 2nd 1990", "T O M", "B A K E R", "Monday morning"):
@@ -198,8 +187,7 @@ def test_emergencies_are_caught_in_common_words_and_mishearings():
 
 
 def up_to_the_read_back(db) -> object:  # noqa: ANN001
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     replies = talk(dialogue, "I'd like to book a check-up", "yes", "tomorrow morning", "the first one")
     assert "Shall I go ahead" in replies[-1]
     return dialogue
@@ -222,12 +210,10 @@ def test_a_no_dressed_as_a_yes_books_nothing_and_a_yes_with_closing_words_books(
 
 def test_a_message_that_ends_in_bye_is_taken_and_a_second_booking_for_a_husband_asks_who(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to leave a message", "Tell Dr Patel I will be ten minutes late tomorrow. Thanks, bye.")
     assert dialogue.call.state.message is not None
-    family = make_dialogue(db)
-    family.greeting(MARIA)
+    family = new_call(db, MARIA)
     replies = talk(family, "I need to book a filling for my husband Carlos")
     assert replies[0] == wording.ASK_NAME and family.call.state.contact is None
 
@@ -247,8 +233,7 @@ def test_a_last_name_spelled_beside_a_name_only_the_model_reads_is_used(tmp_path
 
 def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db, can_transfer=False)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA, can_transfer=False)
     replies = talk(dialogue, "I'd like a cleaning", "yes", "a new one", *["Monday morning"] * 4)
     assert replies[-1] == wording.NO_TRANSFER
     dialogue.respond("Please call me about a morning slot next week.", 0.9)
@@ -267,8 +252,7 @@ def test_misses_count_again_once_the_name_is_understood(tmp_path):
 
 def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     replies = talk(dialogue, "I need to cancel my appointment", "Maria Lopez", "May 3rd 1980",
                    "Rest can't soar please.", "yes")
     assert replies[3] == wording.CANCEL_AGAIN
@@ -279,8 +263,7 @@ def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_pat
                                         ("can't so please", None)])
 def test_a_no_at_the_cancel_question_keeps_it_unless_it_rests_on_a_cant(said, kept, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     reply = talk(dialogue, "I need to cancel my appointment", "Maria Lopez", "May 3rd 1980", said)[-1]
     assert reply == wording.CANCEL_AGAIN if kept is None else reply.startswith(wording.KEEP_IT)
 
@@ -290,8 +273,7 @@ def test_a_no_at_the_cancel_question_keeps_it_unless_it_rests_on_a_cant(said, ke
                                             ("Yes, another one please", "book")])
 def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(answer, intent, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     replies = talk(dialogue, "I'd like to book a cleaning", "yes", answer)
     assert replies[1] == wording.ALREADY_BOOKED.format(service="cleaning")
     assert dialogue.call.state.intent == intent
@@ -309,8 +291,7 @@ def test_how_the_recogniser_writes_closings_and_requests(said, intent):
 
 def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writes_nothing(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db, can_transfer=False)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, can_transfer=False)
     talk(dialogue, "Can I leave a message?")
     assert dialogue.respond("Oh, I think I dialed the wrong number.", 0.9).action.kind == "hangup"
     dialogue.close()
@@ -330,14 +311,12 @@ def test_an_answer_asking_for_something_else_is_no_yes_to_a_booking(tmp_path):
 
 def test_a_name_and_date_of_birth_given_with_the_request_are_not_asked_again(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     [reply] = talk(dialogue, "Hi, this is Robert Chen, born June 5th, 1982, and I'd like a check-up next Wednesday "
                              "morning.")
     s = dialogue.call.state
     assert reply == wording.SPELL_FIRST_NAME and (s.name, s.date_of_birth) == ("Robert Chen", "1982-06-05")
-    known = make_dialogue(db)
-    known.greeting(UNKNOWN)
+    known = new_call(db, UNKNOWN)
     [reply] = talk(known, "My name is Maria Lopez, I want to cancel my appointment.")
     assert reply == wording.DOB_AFTER_NAME.format(first_name="Maria")
     assert talk(known, "May third, nineteen eighty")[0].startswith("You have ") and known.call.state.verified
@@ -347,6 +326,5 @@ def test_a_request_that_names_nobody_or_someone_else_is_followed_by_the_name_que
     db, _ = build_store(tmp_path / "store.db")
     for said in ("This is about my appointment, I need to cancel it.", "Hi, this is for my son Tom Baker, he needs a "
                  "check-up.", "My name is on the list, I'd like a cleaning."):
-        dialogue = make_dialogue(db)
-        dialogue.greeting(UNKNOWN)
+        dialogue = new_call(db, UNKNOWN)
         assert talk(dialogue, said)[0] == wording.ASK_NAME, said

@@ -17,7 +17,7 @@ from appliance.dialogue.reminder import ReminderCall, ReminderDialogue
 from appliance.dialogue.sensitive import CARD_REMOVED, screen
 from appliance.dialogue.state import Step
 from appliance.errors import ConfigError
-from tests.dialogue.clinic import CLINIC, MARIA, build_store, make_dialogue
+from tests.dialogue.clinic import CLINIC, MARIA, build_store, make_dialogue, new_call
 
 UNKNOWN = "+15550001111"
 
@@ -115,8 +115,7 @@ def test_words_about_records_are_no_decline(said):
 
 
 def test_a_spoken_decline_stops_the_recording_and_asks_again(db):
-    dialogue = make_dialogue(db, recording=True)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, recording=True)
     reply = dialogue.respond("I'd rather not be recorded, thanks.", 0.9)
     assert reply.text == f"{wording.RECORDING_DECLINED} {wording.HOW_CAN_I_HELP}" and reply.declines_recording
     assert not dialogue.recorded and dialogue.call.state.step == Step.INTENT
@@ -124,16 +123,14 @@ def test_a_spoken_decline_stops_the_recording_and_asks_again(db):
 
 
 def test_a_decline_with_a_request_answers_both(db):
-    dialogue = make_dialogue(db, recording=True)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, recording=True)
     reply = dialogue.respond("Please don't record this call, I'd like to book a cleaning.", 0.9)
     assert reply.text.startswith(wording.RECORDING_DECLINED) and reply.declines_recording
     assert dialogue.call.state.intent == "book"
 
 
 def test_a_decline_mid_booking_asks_the_question_again(db):
-    dialogue = make_dialogue(db, recording=True)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, recording=True)
     asked = dialogue.respond("I'd like to book a check-up.", 0.9).text
     reply = dialogue.respond("Oh, and no recording please.", 0.9)
     assert reply.text == f"{wording.RECORDING_DECLINED} {asked}"
@@ -141,12 +138,10 @@ def test_a_decline_mid_booking_asks_the_question_again(db):
 
 
 def test_the_notice_s_key_declines_and_means_nothing_when_calls_are_not_recorded(db):
-    dialogue = make_dialogue(db, recording=True)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN, recording=True)
     assert dialogue.dtmf(DECLINE_KEY).declines_recording and not dialogue.recorded
     assert f"press {DECLINE_KEY}" in wording.RECORDING_NOTICE
-    unrecorded = make_dialogue(db)
-    unrecorded.greeting(UNKNOWN)
+    unrecorded = new_call(db, UNKNOWN)
     assert unrecorded.dtmf(DECLINE_KEY) is None
 
 
@@ -215,8 +210,7 @@ def test_phone_numbers_dates_and_questions_are_not_refused(said):
 
 
 def test_the_agent_refuses_card_details_says_who_handles_payment_and_asks_again(db):
-    dialogue = make_dialogue(db)
-    dialogue.greeting(UNKNOWN)
+    dialogue = new_call(db, UNKNOWN)
     reply = dialogue.respond("I want to pay my bill, my card number is 4111 1111 1111 1111", 0.9)
     assert reply.text == f"{wording.CARD_REFUSED} {wording.HOW_CAN_I_HELP}" and "front desk" in reply.text
     handover = dialogue.respond("Can I talk to a real person?", 0.9)
@@ -224,8 +218,7 @@ def test_the_agent_refuses_card_details_says_who_handles_payment_and_asks_again(
 
 
 def test_a_message_goes_on_without_the_card_number(db):
-    dialogue = make_dialogue(db)
-    dialogue.greeting(MARIA)
+    dialogue = new_call(db, MARIA)
     dialogue.respond("Can I leave a message?", 0.9)
     reply = dialogue.respond("Please call me about my bill, my card is 4111 1111 1111 1111.", 0.9)
     assert reply.text.startswith(wording.CARD_REFUSED) and "passed your message on" in reply.text
