@@ -124,6 +124,8 @@ class Booking:
         answer = yes_or_no(text)
         correction = parse_when(text, self.call.local_now())
         if answer is not True and correction is not None:
+            if s.when is not None and s.when.merged(correction) == s.when:  # the same wish: read back again
+                return self.escalation.not_understood(self._read_back(s.chosen).text)
             return self._offer_around(correction)
         if answer is None:
             return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)

@@ -23,6 +23,7 @@ from appliance.crm.timeutil import now_utc, utc_text
 from appliance.dialogue.when import When
 
 log = logging.getLogger(__name__)
+APART = timedelta(hours=1)  # times offered together, or after others were turned down, lie this far apart
 
 
 @dataclass
@@ -72,15 +73,16 @@ class ClinicRecords:
 
     def find_slots(self, service_id: int, when: When, now: datetime, provider_id: int | None = None,
                    count: int = 3, avoid: Collection[datetime] = ()) -> list[Slot]:
-        """Up to `count` free slots that fit `when` and start at none of the times `avoid`, spread
-        over the day when possible."""
+        """Up to `count` free slots that fit `when`, none within an hour of the times `avoid` (a
+        caller who turned down 9 and 10 does not want 9:15 or 10:15), spread over the day when
+        possible."""
         start = datetime.combine(when.first, datetime.min.time(), self.tz)
         end = datetime.combine(when.last + timedelta(days=1), datetime.min.time(), self.tz)
         fitting = [s for s in free_slots(self.db, self.tz, service_id, start, end, provider_id, now=now)
-                   if when.allows(s.starts_at) and s.starts_at not in avoid]
+                   if when.allows(s.starts_at) and all(abs(s.starts_at - a) >= APART for a in avoid)]
         chosen: list[Slot] = []
         for slot in fitting:  # no two offers within an hour of each other, so the choice is real
-            if all(abs((slot.starts_at - c.starts_at).total_seconds()) >= 3600 for c in chosen):
+            if all(abs(slot.starts_at - c.starts_at) >= APART for c in chosen):
                 chosen.append(slot)
             if len(chosen) == count:
                 break
