@@ -169,8 +169,8 @@ class Booking:
         return self._offer()
 
     def _offer(self) -> Reply:
-        """Up to three free slots that fit, none the caller turned down; none: the nearest within
-        the horizon; still none: ask again."""
+        """Up to three free slots that fit, none near a time the caller turned down; none: the
+        nearest within the horizon; still none: ask again."""
         s = self.call.state
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)

@@ -313,7 +313,7 @@ class Caller:
     def _cancel(self, text: str, count: int) -> str:
         """Yes to cancelling the appointment the task is about: the first one asked, also asked
         again; another appointment of the caller's is kept ("Shall I cancel it?" after one was)."""
-        day = said_weekday(question_of(text).lower() + " " + text.lower(), self.today)
+        day = said_weekday(text.lower(), self.today)
         if self.cancelling is not None and self.cancelling[0] == self.task:
             if None not in (day, self.cancelling[1]) and day != self.cancelling[1]:
                 return "No, please keep that one."
