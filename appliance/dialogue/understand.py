@@ -22,7 +22,8 @@ RULES: list[tuple[str, str]] = [
                   r"(terrible|awful|unbearable|severe|excruciating|really bad) (pain|toothache))\b"),
     ("human", r"\b(real person|human|receptionist|someone (at|from) the (front )?desk|speak (to|with) (someone|"
               r"a person|somebody|staff)|talk (to|with) (someone|a person|somebody|staff)|operator|representative|"
-              r"manager)\b"),
+              r"manager|put me through|transfer me|connect me (to|with)|"
+              r"(speak|talk) (to|with) (the )?(dr|doctor|dentist|hygienist)\b)\b"),
     ("wrong_number", r"\b(wrong number|misdialed|dialed the wrong)\b"),
     ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
                    r"different (day|time)|another (day|time)|(push|bring|move) (it|my appointment|my \w+ appointment|my check-?up|"
