@@ -74,8 +74,8 @@ def test_names(said, name):
     ("could you take a message", "message"), ("let me talk to a real person", "human"),
     ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
     ("okay bye", "goodbye"), ("purple monkey", None),
-    ("No, could you put me through to someone?", "human"), ("I need to talk to Dr. Okafor directly", "human"),
-    ("can you transfer me to the front desk", "human"),
+    ("no, just put me through to the office", "human"), ("can I speak with the doctor please", "human"),
+    ("I'd like to talk to Dr. Patel about my results", "human"), ("can you transfer me to the front desk", "human"),
 ])
 def test_rule_intents(said, intent):
     assert rule_intent(said) == intent
