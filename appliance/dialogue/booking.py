@@ -109,11 +109,10 @@ class Booking:
         s = self.call.state
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
-        if correction is not None:  # the same wish again: these times do not suit, and saying them again won't help
+        if correction is not None or yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
-            return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
-        if yes_or_no(text) is False:
-            s.declined += [slot.starts_at for slot in s.offered]
+            if correction is not None:  # the same wish again: saying them again won't help
+                return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         offered = self._slots_said(self.call.state.offered)
         return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=offered))

@@ -25,7 +25,6 @@ from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, for_someone_else, full_name_in, yes_or_no
 
 log = logging.getLogger(__name__)
-INTRODUCED = re.compile(r"\b(?:this is|my name is|my name's)\s", re.IGNORECASE)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
 
 
@@ -57,15 +56,12 @@ class Identity:
         """The caller's full name given with the request on a phone with no record ("Hi, this is
         Robert Chen, born June 5th, 1982, and I'd like a check-up") is taken as the answer to
         the name question, with the date of birth said with it: asked again, it is heard worse
-        ("Robert Ken"). Only after "this is" or "my name is", so "I'm calling about" names nobody."""
+        ("Robert Ken"). Only after "this is" or "my name is" (`full_name_in`)."""
         s = self.call.state
         if s.contact is not None or s.name is not None or for_someone_else(text):
             return None
-        for clause in re.split(r"[,.;!?]", text):
-            name = extract_name(clause) if INTRODUCED.search(clause) else None
-            if name is not None and len(name.split()) >= 2:
-                return self._use_name(name, text)
-        return None
+        name = full_name_in(text, introduced=True)
+        return self._use_name(name, text) if name is not None else None
 
     def take_for_whom(self, text: str) -> Reply | None:
         """A yes keeps the caller-ID patient; a no (or another name) asks who the patient is."""

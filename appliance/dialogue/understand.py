@@ -62,6 +62,7 @@ monday tuesday wednesday thursday friday saturday sunday week next last birth bo
 mr mrs ms miss dr doctor sir madam
 he her him his husband wife son daughter mother mom mum father dad brother sister child kid partner
 """.split())
+INTRODUCED = re.compile(r"\b(?:this is|my name is|my name's)\s", re.IGNORECASE)  # a name follows
 TITLES = ("mr", "mrs", "ms", "miss", "dr", "doctor", "sir")
 
 
@@ -139,10 +140,14 @@ def extract_name(text: str) -> str | None:
     return " ".join(capitalised(w) for w in words)
 
 
-def full_name_in(text: str) -> str | None:
+def full_name_in(text: str, introduced: bool = False) -> str | None:
     """A first and last name said as a clause of an answer to something else ("No, it's for
-    me, Lucy Brennan." -> 'Lucy Brennan'), or None."""
+    me, Lucy Brennan." -> 'Lucy Brennan'), or None; `introduced`: only in a clause that says
+    "this is" or "my name is" ("Hi, this is Robert Chen, and I'd like..."), so that "I'm
+    calling about" names nobody."""
     for clause in re.split(r"[,.;!?]", text):
+        if introduced and INTRODUCED.search(clause) is None:
+            continue
         name = extract_name(clause)
         if name is not None and len(name.split()) >= 2:
             return name
