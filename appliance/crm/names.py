@@ -8,6 +8,7 @@ import re
 
 from metaphone import doublemetaphone
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from appliance.crm.contacts import name_key
 
@@ -24,19 +25,29 @@ def sounds_alike(a: str, b: str) -> bool:
     return bool(codes_a & codes_b)
 
 
+def sounds_near(a: str, b: str) -> bool:
+    """Two words whose Double Metaphone codes (of two sounds or more) differ by one sound at most:
+    "Tomb" and "Tam", "Pike" and "Pikes", "O Toll" and "Otoro"."""
+    codes_a = {c for c in doublemetaphone(a) if len(c) >= 2}
+    codes_b = {c for c in doublemetaphone(b) if len(c) >= 2}
+    return any(Levenshtein.distance(x, y) <= 1 for x in codes_a for y in codes_b)
+
+
 def part_matches(heard: str, on_file: str, alike: int = LOOKS_ALIKE) -> bool:
     """One name part: equal, spelled nearly alike, or sounding alike."""
     return heard == on_file or fuzz.ratio(heard, on_file) >= alike or sounds_alike(heard, on_file)
 
 
 def same_last_name(heard: str, on_file: str) -> bool:
-    """Whether the last word of `heard` (or its last two written together: "O Neal") is the last
-    name on file, alike in spelling or sound; the first name is not compared."""
+    """Whether the last word of `heard` (or its last two written together: "O Neal") may be the
+    last name on file: alike in spelling, or in sound but for one sound (the caller's spelled
+    first name decides); the first name is not compared."""
     words, file_words = name_key(heard).split(), name_key(on_file).split()
     if not words or len(file_words) < 2:
         return False
     last = "".join(file_words[1:])
-    return any(part_matches("".join(words[-n:]), last) for n in (1, 2) if len(words) >= n)
+    return any(part_matches(said, last) or sounds_near(said, last)
+               for said in ("".join(words[-n:]) for n in (1, 2) if len(words) >= n))
 
 
 def same_person_name(heard: str, on_file: str) -> bool:

@@ -16,7 +16,7 @@ from appliance.dialogue import wording
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
-from appliance.dialogue.name_spelling import best_spelling, spelled_alike, spelling_cost
+from appliance.dialogue.name_spelling import best_spelling, first_name_fits, spelled_alike, spelling_cost
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
@@ -152,12 +152,13 @@ class Identity:
         if again is not None:
             return again
         s.first_spelled = True
+        heard = "" if s.last_name_only else (s.name or "").split(" ")[0]
         if spelled is not None and s.name and s.last_name_only:
             s.name = f"{best_spelling('', spelled, first=True)} {s.name}"
         elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
-        found = [c for c in s.near if spelled is not None and spelled_alike(spelled, c.name.split()[0])]
+        found = [c for c in s.near if spelled is not None and first_name_fits(spelled, heard, c.name.split()[0])]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
             return None

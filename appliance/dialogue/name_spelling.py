@@ -23,6 +23,8 @@ import re
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from appliance.crm.names import sounds_alike
+
 LETTER_SETS = ("BCDEGPTVZ", "AHJK", "FLMNSX", "IY", "QUW")
 RHYMES = {letter: group[0] for group in LETTER_SETS for letter in group}
 SAME_SET = 0.25  # a letter heard as another of its set
@@ -32,6 +34,7 @@ UNLISTED = RARE  # a name not on the lists: as rare as the rarest listed
 HEARD_WEIGHT = 0.7  # the word heard against its spelling
 NEAR = 12  # names of the lists each hearing proposes
 SPELLED_ALIKE = 0.25  # at most: two different listed first names are this close 0.4% of the time
+SPELLED_NEAR = 0.4  # at most, when the word heard sounds like the name as well
 
 
 def spelling_cost(word: str, spelled: str) -> float:
@@ -54,6 +57,14 @@ def spelled_alike(spelled: str, word: str) -> bool:
     """Whether the letters `spelled` may be `word` heard over a phone line (the first name on a
     record spelled by the caller)."""
     return spelling_cost(word, spelled) <= SPELLED_ALIKE
+
+
+def first_name_fits(spelled: str, heard: str, on_file: str) -> bool:
+    """Whether the first name on a record may be the one the caller spelled: spelled alike, or
+    nearly with the word heard for it sounding alike (two weak hearings that agree: "Marie"
+    spelled "N-A-R-E" for Maria)."""
+    cost = spelling_cost(on_file, spelled)
+    return cost <= SPELLED_ALIKE or (cost <= SPELLED_NEAR and bool(heard) and sounds_alike(heard, on_file))
 
 
 def best_spelling(heard: str, spelled: str, first: bool) -> str:

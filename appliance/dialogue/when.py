@@ -4,9 +4,11 @@ Pure: the current time is given. A phrase may name days, a part of the day, a bo
 4", "before 10", "between 2 and 4"), an approximate time ("around 10": an hour either side)
 or an exact time; what it leaves out stays open (the next two weeks, the whole day).
 
-A part of the day without a day ("afternoon", or "Next, choose the afternoon", a recogniser's
-"Next Tuesday afternoon") means the coming days from tomorrow, never silently today; a time or a
-bound without a day may be today, but not within the next hour (`When.not_before`).
+A part of the day without a day ("afternoon") means the coming days from tomorrow, never silently
+today; a time or a bound without a day may be today, but not within the next hour
+(`When.not_before`). "Tuesday" is often heard as two short words before a part of the day ("To
+the morning", "Next, choose the afternoon"): read as Tuesday, which the offer then names with its
+date for the caller to accept or turn down.
 Numbers are read by `spoken.words_to_digits` (text2num), times by `spoken.clock_span`."""
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ _WEEKDAY = r"(?P<weekday>" + "|".join(sorted(WEEKDAY_NAMES, key=len, reverse=Tru
 _BOUND_BEFORE = re.compile(r"\b(?:after|from|since|later than|not before|before|until|till|by|no later than|"
                            r"between|and|to)\s*$")
 _APPROXIMATE = re.compile(r"\b(?:around|about|roughly|approximately|ish)\b|\d ?ish\b|\bor so\b")
+_TUESDAY_HEARD = re.compile(r"\b(?:to the|to be|choose the|chooses the|tues the|two's day)\s+(?=(?:morning|afternoon|"
+                            r"evening)\b)")
 _OPEN = re.compile(r"\b(?:as soon as possible|asap|a s a p|soonest|earliest|first available|next available|"
                    r"any ?time|whenever)\b")
 
@@ -84,7 +88,7 @@ def parse_when(text: str, now: datetime) -> When | None:
     another is no time ("January 4th, 2027" is not at 20:27)."""
     today = now.date()
     t = _DATED.sub(lambda m: m[0][:m.start("year") - m.start()] if int(m["year"]) >= today.year else " ",
-                   words_to_digits(text))
+                   _TUESDAY_HEARD.sub("tuesday ", words_to_digits(text)))
     days = _days(t, today)
     clock = clock_span(t)
     exact = clock[0] if clock else None

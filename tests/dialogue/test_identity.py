@@ -97,6 +97,21 @@ def test_letters_that_rhyme_over_the_line_still_spell_the_first_name_on_file(tmp
     assert identity.call.state.verified and identity.call.state.contact.name == "Maria Lopez"
 
 
+def test_a_last_name_heard_a_sound_off_from_another_phone_is_verified_by_the_spelled_first_name(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = asked_to_spell(db, UNKNOWN, "cancel", "Maria Lopp", "May 3rd 1980")
+    assert identity.take_first_name_spelling("M A R I A") is None
+    assert identity.call.state.verified and identity.call.state.contact.name == "Maria Lopez"
+
+
+@pytest.mark.parametrize("heard, fits", [("Marie Lopp", True), ("Tina Lopp", False)])
+def test_a_spelling_a_little_off_fits_when_the_first_name_heard_sounds_alike(heard, fits, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = asked_to_spell(db, UNKNOWN, "cancel", heard, "May 3rd 1980")
+    identity.take_first_name_spelling("N-A-R-E")
+    assert identity.call.state.verified is fits
+
+
 def test_a_first_name_spelled_wrong_is_a_mismatch(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     identity = asked_to_spell(db, MARIA, "cancel", "Reese Lopez", "May 3rd 1980")

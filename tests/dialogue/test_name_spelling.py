@@ -84,6 +84,20 @@ def test_a_known_patient_whose_name_is_not_understood_is_found_by_the_spellings(
     assert dialogue.call.state.verified and dialogue.call.state.contact.name == "Maria Lopez"
 
 
+def test_a_name_heard_unclearly_twice_is_spelled_and_unclear_letters_are_handed_over(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=True)
+    talk(dialogue, "I need to cancel my appointment")
+    unclear = [dialogue.respond("Henna Kellel", 0.1).text for _ in range(2)]
+    assert unclear == [wording.LINE_UNCLEAR, wording.NAME_SPELL]
+    assert talk(dialogue, "L O P E Z", "May 3rd 1980", "M A R I A")[0] == wording.DOB_AFTER_SPELLING
+    assert dialogue.call.state.verified and dialogue.call.state.contact.name == "Maria Lopez"
+    again = new_call(db, UNKNOWN, can_transfer=True)
+    talk(again, "I need to cancel my appointment")
+    replies = [again.respond(line, 0.1) for line in ("Henna Kellel", "Henna Kellel", "L O P E Z")]
+    assert replies[2].action is not None and replies[2].action.kind == "transfer"
+
+
 def test_a_name_neither_said_nor_spelled_understandably_is_handed_over(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN, can_transfer=True)

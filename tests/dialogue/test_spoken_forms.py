@@ -143,7 +143,20 @@ def test_days_as_callers_say_them(said, first, last, hours, exact):
     assert (when.first, when.last, (when.from_hour, when.to_hour), when.exact) == (first, last, hours, exact)
 
 
-@pytest.mark.parametrize("said", ["Next, choose the afternoon", "afternoon", "in the morning please", "lunchtime"])
+@pytest.mark.parametrize("said", ["Next, choose the afternoon", "To the morning, if there is a slot.",
+                                  "No, not that, to be afternoon.", "Tues the evening"])
+def test_tuesday_heard_as_two_words_before_a_part_of_the_day_is_tuesday(said):
+    when = parse_when(said, NOW)
+    assert when.named_day and when.first == when.last == date(2026, 12, 8) and when.first.weekday() == 1
+
+
+@pytest.mark.parametrize("said", ["I'd like to come to the clinic in the morning",
+                                  "from 2 to the end of the afternoon"])
+def test_to_the_before_other_words_is_no_day(said):
+    assert not parse_when(said, NOW).named_day
+
+
+@pytest.mark.parametrize("said", ["afternoon", "in the morning please", "lunchtime"])
 def test_a_part_of_the_day_without_a_day_is_never_silently_today(said):
     when = parse_when(said, NOW)
     assert when is not None and not when.named_day
