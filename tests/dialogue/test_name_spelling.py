@@ -112,3 +112,9 @@ def test_a_listed_name_spelled_in_full_is_taken_and_a_one_word_name_gets_the_par
     assert respelled("Namadeh", "Davies") == "Namadeh Davies"  # the word heard may be the first name
     assert respelled("Namadeh", "Emma", first=True) == "Emma Namadeh"
     assert respelled("Davies", "Dafies") == "Davies"  # a spelling like the word confirms it
+
+
+def test_a_spelling_like_no_word_heard_spells_the_part_asked_for_and_a_last_name_may_span_two_words():
+    assert respelled("Rosa Kind", "Edith", first=True) == "Edith Kind"
+    assert respelled("Rosa Kind", "Willis") == "Rosa Willis"
+    assert respelled("Owen Bell ami", "Bellamy") == "Owen Bellamy"
