@@ -41,13 +41,16 @@ _REPEATS = {"double": 2, "triple": 3}
 def prepare_numbers(text: str) -> str:
     """Lower-case `text` and rewrite what text2num misreads or ignores (still words): 'oh' in a
     run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'half pass' ->
-    'half past', 'tenish' -> 'ten ish', hyphens between words -> spaces (not between digits: '1980-05-03' stays),
-    a year whose last digit came hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
+    'half past', 'half past Tuesday' -> 'half past two', 'tenish' -> 'ten ish', hyphens between
+    words -> spaces (not between digits: '1980-05-03' stays), a year whose last digit came hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
     t = text.lower().replace("\u2019", "'")
     t = re.sub(r"(?<![\d-])((?:1[89]|20)\d)0-([1-9])(?![\d-])", r"\g<1>\2", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b", "o'clock", t)
     t = re.sub(r"\b(half|quarter|ten|twenty|five) pass\b", r"\1 past", t)  # "half pass two", as recognisers write it
+    # "two" written as a weekday when the recogniser was told to expect days: "half past Tuesday"
+    t = re.sub(r"\b((?:half|quarter|ten|twenty|five) (?:past|to)) tuesday\b|\btuesday (?=o'clock\b)",
+               lambda m: f"{m[1]} two" if m[1] else "two ", t)
     t = re.sub(rf"\b({'|'.join(sorted(NUMBER_WORDS))})ish\b", r"\1 ish", t)
     tokens = list(re.finditer(r"[a-z']+|\d+", t))
     words = [m.group(0) for m in tokens]

@@ -150,6 +150,15 @@ def test_tuesday_heard_as_two_words_before_a_part_of_the_day_is_tuesday(said):
     assert when.named_day and when.first == when.last == date(2026, 12, 8) and when.first.weekday() == 1
 
 
+@pytest.mark.parametrize("said, exact, day", [
+    ("Thursday at half past Tuesday.", time(14, 30), date(2026, 12, 3)), ("The Tuesday o'clock one", time(14, 0), None),
+    ("Can we move it to Tuesday?", None, date(2026, 12, 8)), ("quarter to Tuesday on Friday", time(13, 45), None),
+])
+def test_two_heard_as_tuesday_in_a_time_is_two(said, exact, day):
+    when = parse_when(said, NOW)
+    assert when.exact == exact and (day is None or when.first == day)
+
+
 @pytest.mark.parametrize("said", ["I'd like to come to the clinic in the morning",
                                   "from 2 to the end of the afternoon"])
 def test_to_the_before_other_words_is_no_day(said):
