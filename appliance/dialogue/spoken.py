@@ -42,7 +42,8 @@ def prepare_numbers(text: str) -> str:
     """Lower-case `text` and rewrite what text2num misreads or ignores (still words): 'oh' in a
     run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'half pass' ->
     'half past', 'half past Tuesday' -> 'half past two', 'tenish' -> 'ten ish', hyphens between
-    words -> spaces (not between digits: '1980-05-03' stays), a year whose last digit came hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
+    words -> spaces (not between digits: '1980-05-03' stays), a year whose last digit came
+    hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
     t = text.lower().replace("\u2019", "'")
     t = re.sub(r"(?<![\d-])((?:1[89]|20)\d)0-([1-9])(?![\d-])", r"\g<1>\2", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
