@@ -107,3 +107,15 @@ def _date(year_said: str, month: int, day: int, today: date) -> date | None:
     if born > today or today.year - born.year > OLDEST_YEARS:
         return None
     return born
+
+
+def heard_alike(heard: str, on_file: str) -> bool:
+    """Whether the date of birth `heard` (ISO) may be `on_file` misheard: the same, or a day
+    recognisers confuse in the same month and year ("third", "thirteenth" and "thirtieth";
+    "sixth" and "sixteenth")."""
+    if heard == on_file:
+        return True
+    if heard[:8] != on_file[:8] or len(heard) != 10 or len(on_file) != 10:
+        return False
+    a, b = sorted((int(heard[8:]), int(on_file[8:])))
+    return {a, b} <= {3, 13, 30} or (b - a == 10 and 3 <= a <= 9)

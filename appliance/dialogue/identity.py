@@ -13,7 +13,7 @@ from datetime import date
 from appliance.crm.contacts import Contact
 from appliance.crm.names import same_person_name
 from appliance.dialogue import wording
-from appliance.dialogue.birthdate import parse_date_of_birth
+from appliance.dialogue.birthdate import heard_alike, parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.name_spelling import best_spelling, first_name_fits, spelled_alike, spelling_cost
@@ -207,8 +207,8 @@ class Identity:
         """Check the date of birth against the record caller ID found (only that one: a caller
         on a patient's phone acts for that patient), else find the caller's record by it. Not
         found: the caller spells their first name, which picks a record whose last name and date
-        of birth match (on the patient's own phone, the record whose date of birth matches,
-        however the name was heard); the question comes whether or not there is one, so it
+        of birth match (on the patient's own phone, the record whose date of birth matches or
+        was heard alike, however the name was heard); the question comes whether or not there is one, so it
         tells nothing. A new patient who books spells their last name too, then is registered."""
         s = self.call.state
         s.date_of_birth = dob
@@ -216,9 +216,9 @@ class Identity:
         if s.contact is not None and not matches(s.contact, name, dob):
             if s.first_spelled:
                 return self._mismatch(s.contact)
-            # the record's own date of birth on its own phone: the spelled first name decides,
-            # however the name was heard ("Hand the cuddle" for Hannah Kowal)
-            return self._spell_first_name([s.contact] if s.contact.date_of_birth == dob else [])
+            # the record's own date of birth on its own phone (or a day heard alike: "June 3rd"
+            # for the 30th): the spelled first name decides, however the name was heard
+            return self._spell_first_name([s.contact] if heard_alike(dob, s.contact.date_of_birth) else [])
         if s.contact is None:
             s.contact = self.call.records.find_contact(name, dob)
             if s.contact is None and not s.first_spelled:

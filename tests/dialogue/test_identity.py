@@ -7,8 +7,8 @@ import pytest
 from sqlite_utils import Database
 
 from appliance.crm.contacts import Contacts
-
 from appliance.dialogue import wording
+from appliance.dialogue.birthdate import heard_alike
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.identity import Identity, matches
 from appliance.dialogue.reading import Reader
@@ -185,3 +185,18 @@ def test_on_the_patients_phone_a_name_heard_as_anything_is_verified_by_the_date_
     assert identity.take_first_name_spelling("M-R-I-A") is None and identity.call.state.verified
     wrong = asked_to_spell(db, MARIA, "confirm", heard, "May 3rd 1980")  # someone else on Maria's phone
     assert said(wrong.take_first_name_spelling("J-O-S-E")) == wording.NO_MATCH and not wrong.call.state.verified
+
+
+@pytest.mark.parametrize("born, verified", [("May 13th 1980", True), ("May 30th, 1980", True),
+                                            ("May 23rd 1980", False)])
+def test_on_the_patients_phone_a_day_heard_alike_is_verified_by_the_spelled_first_name(born, verified, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = asked_to_spell(db, MARIA, "confirm", "Mario Lopes", born)
+    identity.take_first_name_spelling("M A R I A")
+    assert identity.call.state.verified is verified
+
+
+def test_days_heard_alike_are_the_teens_and_the_thirtieth():
+    assert heard_alike("1962-06-03", "1962-06-30") and heard_alike("1990-01-16", "1990-01-06")
+    assert not heard_alike("1962-06-03", "1962-07-30") and not heard_alike("1990-01-01", "1990-01-11")
+
