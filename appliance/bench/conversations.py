@@ -471,8 +471,8 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     calls = CallLog(db)
     staff = config.transfer.staff_uri
 
-    def hear(pcm: bytes, hint: str) -> tuple[str, float]:
-        stream = hub.stt.stream(hint)  # the hint the call loop gives: the clinic's words, the question
+    def hear(pcm: bytes, hint: str, letters: bool) -> tuple[str, float]:
+        stream = hub.stt.stream(hint, letters)  # as the call loop asks: the clinic's words, the question
         padded = silence(0.2) + pcm + silence(0.3)
         step = 16000 * 2 // 2  # half a second a feed, as audio arrives during a call
         for at in range(0, len(padded), step):
@@ -496,7 +496,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 wav = await asyncio.to_thread(audio.wav, line)
                 pcm = await asyncio.to_thread(lambda: voices.telephone(read_wav(wav)))
                 started = time.monotonic()
-                text, confidence = await hub.run("stt", hear, pcm, dialogue.hint())
+                text, confidence = await hub.run("stt", hear, pcm, dialogue.hint(), dialogue.spelled())
                 heard = time.monotonic()
                 reply = await hub.run("llm", dialogue.respond, text, confidence)
                 decided = time.monotonic()

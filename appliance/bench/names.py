@@ -21,7 +21,7 @@ from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.state import Step
+from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import capitalised, extract_name
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
@@ -66,7 +66,7 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
         for clip in audio:
             heard = {}
             for step, pcm in clip["pcm"].items():
-                stream = engine.stream(CLINIC.hint(step))
+                stream = engine.stream(CLINIC.hint(step), letters=step in SPELLING)
                 for frame in frames(pcm):
                     stream.feed(frame)
                 heard[step] = stream.finish().text

@@ -69,6 +69,10 @@ class FaqPolicy:
         """The clinic's name, for the recogniser."""
         return self.clinic.name
 
+    def spelled(self) -> bool:
+        """Nothing is spelled here."""
+        return False
+
     def unfinished(self, text: str) -> bool:
         """`text` stops mid-phrase (see `unfinished`)."""
         return trails_off(text)

@@ -32,7 +32,7 @@ from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
-from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
+from appliance.dialogue.state import APPOINTMENT_INTENTS, SPELLING, WANTS, Step
 from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.models.protocols import LlmEngine
@@ -103,6 +103,10 @@ class Dialogue:
     def hint(self) -> str:
         """What the caller's next turn is likely to hold, for the recogniser (see `hints`)."""
         return self.words.hint(self.call.state.step)
+
+    def spelled(self) -> bool:
+        """The caller was asked to spell a name."""
+        return self.call.state.step in SPELLING
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""

@@ -170,6 +170,10 @@ class ReminderDialogue:
         """Words the answer is likely to hold."""
         return self.dialogue.hint() if self.delegated else "Yes, I'll be there. Cancel. Change it. Front desk."
 
+    def spelled(self) -> bool:
+        """A name is being spelled (only once the dialogue took over)."""
+        return self.dialogue.spelled() if self.delegated else False
+
     def unfinished(self, text: str) -> bool:
         """The answer so far sounds like it goes on."""
         return self.dialogue.unfinished(text) if self.delegated else False

@@ -42,6 +42,9 @@ class Step(StrEnum):
     ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
 
 
+SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
+
+
 @dataclass
 class CallState:
     """Slots filled so far, what the agent is waiting for, and what it has done."""

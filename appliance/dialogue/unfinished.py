@@ -14,8 +14,8 @@ from datetime import date
 from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.state import Step
 from appliance.dialogue.spoken import numerals
+from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import yes_or_no
 
 # a last word no sentence ends with
@@ -51,7 +51,7 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     if not t or (t.endswith("?") and not has_digits and spelled is None):
         return False  # a question of the caller's own: "Sorry, what?"
     plain_yes_or_no = yes_or_no(t) is not None and not has_digits and spelled is None
-    if step in (Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME):  # letters, not words: "A" is no article here
+    if step in SPELLING:  # letters, not words: "A" is no article here
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
         return t.endswith(TRAILING) or letters < needed  # "Sure." comes before the letters

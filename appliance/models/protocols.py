@@ -37,9 +37,10 @@ class SttEngine(Protocol):
 
     name: str
 
-    def stream(self, hint: str = "") -> SttStream:
+    def stream(self, hint: str = "", letters: bool = False) -> SttStream:
         """Start recognising a new utterance. `hint` is short context text (the clinic's
-        words, the forms of the answer expected) that an engine may use to bias recognition or ignore."""
+        words, the forms of the answer expected) that an engine may use to bias recognition or ignore;
+        `letters`: a word is being spelled, letter by letter (an engine may write letters only)."""
 
     def close(self) -> None:
         """Free the model."""

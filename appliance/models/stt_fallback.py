@@ -30,9 +30,9 @@ class FallbackStt:
         self.backup = backup
         self.name = primary.name
 
-    def stream(self, hint: str = "") -> FallbackStream:
+    def stream(self, hint: str = "", letters: bool = False) -> FallbackStream:
         """Start a new utterance on the primary; the audio is kept for the backup."""
-        return FallbackStream(self, hint)
+        return FallbackStream(self, hint, letters)
 
     def close(self) -> None:
         """Free both models."""
@@ -43,10 +43,10 @@ class FallbackStt:
 class FallbackStream:
     """One utterance: fed to the primary as it comes, to the backup only when needed."""
 
-    def __init__(self, engine: FallbackStt, hint: str) -> None:
+    def __init__(self, engine: FallbackStt, hint: str, letters: bool) -> None:
         self._engine = engine
-        self._hint = hint
-        self._primary: SttStream = engine.primary.stream(hint)
+        self._hint, self._letters = hint, letters
+        self._primary: SttStream = engine.primary.stream(hint, letters)
         self._chunks: list[bytes] = []
         self.answered_by = ""
 
@@ -74,7 +74,7 @@ class FallbackStream:
             self.answered_by = primary.name
             return first
         try:
-            stream = backup.stream(self._hint)
+            stream = backup.stream(self._hint, self._letters)
             stream.feed(pcm)
             second = stream.finish()
         except EngineError:

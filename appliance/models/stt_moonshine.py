@@ -87,8 +87,8 @@ class MoonshineStt:
             raise EngineError(f"moonshine could not load the model at {self._path}")
         return handle
 
-    def stream(self, hint: str = "") -> MoonshineStream:
-        """Start a new utterance (Moonshine takes no context hint)."""
+    def stream(self, hint: str = "", letters: bool = False) -> MoonshineStream:
+        """Start a new utterance (Moonshine takes no context hint and writes what it hears)."""
         return MoonshineStream(self)
 
     def decode(self, samples: np.ndarray) -> SttResult:

@@ -23,9 +23,9 @@ class PocketsphinxStt:
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"pocketsphinx could not load its model: {exc}") from exc
 
-    def stream(self, hint: str = "") -> "PocketsphinxStream":
+    def stream(self, hint: str = "", letters: bool = False) -> "PocketsphinxStream":
         """Start a new utterance (each stream has its own decoder: decoders are not shared; the
-        context hint is not used)."""
+        context hint and `letters` are not used)."""
         return PocketsphinxStream(self._decoder_class(self._config), self.partial_interval_s)
 
     def close(self) -> None:

@@ -23,8 +23,8 @@ class VoskStt:
         except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
             raise EngineError(f"vosk could not load {path}: {exc}") from exc
 
-    def stream(self, hint: str = "") -> "VoskStream":
-        """Start a new utterance (the context hint is not used)."""
+    def stream(self, hint: str = "", letters: bool = False) -> "VoskStream":
+        """Start a new utterance (the context hint and `letters` are not used)."""
         recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         recognizer.SetWords(True)
         return VoskStream(recognizer)

@@ -12,6 +12,14 @@ measurements, about 4x faster; 6 s starts to hallucinate). Utterances near 30 s 
 A stream's context hint becomes Whisper's prompt (previous-text tokens before the start of
 transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 
+A word spelled letter by letter (`letters`) is often written as words ("Are you a Megan?" for
+"R A M A N"): when the decode is unsure (log probability per token at most `LETTERS_UNSURE`),
+the same encoding is decoded again with every token but single capital letters and their
+separators barred, and that reading is kept unless it loops or copies the prompt. Measured on
+the names benchmark's spellings (four voices, 8 kHz): letters wrong 55% -> 41%, names spelled
+exactly 21 -> 27 of 120; 35 of 40 sentences said instead of a spelling kept as said (the other
+five were garbled already), at one more decoder pass on those turns only.
+
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
 looped text is decoded once more without the hint and with repeats of four tokens barred, and
@@ -20,6 +28,7 @@ so is a text that copies the hint instead of the audio.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from difflib import SequenceMatcher
@@ -35,6 +44,9 @@ HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
 LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
 LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one letter five times in a word
+LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, letters only
+SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
+SEPARATORS = ("-", ".", ",", " -", "'")  # what may stand between spelled letters
 
 
 class WhisperStt:
@@ -61,12 +73,13 @@ class WhisperStt:
                                     task="transcribe", language=language)
         self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
 
-    def stream(self, hint: str = "") -> WhisperStream:
-        """Start a new utterance, prompted with `hint` when hints are on."""
-        return WhisperStream(self, hint.strip() if self.use_hint else "")
+    def stream(self, hint: str = "", letters: bool = False) -> WhisperStream:
+        """Start a new utterance, prompted with `hint` when hints are on; `letters`: spelled."""
+        return WhisperStream(self, hint.strip() if self.use_hint else "", letters)
 
-    def decode(self, samples: np.ndarray, final: bool, hint: str = "") -> SttResult:
-        """Transcribe float samples at 16 kHz, with `hint` as the prompt."""
+    def decode(self, samples: np.ndarray, final: bool, hint: str = "", letters: bool = False) -> SttResult:
+        """Transcribe float samples at 16 kHz, with `hint` as the prompt; `letters`: a word
+        spelled (an unsure reading is decoded again as letters only)."""
         audio_s = len(samples) / SAMPLE_RATE
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
@@ -78,6 +91,8 @@ class WhisperStt:
                 text, logprob, no_speech = self._generate(encoded, hint, audio_s)
                 if looks_looped(text, audio_s) or copies_prompt(text, hint):  # the same encoding, decoded again
                     text, logprob, no_speech = self._generate(encoded, "", audio_s, guarded=True)
+                if letters and logprob <= LETTERS_UNSURE:
+                    text = self._as_letters(encoded, hint, audio_s) or text
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
@@ -109,6 +124,26 @@ class WhisperStt:
             return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
+
+    def _as_letters(self, encoded, hint: str, audio_s: float) -> str | None:  # noqa: ANN001 - a StorageView
+        """The encoding decoded as spelled letters only; None when that loops or copies `hint`."""
+        prompt = self._prompt_with(hint)
+        result = self._model.model.generate(
+            encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
+            suppress_tokens=self._not_letters, suppress_blank=True)[0]
+        spelled = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        if (len(re.findall(r"[A-Z]", spelled)) < 2 or SPELLED_LOOP.search(f"{spelled}-")
+                or looks_looped(spelled, audio_s) or copies_prompt(spelled, hint)):
+            return None
+        return spelled
+
+    @functools.cached_property
+    def _not_letters(self) -> list[int]:
+        """The vocabulary's tokens but single capital letters and separators (of text, before
+        the special tokens)."""
+        decode = self._tokenizer.decode
+        return [token for token in range(self._tokenizer.eot)
+                if not (re.fullmatch(r" ?[A-Z]", text := decode([token])) or text in SEPARATORS)]
 
     def _prompt_with(self, hint: str) -> list[int]:
         if not hint:
@@ -178,9 +213,9 @@ def _words(sentence: str) -> list[str]:
 class WhisperStream:
     """One utterance: audio accumulates, partials every `partial_interval_s` if enabled."""
 
-    def __init__(self, engine: WhisperStt, hint: str = "") -> None:
+    def __init__(self, engine: WhisperStt, hint: str = "", letters: bool = False) -> None:
         self._engine = engine
-        self._hint = hint
+        self._hint, self._letters = hint, letters
         self._chunks: list[bytes] = []
         self._bytes = 0
         self._last_partial_bytes = 0
@@ -197,7 +232,7 @@ class WhisperStream:
 
     def finish(self) -> SttResult:
         """Decode the whole utterance."""
-        return self._engine.decode(self._samples(), final=True, hint=self._hint)
+        return self._engine.decode(self._samples(), final=True, hint=self._hint, letters=self._letters)
 
     def _samples(self) -> np.ndarray:
         pcm = b"".join(self._chunks)

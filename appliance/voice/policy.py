@@ -19,6 +19,10 @@ class Policy(Protocol):
         """Words the caller's next turn is likely to hold (the recogniser's context); read on
         the event loop, so it must be quick."""
 
+    def spelled(self) -> bool:
+        """The caller's next turn spells a word, letter by letter (the recogniser may write
+        letters only); read on the event loop, so it must be quick."""
+
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's turn so far, sounds like it goes on (half a phone number, "um");
         read on the event loop at a pause, so it must be quick."""

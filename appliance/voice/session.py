@@ -221,7 +221,7 @@ class CallSession:
         signal = self.turns.feed(pcm, speech, arrived)
         if signal == TurnSignal.START:
             self.speculative = None
-            self.stt = self.hub.stt.stream(self.policy.hint())
+            self.stt = self.hub.stt.stream(self.policy.hint(), letters=self.policy.spelled())
             self.heard = bytearray(self.turns.onset_audio())
             self._feed_stt(bytes(self.heard))
         elif self.stt is not None:

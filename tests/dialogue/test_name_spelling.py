@@ -118,3 +118,14 @@ def test_a_spelling_like_no_word_heard_spells_the_part_asked_for_and_a_last_name
     assert respelled("Rosa Kind", "Edith", first=True) == "Edith Kind"
     assert respelled("Rosa Kind", "Willis") == "Rosa Willis"
     assert respelled("Owen Bell ami", "Bellamy") == "Owen Bellamy"
+
+
+def test_the_recogniser_is_told_when_a_name_is_being_spelled(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    talk(dialogue, "I'd like to book a cleaning")
+    assert not dialogue.spelled()
+    talk(dialogue, "Oh when bell am I.")
+    assert dialogue.spelled()
+    talk(dialogue, "B-E-L-L-A-M-Y.")
+    assert not dialogue.spelled()  # the date of birth comes next

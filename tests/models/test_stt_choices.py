@@ -5,8 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rapidfuzz.distance import Levenshtein
+
 from appliance.bench.wer import word_error_rate
 from appliance.config import Config
+from appliance.dialogue.spelling import spelled_word
 from appliance.errors import EngineError, ModelError
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone
@@ -25,8 +28,8 @@ LINES = [
 ]
 
 
-def transcribe(engine, pcm, hint=""):
-    stream = engine.stream(hint)
+def transcribe(engine, pcm, hint="", letters=False):
+    stream = engine.stream(hint, letters)
     feed_all(stream, pcm)
     return stream.finish()
 
@@ -63,12 +66,30 @@ def test_whisper_with_a_hint_still_transcribes(whisper):
     assert word_error_rate(text, result.text) <= 0.3, result.text
 
 
+@pytest.fixture(scope="module")
+def whisper_base(store):
+    engine = load_engine(Role.STT, Config(), store, "whisper-base")
+    yield engine
+    engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("word, voice", [("EVANS", "flite-awb"), ("OBRIEN", "flite-slt")])
+def test_a_spelling_heard_as_words_is_read_again_as_letters(whisper_base, word, voice):
+    hint = "Riverside Dental: spelled S-M-I-T-H."
+    pcm = telephone(synthesize(" ".join(word) + ".", voice))
+    letters = spelled_word(transcribe(whisper_base, pcm, hint, letters=True).text, asked=True)
+    assert letters is not None and Levenshtein.distance(letters.upper(), word) <= len(word) / 3, letters
+    said = "I'd like to speak to a person."  # words said instead of a spelling stay words
+    assert transcribe(whisper_base, telephone(synthesize(said, voice)), hint, letters=True).text == said
+
+
 class Fake:
     def __init__(self, name, text="", fail=False, confidence=0.9):
         self.name, self.text, self.fail, self.hints, self.closed = name, text, fail, [], False
         self.confidence = confidence
 
-    def stream(self, hint=""):
+    def stream(self, hint="", letters=False):
         self.hints.append(hint)
         return FakeStream(self)
 

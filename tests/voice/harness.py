@@ -112,10 +112,10 @@ class FakeStt:
         self.lines: list[str] = []
         self.streams = 0
         self.fail = False
-        self.hints: list[str] = []
+        self.asked: list[tuple[str, bool]] = []  # each turn's hint and whether letters were asked
 
-    def stream(self, hint: str = "") -> SimpleNamespace:
-        self.hints.append(hint)
+    def stream(self, hint: str = "", letters: bool = False) -> SimpleNamespace:
+        self.asked.append((hint, letters))
         index = self.streams
         self.streams += 1
 

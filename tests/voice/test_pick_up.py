@@ -32,6 +32,9 @@ class Reminding:
     def hint(self) -> str:
         return ""
 
+    def spelled(self) -> bool:
+        return False
+
     def unfinished(self, text: str) -> bool:
         return False
 

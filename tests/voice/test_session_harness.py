@@ -307,3 +307,31 @@ def test_a_pause_that_may_end_the_turn_starts_reading_it_ahead_and_one_that_goes
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
     assert policy.prepared == ["What are your opening hours?"]
     call.finish()
+
+
+class Spelling(FaqPolicy):
+    """The FAQ policy, asking for a spelling after its first answer."""
+
+    def __init__(self, clinic) -> None:  # noqa: ANN001
+        super().__init__(clinic, "hangup")
+        self.answered = 0
+
+    def respond(self, text: str, confidence: float):  # noqa: ANN201
+        self.answered += 1
+        return super().respond(text, confidence)
+
+    def spelled(self) -> bool:
+        return self.answered > 0
+
+
+def test_the_recogniser_hears_the_policys_hint_and_is_told_when_a_word_is_spelled():
+    call = Call()
+    call.session.policy = Spelling(call.config.clinic)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    for line in ("What are your opening hours?", "K H A N."):
+        call.caller_says(line)
+        call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 1 + (line[0] == "K"))
+    assert [letters for _, letters in call.stt.asked] == [False, True]
+    assert {hint for hint, _ in call.stt.asked} == {call.config.clinic.name}
+    call.finish()
+
