@@ -28,6 +28,7 @@ from appliance.bench.turn_lines import COUNTED, PAUSES_MS, SPELLING, TURNS, WHOL
 from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.spelling import spelled_word
+from appliance.dialogue.state import SPELLING as STEPS_SPELLED
 from appliance.dialogue.unfinished import sounds_unfinished
 from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
@@ -112,7 +113,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
         speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
         signal = detector.feed(frame, speech, (index + 1) * 0.02)  # a frame arrives whole, at its end
         if signal == TurnSignal.START and stream is None:
-            stream = stt.stream(CLINIC.hint(clip["step"]))
+            stream = stt.stream(CLINIC.hint(clip["step"]), letters=clip["step"] in STEPS_SPELLED)
             heard = detector.onset_audio()
             for piece in frames(heard):
                 stream.feed(piece)

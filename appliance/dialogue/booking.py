@@ -22,6 +22,10 @@ ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1
                   "3rd": 2, "last": -1, "later": -1, "latest": -1}
 
 
+TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"
+                         r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b")
+
+
 class Booking:
     """The appointment side of one call, once the caller's identity is settled."""
 
@@ -230,14 +234,15 @@ class Booking:
 
     def _chosen_slot(self, text: str) -> Slot | None:
         """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11), or a yes to
-        the only one."""
+        the only one; a time said while turning the offer down picks none ("No, that doesn't work
+        for me, Tuesday around 9": 9 on another day)."""
         offered = self.call.state.offered
         lowered = words_to_digits(text)
         index = ordinal_choice(lowered, len(offered))
         if index is not None:
             return offered[index]
         clock = parse_clock(lowered)
-        if clock is not None:  # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
+        if clock is not None and not TURNED_DOWN.search(lowered):  # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
             locals_ = [self.call.local(slot.starts_at) for slot in offered]
             exact = [slot for slot, local in zip(offered, locals_, strict=True)
                      if (local.hour, local.minute) == (clock.hour, clock.minute)]

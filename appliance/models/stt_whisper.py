@@ -13,8 +13,8 @@ A stream's context hint becomes Whisper's prompt (previous-text tokens before th
 transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 
 A word spelled letter by letter (`letters`) is often written as words ("Are you a Megan?" for
-"R A M A N"): when the decode is unsure (log probability per token at most `LETTERS_UNSURE`),
-the same encoding is decoded again with every token but single capital letters and their
+"R A M A N") or digits ("8-9-8" for "H A H"): when the decode is unsure (log probability per
+token at most `LETTERS_UNSURE`) or holds only digits, the same encoding is decoded again with every token but single capital letters and their
 separators barred, and that reading is kept unless it loops or copies the prompt. Measured on
 the names benchmark's spellings (four voices, 8 kHz): letters wrong 55% -> 41%, names spelled
 exactly 21 -> 27 of 120; 35 of 40 sentences said instead of a spelling kept as said (the other
@@ -91,7 +91,7 @@ class WhisperStt:
                 text, logprob, no_speech = self._generate(encoded, hint, audio_s)
                 if looks_looped(text, audio_s) or copies_prompt(text, hint):  # the same encoding, decoded again
                     text, logprob, no_speech = self._generate(encoded, "", audio_s, guarded=True)
-                if letters and logprob <= LETTERS_UNSURE:
+                if letters and (logprob <= LETTERS_UNSURE or re.fullmatch(r"[\d\W]*\d[\d\W]*", text)):
                     text = self._as_letters(encoded, hint, audio_s) or text
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc

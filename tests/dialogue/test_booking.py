@@ -55,6 +55,19 @@ def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
     assert said(booking.take_choice("the second one")).startswith("So that's ")
 
 
+def test_a_time_said_while_turning_the_offer_down_picks_none_of_the_slots(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a check-up tomorrow morning", "book")
+    booking.next()
+    first = booking.call.state.offered[0]
+    local = booking.call.local(first.starts_at)
+    at = f"{local.hour % 12 or 12} in the morning"
+    booking.take_choice(f"No, those don't suit me, maybe Friday around {at}.")
+    chosen = booking.call.state.chosen
+    assert chosen is None or booking.call.local(chosen.starts_at).weekday() == 4  # Friday's, not the one offered
+
+
 def test_times_turned_down_are_not_offered_again_for_the_same_wish(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = verified(db, MARIA)
