@@ -266,7 +266,7 @@ class Booking:
             fitting = [a for a in candidates if when.allows(self.call.local(a.starts_at))]
             if len(fitting) == 1:
                 return fitting[0]
-        index = pick_by_name(text, [self._service_name(a) for a in candidates])
+        index = pick_by_name(text, [self._service_name(a) for a in candidates], nearly=True)
         return candidates[index] if index is not None else None
 
     # --- saying it -------------------------------------------------------------------------

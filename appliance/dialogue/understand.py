@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz, process
+
 RULES: list[tuple[str, str]] = [
     # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
     ("emergency", r"\b(emergency|(bleeding|bleeds) (a lot|heavily|badly|everywhere|and (it )?won't stop)|won't stop "
@@ -51,6 +53,7 @@ YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ah
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
       r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
+NEARLY = 70  # rapidfuzz ratio (0..100): a word said this close to a name may be it ("declining", "cleaning": 71)
 NOT_NAMES = frozenset("""
 a about actually again ah all already also am an and any anyway appointment are as at be because been before
 book booking but by call calling can cancel check cleaning clinic could date day dentist did do does doctor don't
@@ -165,11 +168,19 @@ def looks_like_name_word(word: str) -> bool:
             and word not in NOT_NAMES and not word.endswith("'ll") and not word.endswith("'ve"))
 
 
-def pick_by_name(text: str, options: Sequence[str]) -> int | None:
-    """Index of the option (a service or provider name) the caller mentioned."""
+def pick_by_name(text: str, options: Sequence[str], nearly: bool = False) -> int | None:
+    """Index of the option (a service or provider name) the caller mentioned; `nearly`: or the
+    one a word said is spelled nearly like ("declining" heard for "the cleaning"), when only one
+    is (for a choice the agent names back before acting on it)."""
     lowered = text.lower()
-    for index, option in enumerate(options):
-        words = [w for w in re.findall(r"[a-z]+", option.lower()) if len(w) > 2 and w not in ("dr",)]
-        if words and all(w in lowered for w in words[-1:]):
+    keys = [([w for w in re.findall(r"[a-z]+", option.lower()) if len(w) > 2 and w != "dr"] or [""])[-1]
+            for option in options]
+    for index, key in enumerate(keys):
+        if key and key in lowered:
             return index
-    return None
+    if not nearly:
+        return None
+    said = re.findall(r"[a-z]+", lowered)
+    close = {index for index, key in enumerate(keys) if key and said
+             and process.extractOne(key, said, scorer=fuzz.ratio, score_cutoff=NEARLY) is not None}
+    return close.pop() if len(close) == 1 else None

@@ -7,7 +7,7 @@ import pytest
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
 from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import extract_name, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 from appliance.models.protocols import ChatMessage
 from tests.dialogue.clinic import MARIA, NOW, TZ, build_store, make_dialogue
@@ -140,3 +140,11 @@ def test_a_request_read_ahead_at_a_pause_is_not_read_again_when_answered(tmp_pat
     dialogue.respond("no", 0.9)
     dialogue.respond("could somebody have a look at my teeth sometime", 0.9)  # after another question: read anew
     assert model.calls == 2
+
+
+@pytest.mark.parametrize("said, nearly, picked", [
+    ("the filling one", False, 1), ("Feeling.", True, 1), ("Feeling.", False, None), ("the chuck up", True, 0),
+    ("the one on Monday", True, None), ("chuck and pilling", True, None),
+])
+def test_a_service_named_or_misheard_nearly_is_picked_only_when_one_fits(said, nearly, picked):
+    assert pick_by_name(said, ["Check-up", "Filling"], nearly=nearly) == picked
