@@ -242,7 +242,8 @@ class Booking:
         if index is not None:
             return offered[index]
         clock = parse_clock(lowered)
-        if clock is not None and not TURNED_DOWN.search(lowered):  # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
+        # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
+        if clock is not None and not TURNED_DOWN.search(lowered):
             locals_ = [self.call.local(slot.starts_at) for slot in offered]
             exact = [slot for slot, local in zip(offered, locals_, strict=True)
                      if (local.hour, local.minute) == (clock.hour, clock.minute)]
