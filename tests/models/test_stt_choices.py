@@ -35,10 +35,22 @@ def transcribe(engine, pcm, hint="", letters=False):
 
 
 @pytest.fixture(scope="module")
-def moonshine(store):
-    engine = load_engine(Role.STT, Config(), store, "moonshine-base-en")
+def engines(store):
+    """The store's STT engines by name, each loaded when first asked for, closed after the module."""
+    loaded = {}
+
+    def engine(name):
+        if name not in loaded:
+            loaded[name] = load_engine(Role.STT, Config(), store, name)
+        return loaded[name]
     yield engine
-    engine.close()
+    for each in loaded.values():
+        each.close()
+
+
+@pytest.fixture
+def moonshine(engines):
+    return engines("moonshine-base-en")
 
 
 @pytest.mark.slow
@@ -66,11 +78,9 @@ def test_whisper_with_a_hint_still_transcribes(whisper):
     assert word_error_rate(text, result.text) <= 0.3, result.text
 
 
-@pytest.fixture(scope="module")
-def whisper_base(store):
-    engine = load_engine(Role.STT, Config(), store, "whisper-base")
-    yield engine
-    engine.close()
+@pytest.fixture
+def whisper_base(engines):
+    return engines("whisper-base")
 
 
 @pytest.mark.slow
