@@ -29,7 +29,7 @@ from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import SPELLING as STEPS_SPELLED
-from appliance.dialogue.unfinished import sounds_unfinished
+from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
@@ -50,6 +50,7 @@ class Pause:
     text: str  # the early decode of everything said so far
     score: float | None  # the end-of-turn model's
     unfinished: bool  # the words read as going on (`dialogue.unfinished`)
+    answered: bool  # the words read as a full answer to the question asked
     decode_ms: float
     score_ms: float
     lag_ms: float  # at the turn's real end: from the caller's last sound to the detector's end of speech
@@ -61,7 +62,9 @@ JUDGES: dict[str, Judge] = {
     "silence, early after a sentence (before)":
         lambda p, o: Verdict.DONE if whole_sentence(p.text) else Verdict.UNSURE,
     "+ words that go on hold": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, None),
-    "+ model >= 0.5 to end early (default)": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score),
+    "+ model >= 0.5 to end early": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score),
+    "+ a full answer ends early (default)":
+        lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score, not p.unfinished and p.answered),
     "+ model, and holds below 0.1":
         lambda p, o: replace(o, hold_below=0.1).verdict(whole_sentence(p.text), p.unfinished, p.score),
     "model alone (>= 0.5 ends, else hold)":
@@ -127,7 +130,8 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
             score = model.finished(heard)
             t2 = time.perf_counter()
             unfinished = sounds_unfinished(text, clip["step"], "US", False, TODAY, clip["spelling"])
-            found.append([math.inf, text, score, unfinished, (t1 - t0) * 1000, (t2 - t1) * 1000,
+            answered = sounds_answered(text, clip["step"], "US", False, TODAY)
+            found.append([math.inf, text, score, unfinished, answered, (t1 - t0) * 1000, (t2 - t1) * 1000,
                           (detector.speech_end - clip["end_s"]) * 1000])
             started = detector.speech_end
         elif signal == TurnSignal.RESUMED and found:

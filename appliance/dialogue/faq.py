@@ -77,6 +77,10 @@ class FaqPolicy:
         """`text` stops mid-phrase (see `unfinished`)."""
         return trails_off(text)
 
+    def answered(self, text: str) -> bool:
+        """A question is no answer: the silence and the end-of-turn model decide."""
+        return False
+
     def prepare(self, text: str) -> None:
         """Nothing to read ahead: the questions' answers are found by key words at once."""
 

@@ -34,7 +34,7 @@ from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.state import APPOINTMENT_INTENTS, SPELLING, WANTS, Step
 from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
-from appliance.dialogue.unfinished import sounds_unfinished
+from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.models.protocols import LlmEngine
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,11 @@ class Dialogue:
         spelling = (name[0] if s.step == Step.SPELL_FIRST else name[-1]) if name else ""
         return sounds_unfinished(text, s.step, self.escalation.region(), self.identity.day_first(),
                                  self.call.local_now().date(), spelling)
+
+    def answered(self, text: str) -> bool:
+        """`text` answers the question asked in full (see `unfinished`)."""
+        return sounds_answered(text, self.call.state.step, self.escalation.region(), self.identity.day_first(),
+                               self.call.local_now().date())
 
     def prepare(self, text: str) -> None:
         """At a pause of the caller's: when `text` is a request only the language model can read,

@@ -178,6 +178,10 @@ class ReminderDialogue:
         """The answer so far sounds like it goes on."""
         return self.dialogue.unfinished(text) if self.delegated else False
 
+    def answered(self, text: str) -> bool:
+        """The dialogue's reading once it took over; before, none is sure to be whole."""
+        return self.dialogue.answered(text) if self.delegated else False
+
     def prepare(self, text: str) -> None:
         """Nothing to read ahead before the dialogue takes over."""
         if self.delegated:

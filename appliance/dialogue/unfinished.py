@@ -1,9 +1,12 @@
 """Whether what the caller has said so far sounds unfinished, so a pause is not yet their turn's
-end (pure; read on the event loop at every pause, so it must be quick).
+end, or answers the question in full, so a short pause is (pure; read on the event loop at every
+pause, so it must be quick).
 
 People pause between the groups of a phone number, after the month of a date of birth, after
-"um" or "let me see": the agent waits longer there. Each reading is of the step the caller is
-answering: three digits are half a phone number, but a whole answer to "which time?".
+"um" or "let me see": the agent waits longer there. A plain yes, a whole date of birth or phone
+number, a goodbye, is all that was asked: the agent answers after the short pause. Each reading
+is of the step the caller is answering: three digits are half a phone number, but a whole
+answer to "which time?".
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import numerals
 from appliance.dialogue.state import SPELLING, Step
-from appliance.dialogue.understand import yes_or_no
+from appliance.dialogue.understand import only_closing, rule_intent, yes_or_no
 
+YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING})
+YES_WORDS = 4  # a yes with at most this many words ("Yes, that's right.") says nothing more...
+GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "just"})  # ...unless one of these
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
                       "it's", "um", "uh", "er", "erm", "uhm"})
@@ -65,3 +71,23 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     if step == Step.DOB:
         return parse_date_of_birth(t, day_first, today) is None and not (plain_yes_or_no and not MONTH.search(t))
     return False
+
+
+def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: date) -> bool:
+    """True when `text` answers what was asked at `step` in full, so nothing is likely to follow
+    and the turn may end after the short pause: a plain yes to a yes-or-no question (a no often
+    goes on with what instead), a whole date of birth, a whole phone number, a goodbye."""
+    t = text.strip().lower()
+    if not t or trails_off(t):
+        return False
+    if rule_intent(t) == "goodbye" and only_closing(t):
+        return True
+    if step in YES_OR_NO:
+        words = re.findall(r"[a-z']+", t)
+        return yes_or_no(t) is True and len(words) <= YES_WORDS and not GOES_ON.intersection(words)
+    if step == Step.DOB:
+        return parse_date_of_birth(t, day_first, today) is not None
+    if step == Step.CALLBACK:
+        return parse_phone(t, region) is not None and not partial_number(t, region)
+    return False
+

@@ -27,6 +27,11 @@ class Policy(Protocol):
         """`text`, the caller's turn so far, sounds like it goes on (half a phone number, "um");
         read on the event loop at a pause, so it must be quick."""
 
+    def answered(self, text: str) -> bool:
+        """`text` answers what was asked in full (a plain yes, a whole date of birth or phone
+        number, a goodbye), so the turn may end after a short pause; read on the event loop at a
+        pause, so it must be quick."""
+
     def prepare(self, text: str) -> None:
         """At a pause that may end the turn: start what answering `text` will need that takes
         long (the language model's reading), so the answer is ready sooner."""

@@ -317,10 +317,11 @@ class CallSession:
             return self.turns.judge(Verdict.UNSURE)
         text = spec.result().text
         unfinished = self.policy.unfinished(text)
-        if not unfinished and score is not None and not score.done():
-            return False  # the words alone do not hold the turn: the model's score decides
+        answered = not unfinished and self.policy.answered(text)
+        if not (unfinished or answered) and score is not None and not score.done():
+            return False  # the words alone neither hold nor end the turn: the model's score decides
         sounds = score.result() if score is not None and score.done() and score.exception() is None else None
-        verdict = self.turns.options.verdict(whole_sentence(text), unfinished, sounds)
+        verdict = self.turns.options.verdict(whole_sentence(text), unfinished, sounds, answered)
         if verdict != Verdict.UNFINISHED and text.strip():
             self._read_ahead(text)
         return self.turns.judge(verdict)

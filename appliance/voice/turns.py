@@ -9,6 +9,8 @@ Fed one 20 ms frame at a time with the VAD's decision and the frame's arrival ti
 
 What was said so far changes how long a pause may last (`judge`, once the pause's early
 recognition and the end-of-turn model's score are in):
+- a full answer to the question asked (a plain yes, a whole date of birth or phone number, a
+  goodbye) ends the turn after `early_end_ms`, the model not waited for;
 - a whole sentence the model hears as finished ends the turn after `early_end_ms`;
 - a turn that sounds unfinished (a phone number short of its digits, a date without its year,
   "um", "and ..."), or that the model hears as clearly unfinished, waits up to the
@@ -57,7 +59,7 @@ class TurnSignal(StrEnum):
 class Verdict(StrEnum):
     """What the words and the sound of a pause say about the turn."""
 
-    DONE = "done"  # a finished sentence, heard as finished: end after `early_end_ms`
+    DONE = "done"  # a full answer, or a finished sentence heard as finished: end after `early_end_ms`
     UNSURE = "unsure"  # end after `end_ms`
     UNFINISHED = "unfinished"  # wait up to the hold
 
@@ -73,12 +75,13 @@ class TurnOptions:
     done_above: float = 0.5  # the end-of-turn model's score a finished sentence needs to end early
     hold_below: float = 0.0  # ...and below which the turn is held (0: the model never holds it)
 
-    def verdict(self, finished_text: bool, unfinished_text: bool, score: float | None) -> Verdict:
-        """Combine the transcript's reading (a whole sentence; clearly unfinished) with the
-        end-of-turn model's score (None without the model)."""
+    def verdict(self, finished_text: bool, unfinished_text: bool, score: float | None,
+                answered: bool = False) -> Verdict:
+        """Combine the transcript's reading (a whole sentence; clearly unfinished; a full answer
+        to the question asked) with the end-of-turn model's score (None without the model)."""
         if unfinished_text or (score is not None and score < self.hold_below):
             return Verdict.UNFINISHED
-        if finished_text and (score is None or score >= self.done_above):
+        if answered or (finished_text and (score is None or score >= self.done_above)):
             return Verdict.DONE
         return Verdict.UNSURE
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from appliance.dialogue.state import Step
-from appliance.dialogue.unfinished import sounds_unfinished, trails_off
+from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished, trails_off
 
 TODAY = date(2026, 3, 2)
 
@@ -62,3 +62,18 @@ def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
     ("PR-I-Y-A.", "Priya", False)])  # letters grouped as Whisper writes them
 def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     assert unfinished(text, Step.SPELL, name) == goes_on
+
+
+@pytest.mark.parametrize("text, step, whole", [
+    ("Yes, please do.", Step.CONFIRM, True), ("Yep.", Step.CONFIRM_CANCEL, True), ("That's right.", Step.FOR_WHOM, True),
+    ("No.", Step.CONFIRM, False), ("Yes, but", Step.CONFIRM, False), ("Yes, only if it's early", Step.CONFIRM, False),
+    ("Yes, and could you also send me a reminder?", Step.CONFIRM, False),
+    ("March 4th, 1991.", Step.DOB, True), ("March 4th", Step.DOB, False),
+    ("Six four six, two two three, four four five five.", Step.CALLBACK, True),
+    ("Six four six, two two three", Step.CALLBACK, False),
+    ("Okay, thank you, goodbye.", Step.WHEN, True), ("Tell them thanks, bye", Step.MESSAGE, False),
+    ("I'd like a filling.", Step.INTENT, False), ("Tuesday afternoon.", Step.WHEN, False),
+])
+def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
+    assert sounds_answered(text, step, "US", False, TODAY) is whole
+

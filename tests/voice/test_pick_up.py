@@ -35,6 +35,9 @@ class Reminding:
     def spelled(self) -> bool:
         return False
 
+    def answered(self, text: str) -> bool:
+        return False
+
     def unfinished(self, text: str) -> bool:
         return False
 

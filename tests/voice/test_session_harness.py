@@ -96,6 +96,27 @@ def test_the_end_of_turn_model_lets_a_finished_sentence_end_early_or_holds_it(sc
     call.finish()
 
 
+class Answered(FaqPolicy):
+    """The FAQ policy, hearing every turn as a full answer."""
+
+    def __init__(self, clinic) -> None:  # noqa: ANN001
+        super().__init__(clinic, "hangup")
+
+    def answered(self, text: str) -> bool:
+        return True
+
+
+def test_a_full_answer_ends_the_turn_early_without_waiting_for_the_model():
+    call = Call(turn=FakeTurn([0.2]), endpoint_silence_ms=450, early_endpoint_ms=300, hold_silence_ms=1200,
+                turn_done_above=0.5)
+    call.session.policy = Answered(call.config.clinic)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(300, abs=21)
+    call.finish()
+
+
 def test_a_short_pause_inside_a_turn_does_not_end_it():
     call = greeted(endpoint_silence_ms=450)
     call.stt.lines.append("where is the clinic located")  # no sentence end: no early end either
@@ -314,14 +335,14 @@ class Spelling(FaqPolicy):
 
     def __init__(self, clinic) -> None:  # noqa: ANN001
         super().__init__(clinic, "hangup")
-        self.answered = 0
+        self.replies = 0
 
     def respond(self, text: str, confidence: float):  # noqa: ANN201
-        self.answered += 1
+        self.replies += 1
         return super().respond(text, confidence)
 
     def spelled(self) -> bool:
-        return self.answered > 0
+        return self.replies > 0
 
 
 def test_the_recogniser_hears_the_policys_hint_and_is_told_when_a_word_is_spelled():

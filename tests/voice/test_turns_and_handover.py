@@ -70,6 +70,12 @@ def test_words_and_sound_combine_into_a_verdict(finished, unfinished, score, ver
     assert options.verdict(finished, unfinished, score) == verdict
 
 
+def test_a_full_answer_ends_early_whatever_the_model_hears_unless_the_words_go_on():
+    options = TurnOptions(EndpointOptions(), done_above=0.5, hold_below=0.1)
+    assert options.verdict(False, False, 0.2, answered=True) == Verdict.DONE
+    assert options.verdict(True, True, 0.9, answered=True) == Verdict.UNFINISHED
+
+
 def test_whisper_punctuation_tells_a_whole_sentence():
     assert whole_sentence("What are your hours? ") and whole_sentence("Tuesday.")
     assert not whole_sentence("what are your") and not whole_sentence("Well...") and not whole_sentence("So,")
