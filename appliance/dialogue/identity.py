@@ -208,8 +208,9 @@ class Identity:
         on a patient's phone acts for that patient), else find the caller's record by it. Not
         found: the caller spells their first name, which picks a record whose last name and date
         of birth match (on the patient's own phone, the record whose date of birth matches or
-        was heard alike, however the name was heard); the question comes whether or not there is one, so it
-        tells nothing. A new patient who books spells their last name too, then is registered."""
+        was heard alike, however the name was heard); the question comes whether or not there
+        is one, so it tells nothing. A new patient who books spells their last name too, then is
+        registered."""
         s = self.call.state
         s.date_of_birth = dob
         name = s.name or ""
@@ -291,7 +292,7 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
     index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != asked))
     if spelling_cost(parts[index], spelled) > UNLIKE:
         index = asked
-    if not first and index < len(parts) - 1:  # "Nathan Hall array": the last name is spelled, heard as two words
+    if not first and index < len(parts) - 1:  # the last name spelled, heard as two words
         return " ".join([*parts[:index], best_spelling(" ".join(parts[index:]), spelled, first=False)])
     last = index == len(parts) - 1 and (len(parts) > 1 or not first)
     parts[index] = best_spelling(parts[index], spelled, first=not last)

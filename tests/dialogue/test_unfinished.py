@@ -65,7 +65,8 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
 
 
 @pytest.mark.parametrize("text, step, whole", [
-    ("Yes, please do.", Step.CONFIRM, True), ("Yep.", Step.CONFIRM_CANCEL, True), ("That's right.", Step.FOR_WHOM, True),
+    ("Yes, please do.", Step.CONFIRM, True), ("Yep.", Step.CONFIRM_CANCEL, True),
+    ("That's right.", Step.FOR_WHOM, True),
     ("No.", Step.CONFIRM, False), ("Yes, but", Step.CONFIRM, False), ("Yes, only if it's early", Step.CONFIRM, False),
     ("Yes, and could you also send me a reminder?", Step.CONFIRM, False),
     ("March 4th, 1991.", Step.DOB, True), ("March 4th", Step.DOB, False),
