@@ -15,10 +15,11 @@ transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
 A word spelled letter by letter (`letters`) is often written as words ("Are you a Megan?" for
 "R A M A N") or digits ("8-9-8" for "H A H"): when the decode is unsure (log probability per
 token at most `LETTERS_UNSURE`) or holds only digits, the same encoding is decoded again with
-every token but single capital letters and their separators barred, and that reading is kept unless it loops or copies the prompt. Measured on
-the names benchmark's spellings (four voices, 8 kHz): letters wrong 55% -> 41%, names spelled
-exactly 21 -> 27 of 120; 35 of 40 sentences said instead of a spelling kept as said (the other
-five were garbled already), at one more decoder pass (about 130 ms) on those turns only.
+every token but single capital letters and their separators barred, and that reading is kept
+unless it loops or copies the prompt. Measured on the names benchmark's spellings (four voices,
+8 kHz): letters wrong 55% -> 41%, names spelled exactly 21 -> 27 of 120; 35 of 40 sentences said
+instead of a spelling kept as said (the other five were garbled already), at one more decoder
+pass (about 130 ms) on those turns only.
 
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
