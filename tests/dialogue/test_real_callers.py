@@ -223,12 +223,12 @@ def test_mild_swelling_is_a_booking_not_an_emergency():
     assert rule_intent("his jaw is swelling up and he's in agony") == "emergency"
 
 
-def test_a_last_name_spelled_beside_a_name_only_the_model_reads_is_used(tmp_path):
+def test_a_last_name_spelled_beside_a_name_only_the_model_reads_replaces_the_words_it_spells(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Fields"}))
     dialogue.greeting(UNKNOWN)
     replies = talk(dialogue, "I need a filling", "No, it's great with fields, W-H-I-T-F-I-E-L-D.")
-    assert replies[-1] == wording.IS_YOUR_NAME.format(name="Grace With Whitfield")
+    assert replies[-1] == wording.IS_YOUR_NAME.format(name="Grace Whitfield")
 
 
 def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken(tmp_path):
