@@ -282,7 +282,7 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
     together ("Owen Bell ami" spelled "B E L L A M Y"; the last word when it is like none), or the
     first word when it is nearer (the first name spelled instead). A name of one word the
     spelling is nothing like gets the part spelled added, not replaced. Measured on the names
-    benchmark's recognised names and spellings (four voices, clean): 56 of 120 right, 53 before."""
+    benchmark's recognised names and spellings (four voices, clean): 55 of 120 right, 53 before."""
     parts = name.split()
     if len(parts) == 1 and not spelled_alike(spelled, parts[0]):
         added = best_spelling("", spelled, first)
