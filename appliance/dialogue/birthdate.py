@@ -111,8 +111,10 @@ def _date(year_said: str, month: int, day: int, today: date) -> date | None:
 
 def heard_alike(heard: str, on_file: str) -> bool:
     """Whether the date of birth `heard` (ISO) may be `on_file` misheard: the same, or a day
-    recognisers confuse in the same month and year ("third", "thirteenth" and "thirtieth";
-    "sixth" and "sixteenth")."""
+    recognisers confuse in the same month and year ("third", "thirteenth" and "thirtieth"; a
+    day from the 3rd to the 9th and its teen: "sixth" and "sixteenth"). No date: no."""
+    if not heard or not on_file:
+        return False
     if heard == on_file:
         return True
     if heard[:8] != on_file[:8] or len(heard) != 10 or len(on_file) != 10:

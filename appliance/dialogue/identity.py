@@ -279,10 +279,11 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
     (the first on a tie or when it is like none), and words heard before it are dropped
     ("Sheriff Peter Olympus" spelled "P E T E R"); a caller asked for their first name may spell
     the last. A last name spelled replaces the words after the first that it is nearest, written
-    together ("Owen Bell ami" spelled "B E L L A M Y"; the last word when it is like none), or the
-    first word when it is nearer (the first name spelled instead). A name of one word the
-    spelling is nothing like gets the part spelled added, not replaced. Measured on the names
-    benchmark's recognised names and spellings (four voices, clean): 55 of 120 right, 53 before."""
+    together ("Owen Bell ami" spelled "B E L L A M Y"; the last word when it is like none), or a
+    word before the last that it spells alike and better (the first name spelled instead: words
+    before it dropped). A name of one word the spelling is nothing like gets the part spelled
+    added, not replaced. Measured on the names benchmark's recognised names and spellings (four
+    voices, clean): 56 of 120 right, 53 before."""
     parts = name.split()
     if len(parts) == 1 and not spelled_alike(spelled, parts[0]):
         added = best_spelling("", spelled, first)
@@ -303,8 +304,10 @@ def _last_respelled(parts: list[str], spelled: str) -> str:
     """A name of two words or more with its last name spelled (see `respelled`)."""
     runs = {start: spelling_cost("".join(parts[start:]), spelled) for start in range(1, len(parts))}
     start = min(runs, key=lambda i: (runs[i], -i))  # on a tie, the shorter run
-    if spelling_cost(parts[0], spelled) < min(runs[start], UNLIKE):  # the first name spelled instead
-        return " ".join([best_spelling(parts[0], spelled, first=True), *parts[1:]])
+    words = {i: spelling_cost(parts[i], spelled) for i in range(len(parts) - 1)}
+    word = min(words, key=words.__getitem__)
+    if words[word] < runs[start] and spelled_alike(spelled, parts[word]):  # the first name spelled instead
+        return " ".join([best_spelling(parts[word], spelled, first=True), *parts[word + 1:]])
     if runs[start] > UNLIKE:
         start = len(parts) - 1
-    return " ".join([*parts[:start], best_spelling(" ".join(parts[start:]), spelled, first=False)])
+    return " ".join([*parts[:start], best_spelling("".join(parts[start:]), spelled, first=False)])

@@ -34,7 +34,8 @@ UNLISTED = RARE  # a name not on the lists: as rare as the rarest listed
 HEARD_WEIGHT = 0.7  # the word heard against its spelling
 NEAR = 12  # names of the lists each hearing proposes
 SPELLED_ALIKE = 0.25  # at most: two different listed first names are this close 0.4% of the time
-SPELLED_NEAR = 0.4  # at most, when the word heard sounds like the name as well
+SPELLED_NEAR = 0.4  # at most, when the word heard sounds like the name as well...
+HEARD_ALIKE = 60  # ...and is spelled this much like it (rapidfuzz ratio: "Derrick", "Derek" 67; "Jean", "John" 50)
 
 
 def spelling_cost(word: str, spelled: str) -> float:
@@ -61,10 +62,16 @@ def spelled_alike(spelled: str, word: str) -> bool:
 
 def first_name_fits(spelled: str, heard: str, on_file: str) -> bool:
     """Whether the first name on a record may be the one the caller spelled: spelled alike, or
-    nearly with the word heard for it sounding alike (two weak hearings that agree: "Marie"
-    spelled "N-A-R-E" for Maria)."""
+    nearly with the word heard for it alike in sound and spelling (two weak hearings that agree:
+    "Marie" spelled "N-A-R-E" for Maria) and the letters no other listed first name ("J-E-A-N"
+    with "Jean" heard is not John: sounds alike, but Jean is a name of its own)."""
     cost = spelling_cost(on_file, spelled)
-    return cost <= SPELLED_ALIKE or (cost <= SPELLED_NEAR and bool(heard) and sounds_alike(heard, on_file))
+    if cost <= SPELLED_ALIKE:
+        return True
+    letters, listed = _letters(spelled), _lexicon(True)
+    return (cost <= SPELLED_NEAR and bool(heard) and sounds_alike(heard, on_file)
+            and fuzz.ratio(_letters(heard), _letters(on_file)) >= HEARD_ALIKE
+            and (letters not in listed or letters == _letters(on_file)))
 
 
 def best_spelling(heard: str, spelled: str, first: bool) -> str:

@@ -186,7 +186,7 @@ class Dialogue:
         s.last_caller_text = text
         if confidence < self.low_confidence:
             s.low_confidence += 1
-            if s.low_confidence == 2 and s.step == Step.NAME:  # said a third time, heard no better: spelled
+            if s.low_confidence == 2 and s.step == Step.NAME:  # heard unclearly twice: spelled, not said again
                 return self.call.ask(Step.SPELL_NAME, wording.NAME_SPELL)
             if s.low_confidence >= 2:
                 return self.escalation.hand_over("the line is too unclear to understand the caller")

@@ -50,7 +50,7 @@ def prepare_numbers(text: str) -> str:
     t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b", "o'clock", t)
     t = re.sub(r"\b(half|quarter|ten|twenty|five) pass\b", r"\1 past", t)  # "half pass two", as recognisers write it
     # "two" written as a weekday when the recogniser was told to expect days: "half past Tuesday"
-    t = re.sub(r"\b((?:half|quarter|ten|twenty|five) (?:past|to)) tuesday\b|\btuesday (?=o'clock\b)",
+    t = re.sub(r"\b(half past|quarter past|quarter to) tuesday\b|\btuesday (?=o'clock\b)",
                lambda m: f"{m[1]} two" if m[1] else "two ", t)
     t = re.sub(rf"\b({'|'.join(sorted(NUMBER_WORDS))})ish\b", r"\1 ish", t)
     tokens = list(re.finditer(r"[a-z']+|\d+", t))

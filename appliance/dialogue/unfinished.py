@@ -17,13 +17,15 @@ from datetime import date
 from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.spoken import numerals
+from appliance.dialogue.spoken import numerals, words_to_digits
 from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import only_closing, rule_intent, yes_or_no
 
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING})
 YES_WORDS = 4  # a yes with at most this many words ("Yes, that's right.") says nothing more...
-GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "just"})  # ...unless one of these
+GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "just", "for", "so", "i", "i'd", "i'm",
+                     "we", "to", "with", "about", "maybe"})  # ...unless one of these
+FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
                       "it's", "um", "uh", "er", "erm", "uhm"})
@@ -76,18 +78,19 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
 def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: date) -> bool:
     """True when `text` answers what was asked at `step` in full, so nothing is likely to follow
     and the turn may end after the short pause: a plain yes to a yes-or-no question (a no often
-    goes on with what instead), a whole date of birth, a whole phone number, a goodbye."""
+    goes on with what instead), a whole date of birth with its year in four digits, a whole and
+    valid phone number, a goodbye; each written as a finished sentence."""
     t = text.strip().lower()
-    if not t or trails_off(t):
+    if not t.endswith((".", "!", "?")) or t.endswith("...") or trails_off(t):
         return False
     if rule_intent(t) == "goodbye" and only_closing(t):
         return True
     if step in YES_OR_NO:
         words = re.findall(r"[a-z']+", t)
         return yes_or_no(t) is True and len(words) <= YES_WORDS and not GOES_ON.intersection(words)
-    if step == Step.DOB:
-        return parse_date_of_birth(t, day_first, today) is not None
+    if step == Step.DOB:  # "May 3rd, nineteen..." is read as 2019
+        return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(words_to_digits(t)) is not None
     if step == Step.CALLBACK:
-        return parse_phone(t, region) is not None and not partial_number(t, region)
+        return parse_phone(t, region, valid_only=True) is not None and not partial_number(t, region)
     return False
 

@@ -7,8 +7,8 @@ or an exact time; what it leaves out stays open (the next two weeks, the whole d
 A part of the day without a day ("afternoon") means the coming days from tomorrow, never silently
 today; a time or a bound without a day may be today, but not within the next hour
 (`When.not_before`). "Tuesday" is often heard as two short words before a part of the day ("To
-the morning", "Next, choose the afternoon"): read as Tuesday, which the offer then names with its
-date for the caller to accept or turn down.
+the morning", "Next, choose the afternoon"): at the start of an answer that names no other day,
+read as Tuesday, which the offer then names with its date for the caller to accept or turn down.
 Numbers are read by `spoken.words_to_digits` (text2num), times by `spoken.clock_span`."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ _WEEKDAY = r"(?P<weekday>" + "|".join(sorted(WEEKDAY_NAMES, key=len, reverse=Tru
 _BOUND_BEFORE = re.compile(r"\b(?:after|from|since|later than|not before|before|until|till|by|no later than|"
                            r"between|and|to)\s*$")
 _APPROXIMATE = re.compile(r"\b(?:around|about|roughly|approximately|ish)\b|\d ?ish\b|\bor so\b")
-_TUESDAY_HEARD = re.compile(r"\b(?:to the|to be|choose the|chooses the|tues the|two's day)\s+(?=(?:morning|afternoon|"
-                            r"evening)\b)")
+# at the start of an answer (after a yes, a no or a filler at most) that names no other day
+_TUESDAY_HEARD = re.compile(r"^(\W*(?:(?:no|yes|yeah|um|uh|oh|well|next|this|maybe|how about)\W+)*)(?:to the|to be|"
+                            r"choose the|chooses the|tues the|two's day)\s+(?=(?:morning|afternoon|evening)\b)")
 _OPEN = re.compile(r"\b(?:as soon as possible|asap|a s a p|soonest|earliest|first available|next available|"
                    r"any ?time|whenever)\b")
 
@@ -88,7 +89,7 @@ def parse_when(text: str, now: datetime) -> When | None:
     another is no time ("January 4th, 2027" is not at 20:27)."""
     today = now.date()
     t = _DATED.sub(lambda m: m[0][:m.start("year") - m.start()] if int(m["year"]) >= today.year else " ",
-                   _TUESDAY_HEARD.sub("tuesday ", words_to_digits(text)))
+                   _tuesday_heard(words_to_digits(text)))
     days = _days(t, today)
     clock = clock_span(t)
     exact = clock[0] if clock else None
@@ -114,6 +115,11 @@ def parse_when(text: str, now: datetime) -> When | None:
     if exact is not None and hours is not None and not (hours[0] <= exact.hour + exact.minute / 60 < hours[1]):
         when = replace(when, from_hour=0.0, to_hour=24.0)  # "2 in the afternoon": the time decides
     return when
+
+
+def _tuesday_heard(t: str) -> str:
+    """`t` with "Tuesday" for the two words a recogniser writes for it ("To the morning")."""
+    return t if re.search(rf"\b{_WEEKDAY}", t) else _TUESDAY_HEARD.sub(r"\1tuesday ", t)
 
 
 def _part_of_day(t: str) -> bool:

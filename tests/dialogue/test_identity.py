@@ -200,3 +200,19 @@ def test_days_heard_alike_are_the_teens_and_the_thirtieth():
     assert heard_alike("1962-06-03", "1962-06-30") and heard_alike("1990-01-16", "1990-01-06")
     assert not heard_alike("1962-06-03", "1962-07-30") and not heard_alike("1990-01-01", "1990-01-11")
 
+
+def test_a_spelling_of_another_listed_name_is_no_near_fit_however_alike_it_sounds(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")  # John Smith's birthday; "Jean" sounds like "John"
+    identity = asked_to_spell(db, UNKNOWN, "cancel", "Jean Smart", "November 20th 1975")
+    identity.take_first_name_spelling("J E A N")
+    assert not identity.call.state.verified
+
+
+def test_a_record_without_a_date_of_birth_on_its_own_phone_asks_for_the_spelling(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    Contacts(db).add("Paul Green", ["+15550003333"], None)
+    identity = identity_check(db, "+15550003333", "cancel")
+    identity.take_name("Paul Green")
+    assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
+    assert not identity.call.state.verified
+

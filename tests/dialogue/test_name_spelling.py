@@ -120,6 +120,7 @@ def test_a_spelling_like_no_word_heard_spells_the_part_asked_for_and_a_last_name
     assert respelled("Owen Bell ami", "Bellamy") == "Owen Bellamy"
     assert respelled("Ingrid Cole", "Ingrid") == "Ingrid Cole"  # the first name spelled when the last was asked
     assert respelled("Rosa Kind Hart", "Willis") == "Rosa Kind Willis"
+    assert respelled("Doctor Ingrid Cole", "Ingrid") == "Ingrid Cole"
 
 
 def test_the_recogniser_is_told_when_a_name_is_being_spelled(tmp_path):

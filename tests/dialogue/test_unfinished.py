@@ -73,6 +73,8 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Six four six, two two three, four four five five.", Step.CALLBACK, True),
     ("Six four six, two two three", Step.CALLBACK, False),
     ("Okay, thank you, goodbye.", Step.WHEN, True), ("Tell them thanks, bye", Step.MESSAGE, False),
+    ("Yes, for", Step.CONFIRM, False), ("Yeah, I.", Step.CONFIRM, False), ("Yes, please", Step.CONFIRM, False),
+    ("May 3rd, nineteen.", Step.DOB, False), ("1 646 223 445.", Step.CALLBACK, False),
     ("I'd like a filling.", Step.INTENT, False), ("Tuesday afternoon.", Step.WHEN, False),
 ])
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
