@@ -16,10 +16,13 @@ A word spelled letter by letter (`letters`) is often written as words ("Are you 
 "R A M A N") or digits ("8-9-8" for "H A H"): when the decode is unsure (log probability per
 token at most `LETTERS_UNSURE`) or holds only digits, the same encoding is decoded again with
 every token but single capital letters and their separators barred, and that reading is kept
-unless it loops or copies the prompt. Measured on the names benchmark's spellings (four voices,
-8 kHz): letters wrong 55% -> 41%, names spelled exactly 21 -> 27 of 120; 35 of 40 sentences said
-instead of a spelling kept as said (the other five were garbled already), at one more decoder
-pass (about 130 ms) on those turns only.
+unless it loops or is the prompt's own example (a caller spelling S-M-I-T-H keeps the first
+reading). Measured on the names benchmark's spellings
+(four voices, 8 kHz): letters wrong 55% -> 41%, names spelled exactly 21 -> 27 of 120; 35 of 40
+sentences said instead of a spelling kept as said (the other five were garbled already), at one
+more decoder pass (about 130 ms) on those decodes only (a pause's early one included). The
+confidence stays the first reading's: the letters-only pass scores itself too well to say. Not
+on the full 30 s path (`window_s = 30`).
 
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
@@ -29,7 +32,6 @@ so is a text that copies the hint instead of the audio.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from difflib import SequenceMatcher
@@ -73,6 +75,7 @@ class WhisperStt:
         self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
                                     task="transcribe", language=language)
         self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self._not_letters = self._other_than_letters()  # built now (75 ms), not in a call
 
     def stream(self, hint: str = "", letters: bool = False) -> WhisperStream:
         """Start a new utterance, prompted with `hint` when hints are on; `letters`: spelled."""
@@ -127,19 +130,20 @@ class WhisperStt:
         return text, result.scores[0], result.no_speech_prob
 
     def _as_letters(self, encoded, hint: str, audio_s: float) -> str | None:  # noqa: ANN001 - a StorageView
-        """The encoding decoded as spelled letters only; None when that loops or copies `hint`."""
+        """The encoding decoded as spelled letters only; None when that loops or is letters of
+        `hint` (its spelled example)."""
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
             suppress_tokens=self._not_letters, suppress_blank=True)[0]
         spelled = self._tokenizer.decode(result.sequences_ids[0]).strip()
-        if (len(re.findall(r"[A-Z]", spelled)) < 2 or SPELLED_LOOP.search(f"{spelled}-")
-                or looks_looped(spelled, audio_s) or copies_prompt(spelled, hint)):
+        letters = re.sub(r"[^A-Z]", "", spelled)
+        if (len(letters) < 2 or SPELLED_LOOP.search(f"{spelled}-") or looks_looped(spelled, audio_s)
+                or letters in re.sub(r"[^A-Z]", "", hint)):  # the prompt's example spelled back: "S-M-I-T-H"
             return None
         return spelled
 
-    @functools.cached_property
-    def _not_letters(self) -> list[int]:
+    def _other_than_letters(self) -> list[int]:
         """The vocabulary's tokens but single capital letters and separators (of text, before
         the special tokens)."""
         decode = self._tokenizer.decode
