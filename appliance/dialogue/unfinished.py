@@ -62,7 +62,8 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     if step in SPELLING:  # letters, not words: "A" is no article here
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
-        return t.endswith(TRAILING) or letters < needed  # "Sure." comes before the letters
+        # "Sure." comes before the letters; letters the recogniser did not close with a stop were cut short
+        return t.endswith(TRAILING) or letters < needed or (spelled is not None and not t.endswith((".", "!", "?")))
     if trails_off(t):
         return True
     if step == Step.INTENT and GREETING.match(t):

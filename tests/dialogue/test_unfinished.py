@@ -80,3 +80,8 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole
 
+
+@pytest.mark.parametrize("text, goes_on", [("B E L L A", True), ("B-E-L-L-A-M-Y.", False), ("B E L L A M Y", True)])
+def test_letters_not_closed_with_a_stop_go_on(text, goes_on):
+    assert unfinished(text, Step.SPELL, spelling="Bell") is goes_on
+
