@@ -29,14 +29,14 @@ from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import SPELLING as STEPS_SPELLED
-from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
+from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished, whole_sentence
 from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
 from appliance.models.store import ModelStore
-from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict, turn_options, whole_sentence
+from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict, turn_options
 
 NEVER_MS = 60_000  # the detector used to find pauses never ends a turn by itself
 TODAY = date(2026, 1, 15)
@@ -64,7 +64,7 @@ JUDGES: dict[str, Judge] = {
     "+ words that go on hold": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, None),
     "+ model >= 0.5 to end early": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score),
     "+ a full answer ends early (default)":
-        lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score, not p.unfinished and p.answered),
+        lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score, p.answered),
     "+ model, and holds below 0.1":
         lambda p, o: replace(o, hold_below=0.1).verdict(whole_sentence(p.text), p.unfinished, p.score),
     "model alone (>= 0.5 ends, else hold)":

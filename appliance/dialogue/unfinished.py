@@ -39,6 +39,11 @@ STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?
                       r"give me a (?:moment|second|sec|minute))\W*$")
 
 
+def whole_sentence(text: str) -> bool:
+    """The recogniser wrote a finished sentence (Whisper punctuates)."""
+    return text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith("...")
+
+
 def trails_off(text: str) -> bool:
     """`text` stops mid-phrase: "and ...", "um", "my number is, ", "let me see"."""
     t = text.strip().lower()
@@ -63,7 +68,7 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
         # "Sure." comes before the letters; letters the recogniser did not close with a stop were cut short
-        return t.endswith(TRAILING) or letters < needed or (spelled is not None and not t.endswith((".", "!", "?")))
+        return t.endswith(TRAILING) or letters < needed or (spelled is not None and not whole_sentence(t))
     if trails_off(t):
         return True
     if step == Step.INTENT and GREETING.match(t):
@@ -82,7 +87,7 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     goes on with what instead), a whole date of birth with its year in four digits, a whole and
     valid phone number, a goodbye; each written as a finished sentence."""
     t = text.strip().lower()
-    if not t.endswith((".", "!", "?")) or t.endswith("...") or trails_off(t):
+    if not whole_sentence(t) or trails_off(t):
         return False
     if rule_intent(t) == "goodbye" and only_closing(t):
         return True

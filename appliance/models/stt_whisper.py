@@ -118,25 +118,23 @@ class WhisperStt:
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
 
     def _generate(self, encoded, hint: str, audio_s: float,  # noqa: ANN001 - a ctranslate2.StorageView
-                  guarded: bool = False) -> tuple[str, float, float]:
+                  guarded: bool = False, barred: list[int] | None = None) -> tuple[str, float, float]:
         """Text, log probability and no-speech probability of an encoding; `guarded`: repeats
-        of four tokens barred (against a loop)."""
+        of four tokens barred (against a loop); `barred`: tokens never written (else the model's
+        own few)."""
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
             encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
             no_repeat_ngram_size=4 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
-            return_scores=True, return_no_speech_prob=True, suppress_blank=True)[0]
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=[-1] if barred is None else barred)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
 
     def _as_letters(self, encoded, hint: str, audio_s: float) -> str | None:  # noqa: ANN001 - a StorageView
         """The encoding decoded as spelled letters only; None when that loops or is letters of
         `hint` (its spelled example)."""
-        prompt = self._prompt_with(hint)
-        result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
-            suppress_tokens=self._not_letters, suppress_blank=True)[0]
-        spelled = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        spelled, _, _ = self._generate(encoded, hint, audio_s, barred=self._not_letters)
         letters = re.sub(r"[^A-Z]", "", spelled)
         if (len(letters) < 2 or SPELLED_LOOP.search(f"{spelled}-") or looks_looped(spelled, audio_s)
                 or letters in re.sub(r"[^A-Z]", "", hint)):  # the prompt's example spelled back: "S-M-I-T-H"

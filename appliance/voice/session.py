@@ -31,6 +31,7 @@ from appliance.config import Config
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.sensitive import screen
+from appliance.dialogue.unfinished import whole_sentence
 from appliance.models.protocols import SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
@@ -57,7 +58,7 @@ from appliance.voice.recording import RecordingWindow
 from appliance.voice.speaker import Speaker
 from appliance.voice.timing import TurnTiming
 from appliance.voice.transport import CallTransport
-from appliance.voice.turns import TurnDetector, TurnSignal, Verdict, turn_options, whole_sentence
+from appliance.voice.turns import TurnDetector, TurnSignal, Verdict, turn_options
 
 log = logging.getLogger(__name__)
 HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before transferring

@@ -201,8 +201,3 @@ class TurnDetector:
     def onset_audio(self) -> bytes:
         """The audio of the turn up to the frame that started it."""
         return b"".join(self._onset)
-
-
-def whole_sentence(text: str) -> bool:
-    """The recogniser wrote a finished sentence (Whisper punctuates)."""
-    return text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith("...")

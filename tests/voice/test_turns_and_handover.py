@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from appliance.dialogue.unfinished import whole_sentence
 from appliance.models.endpointer import EndpointOptions
 from appliance.voice.handover import Handover, HandoverState
-from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict, whole_sentence
+from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict
 
 FRAME = b"\1\0" * 320
 
