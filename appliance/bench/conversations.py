@@ -47,6 +47,7 @@ from appliance.dialogue.spoken import words_to_digits
 from appliance.lab.caller import Caller, CallerPlan
 from appliance.lab.demo import DEMO_PATIENT, demo_config
 from appliance.lab.speech import silence
+from appliance.models.protocols import Spelling
 
 log = logging.getLogger(__name__)
 NOISES = {"clean": None, "noise-20": 20.0}
@@ -471,7 +472,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     calls = CallLog(db)
     staff = config.transfer.staff_uri
 
-    def hear(pcm: bytes, hint: str, letters: bool) -> tuple[str, float]:
+    def hear(pcm: bytes, hint: str, letters: Spelling | None) -> tuple[str, float]:
         stream = hub.stt.stream(hint, letters)  # as the call loop asks: the clinic's words, the question
         padded = silence(0.2) + pcm + silence(0.3)
         step = 16000 * 2 // 2  # half a second a feed, as audio arrives during a call

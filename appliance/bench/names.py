@@ -20,6 +20,7 @@ from appliance.bench.stt import CLINIC, PAD_S
 from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
+from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import capitalised, extract_name
@@ -65,8 +66,8 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     try:
         for clip in audio:
             heard = {}
-            for step, pcm in clip["pcm"].items():
-                stream = engine.stream(CLINIC.hint(step), letters=step in SPELLING)
+            for step, pcm in clip["pcm"].items():  # the name first: its words are the spellings' candidates
+                stream = engine.stream(CLINIC.hint(step), letters=_spelling(step, heard.get(Step.NAME, "")))
                 for frame in frames(pcm):
                     stream.feed(frame)
                 heard[step] = stream.finish().text
@@ -77,6 +78,11 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     finally:
         engine.close()
     return rows
+
+
+def _spelling(step: Step, heard: str) -> NameSpelling | None:
+    """What the recogniser is told at `step`: the name part spelled and the words heard for it."""
+    return NameSpelling.of(extract_name(heard) or "", step == Step.SPELL_FIRST) if step in SPELLING else None
 
 
 def _spelled(heard: dict, reading: Callable[[str, str, bool], str]) -> str:

@@ -69,9 +69,9 @@ class FaqPolicy:
         """The clinic's name, for the recogniser."""
         return self.clinic.name
 
-    def spelled(self) -> bool:
+    def spelled(self) -> None:
         """Nothing is spelled here."""
-        return False
+        return None
 
     def unfinished(self, text: str) -> bool:
         """`text` stops mid-phrase (see `unfinished`)."""

@@ -19,11 +19,13 @@ from __future__ import annotations
 import functools
 import math
 import re
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from appliance.crm.names import sounds_alike
+from appliance.dialogue.spelling import spelled_word
 
 LETTER_SETS = ("BCDEGPTVZ", "AHJK", "FLMNSX", "IY", "QUW")
 RHYMES = {letter: group[0] for group in LETTER_SETS for letter in group}
@@ -33,9 +35,40 @@ RARE = 0.2  # what the rarest listed name must make up by the hearings' agreemen
 UNLISTED = RARE  # a name not on the lists: as rare as the rarest listed
 HEARD_WEIGHT = 0.7  # the word heard against its spelling
 NEAR = 12  # names of the lists each hearing proposes
+WEIGHED = 3  # of those, the likeliest the recogniser weighs against the audio (each about 20 ms)
 SPELLED_ALIKE = 0.25  # at most: two different listed first names are this close 0.4% of the time
 SPELLED_NEAR = 0.4  # at most, when the word heard sounds like the name as well...
 HEARD_ALIKE = 60  # ...and is spelled this much like it (rapidfuzz ratio: "Derrick", "Derek" 67; "Jean", "John" 50)
+
+
+@dataclass(frozen=True)
+class NameSpelling:
+    """A name part the caller is asked to spell: the words heard for the name (the part asked
+    first) and whether it is the first name; for the recogniser, which weighs the candidates'
+    spellings against the audio (`Spelling` in appliance/models/protocols.py)."""
+
+    heard: tuple[str, ...]
+    first: bool
+
+    @classmethod
+    def of(cls, name: str, first: bool) -> NameSpelling:
+        """The part of `name` (as heard) that is asked for, then its other words."""
+        words = name.split()
+        asked = 0 if first else len(words) - 1
+        return cls(tuple(words[asked:asked + 1] + words[:asked] + words[asked + 1:]), first)
+
+    def candidates(self, text: str) -> list[str]:
+        """The words heard, then the listed names near them and near the letters in `text`;
+        none when `text` spells nothing, or spells one of them already (a listed name is taken
+        as spelled)."""
+        spelled = spelled_word(text, asked=True)
+        if spelled is None:
+            return []
+        near = _near(spelled, self.heard[0] if self.heard else "", self.first)
+        if _letters(spelled) in {_letters(w) for w in (*self.heard, *near)}:
+            return []
+        likeliest = sorted(dict.fromkeys(near), key=lambda n: spelling_cost(n, spelled) + _rarity(n, self.first))
+        return list(dict.fromkeys(w for w in (*self.heard, *likeliest[:WEIGHED]) if len(_letters(w)) >= 2))
 
 
 def spelling_cost(word: str, spelled: str) -> float:
@@ -84,12 +117,18 @@ def best_spelling(heard: str, spelled: str, first: bool) -> str:
     candidates = list(dict.fromkeys(c for c in (heard.strip(), spelled.strip(), *_near(spelled, heard, first)) if c))
 
     def cost(name: str) -> float:
-        key = _letters(name)
-        heard_cost = 1.0 - fuzz.ratio(key, _letters(heard)) / 100 if heard else 0.5
-        rarity = RARE * listed[key] if key in listed else UNLISTED
-        return spelling_cost(name, spelled) + HEARD_WEIGHT * heard_cost + rarity
+        heard_cost = 1.0 - fuzz.ratio(_letters(name), _letters(heard)) / 100 if heard else 0.5
+        return spelling_cost(name, spelled) + HEARD_WEIGHT * heard_cost + _rarity(name, first)
 
     return min(candidates, key=cost)  # on a tie, the heard word, then the spelling
+
+
+def _rarity(name: str, first: bool) -> float:
+    """What a name's rarity costs: nothing for the most common listed, `RARE` for the rarest and
+    `UNLISTED` for a name not listed."""
+    listed = _lexicon(first)
+    key = _letters(name)
+    return RARE * listed[key] if key in listed else UNLISTED
 
 
 def _near(spelled: str, heard: str, first: bool) -> list[str]:

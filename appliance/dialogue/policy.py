@@ -28,6 +28,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.identity import Identity
+from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
@@ -104,17 +105,20 @@ class Dialogue:
         """What the caller's next turn is likely to hold, for the recogniser (see `hints`)."""
         return self.words.hint(self.call.state.step)
 
-    def spelled(self) -> bool:
-        """The caller was asked to spell a name."""
-        return self.call.state.step in SPELLING
+    def spelled(self) -> NameSpelling | None:
+        """The name part the caller was asked to spell, with the words heard for the name (the
+        part asked first); None when nothing is spelled."""
+        s = self.call.state
+        if s.step not in SPELLING:
+            return None
+        return NameSpelling.of(s.name or "", first=s.step == Step.SPELL_FIRST)
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""
         s = self.call.state
-        name = (s.name or "").split()
-        spelling = (name[0] if s.step == Step.SPELL_FIRST else name[-1]) if name else ""
+        spelling = self.spelled()
         return sounds_unfinished(text, s.step, self.escalation.region(), self.identity.day_first(),
-                                 self.call.local_now().date(), spelling)
+                                 self.call.local_now().date(), spelling.heard[0] if spelling and spelling.heard else "")
 
     def answered(self, text: str) -> bool:
         """`text` answers the question asked in full (see `unfinished`)."""

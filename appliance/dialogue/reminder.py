@@ -18,6 +18,7 @@ from datetime import datetime
 from appliance.dialogue import wording
 from appliance.dialogue.card import FIELDS, short_time
 from appliance.dialogue.consent import DECLINE_KEY
+from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.phone import spoken_digits
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
@@ -170,9 +171,9 @@ class ReminderDialogue:
         """Words the answer is likely to hold."""
         return self.dialogue.hint() if self.delegated else "Yes, I'll be there. Cancel. Change it. Front desk."
 
-    def spelled(self) -> bool:
-        """A name is being spelled (only once the dialogue took over)."""
-        return self.dialogue.spelled() if self.delegated else False
+    def spelled(self) -> NameSpelling | None:
+        """The name part being spelled (only once the dialogue took over)."""
+        return self.dialogue.spelled() if self.delegated else None
 
     def unfinished(self, text: str) -> bool:
         """The answer so far sounds like it goes on."""

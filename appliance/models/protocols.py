@@ -32,15 +32,24 @@ class SttStream(Protocol):
         """End the utterance and return the final result."""
 
 
+class Spelling(Protocol):
+    """A word the caller was asked to spell, letter by letter."""
+
+    def candidates(self, text: str) -> list[str]:
+        """Words the caller may be spelling, given `text` (the letters as first recognised),
+        the likeliest first; none when `text` spells nothing."""
+
+
 class SttEngine(Protocol):
     """A loaded speech recogniser."""
 
     name: str
 
-    def stream(self, hint: str = "", letters: bool = False) -> SttStream:
+    def stream(self, hint: str = "", letters: Spelling | None = None) -> SttStream:
         """Start recognising a new utterance. `hint` is short context text (the clinic's
         words, the forms of the answer expected) that an engine may use to bias recognition or ignore;
-        `letters`: a word is being spelled, letter by letter (an engine may write letters only)."""
+        `letters`: a word is being spelled, letter by letter (an engine may write letters only,
+        or weigh the candidates' spellings against the audio)."""
 
     def close(self) -> None:
         """Free the model."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from appliance.audio import FRAME_BYTES, FRAME_MS, to_float
 from appliance.errors import EngineError
-from appliance.models.protocols import SttEngine, SttResult, SttStream
+from appliance.models.protocols import Spelling, SttEngine, SttResult, SttStream
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class FallbackStt:
         self.backup = backup
         self.name = primary.name
 
-    def stream(self, hint: str = "", letters: bool = False) -> FallbackStream:
+    def stream(self, hint: str = "", letters: Spelling | None = None) -> FallbackStream:
         """Start a new utterance on the primary; the audio is kept for the backup."""
         return FallbackStream(self, hint, letters)
 
@@ -43,7 +43,7 @@ class FallbackStt:
 class FallbackStream:
     """One utterance: fed to the primary as it comes, to the backup only when needed."""
 
-    def __init__(self, engine: FallbackStt, hint: str, letters: bool) -> None:
+    def __init__(self, engine: FallbackStt, hint: str, letters: Spelling | None) -> None:
         self._engine = engine
         self._hint, self._letters = hint, letters
         self._primary: SttStream = engine.primary.stream(hint, letters)

@@ -34,7 +34,7 @@ from appliance.audio import to_float
 from appliance.errors import EngineError, PackageError
 from appliance.models.manifest import Part
 from appliance.models.packages import part_path
-from appliance.models.protocols import SAMPLE_RATE, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
 
 BASE = 1  # MOONSHINE_MODEL_TYPE_BASE; 0 is tiny
 WHEEL = "moonshine-cpp"
@@ -87,7 +87,7 @@ class MoonshineStt:
             raise EngineError(f"moonshine could not load the model at {self._path}")
         return handle
 
-    def stream(self, hint: str = "", letters: bool = False) -> MoonshineStream:
+    def stream(self, hint: str = "", letters: Spelling | None = None) -> MoonshineStream:
         """Start a new utterance (Moonshine takes no context hint and writes what it hears)."""
         return MoonshineStream(self)
 

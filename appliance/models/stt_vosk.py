@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from appliance.errors import EngineError
-from appliance.models.protocols import SAMPLE_RATE, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
 
 
 class VoskStt:
@@ -23,7 +23,7 @@ class VoskStt:
         except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
             raise EngineError(f"vosk could not load {path}: {exc}") from exc
 
-    def stream(self, hint: str = "", letters: bool = False) -> "VoskStream":
+    def stream(self, hint: str = "", letters: Spelling | None = None) -> "VoskStream":
         """Start a new utterance (the context hint and `letters` are not used)."""
         recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         recognizer.SetWords(True)

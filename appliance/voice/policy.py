@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from appliance.dialogue.reply import Reply
+from appliance.models.protocols import Spelling
 
 
 class Policy(Protocol):
@@ -19,9 +20,10 @@ class Policy(Protocol):
         """Words the caller's next turn is likely to hold (the recogniser's context); read on
         the event loop, so it must be quick."""
 
-    def spelled(self) -> bool:
-        """The caller's next turn spells a word, letter by letter (the recogniser may write
-        letters only); read on the event loop, so it must be quick."""
+    def spelled(self) -> Spelling | None:
+        """What the caller's next turn spells, letter by letter, if anything (the recogniser
+        may write letters only, and weigh the candidates); read on the event loop, so it must be
+        quick."""
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's turn so far, sounds like it goes on (half a phone number, "um");

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from appliance.dialogue import wording
 from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import best_spelling, spelling_cost
+from appliance.dialogue.name_spelling import WEIGHED, NameSpelling, best_spelling, spelling_cost
 from appliance.dialogue.spelling import spelled_word
 from tests.dialogue.clinic import MARIA, build_store, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
@@ -129,6 +129,17 @@ def test_the_recogniser_is_told_when_a_name_is_being_spelled(tmp_path):
     talk(dialogue, "I'd like to book a cleaning")
     assert not dialogue.spelled()
     talk(dialogue, "Oh when bell am I.")
-    assert dialogue.spelled()
+    spelling = dialogue.spelled()
+    assert spelling is not None and not spelling.first and spelling.heard[1:] == spelling.heard[1:2]
     talk(dialogue, "B-E-L-L-A-M-Y.")
-    assert not dialogue.spelled()  # the date of birth comes next
+    assert dialogue.spelled() is None  # the date of birth comes next
+
+
+def test_the_recogniser_weighs_the_words_heard_then_listed_names_near_them_and_the_letters():
+    spelling = NameSpelling.of("Rosa Kindt", first=False)
+    assert spelling.heard == ("Kindt", "Rosa") and NameSpelling.of("Rosa Kindt", first=True).heard == ("Rosa", "Kindt")
+    candidates = spelling.candidates("D-I-N-T-T.")
+    assert candidates[:2] == ["Kindt", "Rosa"] and len(candidates) == 2 + WEIGHED, candidates
+    assert spelling.candidates("K-I-N-D-T.") == []  # the word heard, spelled: nothing to weigh
+    assert spelling.candidates("I'd like to speak to a person.") == []  # no letters
+    assert len(NameSpelling.of("", first=True).candidates("E-D-I-T-G.")) == WEIGHED  # listed names only

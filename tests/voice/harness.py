@@ -22,7 +22,7 @@ import numpy as np
 from appliance.audio import frames, level_dbfs
 from appliance.config import ClinicConfig, Config, TransferConfig, VoiceConfig
 from appliance.dialogue.faq import FaqPolicy
-from appliance.models.protocols import FRAME_BYTES, SttResult
+from appliance.models.protocols import FRAME_BYTES, Spelling, SttResult
 from appliance.voice.answering import AnsweringDetector
 from appliance.voice.events import Event, TransferEvent, TransferState
 from appliance.voice.hub import EngineHub
@@ -112,9 +112,9 @@ class FakeStt:
         self.lines: list[str] = []
         self.streams = 0
         self.fail = False
-        self.asked: list[tuple[str, bool]] = []  # each turn's hint and whether letters were asked
+        self.asked: list[tuple[str, Spelling | None]] = []  # each turn's hint and what it spells
 
-    def stream(self, hint: str = "", letters: bool = False) -> SimpleNamespace:
+    def stream(self, hint: str = "", letters: Spelling | None = None) -> SimpleNamespace:
         self.asked.append((hint, letters))
         index = self.streams
         self.streams += 1

@@ -14,6 +14,7 @@ from appliance.config import TransferConfig
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
 from appliance.dialogue.faq import FaqPolicy
+from appliance.dialogue.name_spelling import NameSpelling
 from appliance.voice.events import (
     AgentSaidEvent,
     AlertEvent,
@@ -341,8 +342,8 @@ class Spelling(FaqPolicy):
         self.replies += 1
         return super().respond(text, confidence)
 
-    def spelled(self) -> bool:
-        return self.replies > 0
+    def spelled(self) -> NameSpelling | None:
+        return NameSpelling(("Khan",), first=False) if self.replies > 0 else None
 
 
 def test_the_recogniser_hears_the_policys_hint_and_is_told_when_a_word_is_spelled():
@@ -352,7 +353,7 @@ def test_the_recogniser_hears_the_policys_hint_and_is_told_when_a_word_is_spelle
     for line in ("What are your opening hours?", "K H A N."):
         call.caller_says(line)
         call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 1 + (line[0] == "K"))
-    assert [letters for _, letters in call.stt.asked] == [False, True]
+    assert [letters for _, letters in call.stt.asked] == [None, NameSpelling(("Khan",), first=False)]
     assert {hint for hint, _ in call.stt.asked} == {call.config.clinic.name}
     call.finish()
 
