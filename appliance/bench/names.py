@@ -20,7 +20,7 @@ from appliance.bench.stt import CLINIC, PAD_S
 from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import NameSpelling
+from appliance.dialogue.name_spelling import NameSpelling, load_lists
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import capitalised, extract_name
@@ -62,6 +62,7 @@ def clips(voices: list[str], noise: list[str]) -> list[dict]:
 def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     """What the configured recogniser heard at each step, and each way's reading of the name."""
     engine = load_engine(Role.STT, config, store)
+    load_lists()  # as the service does at start, not in the first spelling's decode
     rows = []
     try:
         for clip in audio:

@@ -27,7 +27,7 @@ from appliance.audio import frames, level_dbfs, trimmed
 from appliance.bench.turn_lines import COUNTED, PAUSES_MS, SPELLING, TURNS, WHOLE
 from appliance.bench.stt import CLINIC
 from appliance.config import Config
-from appliance.dialogue.name_spelling import NameSpelling
+from appliance.dialogue.name_spelling import NameSpelling, load_lists
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import SPELLING as STEPS_SPELLED
 from appliance.dialogue.state import Step
@@ -102,6 +102,7 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     vad = load_engine(Role.VAD, config, store)
     stt = load_engine(Role.STT, config, store)
     model = load_engine(Role.TURN, config, store)
+    load_lists()  # as the service does at start, not in the first spelling's decode
     options = turn_options(config.voice)
     options = replace(options, end_ms=NEVER_MS, endpoint=replace(options.endpoint, end_silence_ms=NEVER_MS,
                                                                    max_utterance_ms=NEVER_MS))
@@ -118,7 +119,8 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
         speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
         signal = detector.feed(frame, speech, (index + 1) * 0.02)  # a frame arrives whole, at its end
         if signal == TurnSignal.START and stream is None:
-            spelled = NameSpelling((), clip["step"] == Step.SPELL_FIRST) if clip["step"] in STEPS_SPELLED else None
+            spelled = (NameSpelling(tuple(clip["spelling"].split()), clip["step"] == Step.SPELL_FIRST)
+                       if clip["step"] in STEPS_SPELLED else None)
             stream = stt.stream(CLINIC.hint(clip["step"]), letters=spelled)
             heard = detector.onset_audio()
             for piece in frames(heard):

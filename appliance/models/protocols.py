@@ -35,9 +35,10 @@ class SttStream(Protocol):
 class Spelling(Protocol):
     """A word the caller was asked to spell, letter by letter."""
 
-    def candidates(self, text: str) -> list[str]:
-        """Words the caller may be spelling, given `text` (the letters as first recognised),
-        the likeliest first; none when `text` spells nothing."""
+    def candidates(self, text: str) -> list[tuple[str, float]]:
+        """Words the caller may be spelling, given `text` (the letters as first recognised), each
+        with its allowance: how much less likely (log probability per token) the audio may find
+        its spelling than `text` and still take it; none when `text` spells nothing."""
 
 
 class SttEngine(Protocol):

@@ -26,14 +26,13 @@ on the full 30 s path (`window_s = 30`).
 
 Letters rhyme over a phone line, and a reading of them is often a few letters off ("G-E-T-L-N"
 for K H A N). The words the caller may be spelling (`Spelling.candidates`: the name heard
-before, listed names near) are spelled out ("K-H-A-N.") and scored against the same encoding
-(CTranslate2's `align`: the probability of each token of a given text); the best replaces the
-reading when its log probability per token is at most `SPELLED_MARGIN` below the reading's.
-Measured on names that are not the conversation benchmark's (4 voices, clean, 120 names with
-first and last spelled): names read right 65 -> 79 (margins 0.5 to 1.0 read 76 to 79; the
-24 listed names near weighed instead of the likeliest 3, 80), at about 20 ms a text scored
-(five or so, in one batch) on those decodes only. Scored against the encoding cut to the
-speech, to save time, the texts no longer tell right from wrong (58 to 65).
+before, listed names near, each with an allowance) are spelled out in place of the reading's
+run of letters ("K-H-A-N.") and scored against the same encoding (CTranslate2's `align`: the
+probability of each token of a given text); the best, its allowance added to its log
+probability per token, replaces the reading when that is at least the reading's own. Each
+text scored costs about 20 ms on 2 cores (the cross-attention over the whole window, so
+scored against the encoding cut to the speech they no longer tell right from wrong). Not on
+the full 30 s path either.
 
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
@@ -43,8 +42,10 @@ so is a text that copies the hint instead of the audio.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import unicodedata
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -54,6 +55,8 @@ from appliance.audio import to_float
 from appliance.errors import EngineError
 from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
 
+log = logging.getLogger(__name__)
+
 HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
 LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
@@ -61,7 +64,7 @@ LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one 
 LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, letters only
 SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
 SEPARATORS = ("-", ".", ",", " -", "'")  # what may stand between spelled letters
-SPELLED_MARGIN = 0.7  # a candidate spelled this close to the reading (log probability per token) replaces it
+LETTER_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}(?:[-.,' ]+[A-Z]{1,3}(?![A-Za-z]))+")  # "K-E-T-E-N", "PR-I-Y-A"
 
 
 class WhisperStt:
@@ -111,7 +114,7 @@ class WhisperStt:
                 if letters is not None and (logprob <= LETTERS_UNSURE or re.fullmatch(r"[\d\W]*\d[\d\W]*", text)):
                     text = self._as_letters(encoded, hint, audio_s) or text
                 if letters is not None:
-                    text = self._best_spelled(encoded, hint, samples, text, letters.candidates(text))
+                    text = self._best_spelled(encoded, hint, samples, text, letters)
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
@@ -157,26 +160,38 @@ class WhisperStt:
         return spelled
 
     def _best_spelled(self, encoded, hint: str, samples: np.ndarray,  # noqa: ANN001 - a StorageView
-                      text: str, words: list[str]) -> str:
-        """`text`, or the word of `words` whose spelling the audio explains best, when it explains
-        it nearly as well (see `SPELLED_MARGIN`)."""
-        forms = list(dict.fromkeys(f for f in (spelled_out(w) for w in words) if f and f != text))
-        if not forms:
+                      text: str, spelling: Spelling) -> str:
+        """`text` with its run of letters spelling the candidate the audio explains best, its
+        allowance counted, when that is at least as well as `text` itself; the words around the
+        run and its ending are kept (letters not closed with a stop still go on)."""
+        if not LETTER_RUN.search(text):
             return text
-        scores = self._scores(encoded, hint, len(samples) // 160, [text, *forms])
-        best = max(range(len(forms)), key=lambda i: scores[i + 1])
-        return forms[best] if scores[best + 1] >= scores[0] - SPELLED_MARGIN else text
+        try:
+            candidates = spelling.candidates(text)
+        except Exception:  # the dialogue's part: the reading stands
+            log.exception("the candidates of a spelling could not be listed")
+            return text
+        allowed: dict[str, float] = {}
+        for word, allowance in candidates:
+            respelled = respelled_text(text, word)
+            if respelled and respelled != text:
+                allowed[respelled] = max(allowance, allowed.get(respelled, allowance))
+        if not allowed:
+            return text
+        reading, *scores = self._scores(encoded, hint, len(samples) // 160, [text, *allowed])
+        best, score = max(zip(allowed.items(), scores, strict=True), key=lambda pair: pair[0][1] + pair[1])
+        return best[0] if score + best[1] >= reading else text
 
     def _scores(self, encoded, hint: str, frames: int, texts: list[str]) -> list[float]:  # noqa: ANN001
-        """The log probability per token of each of `texts` as the transcript of the encoding."""
-        import ctranslate2
-
-        tokens = [self._tokenizer.encode(" " + text) for text in texts]
-        batch = np.repeat(np.asarray(encoded), len(texts), axis=0)
-        results = self._model.model.align(ctranslate2.StorageView.from_array(batch), self._prompt_with(hint)[:-1],
-                                          tokens, [frames] * len(texts))  # the start sequence: no "notimestamps"
-        return [sum(math.log(max(p, 1e-12)) for p in r.text_token_probs) / max(len(t), 1)
-                for r, t in zip(results, tokens, strict=True)]
+        """The log probability per token of each of `texts` as the transcript of the encoding
+        (one at a time: the cost is per text either way, and the encoding stays where it is)."""
+        start = self._prompt_with(hint)[:-1]  # `align` adds the no-timestamps token itself
+        scores = []
+        for text in texts:
+            tokens = self._tokenizer.encode(" " + text)
+            probs = self._model.model.align(encoded, start, [tokens], frames)[0].text_token_probs
+            scores.append(sum(math.log(max(p, 1e-12)) for p in probs) / max(len(probs), 1))
+        return scores
 
     def _other_than_letters(self) -> list[int]:
         """The vocabulary's tokens but single capital letters and separators (of text, before
@@ -209,10 +224,23 @@ class WhisperStt:
         self._model = None
 
 
+def respelled_text(text: str, word: str) -> str:
+    """`text` with its longest run of letters spelling `word` instead, the words around it and its
+    ending kept ("No, K-E-N." -> "No, K-H-A-N."); "" without a run or a word to spell."""
+    runs = list(LETTER_RUN.finditer(text))
+    form = spelled_out(word)
+    if not runs or not form:
+        return ""
+    run = max(runs, key=lambda m: len(m[0]))
+    return text[:run.start()] + form + text[run.end():]
+
+
 def spelled_out(word: str) -> str:
-    """A word written as Whisper writes it spelled: "Khan" -> "K-H-A-N."."""
-    letters = re.sub(r"[^A-Z]", "", word.upper())
-    return "-".join(letters) + "." if len(letters) >= 2 else ""
+    """A word's letters as Whisper writes them spelled: "Khan" -> "K-H-A-N", "José" -> "J-O-S-E"
+    (none for a word of fewer than two)."""
+    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    letters = re.sub(r"[^A-Z]", "", plain.upper())
+    return "-".join(letters) if len(letters) >= 2 else ""
 
 
 def looks_looped(text: str, audio_s: float) -> bool:

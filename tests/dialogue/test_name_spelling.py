@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from appliance.dialogue import wording
 from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import WEIGHED, NameSpelling, best_spelling, spelling_cost
+from appliance.dialogue.name_spelling import SOUNDED_ALIKE, WEIGHED, NameSpelling, best_spelling, spelling_cost
 from appliance.dialogue.spelling import spelled_word
+from appliance.models.stt_whisper import respelled_text, spelled_out
 from tests.dialogue.clinic import MARIA, build_store, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
 
@@ -139,7 +140,20 @@ def test_the_recogniser_weighs_the_words_heard_then_listed_names_near_them_and_t
     spelling = NameSpelling.of("Rosa Kindt", first=False)
     assert spelling.heard == ("Kindt", "Rosa") and NameSpelling.of("Rosa Kindt", first=True).heard == ("Rosa", "Kindt")
     candidates = spelling.candidates("D-I-N-T-T.")
-    assert candidates[:2] == ["Kindt", "Rosa"] and len(candidates) == 2 + WEIGHED, candidates
+    assert candidates[:2] == [("Kindt", SOUNDED_ALIKE), ("Rosa", SOUNDED_ALIKE)], candidates
+    assert len(candidates) == 2 + WEIGHED and {a for _, a in candidates} == {SOUNDED_ALIKE}
     assert spelling.candidates("K-I-N-D-T.") == []  # the word heard, spelled: nothing to weigh
     assert spelling.candidates("I'd like to speak to a person.") == []  # no letters
-    assert len(NameSpelling.of("", first=True).candidates("E-D-I-T-G.")) == WEIGHED  # listed names only
+    listed = NameSpelling.of("", first=True).candidates("E-V-A-N.")  # a listed name read: others must beat it
+    assert len(listed) == WEIGHED and {a for _, a in listed} == {0.0}, listed
+
+
+def test_a_candidate_spells_the_readings_run_of_letters_in_place_and_accents_count_as_letters():
+    assert respelled_text("No, it's K-E-T-E-N.", "Khan") == "No, it's K-H-A-N."
+    assert respelled_text("K-H-A", "Khan") == "K-H-A-N"  # not closed with a stop: still not closed
+    assert respelled_text("PR-I-Y", "Priya") == "P-R-I-Y-A"
+    assert respelled_text("I'd like to speak to a person.", "Khan") == ""
+    assert respelled_text("K-H-A-N.", "X") == ""  # too short to spell
+    assert spelled_out("José") == "J-O-S-E" and spelled_out("O'Neill") == "O-N-E-I-L-L"
+    assert best_spelling("O'Neill", "Oneill", first=False) == "O'Neill"  # as heard, apostrophe kept
+    assert best_spelling("José", "Jose", first=True) == "José"

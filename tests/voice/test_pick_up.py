@@ -32,8 +32,8 @@ class Reminding:
     def hint(self) -> str:
         return ""
 
-    def spelled(self) -> bool:
-        return False
+    def spelled(self) -> None:
+        return None
 
     def answered(self, text: str) -> bool:
         return False
