@@ -166,9 +166,13 @@ class Booking:
 
     # --- offering and committing ----------------------------------------------------------
     def _offer_around(self, when: When) -> Reply:
-        """Offer slots for the caller's wish, `when` correcting what was said before."""
+        """Offer slots for the caller's wish, `when` correcting what was said before (a new wish
+        the rules read: misses count again from here; the same again is no progress)."""
         s = self.call.state
-        s.when = s.when.merged(when) if s.when else when
+        wish = s.when.merged(when) if s.when else when
+        if wish != s.when:
+            s.not_understood = 0
+        s.when = wish
         return self._offer()
 
     def _offer(self) -> Reply:

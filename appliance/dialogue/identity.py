@@ -209,12 +209,16 @@ class Identity:
         found: the caller spells their first name, which picks a record whose last name and date
         of birth match (on the patient's own phone, the record whose date of birth matches or
         was heard alike, however the name was heard); the question comes whether or not there
-        is one, so it tells nothing. A new patient who books spells their last name too, then is
+        is one, so it tells nothing. On the own phone, a last name spelled alike the record's
+        (the name said not understood) with its exact date of birth is enough. A new patient who books spells their last name too, then is
         registered."""
         s = self.call.state
         s.date_of_birth = dob
         name = s.name or ""
-        if s.contact is not None and not matches(s.contact, name, dob):
+        if (s.contact is not None and s.last_name_only and not matches(s.contact, name, dob)
+                and own_last_name(s.contact, name, dob)):
+            s.name = s.contact.name  # the last name spelled, not understood said: the record's own
+        elif s.contact is not None and not matches(s.contact, name, dob):
             if s.first_spelled:
                 return self._mismatch(s.contact)
             # the record's own date of birth on its own phone (or a day heard alike: "June 3rd"
@@ -266,6 +270,14 @@ def matches(contact: Contact, name: str, date_of_birth: str) -> bool:
     """Whether `date_of_birth` is the record's and `name` is its name, as said or nearly (the
     date of birth exactly)."""
     return contact.date_of_birth == date_of_birth and same_person_name(name, contact.name)
+
+
+def own_last_name(contact: Contact, spelled: str, date_of_birth: str) -> bool:
+    """Whether a caller on the patient's own phone who spelled only a last name (`spelled`, the
+    name said not understood) is that patient: its last name spelled alike and its date of
+    birth exact. A family shares a phone and a last name, not a date of birth."""
+    last = "".join(contact.name.split()[1:])
+    return bool(last) and contact.date_of_birth == date_of_birth and spelled_alike(spelled, last)
 
 
 def said(born: date) -> str:

@@ -87,6 +87,21 @@ def test_times_turned_down_are_not_offered_again_for_the_same_wish(tmp_path):
     assert proposed and turned_down not in [slot.starts_at for slot in proposed]
 
 
+def test_a_new_wish_read_after_a_miss_counts_misses_again_so_an_unclear_pick_is_asked_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    s = booking.call.state
+    booking.start("a filling on Friday afternoon", "book")
+    booking.next()
+    booking.take_choice("No, that's no good, Friday afternoon.")  # the same wish again: a miss
+    assert s.not_understood == 1 and s.step == Step.WHEN
+    booking.take_when("Friday afternoon, anything at all")
+    assert s.not_understood == 1  # still the same wish
+    assert said(booking.take_choice("Thursday morning then")).startswith("I have") and s.not_understood == 0
+    reply = booking.take_choice("Mumble the grumble, please.")
+    assert reply.action is None and said(reply).startswith("Sorry")  # asked again, not handed over
+
+
 def test_a_slot_taken_before_the_yes_is_not_claimed_and_another_is_offered(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = verified(db, MARIA)

@@ -99,6 +99,18 @@ def test_a_name_heard_unclearly_twice_is_spelled_and_unclear_letters_are_handed_
     assert replies[2].action is not None and replies[2].action.kind == "transfer"
 
 
+def test_on_the_patients_own_phone_a_last_name_spelled_and_the_exact_date_of_birth_are_enough(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    for born, verified in (("May 3rd 1980", True), ("June 9th 2004", False)):  # a family member: first name asked
+        dialogue = new_call(db, MARIA)
+        talk(dialogue, "I need to cancel my appointment")
+        assert [dialogue.respond("Mara Lopes", 0.1).text for _ in range(2)][-1] == wording.NAME_SPELL
+        replies = talk(dialogue, "L O P E S", born)
+        assert dialogue.call.state.verified == verified, replies
+        assert (replies[-1] == wording.SPELL_FIRST_NAME) == (not verified)
+        assert (dialogue.call.state.name == "Maria Lopez") == verified
+
+
 def test_a_name_neither_said_nor_spelled_understandably_is_handed_over(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN, can_transfer=True)
