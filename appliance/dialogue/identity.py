@@ -210,8 +210,8 @@ class Identity:
         of birth match (on the patient's own phone, the record whose date of birth matches or
         was heard alike, however the name was heard); the question comes whether or not there
         is one, so it tells nothing. On the own phone, a last name spelled alike the record's
-        (the name said not understood) with its exact date of birth is enough. A new patient who books spells their last name too, then is
-        registered."""
+        (the name said not understood) with its exact date of birth is enough. A new patient
+        who books spells their last name too, then is registered."""
         s = self.call.state
         s.date_of_birth = dob
         name = s.name or ""
