@@ -2,8 +2,8 @@
 
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
-'seven nine seventy two', '7 9 70 2', '712-69' (Whisper grouping the digits like a phone number), with
-other words around them.
+'seven nine seventy two', '7 9 70 2', '712-69' (Whisper grouping the digits like a phone number),
+'October 30th, 1900, 88' (Whisper's nineteen eighty-eight), with other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -39,7 +39,7 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
-    t = numerals(text).lower()
+    t = re.sub(r"\b1900,? (\d{2})\b", r"19 \1", numerals(text).lower())  # "1900, 88": nineteen eighty-eight
     named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())
     for match in named:  # the earliest: "the 23rd of august 19 91", not "august 19 91"
         born = _date(match["year"], MONTH_NAMES[match["month"]], int(match["day"]), today)

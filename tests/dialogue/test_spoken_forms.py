@@ -239,6 +239,8 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("February 30th 1980", False, None),
     ("December 5th 2030", False, None),  # the future
     ("March 3rd 1890", False, None),  # over 120 years ago
+    ("The 2nd of April, 1900, 64.", False, date(1964, 4, 2)),  # Whisper's "nineteen sixty-four"
+    ("April 2nd 1900", False, None),
     ("soon", False, None),
 ])
 def test_dates_of_birth_as_callers_say_them(said, day_first, born):
