@@ -19,7 +19,8 @@ from appliance.dialogue.understand import firm_no, pick_by_name, rule_intent, ye
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
 ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
-                  "3rd": 2, "last": -1, "later": -1, "latest": -1}
+                  "3rd": 2, "last": -1, "later": -1, "latest": -1,
+                  **{f"{lead} {n}": n - 1 for lead in ("number", "option") for n in (1, 2, 3)}}  # as digits
 
 
 TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"

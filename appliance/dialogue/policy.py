@@ -294,17 +294,17 @@ class Dialogue:
 
     def _take_intent_yes(self, text: str) -> Reply:
         """A yes to the model's reading acts on the caller's first words; an answer with content
-        is a yes and its content is used; a new request is taken as such."""
+        is a yes and its content is used; a new request is taken as such ("No, do you have
+        parking?" to a message offered is a question)."""
         s = self.call.state
         guess, original = s.pending
         s.step, s.pending = Step.INTENT, None
-        intent = rule_intent(text)
-        if guess == "message" and intent in ("message", "faq"):  # "yes, ask them about the price"
+        intent, answer = rule_intent(text), yes_or_no(text)
+        if guess == "message" and intent in ("message", "faq") and answer is not False:  # "yes, ask about the price"
             s.intent = "message"
             return self.escalation.take_message(f"{original} {text}")
         if intent is not None:
             return self._act_on(text, intent)
-        answer = yes_or_no(text)
         if answer is None and guess == "book" and re.search(NOT_BOOKING, text.lower()):  # "I want to check my ..."
             return self.escalation.not_understood(wording.WHAT_TO_DO)
         if answer is None and len(text.split()) >= 3:

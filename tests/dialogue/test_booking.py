@@ -131,6 +131,17 @@ def test_one_of_several_appointments_is_picked_and_kept_or_cancelled(tmp_path):
 
 
 @pytest.mark.parametrize("said_, index", [("the first one", 0), ("the 2nd", 1), ("the later one", -1),
-                                          ("whenever suits", None), ("the third one", None)])
+                                          ("whenever suits", None), ("the third one", None),
+                                          ("Number 2, please.", 1), ("option 1 I guess", 0), ("number 3", None)])
 def test_ordinal_choice(said_, index):
-    assert ordinal_choice(said_, 2) == index
+    assert ordinal_choice(said_.lower(), 2) == index
+
+
+def test_a_slot_picked_by_its_number_is_read_back(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a check-up tomorrow afternoon", "book")
+    booking.next()
+    second = booking.call.state.offered[1]
+    assert said(booking.take_choice("Number two, please.")).startswith("So that's ")
+    assert booking.call.state.chosen == second

@@ -121,6 +121,16 @@ def test_an_answer_with_content_to_a_check_is_a_yes_and_its_content_is_used(tmp_
     assert dialogue.call.state.message_name == "Tom Baker" and dialogue.call.state.message is not None
 
 
+def test_a_no_with_a_question_to_a_message_offered_is_the_question(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "message"}))
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "Is there somewhere to put the van?", "No, what are your opening hours?")
+    assert replies[0] == wording.JUST_TO_CHECK.format(wish="leave a message")
+    assert dialogue.call.state.intent != "message" and dialogue.call.state.message is None
+    assert replies[1] != wording.MESSAGE_WHO
+
+
 def test_a_guess_nobody_confirms_counts_as_not_understood(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "book"}))
