@@ -12,6 +12,8 @@ RULES: list[tuple[str, str]] = [
     # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
     ("emergency", r"\b(emergency|(bleeding|bleeds) (a lot|heavily|badly|everywhere|and (it )?won't stop)|won't stop "
                   r"bleeding|bleeding (that |and )?won't stop|can't stop (the )?bleeding|blood everywhere|"
+                  r"(gums?|mouth|socket|tooth)\b.{0,20}\b(leaving|bleating) (a lot|heavily|badly)|"
+                  r"won't st(op|art) (leaving|bleating)|"  # "bleeding" misheard
                   r"can'?t breathe?|cannot breathe|can'?t swallow|abscess|in agony|killing me|"
                   r"can'?t breed|trouble breathing|hard to breathe|difficulty breathing|short of breath|chest pain|"
                   r"unconscious|passed out|fainted|knocked (out|loose)|knocked my tooth|tooth (got )?knocked|"

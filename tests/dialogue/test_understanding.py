@@ -76,6 +76,8 @@ def test_names(said, name):
     ("okay bye", "goodbye"), ("purple monkey", None),
     ("no, just put me through to the office", "human"), ("can I speak with the doctor please", "human"),
     ("I'd like to talk to Dr. Patel about my results", "human"), ("can you transfer me to the front desk", "human"),
+    ("the socket keeps leaving a lot tonight", "emergency"), ("it won't stop leaving since they pulled it", "emergency"),
+    ("I'm leaving a message for the front desk", "message"),  # "bleeding" misheard, not any leaving
 ])
 def test_rule_intents(said, intent):
     assert rule_intent(said) == intent
