@@ -22,6 +22,14 @@ def verified(db: Database, caller: str) -> Booking:
     return Booking(call, Escalation(call, can_transfer=True, has_on_call=False))
 
 
+def offering(db: Database, wish: str) -> Booking:
+    """Slots offered to a verified patient for `wish`."""
+    booking = verified(db, MARIA)
+    booking.start(wish, "book")
+    booking.next()
+    return booking
+
+
 def said(reply: Reply) -> str:
     return reply.text
 
@@ -45,9 +53,7 @@ def test_slots_are_offered_read_back_and_booked_only_after_a_yes(tmp_path):
 
 def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
-    booking.start("a check-up at half past two", "book")
-    booking.next()
+    booking = offering(db, "a check-up at half past two")
     times = {(slot.starts_at.hour, slot.starts_at.minute) for slot in booking.call.state.offered}
     assert len(booking.call.state.offered) > 1 and len(times) == 1  # one time, several days
     booking.take_choice("No, that doesn't work for me, around half past two.")
@@ -57,9 +63,7 @@ def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
 
 def test_a_time_said_while_turning_the_offer_down_picks_none_of_the_slots(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
-    booking.start("a check-up tomorrow morning", "book")
-    booking.next()
+    booking = offering(db, "a check-up tomorrow morning")
     first = booking.call.state.offered[0]
     local = booking.call.local(first.starts_at)
     at = f"{local.hour % 12 or 12} in the morning"
@@ -70,10 +74,8 @@ def test_a_time_said_while_turning_the_offer_down_picks_none_of_the_slots(tmp_pa
 
 def test_times_turned_down_are_not_offered_again_for_the_same_wish(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
+    booking = offering(db, "a check-up tomorrow morning")
     s = booking.call.state
-    booking.start("a check-up tomorrow morning", "book")
-    booking.next()
     first = [slot.starts_at for slot in s.offered]
     assert said(booking.take_choice("No, that doesn't work for me, tomorrow morning.")) == wording.WHEN_ELSE
     booking.take_when("tomorrow morning, if you have anything")
@@ -89,10 +91,8 @@ def test_times_turned_down_are_not_offered_again_for_the_same_wish(tmp_path):
 
 def test_a_new_wish_read_after_a_miss_counts_misses_again_so_an_unclear_pick_is_asked_again(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
+    booking = offering(db, "a filling on Friday afternoon")
     s = booking.call.state
-    booking.start("a filling on Friday afternoon", "book")
-    booking.next()
     booking.take_choice("No, that's no good, Friday afternoon.")  # the same wish again: a miss
     assert s.not_understood == 1 and s.step == Step.WHEN
     booking.take_when("Friday afternoon, anything at all")
@@ -104,9 +104,7 @@ def test_a_new_wish_read_after_a_miss_counts_misses_again_so_an_unclear_pick_is_
 
 def test_a_slot_taken_before_the_yes_is_not_claimed_and_another_is_offered(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
-    booking.start("a check-up tomorrow morning", "book")
-    booking.next()
+    booking = offering(db, "a check-up tomorrow morning")
     booking.take_choice("the first one")
     slot = booking.call.state.chosen
     john = booking.call.records.lookup_caller(JOHN)
@@ -139,9 +137,7 @@ def test_ordinal_choice(said_, index):
 
 def test_a_slot_picked_by_its_number_is_read_back(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
-    booking.start("a check-up tomorrow afternoon", "book")
-    booking.next()
+    booking = offering(db, "a check-up tomorrow afternoon")
     second = booking.call.state.offered[1]
     assert said(booking.take_choice("Number two, please.")).startswith("So that's ")
     assert booking.call.state.chosen == second

@@ -112,23 +112,16 @@ def test_a_goodbye_while_a_message_is_taken_keeps_what_the_caller_said(lines, me
     assert rows == [message]
 
 
-def test_an_answer_with_content_to_a_check_is_a_yes_and_its_content_is_used(tmp_path):
+@pytest.mark.parametrize("answer, taken", [("It's Tom Baker, 555 9876", True),
+                                           ("No, what are your opening hours?", False)])  # a no, then a question
+def test_an_answer_with_content_to_a_check_is_a_yes_and_its_content_is_used(tmp_path, answer, taken):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "message"}))
     dialogue.greeting(UNKNOWN)
-    replies = talk(dialogue, "I was wondering about the thing from last week", "It's Tom Baker, 555 9876")
+    replies = talk(dialogue, "I was wondering about the thing from last week", answer)
     assert replies[0] == wording.JUST_TO_CHECK.format(wish="leave a message")
-    assert dialogue.call.state.message_name == "Tom Baker" and dialogue.call.state.message is not None
-
-
-def test_a_no_with_a_question_to_a_message_offered_is_the_question(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    dialogue = make_dialogue(db, Model({"intent": "message"}))
-    dialogue.greeting(UNKNOWN)
-    replies = talk(dialogue, "Is there somewhere to put the van?", "No, what are your opening hours?")
-    assert replies[0] == wording.JUST_TO_CHECK.format(wish="leave a message")
-    assert dialogue.call.state.intent != "message" and dialogue.call.state.message is None
-    assert replies[1] != wording.MESSAGE_WHO
+    assert (dialogue.call.state.message is not None) == taken and replies[1] != wording.MESSAGE_WHO
+    assert dialogue.call.state.message_name == ("Tom Baker" if taken else None)
 
 
 def test_a_guess_nobody_confirms_counts_as_not_understood(tmp_path):
