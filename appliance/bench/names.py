@@ -22,7 +22,7 @@ from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
 from appliance.dialogue.name_spelling import NameSpelling, load_lists
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.state import SPELLING, Step
+from appliance.dialogue.state import Step
 from appliance.dialogue.understand import capitalised, extract_name
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
@@ -68,7 +68,8 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
         for clip in audio:
             heard = {}
             for step, pcm in clip["pcm"].items():  # the name first: its words are the spellings' candidates
-                stream = engine.stream(CLINIC.hint(step), letters=_spelling(step, heard.get(Step.NAME, "")))
+                spelled = NameSpelling.asked(step, extract_name(heard.get(Step.NAME, "")) or "")
+                stream = engine.stream(CLINIC.hint(step), letters=spelled)
                 for frame in frames(pcm):
                     stream.feed(frame)
                 heard[step] = stream.finish().text
@@ -79,11 +80,6 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
     finally:
         engine.close()
     return rows
-
-
-def _spelling(step: Step, heard: str) -> NameSpelling | None:
-    """What the recogniser is told at `step`: the name part spelled and the words heard for it."""
-    return NameSpelling.of(extract_name(heard) or "", step == Step.SPELL_FIRST) if step in SPELLING else None
 
 
 def _spelled(heard: dict, reading: Callable[[str, str, bool], str]) -> str:

@@ -29,8 +29,6 @@ from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.name_spelling import NameSpelling, load_lists
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.state import SPELLING as STEPS_SPELLED
-from appliance.dialogue.state import Step
 from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished, whole_sentence
 from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
@@ -119,9 +117,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
         speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
         signal = detector.feed(frame, speech, (index + 1) * 0.02)  # a frame arrives whole, at its end
         if signal == TurnSignal.START and stream is None:
-            spelled = (NameSpelling(tuple(clip["spelling"].split()), clip["step"] == Step.SPELL_FIRST)
-                       if clip["step"] in STEPS_SPELLED else None)
-            stream = stt.stream(CLINIC.hint(clip["step"]), letters=spelled)
+            stream = stt.stream(CLINIC.hint(clip["step"]), letters=NameSpelling.asked(clip["step"], clip["spelling"]))
             heard = detector.onset_audio()
             for piece in frames(heard):
                 stream.feed(piece)

@@ -215,15 +215,15 @@ class Identity:
         s = self.call.state
         s.date_of_birth = dob
         name = s.name or ""
-        if (s.contact is not None and s.last_name_only and not matches(s.contact, name, dob)
-                and own_last_name(s.contact, name, dob)):
-            s.name = s.contact.name  # the last name spelled, not understood said: the record's own
-        elif s.contact is not None and not matches(s.contact, name, dob):
-            if s.first_spelled:
+        if s.contact is not None and not matches(s.contact, name, dob):
+            if s.last_name_only and own_last_name(s.contact, name, dob):
+                s.name = s.contact.name  # the last name spelled, not understood said: the record's own
+            elif s.first_spelled:
                 return self._mismatch(s.contact)
-            # the record's own date of birth on its own phone (or a day heard alike: "June 3rd"
-            # for the 30th): the spelled first name decides, however the name was heard
-            return self._spell_first_name([s.contact] if heard_alike(dob, s.contact.date_of_birth) else [])
+            else:
+                # the record's own date of birth on its own phone (or a day heard alike: "June 3rd"
+                # for the 30th): the spelled first name decides, however the name was heard
+                return self._spell_first_name([s.contact] if heard_alike(dob, s.contact.date_of_birth) else [])
         if s.contact is None:
             s.contact = self.call.records.find_contact(name, dob)
             if s.contact is None and not s.first_spelled:

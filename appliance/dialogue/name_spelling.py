@@ -36,6 +36,7 @@ from rapidfuzz.distance import Levenshtein
 
 from appliance.crm.names import sounds_alike
 from appliance.dialogue.spelling import spelled_word
+from appliance.dialogue.state import SPELLING, Step
 
 LETTER_SETS = ("BCDEGPTVZ", "AHJK", "FLMNSX", "IY", "QUW")
 RHYMES = {letter: group[0] for group in LETTER_SETS for letter in group}
@@ -67,6 +68,11 @@ class NameSpelling:
         words = name.split()
         asked = 0 if first else len(words) - 1
         return cls(tuple(words[asked:asked + 1] + words[:asked] + words[asked + 1:]), first)
+
+    @classmethod
+    def asked(cls, step: Step, name: str) -> NameSpelling | None:
+        """What the caller spells at `step`, `name` as heard so far; None where nothing is spelled."""
+        return cls.of(name, first=step == Step.SPELL_FIRST) if step in SPELLING else None
 
     def candidates(self, text: str) -> list[tuple[str, float]]:
         """The words heard, then the listed names near them and near the letters in `text`

@@ -33,7 +33,7 @@ from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
-from appliance.dialogue.state import APPOINTMENT_INTENTS, SPELLING, WANTS, Step
+from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
 from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.models.protocols import LlmEngine
@@ -108,10 +108,7 @@ class Dialogue:
     def spelled(self) -> NameSpelling | None:
         """The name part the caller was asked to spell, with the words heard for the name (the
         part asked first); None when nothing is spelled."""
-        s = self.call.state
-        if s.step not in SPELLING:
-            return None
-        return NameSpelling.of(s.name or "", first=s.step == Step.SPELL_FIRST)
+        return NameSpelling.asked(self.call.state.step, self.call.state.name or "")
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""

@@ -111,9 +111,9 @@ class WhisperStt:
                 text, logprob, no_speech = self._generate(encoded, hint, audio_s)
                 if looks_looped(text, audio_s) or copies_prompt(text, hint):  # the same encoding, decoded again
                     text, logprob, no_speech = self._generate(encoded, "", audio_s, guarded=True)
-                if letters is not None and (logprob <= LETTERS_UNSURE or re.fullmatch(r"[\d\W]*\d[\d\W]*", text)):
-                    text = self._as_letters(encoded, hint, audio_s) or text
                 if letters is not None:
+                    if logprob <= LETTERS_UNSURE or re.fullmatch(r"[\d\W]*\d[\d\W]*", text):
+                        text = self._as_letters(encoded, hint, audio_s) or text
                     text = self._best_spelled(encoded, hint, samples, text, letters)
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
