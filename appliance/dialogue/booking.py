@@ -13,15 +13,10 @@ from appliance.dialogue import wording
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
-from appliance.dialogue.spoken import parse_clock, words_to_digits
+from appliance.dialogue.spoken import ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import firm_no, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
-
-ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
-                  "3rd": 2, "last": -1, "later": -1, "latest": -1,
-                  **{f"{lead} {n}": n - 1 for lead in ("number", "option") for n in (1, 2, 3)}}  # as digits
-
 
 TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"
                          r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b")
@@ -293,9 +288,3 @@ class Booking:
     def _listed(self, items: list[Appointment]) -> str:
         return wording.APPOINTMENTS.format(appointments="; ".join(self._describe(a) for a in items[:3]))
 
-
-def ordinal_choice(lowered: str, count: int) -> int | None:
-    """The index 'first', '2nd', 'last', 'earlier'... point to among `count` options (-1: the
-    last), or None (also when it points past them: "the third" of two is asked again)."""
-    index = next((index for word, index in ORDINAL_CHOICE.items() if re.search(rf"\b{word}\b", lowered)), None)
-    return index if index is not None and -count <= index < count else None

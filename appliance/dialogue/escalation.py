@@ -154,10 +154,10 @@ class Escalation:
             return self.call.ask(Step.MESSAGE_NAME, wording.MESSAGE_WHO)
         if s.callback_number is None and s.contact is not None and s.caller_number:
             s.callback_number = s.caller_number  # caller ID found the caller's record: call them there
-        if s.callback_number is None and s.step != Step.CALLBACK:
+        if s.callback_number is None and s.step not in (Step.CALLBACK, Step.CALLER_ID):
             s.not_understood = 0
             if s.caller_number and parse_phone(s.caller_number, self.region()):
-                return self.call.ask(Step.CALLBACK, wording.CALLBACK_CALLER_ID.format(
+                return self.call.ask(Step.CALLER_ID, wording.CALLBACK_CALLER_ID.format(
                     last_digits=wording.last_digits(s.caller_number)))
             return self.call.ask(Step.CALLBACK, wording.CALLBACK_ASK)
         number = self._leave_message()

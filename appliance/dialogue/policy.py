@@ -34,7 +34,13 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
-from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
+from appliance.dialogue.understand import (
+    for_someone_else,
+    only_closing,
+    rule_intent,
+    sounds_angry,
+    yes_or_no,
+)
 from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.models.protocols import LlmEngine
 
@@ -74,6 +80,7 @@ class Dialogue:
             Step.MESSAGE: self.escalation.take_message,
             Step.MESSAGE_NAME: self.escalation.take_message_name,
             Step.CALLBACK: self.escalation.take_callback,
+            Step.CALLER_ID: self.escalation.take_callback,
             Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
             Step.SPELL: self._then_advance(self.identity.take_spelling),
             Step.SPELL_FIRST: self._then_advance(self.identity.take_first_name_spelling),
@@ -194,7 +201,7 @@ class Dialogue:
             return Reply.say(wording.LINE_UNCLEAR)
         s.low_confidence = 0
         intent = rule_intent(text)
-        taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.CALLBACK)
+        taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.CALLBACK, Step.CALLER_ID)
         if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent in (
                 "human", "wrong_number"):
             return self._act_on(text, intent)

@@ -36,6 +36,10 @@ DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three"
                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 NUMBER_WORDS = (set(UNITS) - {"oh"}) | set(TENS) | set(ORDINALS) | {"hundred", "thousand"}
 _REPEATS = {"double": 2, "triple": 3}
+# the option a caller picks among those read out, by its place (as `words_to_digits` writes it)
+ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1, "2nd": 1, "third": 2,
+                  "3rd": 2, "last": -1, "later": -1, "latest": -1,
+                  **{f"{lead} {n}": n - 1 for lead in ("number", "option") for n in (1, 2, 3)}}  # as digits
 
 
 def prepare_numbers(text: str) -> str:
@@ -221,3 +225,10 @@ def parse_clock(text: str) -> time | None:
     "ten o'clock", 'noon'. 1 to 6 without am/pm or 'morning' is the afternoon (a clinic)."""
     found = clock_span(words_to_digits(text))
     return found[0] if found else None
+
+
+def ordinal_choice(lowered: str, count: int) -> int | None:
+    """The index 'first', '2nd', 'last', 'earlier'... point to among `count` options (-1: the
+    last), or None (also when it points past them: "the third" of two is asked again)."""
+    index = next((index for word, index in ORDINAL_CHOICE.items() if re.search(rf"\b{word}\b", lowered)), None)
+    return index if index is not None and -count <= index < count else None

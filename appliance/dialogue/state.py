@@ -39,6 +39,7 @@ class Step(StrEnum):
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
     MESSAGE_NAME = "message_name"  # who is leaving the message
     CALLBACK = "callback"  # the number to call back
+    CALLER_ID = "caller_id"  # a yes to calling back on the number calling, or another number
     ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
 
 

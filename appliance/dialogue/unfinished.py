@@ -12,19 +12,30 @@ answer to "which time?".
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.spoken import numerals, words_to_digits
+from appliance.dialogue.spoken import (
+    numerals,
+    ordinal_choice,
+    parse_clock,
+    words_to_digits,
+)
 from appliance.dialogue.state import SPELLING, Step
 from appliance.dialogue.understand import only_closing, rule_intent, yes_or_no
+from appliance.dialogue.when import parse_when
 
-YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING})
+YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
+                       Step.CALLER_ID})
+# where a number is asked, a yes only leads in to it ("Sure, ..."), even written as a question:
+# "Sure, my number is" garbled as "Sure, might I am very big or big?"
+NUMBER_ASKED = frozenset({Step.CALLBACK, Step.DOB})
 YES_WORDS = 4  # a yes with at most this many words ("Yes, that's right.") says nothing more...
 GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "just", "for", "so", "i", "i'd", "i'm",
                      "we", "to", "with", "about", "maybe"})  # ...unless one of these
+OFFERED = 3  # slots read out at most, for a choice by place
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
@@ -61,9 +72,10 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     t = text.strip().lower()
     has_digits = re.search(r"\d", numerals(t)) is not None
     spelled = spelled_word(text.strip())  # as written: "PR-I-Y-A" is grouped letters in capitals only
-    if not t or (t.endswith("?") and not has_digits and spelled is None):
+    plain = yes_or_no(t) if not has_digits and spelled is None else None  # a plain yes or no
+    leads_in = step in NUMBER_ASKED and plain is True and not SAME_NUMBER.search(t)
+    if not t or (t.endswith("?") and not has_digits and spelled is None and not leads_in):
         return False  # a question of the caller's own: "Sorry, what?"
-    plain_yes_or_no = yes_or_no(t) is not None and not has_digits and spelled is None
     if step in SPELLING:  # letters, not words: "A" is no article here
         letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
         needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
@@ -73,11 +85,13 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
         return True
     if step == Step.INTENT and GREETING.match(t):
         return True
-    if step == Step.CALLBACK:
+    if leads_in:
+        return True
+    if step in (Step.CALLBACK, Step.CALLER_ID):  # a no refuses; a yes answers "...the number you're calling from?"
         whole = parse_phone(t, region) is not None and not partial_number(t, region)
-        return not (whole or plain_yes_or_no or SAME_NUMBER.search(t))
+        return not (whole or plain is not None or SAME_NUMBER.search(t))
     if step == Step.DOB:
-        return parse_date_of_birth(t, day_first, today) is None and not (plain_yes_or_no and not MONTH.search(t))
+        return parse_date_of_birth(t, day_first, today) is None and not (plain is False and not MONTH.search(t))
     return False
 
 
@@ -85,7 +99,9 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     """True when `text` answers what was asked at `step` in full, so nothing is likely to follow
     and the turn may end after the short pause: a plain yes to a yes-or-no question (a no often
     goes on with what instead), a whole date of birth with its year in four digits, a whole and
-    valid phone number, a goodbye; each written as a finished sentence."""
+    valid phone number, a day with a time or a part of the day ("Tuesday afternoon"), an offered
+    slot picked by its place or time ("The second one", "Eleven, please"), a goodbye; each
+    written as a finished sentence."""
     t = text.strip().lower()
     if not whole_sentence(t) or trails_off(t):
         return False
@@ -96,7 +112,14 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
         return yes_or_no(t) is True and len(words) <= YES_WORDS and not GOES_ON.intersection(words)
     if step == Step.DOB:  # "May 3rd, nineteen..." is read as 2019
         return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(words_to_digits(t)) is not None
-    if step == Step.CALLBACK:
+    if step in (Step.CALLBACK, Step.CALLER_ID):
         return parse_phone(t, region, valid_only=True) is not None and not partial_number(t, region)
+    if step == Step.WHEN:
+        when = parse_when(t, datetime.combine(today, datetime.min.time()))
+        return when is not None and when.named_day and (when.exact is not None or (when.from_hour, when.to_hour)
+                                                        != (0.0, 24.0))
+    if step == Step.CHOOSE:
+        said = words_to_digits(t)
+        return ordinal_choice(said, OFFERED) is not None or parse_clock(said) is not None
     return False
 

@@ -8,9 +8,10 @@ from sqlite_utils import Database
 
 from appliance.crm.appointments import Appointments
 from appliance.dialogue import wording
-from appliance.dialogue.booking import Booking, ordinal_choice
+from appliance.dialogue.booking import Booking
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
+from appliance.dialogue.spoken import ordinal_choice
 from appliance.dialogue.state import Step
 from tests.dialogue.clinic import JOHN, MARIA, TZ, build_store, make_call
 

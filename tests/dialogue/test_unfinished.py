@@ -39,18 +39,28 @@ def test_a_greeting_alone_is_followed_by_the_request(text, goes_on):
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("212", True), ("Two one two, five five five.", True), ("847-5555", True),  # seven digits: a local number, or more
     ("212-555-0198.", False), ("It's 646 223 4455", False), ("The number I'm calling from.", False),
-    ("This number is fine.", False), ("Yes, please.", False), ("No, it's two one two, five five five", True),
-    ("That's 212 555", True), ("Why do I need that?", False)])
+    ("This number is fine.", False), ("No, it's two one two, five five five", True),
+    ("That's 212 555", True), ("Why do I need that?", False), ("No.", False)])
 def test_half_a_phone_number_goes_on(text, goes_on):
     assert unfinished(text, Step.CALLBACK) == goes_on
+    assert unfinished(text, Step.CALLER_ID) == goes_on
+
+
+@pytest.mark.parametrize(("text", "asked", "goes_on"), [
+    ("Sure.", Step.CALLBACK, True), ("Yes, please.", Step.CALLBACK, True),  # "What number should we call?": a lead-in
+    ("Sure.", Step.CALLER_ID, False), ("Yes, please.", Step.CALLER_ID, False),  # "...the number you call from?"
+    ("Sure, might I am very big or big?", Step.CALLBACK, True),  # "Sure, my number is" garbled: the number follows
+    ("Okay, why?", Step.DOB, True), ("Okay, why?", Step.CONFIRM, False)])
+def test_a_yes_answers_only_a_yes_or_no_question(text, asked, goes_on):
+    assert unfinished(text, asked) == goes_on
 
 
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("July", True), ("July 9th.", True), ("Oh seven, twelve.", True), ("The third of May.", True),
-    ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("Yes.", False),
+    ("July 9th, 1972.", False), ("Jan. 1, 1980.", False), ("07 12 69", False), ("Yes.", True),
     ("Why do you need that?", False),  # a question of their own
     ("You ride high.", True),  # garbled: more may come
-    ("Yeah, it's July", True), ("Yes, it is.", False), ("Why do I need that?", False)])
+    ("Yeah, it's July", True), ("No, I'd rather not.", False), ("Why do I need that?", False)])
 def test_a_date_of_birth_without_its_year_goes_on(text, goes_on):
     assert unfinished(text, Step.DOB) == goes_on
 
@@ -75,7 +85,11 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Okay, thank you, goodbye.", Step.WHEN, True), ("Tell them thanks, bye", Step.MESSAGE, False),
     ("Yes, for", Step.CONFIRM, False), ("Yeah, I.", Step.CONFIRM, False), ("Yes, please", Step.CONFIRM, False),
     ("May 3rd, nineteen.", Step.DOB, False), ("1 646 223 445.", Step.CALLBACK, False),
-    ("I'd like a filling.", Step.INTENT, False), ("Tuesday afternoon.", Step.WHEN, False),
+    ("I'd like a filling.", Step.INTENT, False), ("Wednesday evening.", Step.WHEN, True),
+    ("Monday at a quarter past two.", Step.WHEN, True), ("Next Friday.", Step.WHEN, False),
+    ("Some time in the afternoon.", Step.WHEN, False), ("Monday, um", Step.WHEN, False),
+    ("Option two.", Step.CHOOSE, True), ("The half past three one.", Step.CHOOSE, True),
+    ("Hmm, which is", Step.CHOOSE, False), ("Do you have anything on Monday?", Step.CHOOSE, False),
 ])
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole
