@@ -101,9 +101,14 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     goes on with what instead), a whole date of birth with its year in four digits, a whole and
     valid phone number, a day with a time or a part of the day ("Tuesday afternoon"), an offered
     slot picked by its place or time ("The second one", "Eleven, please"), a goodbye; each
-    written as a finished sentence."""
+    written as a finished sentence, but for the pick."""
     t = text.strip().lower()
-    if not whole_sentence(t) or trails_off(t):
+    if trails_off(t):
+        return False
+    said = words_to_digits(t)
+    if step == Step.CHOOSE and (ordinal_choice(said, OFFERED) is not None or parse_clock(said) is not None):
+        return True  # the pick is the answer, with or without a stop ("The first one, please")
+    if not whole_sentence(t):
         return False
     if rule_intent(t) == "goodbye" and only_closing(t):
         return True
@@ -111,15 +116,12 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
         words = re.findall(r"[a-z']+", t)
         return yes_or_no(t) is True and len(words) <= YES_WORDS and not GOES_ON.intersection(words)
     if step == Step.DOB:  # "May 3rd, nineteen..." is read as 2019
-        return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(words_to_digits(t)) is not None
+        return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(said) is not None
     if step in (Step.CALLBACK, Step.CALLER_ID):
         return parse_phone(t, region, valid_only=True) is not None and not partial_number(t, region)
     if step == Step.WHEN:
         when = parse_when(t, datetime.combine(today, datetime.min.time()))
         return when is not None and when.named_day and (when.exact is not None or (when.from_hour, when.to_hour)
                                                         != (0.0, 24.0))
-    if step == Step.CHOOSE:
-        said = words_to_digits(t)
-        return ordinal_choice(said, OFFERED) is not None or parse_clock(said) is not None
     return False
 

@@ -58,10 +58,16 @@ class PhraseCache:
 def fixed_sentences(clinic: str) -> Iterator[str]:
     """The sentences of the dialogue's wording that never change on a call (the clinic's name
     filled in), cut as the speaker cuts a reply whose fixed words are in the cache ("Thank you,"
-    of "Thank you, {first_name}."); only the pieces without a blank to fill are kept."""
+    of "Thank you, {first_name}.", the lead "So that's" of a read-back); only the pieces without
+    a blank to fill are kept."""
     seen: set[str] = set()
-    for text in _wording_texts():
-        for sentence in SentenceSplitter(ready=lambda head: "{" not in head).split(text.replace("{clinic}", clinic)):
+    texts = [text.replace("{clinic}", clinic) for text in _wording_texts()]
+    leads = set(texts)  # a lead that is a phrase of its own ("So that's"), not any words before a blank
+
+    def ready(head: str) -> bool:
+        return "{" not in head and (head.endswith((".", "!", "?", ",", ";", ":")) or head in leads)
+    for text in texts:
+        for sentence in SentenceSplitter(ready=ready).split(text):
             if "{" not in sentence and sentence not in seen:
                 seen.add(sentence)
                 yield sentence

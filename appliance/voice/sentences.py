@@ -8,15 +8,18 @@ from collections.abc import Callable
 ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "no", "vs", "etc", "e.g", "i.e", "approx", "appt", "a.m", "p.m"}
 END = re.compile(r"([.!?])[\"')\]]*\s")
 FIRST_BREAK = re.compile(r"[,;:]\s|\s-\s")
+WORD_END = re.compile(r"(?<=\S)\s")
+LEAD_WORDS = 2  # words of a fixed lead ("So that's", not a lone "I"), and at least as many after it
 
 
 class SentenceSplitter:
     """Push text pieces, get whole sentences back as soon as they end.
 
     The first sentence may also end at a comma once it has `first_min_words` words; once it is
-    whole, and that first piece is not `ready` to play (in the phrase cache), at an earlier
-    comma whose words are (a template's fixed start: "Thank you," of "Thank you, Maria."), so
-    the caller hears the start of a reply while the rest is synthesized.
+    whole, and that first piece is not `ready` to play (in the phrase cache), after the most
+    words before it that are (a template's fixed start: "Thank you," of "Thank you, Maria.",
+    "So that's" of "So that's Tuesday, ..."), so the caller hears the start of a reply while
+    the rest is synthesized.
     """
 
     def __init__(self, first_min_words: int = 4, ready: Callable[[str], bool] = lambda head: False) -> None:
@@ -53,9 +56,17 @@ class SentenceSplitter:
             breaks = [m.end() for m in FIRST_BREAK.finditer(self._buffer) if end is None or m.end() < end]
             cut = next((b for b in breaks if len(self._buffer[:b].split()) >= self.first_min_words), end)
             if end is not None and not self.ready(self._buffer[:cut].strip()):
-                # the first sentence is whole, and its first piece must be synthesized: start
-                # with the words before an earlier comma if they are ready to play
-                cut = next((b for b in breaks if b < cut and self.ready(self._buffer[:b].strip())), cut)
+                # the first sentence is whole, and its first piece must be synthesized: start with
+                # the most words before it that are ready to play, up to a comma ("Thank you,"),
+                # else a template's fixed lead ("So that's" of "So that's Tuesday, ...")
+                leads = [m.start() for m in WORD_END.finditer(self._buffer, 0, cut)
+                         if len(self._buffer[:m.start()].split()) >= LEAD_WORDS
+                         and len(self._buffer[m.start():cut].split()) >= LEAD_WORDS]
+                for found in (breaks, leads):
+                    ready = [b for b in found if b < cut and self.ready(self._buffer[:b].strip())]
+                    if ready:
+                        cut = max(ready)
+                        break
             return self._cut(cut) if cut is not None else None
         return self._cut(end) if end is not None else None
 

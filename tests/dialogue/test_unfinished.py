@@ -89,7 +89,8 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Monday at a quarter past two.", Step.WHEN, True), ("Next Friday.", Step.WHEN, False),
     ("Some time in the afternoon.", Step.WHEN, False), ("Monday, um", Step.WHEN, False),
     ("Option two.", Step.CHOOSE, True), ("The half past three one.", Step.CHOOSE, True),
-    ("Hmm, which is", Step.CHOOSE, False), ("Do you have anything on Monday?", Step.CHOOSE, False),
+    ("Hmm, which is", Step.CHOOSE, False), ("The first one, please", Step.CHOOSE, True),
+    ("The first one, or", Step.CHOOSE, False), ("Do you have anything on Monday?", Step.CHOOSE, False),
 ])
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole

@@ -30,6 +30,8 @@ def test_the_fixed_sentences_are_the_wording_cut_as_spoken_without_blanks():
     assert "May I have your first and last name?" in sentences and "Sure." in sentences
     assert not any("{" in s for s in sentences) and len(sentences) == len(set(sentences))
     assert "Thank you," in sentences and "Just to check," in sentences  # the fixed starts of templates
+    assert "So that's" in sentences and not any(s.startswith("Is this appointment") for s in sentences), \
+        "a lead without a comma is cached when it is a phrase of its own, never any words before a blank"
     assert "Sorry, which time would you like?" in sentences
 
 

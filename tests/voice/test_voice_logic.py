@@ -48,6 +48,15 @@ def test_the_first_sentence_ends_where_the_words_before_a_comma_are_ready_to_pla
     assert SentenceSplitter(ready=ready).split("Thank you, Maria.") == ["Thank you,", "Maria."]
 
 
+def test_a_template_without_a_comma_starts_with_its_fixed_lead_when_that_is_ready():
+    ready = {"So that's", "Just to check,", "Just to check, is it", "I"}.__contains__
+    assert SentenceSplitter(ready=ready).split("So that's Friday, May 8th, at noon, for a filling?") == [
+        "So that's", "Friday, May 8th, at noon, for a filling?"]
+    assert SentenceSplitter(ready=ready).split("Just to check, is it for Ana?") == ["Just to check,", "is it for Ana?"]
+    assert SentenceSplitter(ready=ready).split("I want Friday.") == ["I want Friday."], "one word is no lead"
+    assert SentenceSplitter(ready=ready).split("So that's it.") == ["So that's it."], "short: not cut at all"
+
+
 def test_a_reply_whose_first_piece_is_ready_is_not_cut_at_an_earlier_comma():
     ready = {"Sorry,", "Sorry, could you tell me your date of birth:"}.__contains__
     assert SentenceSplitter(ready=ready).split("Sorry, could you tell me your date of birth: the day?") == [
