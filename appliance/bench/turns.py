@@ -131,7 +131,7 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
             score = model.finished(heard)
             t2 = time.perf_counter()
             unfinished = sounds_unfinished(text, clip["step"], "US", False, TODAY, clip["spelling"])
-            answered = sounds_answered(text, clip["step"], "US", False, TODAY)
+            answered = sounds_answered(text, clip["step"], "US", False, TODAY, clip["spelling"])
             found.append([math.inf, text, score, unfinished, answered, (t1 - t0) * 1000, (t2 - t1) * 1000,
                           (detector.speech_end - clip["end_s"]) * 1000])
             started = detector.speech_end

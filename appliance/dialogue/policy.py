@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlcipher3 import dbapi2 as sqlite3
 
@@ -119,15 +119,18 @@ class Dialogue:
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""
-        s = self.call.state
-        spelling = self.spelled()
-        return sounds_unfinished(text, s.step, self.escalation.region(), self.identity.day_first(),
-                                 self.call.local_now().date(), spelling.heard[0] if spelling and spelling.heard else "")
+        return sounds_unfinished(text, *self._reading_context())
 
     def answered(self, text: str) -> bool:
         """`text` answers the question asked in full (see `unfinished`)."""
-        return sounds_answered(text, self.call.state.step, self.escalation.region(), self.identity.day_first(),
-                               self.call.local_now().date())
+        return sounds_answered(text, *self._reading_context())
+
+    def _reading_context(self) -> tuple[Step, str, bool, date, str]:
+        """What a pause's words are read against: the step, the phone region, the date order,
+        today, and the name being spelled as it was heard."""
+        spelling = self.spelled()
+        return (self.call.state.step, self.escalation.region(), self.identity.day_first(),
+                self.call.local_now().date(), spelling.heard[0] if spelling and spelling.heard else "")
 
     def prepare(self, text: str) -> None:
         """At a pause of the caller's: when `text` is a request only the language model can read,

@@ -77,8 +77,8 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     if not t or (t.endswith("?") and not has_digits and spelled is None and not leads_in):
         return False  # a question of the caller's own: "Sorry, what?"
     if step in SPELLING:  # letters, not words: "A" is no article here
-        letters = len(re.sub(r"[^a-z]", "", spelled.lower())) if spelled else int(len(t.strip(".!?")) == 1)
-        needed = max(2, len(re.sub(r"[^a-z]", "", spelling.lower())) - 1)
+        letters = _letters(spelled) if spelled else int(len(t.strip(".!?")) == 1)
+        needed = max(2, _letters(spelling) - 1)
         # "Sure." comes before the letters; letters the recogniser did not close with a stop were cut short
         return t.endswith(TRAILING) or letters < needed or (spelled is not None and not whole_sentence(t))
     if trails_off(t):
@@ -95,14 +95,18 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     return False
 
 
-def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: date) -> bool:
+def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: date, spelling: str = "") -> bool:
     """True when `text` answers what was asked at `step` in full, so nothing is likely to follow
     and the turn may end after the short pause: a plain yes to a yes-or-no question (a no often
     goes on with what instead), a whole date of birth with its year in four digits, a whole and
     valid phone number, a day with a time or a part of the day ("Tuesday afternoon"), an offered
-    slot picked by its place or time ("The second one", "Eleven, please"), a goodbye; each
-    written as a finished sentence, but for the pick."""
+    slot picked by its place or time ("The second one", "Eleven, please"), as many letters as
+    the name heard, `spelling`, has; a goodbye; each written as a finished sentence, but for the
+    pick."""
     t = text.strip().lower()
+    if step in SPELLING:  # letters, not words: a last "A" is no article
+        spelled = spelled_word(text.strip())
+        return whole_sentence(t) and spelled is not None and _letters(spelled) >= max(2, _letters(spelling))
     if trails_off(t):
         return False
     said = words_to_digits(t)
@@ -125,3 +129,6 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
                                                         != (0.0, 24.0))
     return False
 
+
+def _letters(word: str) -> int:
+    return len(re.sub(r"[^a-z]", "", word.lower()))

@@ -96,6 +96,13 @@ def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole
 
 
+@pytest.mark.parametrize(("text", "name", "whole"), [
+    ("K-H-A-N.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N", "Khan", False), ("It's L-I-M.", "Lim", True),
+    ("P-R-I-Y-A.", "Pria", True), ("Sure.", "Khan", False)])
+def test_a_spelling_with_every_letter_of_the_name_heard_is_whole(text, name, whole):
+    assert sounds_answered(text, Step.SPELL, "US", False, TODAY, name) is whole
+
+
 @pytest.mark.parametrize("text, goes_on", [("B E L L A", True), ("B-E-L-L-A-M-Y.", False), ("B E L L A M Y", True)])
 def test_letters_not_closed_with_a_stop_go_on(text, goes_on):
     assert unfinished(text, Step.SPELL, spelling="Bell") is goes_on
