@@ -4,6 +4,7 @@ misheard letter)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from appliance.config import ClinicConfig
 from appliance.dialogue import wording
@@ -81,7 +82,7 @@ class FaqPolicy:
         """A question is no answer: the silence and the end-of-turn model decide."""
         return False
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """Nothing to read ahead: the questions' answers are found by key words at once."""
 
     def answer(self, text: str) -> str | None:

@@ -132,13 +132,14 @@ class Dialogue:
         return (self.call.state.step, self.escalation.region(), self.identity.day_first(),
                 self.call.local_now().date(), spelling.heard[0] if spelling and spelling.heard else "")
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """At a pause of the caller's: when `text` is a request only the language model can read,
-        read it now (the reading is remembered), so the turn's answer does not wait for it."""
+        read it now (the reading is remembered), so the turn's answer does not wait for it; it
+        stops once `stale()` is true (the caller went on)."""
         s = self.call.state
         if (s.step == Step.INTENT and rule_intent(text) is None and self.faq.answer(text) is None
                 and not self._declines_more(text) and not screen(text).refused):
-            self.reader.intent(text, s.last_question, s.known())
+            self.reader.intent(text, s.last_question, s.known(), stale)
 
     def respond(self, text: str, confidence: float) -> Reply:
         """The reply to one caller turn."""

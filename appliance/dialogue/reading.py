@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -46,10 +47,10 @@ class Reader:
         self.budget_s = budget_s
         self._read: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
-    def intent(self, text: str, question: str = "", known: str = "") -> str:
+    def intent(self, text: str, question: str = "", known: str = "", stop: Callable[[], bool] | None = None) -> str:
         """One of INTENTS for the caller's words ('unknown' when the model cannot tell); `known`:
-        what the call has established so far."""
-        value = self._ask(INTENT_SYSTEM_PROMPT, text, question, INTENT_SCHEMA, 16, known)
+        what the call has established so far; the reading is dropped once `stop()` is true."""
+        value = self._ask(INTENT_SYSTEM_PROMPT, text, question, INTENT_SCHEMA, 16, known, stop)
         intent = value.get("intent", "unknown") if value else "unknown"
         return intent if intent in INTENTS else "unknown"
 
@@ -72,7 +73,7 @@ class Reader:
         return born if today.year - 120 <= born.year and born < today else None
 
     def _ask(self, system: str, text: str, question: str, schema: dict, max_tokens: int,
-             known: str = "") -> dict[str, Any] | None:
+             known: str = "", stop: Callable[[], bool] | None = None) -> dict[str, Any] | None:
         if self.llm is None:
             return None
         if len(text) > LLM_TEXT_CHARS:
@@ -83,19 +84,23 @@ class Reader:
             said = f"Known so far: {known}\n{said}"
         if (system, said) in self._read:
             return self._read[(system, said)]
-        value = self._model_reading(system, said, schema, max_tokens)
+        if stop is not None and stop():
+            return None
+        value = self._model_reading(system, said, schema, max_tokens, stop)
         if value is not None:  # a reading that failed (out of time) is tried again when asked again
             self._read[(system, said)] = value
             while len(self._read) > REMEMBERED:
                 self._read.popitem(last=False)
         return value
 
-    def _model_reading(self, system: str, said: str, schema: dict, max_tokens: int) -> dict[str, Any] | None:
+    def _model_reading(self, system: str, said: str, schema: dict, max_tokens: int,
+                       stop: Callable[[], bool] | None) -> dict[str, Any] | None:
         try:
             value = self.llm.chat_json([ChatMessage("system", system), ChatMessage("user", said)], schema,
-                                       max_tokens=max_tokens, time_budget_s=self.budget_s)
+                                       max_tokens=max_tokens, time_budget_s=self.budget_s, stop=stop)
         except EngineError as exc:  # out of time or no JSON: the dialogue asks again
-            log.warning("the model could not read the caller's words: %s", exc)
+            if stop is None or not stop():
+                log.warning("the model could not read the caller's words: %s", exc)
             return None
         except Exception:  # noqa: BLE001 - anything else is a bug, but the call goes on
             log.exception("the model could not read the caller's words")

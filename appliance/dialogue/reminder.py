@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -183,10 +184,10 @@ class ReminderDialogue:
         """The dialogue's reading once it took over; before, none is sure to be whole."""
         return self.dialogue.answered(text) if self.delegated else False
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """Nothing to read ahead before the dialogue takes over."""
         if self.delegated:
-            self.dialogue.prepare(text)
+            self.dialogue.prepare(text, stale)
 
     def transfer_failed(self) -> Reply:
         """Nobody at the desk answered: the dialogue offers a message."""

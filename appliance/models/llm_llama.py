@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +56,18 @@ class LlamaLlm:
         )
 
     def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
-             time_budget_s: float | None = None,
-             json_schema: dict[str, Any] | None = None) -> "LlamaReply":
+             time_budget_s: float | None = None, json_schema: dict[str, Any] | None = None,
+             stop: Callable[[], bool] | None = None) -> "LlamaReply":
         """Start a streaming reply; iterate it for text pieces."""
         return LlamaReply(self, messages, max_tokens or self.max_tokens,
-                          time_budget_s or self.time_budget_s, json_schema)
+                          time_budget_s or self.time_budget_s, json_schema, stop)
 
     def chat_json(self, messages: Sequence[ChatMessage], json_schema: dict[str, Any], *,
-                  max_tokens: int | None = None, time_budget_s: float | None = None) -> dict[str, Any]:
+                  max_tokens: int | None = None, time_budget_s: float | None = None,
+                  stop: Callable[[], bool] | None = None) -> dict[str, Any]:
         """A reply constrained to `json_schema`, parsed into a dict."""
         reply = self.chat(messages, max_tokens=max_tokens, time_budget_s=time_budget_s,
-                          json_schema=json_schema)
+                          json_schema=json_schema, stop=stop)
         text = "".join(reply)
         try:
             value = json.loads(text)
@@ -97,8 +98,10 @@ class LlamaReply:
     """One streaming reply. Iterating runs generation; `stats` is set when it ends."""
 
     def __init__(self, engine: LlamaLlm, messages: Sequence[ChatMessage], max_tokens: int,
-                 time_budget_s: float, json_schema: dict[str, Any] | None) -> None:
+                 time_budget_s: float, json_schema: dict[str, Any] | None,
+                 stop: Callable[[], bool] | None = None) -> None:
         self._engine = engine
+        self._stop = stop
         self._messages = list(messages)
         self._max_tokens = max_tokens
         self._budget = time_budget_s
@@ -145,7 +148,7 @@ class LlamaReply:
                         yield piece
                     if choice.get("finish_reason") == "length":
                         reason = "max_tokens"
-                    if self._closed:
+                    if self._closed or (self._stop is not None and self._stop()):
                         reason = "closed"
                         break
                     if time.monotonic() - start > self._budget:

@@ -5,7 +5,7 @@ Adapters implement these; the rest of the appliance depends on nothing else of a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,13 +119,14 @@ class LlmEngine(Protocol):
     name: str
 
     def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
-             time_budget_s: float | None = None,
-             json_schema: dict[str, Any] | None = None) -> LlmReply:
-        """Stream a reply; with `json_schema` the output is constrained to match it."""
+             time_budget_s: float | None = None, json_schema: dict[str, Any] | None = None,
+             stop: Callable[[], bool] | None = None) -> LlmReply:
+        """Stream a reply; with `json_schema` the output is constrained to match it; it ends at
+        the next token once `stop()` is true (nobody needs it any more)."""
 
     def chat_json(self, messages: Sequence[ChatMessage], json_schema: dict[str, Any], *,
-                  max_tokens: int | None = None,
-                  time_budget_s: float | None = None) -> dict[str, Any]:
+                  max_tokens: int | None = None, time_budget_s: float | None = None,
+                  stop: Callable[[], bool] | None = None) -> dict[str, Any]:
         """A reply constrained to `json_schema`, parsed; `EngineError` when cut short."""
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from appliance.dialogue.reply import Reply
@@ -34,9 +35,10 @@ class Policy(Protocol):
         number, a goodbye), so the turn may end after a short pause; read on the event loop at a
         pause, so it must be quick."""
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """At a pause that may end the turn: start what answering `text` will need that takes
-        long (the language model's reading), so the answer is ready sooner."""
+        long (the language model's reading), so the answer is ready sooner; that work may stop
+        once `stale()` is true (the caller went on: the turn's words are no longer `text`)."""
 
     def takes_digits(self) -> bool:
         """Keys now spell a number (a date of birth keyed in), so none may be dropped; read on

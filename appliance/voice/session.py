@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -100,6 +101,7 @@ class CallSession:
         self.speculative: Future | None = None
         self.sounds_done: Future | None = None  # the end-of-turn model's score of the pause
         self.reading: Future | None = None  # the language model reading the turn ahead
+        self.reading_stale = threading.Event()  # ...set once the caller went on: it stops
         self.reply: asyncio.Task | None = None  # answering a turn: recognition, policy, speech
         self.speaking: Reply | None = None  # the reply being spoken
         self.thinking = False  # a decision is being made: frames wait (`backlog`) until it is
@@ -232,6 +234,7 @@ class CallSession:
             self.speculative = self.hub.submit("stt", self.stt.finish)
             self.sounds_done = self._score_pause()
         elif signal == TurnSignal.RESUMED:  # the caller went on: the pause's readings are stale, and
+            self.reading_stale.set()  # a reading already started stops at its next token
             for stale in (self.speculative, self.sounds_done, self.reading):  # dropped if not started
                 if stale is not None:
                     stale.cancel()
@@ -329,12 +332,15 @@ class CallSession:
 
     def _read_ahead(self, text: str) -> None:
         """The answer may need the language model: start its reading now (one at a time per call;
-        a reading the caller's going on made stale is dropped if it has not started)."""
+        a reading the caller's going on made stale is dropped if it has not started, and stops
+        at its next token if it has: the answer to the whole turn waits behind it otherwise)."""
         if self.reading is not None and not self.reading.done():
+            self.reading_stale.set()
             self.reading.cancel()
+        self.reading_stale = threading.Event()
         if "llm" in self.hub.stuck:
             return
-        self.reading = self.hub.submit("llm", self.policy.prepare, text)
+        self.reading = self.hub.submit("llm", self.policy.prepare, text, self.reading_stale.is_set)
         self.reading.add_done_callback(_log_failure)
 
     def _end_turn(self) -> None:

@@ -133,9 +133,9 @@ def test_a_request_read_ahead_at_a_pause_is_not_read_again_when_answered(tmp_pat
     model = CountingClassifier()
     dialogue = make_dialogue(db, llm=model)
     dialogue.greeting(MARIA)
-    dialogue.prepare("What are your opening hours?")  # the rules read it: nothing to read ahead
+    dialogue.prepare("What are your opening hours?", lambda: False)  # the rules read it: nothing to read ahead
     assert model.calls == 0
-    dialogue.prepare("could somebody have a look at my teeth sometime")
+    dialogue.prepare("could somebody have a look at my teeth sometime", lambda: False)
     assert model.calls == 1
     reply = dialogue.respond("could somebody have a look at my teeth sometime", 0.9)
     assert model.calls == 1 and "book an appointment" in reply.text
@@ -150,3 +150,14 @@ def test_a_request_read_ahead_at_a_pause_is_not_read_again_when_answered(tmp_pat
 ])
 def test_a_service_named_or_misheard_nearly_is_picked_only_when_one_fits(said, nearly, picked):
     assert pick_by_name(said, ["Check-up", "Filling"], nearly=nearly) == picked
+
+
+def test_a_reading_no_longer_needed_is_not_made_nor_remembered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    model = CountingClassifier()
+    dialogue = make_dialogue(db, llm=model)
+    dialogue.greeting(MARIA)
+    dialogue.prepare("could somebody have a look at my", lambda: True)  # the caller went on at once
+    assert model.calls == 0
+    dialogue.respond("could somebody have a look at my", 0.9)  # ...yet the turn ended there: read now
+    assert model.calls == 1

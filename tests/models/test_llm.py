@@ -64,6 +64,14 @@ def test_close_stops_mid_stream(fast_llm):
     assert reply.stats.stop_reason == "closed" and len(received) <= 4
 
 
+def test_a_reply_nobody_needs_any_more_stops_at_its_next_token(fast_llm):
+    received = []
+    reply = fast_llm.chat([SYSTEM, ChatMessage("user", "Count from one to fifty.")], max_tokens=200,
+                          stop=lambda: len(received) >= 2)
+    received.extend(reply)
+    assert reply.stats.stop_reason == "closed" and len(received) <= 3
+
+
 def test_cut_json_is_an_engine_error(fast_llm):
     with pytest.raises(EngineError, match="cut short"):
         fast_llm.chat_json([SYSTEM, ChatMessage("user", "hi")], INTENT_SCHEMA, max_tokens=2)

@@ -44,7 +44,7 @@ class Reminding:
     def takes_digits(self) -> bool:
         return False
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale) -> None:  # noqa: ANN001
         pass
 
     def transfer_failed(self) -> Reply:

@@ -314,9 +314,11 @@ class ReadingAhead(FaqPolicy):
     def __init__(self, clinic) -> None:  # noqa: ANN001
         super().__init__(clinic, "hangup")
         self.prepared: list[str] = []
+        self.stale: list = []  # each reading's way to learn it is no longer needed
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, stale) -> None:  # noqa: ANN001
         self.prepared.append(text)
+        self.stale.append(stale)
 
 
 def test_a_pause_that_may_end_the_turn_starts_reading_it_ahead_and_one_that_goes_on_does_not():
@@ -328,6 +330,18 @@ def test_a_pause_that_may_end_the_turn_starts_reading_it_ahead_and_one_that_goes
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
     assert policy.prepared == ["What are your opening hours?"]
+    call.finish()
+
+
+def test_a_reading_ahead_the_caller_went_on_from_is_told_to_stop():
+    call = Call(endpoint_silence_ms=450)
+    call.session.policy = policy = ReadingAhead(call.config.clinic)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.stt.lines.append(("Thanks.", "Thanks, that's all for today."))
+    call.line.say(tone(500) + b"\0" * 32 * 250 + tone(900))  # read ahead at the pause, then goes on
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert policy.prepared == ["Thanks.", "Thanks, that's all for today."]
+    assert [stale() for stale in policy.stale] == [True, False]
     call.finish()
 
 
