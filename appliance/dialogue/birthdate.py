@@ -2,7 +2,8 @@
 
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
-'seven nine seventy two', '7 9 70 2', '712-69' (Whisper grouping the digits like a phone number),
+'seven nine seventy two', '7 9 70 2', '712-69' and '712, 69' (Whisper grouping the digits like a
+phone number),
 'October 30th, 1900, 88' (Whisper's nineteen eighty-eight), with other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
@@ -26,7 +27,7 @@ MONTH_NAMES = {**{m: i + 1 for i, m in enumerate(MONTHS)},
                                                  "oct", "nov", "dec"])}, "sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
-_YEAR = r"(?P<year>(?:1[89]|20) ?\d{2}|\d{4}|'?\d{2})(?!\d)(?! ?\d)"
+_YEAR = r"(?P<year>(?:1[89]|20) ?\d{2}|\d{4}|'?\d{2})(?!\d)(?! ?\d)(?!st\b|nd\b|rd\b|th\b)"  # "19th" is no year
 _SEP = r"[\s,.]*"
 _NAMED = [  # month said by name
     re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
@@ -81,7 +82,8 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         born = _ordered(int(first), int(second), year, day_first, today)
         if born is not None:
             return born
-    if len(digits) in (5, 7) and len(groups) == 1:  # "7 12 69" written "71269": one digit of the two said alone
+    run_together = len(groups) == 1 or (len(groups) == 2 and len(groups[0]) == 3)  # "71269", "712 69"
+    if len(digits) in (5, 7) and run_together:  # "7 12 69" so written: one digit of the two said alone
         dates = {_ordered(int(digits[:n]), int(digits[n:3]), digits[3:], day_first, today) for n in (1, 2)} - {None}
         if len(dates) == 1:  # "12569" may be 1/25 or 12/5: not guessed
             return dates.pop()
