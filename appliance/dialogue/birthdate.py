@@ -82,7 +82,8 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         born = _ordered(int(first), int(second), year, day_first, today)
         if born is not None:
             return born
-    run_together = len(groups) == 1 or (len(groups) == 2 and len(groups[0]) == 3)  # "71269", "712 69"
+    # "71269", "712 69"; not "712 19": half of "seven twelve nineteen sixty-nine"
+    run_together = len(groups) == 1 or (len(groups) == 2 and len(groups[0]) == 3 and groups[1] not in ("19", "20"))
     if len(digits) in (5, 7) and run_together:  # "7 12 69" so written: one digit of the two said alone
         dates = {_ordered(int(digits[:n]), int(digits[n:3]), digits[3:], day_first, today) for n in (1, 2)} - {None}
         if len(dates) == 1:  # "12569" may be 1/25 or 12/5: not guessed

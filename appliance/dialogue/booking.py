@@ -15,11 +15,14 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import firm_no, pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import (
+    TURNED_DOWN,
+    firm_no,
+    pick_by_name,
+    rule_intent,
+    yes_or_no,
+)
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
-
-TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"
-                         r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b")
 
 
 class Booking:

@@ -130,6 +130,8 @@ class Escalation:
         if number is None:
             s.not_understood += 1
             if s.not_understood < 2:
+                if s.step == Step.CALLER_ID and yes_or_no(text) is None:  # neither a yes nor a number
+                    return self._offer_caller_id()
                 return self.call.ask(Step.CALLBACK, wording.CALLBACK_AGAIN if yes_or_no(text) is None
                                      else wording.CALLBACK_ASK)
             s.callback_number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
@@ -157,11 +159,14 @@ class Escalation:
         if s.callback_number is None and s.step not in (Step.CALLBACK, Step.CALLER_ID):
             s.not_understood = 0
             if s.caller_number and parse_phone(s.caller_number, self.region()):
-                return self.call.ask(Step.CALLER_ID, wording.CALLBACK_CALLER_ID.format(
-                    last_digits=wording.last_digits(s.caller_number)))
+                return self._offer_caller_id()
             return self.call.ask(Step.CALLBACK, wording.CALLBACK_ASK)
         number = self._leave_message()
         return self.call.then_anything_else(wording.message_passed(number if read_back else ""), "message")
+
+    def _offer_caller_id(self) -> Reply:
+        return self.call.ask(Step.CALLER_ID, wording.CALLBACK_CALLER_ID.format(
+            last_digits=wording.last_digits(self.call.state.caller_number)))
 
     def _leave_message(self) -> str:
         """Write the message taken, with a request to call back; the number it goes to."""

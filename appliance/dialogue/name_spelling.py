@@ -80,18 +80,18 @@ class NameSpelling:
         listed name only over a reading that is no listed name itself); none when `text` spells
         nothing or a word heard."""
         spelled = spelled_word(text, asked=True)
-        if spelled is None or _letters(spelled) in {_letters(w) for w in self.heard}:
+        if spelled is None or letters_of(spelled) in {letters_of(w) for w in self.heard}:
             return []
         near = _near(spelled, self.heard[0] if self.heard else "", self.first)
         likeliest = sorted(dict.fromkeys(near), key=lambda n: spelling_cost(n, spelled) + _rarity(n, self.first))
-        listed = 0.0 if _letters(spelled) in _lexicon(self.first) else SOUNDED_ALIKE
+        listed = 0.0 if letters_of(spelled) in _lexicon(self.first) else SOUNDED_ALIKE
         return [(w, SOUNDED_ALIKE) for w in self.heard] + [(w, listed) for w in likeliest[:WEIGHED]]
 
 
 def spelling_cost(word: str, spelled: str) -> float:
     """How far `spelled` is from the letters of `word` (0 the same, about 1 nothing alike),
     rhyming letters nearly alike: a weighted edit distance over the longer length."""
-    a, b = _letters(word), _letters(spelled)
+    a, b = letters_of(word), letters_of(spelled)
     if not a or not b:
         return 1.0
     previous = [j * DROPPED for j in range(len(b) + 1)]
@@ -118,10 +118,10 @@ def first_name_fits(spelled: str, heard: str, on_file: str) -> bool:
     cost = spelling_cost(on_file, spelled)
     if cost <= SPELLED_ALIKE:
         return True
-    letters, listed = _letters(spelled), _lexicon(True)
+    letters, listed = letters_of(spelled), _lexicon(True)
     return (cost <= SPELLED_NEAR and bool(heard) and sounds_alike(heard, on_file)
-            and fuzz.ratio(_letters(heard), _letters(on_file)) >= HEARD_ALIKE
-            and (letters not in listed or letters == _letters(on_file)))
+            and fuzz.ratio(letters_of(heard), letters_of(on_file)) >= HEARD_ALIKE
+            and (letters not in listed or letters == letters_of(on_file)))
 
 
 def best_spelling(heard: str, spelled: str, first: bool) -> str:
@@ -129,14 +129,14 @@ def best_spelling(heard: str, spelled: str, first: bool) -> str:
     letters `spelled`: the spelling when it is a listed name, else the heard word, the spelling
     or a listed first (or last) name, whichever costs least."""
     listed = _lexicon(first)
-    if heard and _letters(heard) == _letters(spelled):  # as heard, its apostrophe and accents kept
+    if heard and letters_of(heard) == letters_of(spelled):  # as heard, its apostrophe and accents kept
         return heard.strip()
-    if _letters(spelled) in listed:  # spelled in full, a listed name: "C-H-E-N" heard "Ken" is Chen
+    if letters_of(spelled) in listed:  # spelled in full, a listed name: "C-H-E-N" heard "Ken" is Chen
         return spelled.strip()
     candidates = list(dict.fromkeys(c for c in (heard.strip(), spelled.strip(), *_near(spelled, heard, first)) if c))
 
     def cost(name: str) -> float:
-        heard_cost = 1.0 - fuzz.ratio(_letters(name), _letters(heard)) / 100 if heard else 0.5
+        heard_cost = 1.0 - fuzz.ratio(letters_of(name), letters_of(heard)) / 100 if heard else 0.5
         return spelling_cost(name, spelled) + HEARD_WEIGHT * heard_cost + _rarity(name, first)
 
     return min(candidates, key=cost)  # on a tie, the heard word, then the spelling
@@ -146,7 +146,7 @@ def _rarity(name: str, first: bool) -> float:
     """What a name's rarity costs: nothing for the most common listed, `RARE` for the rarest and
     `UNLISTED` for a name not listed."""
     listed = _lexicon(first)
-    key = _letters(name)
+    key = letters_of(name)
     return RARE * listed[key] if key in listed else UNLISTED
 
 
@@ -155,7 +155,7 @@ def _near(spelled: str, heard: str, first: bool) -> list[str]:
     found = [name for _, _, name in process.extract(_rhyme_key(spelled), _rhyme_keys(first),
                                                     scorer=Levenshtein.normalized_similarity, limit=NEAR)]
     if heard:
-        found += [name for name, _, _ in process.extract(_letters(heard), _rhyme_keys(first).keys(),
+        found += [name for name, _, _ in process.extract(letters_of(heard), _rhyme_keys(first).keys(),
                                                          scorer=fuzz.ratio, limit=NEAR)]
     return [name.capitalize() for name in found]
 
@@ -166,13 +166,13 @@ def load_lists() -> None:
         _rhyme_keys(first)
 
 
-def _letters(word: str) -> str:
+def letters_of(word: str) -> str:
     """A word's letters in capitals, accents dropped: "José" -> "JOSE", "O'Neill" -> "ONEILL"."""
     return re.sub(r"[^A-Z]", "", unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().upper())
 
 
 def _rhyme_key(word: str) -> str:
-    return "".join(RHYMES.get(c, c) for c in _letters(word))
+    return "".join(RHYMES.get(c, c) for c in letters_of(word))
 
 
 @functools.cache

@@ -128,9 +128,11 @@ class Dialogue:
     def _reading_context(self) -> tuple[Step, str, bool, date, str]:
         """What a pause's words are read against: the step, the phone region, the date order,
         today, and the name being spelled as it was heard."""
-        spelling = self.spelled()
-        return (self.call.state.step, self.escalation.region(), self.identity.day_first(),
-                self.call.local_now().date(), spelling.heard[0] if spelling and spelling.heard else "")
+        s, spelling = self.call.state, self.spelled()
+        heard = spelling.heard[0] if spelling and spelling.heard else ""
+        if s.step == Step.SPELL_FIRST and s.last_name_only:
+            heard = ""  # only the last name is known: no first name was heard
+        return s.step, self.escalation.region(), self.identity.day_first(), self.call.local_now().date(), heard
 
     def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """At a pause of the caller's: when `text` is a request only the language model can read,

@@ -23,7 +23,7 @@ from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.phone import spoken_digits
 from appliance.dialogue.policy import Dialogue
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
-from appliance.dialogue.state import Step
+from appliance.dialogue.state import YES_OR_NO, Step
 from appliance.dialogue.understand import NO, rule_intent, yes_or_no
 
 log = logging.getLogger(__name__)
@@ -150,8 +150,7 @@ class ReminderDialogue:
             return self._aimed(self.dialogue.respond(f"{first}/{second}/{year}", 1.0))
         if digit == "0":
             return self._aimed(self.dialogue.dtmf("0"))
-        if digit in KEY_ANSWERS and s.step in (Step.CONFIRM, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
-                                               Step.CONFIRM_INTENT, Step.ANOTHER):
+        if digit in KEY_ANSWERS and (s.step in YES_OR_NO or s.step == Step.ANOTHER):
             return self._aimed(self.dialogue.respond(KEY_ANSWERS[digit], 1.0))
         return None
 

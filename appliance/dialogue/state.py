@@ -44,6 +44,8 @@ class Step(StrEnum):
 
 
 SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
+YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
+                       Step.CALLER_ID})  # a yes or a no answers in full
 
 
 @dataclass

@@ -67,6 +67,9 @@ monday tuesday wednesday thursday friday saturday sunday week next last birth bo
 mr mrs ms miss dr doctor sir madam
 he her him his husband wife son daughter mother mom mum father dad brother sister child kid partner
 """.split())
+# what was offered does not suit ("Neither of those", "That doesn't work for me")
+TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"
+                         r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b")
 INTRODUCED = re.compile(r"\b(?:this is|my name is|my name's)\s", re.IGNORECASE)  # a name follows
 TITLES = ("mr", "mrs", "ms", "miss", "dr", "doctor", "sir")
 

@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime
 
 from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
+from appliance.dialogue.name_spelling import letters_of
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import (
@@ -23,19 +24,26 @@ from appliance.dialogue.spoken import (
     parse_clock,
     words_to_digits,
 )
-from appliance.dialogue.state import SPELLING, Step
-from appliance.dialogue.understand import only_closing, rule_intent, yes_or_no
+from appliance.dialogue.state import SPELLING, YES_OR_NO, Step
+from appliance.dialogue.understand import (
+    TURNED_DOWN,
+    only_closing,
+    rule_intent,
+    yes_or_no,
+)
 from appliance.dialogue.when import parse_when
 
-YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
-                       Step.CALLER_ID})
 # where a number is asked, a yes only leads in to it ("Sure, ..."), even written as a question:
-# "Sure, my number is" garbled as "Sure, might I am very big or big?"
+# "Sure, my number is" garbled as "Sure, might I am very big or big?"; not a question of the
+# caller's own ("Okay, why do you need that?")
 NUMBER_ASKED = frozenset({Step.CALLBACK, Step.DOB})
+QUESTION_WORD = re.compile(r"\b(?:why|what|how|who|which|when|where|do you|does it|is it|is that|can you|could you|"
+                           r"should i|do i)\b")
 YES_WORDS = 4  # a yes with at most this many words ("Yes, that's right.") says nothing more...
 GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "just", "for", "so", "i", "i'd", "i'm",
                      "we", "to", "with", "about", "maybe"})  # ...unless one of these
-OFFERED = 3  # slots read out at most, for a choice by place
+OFFERED = 3  # slots read out at most (`Records.find_slots`), for a choice by place
+SHORT_PICK = 4  # words of a pick that needs no stop
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
@@ -67,18 +75,20 @@ def sounds_unfinished(text: str, step: Step, region: str, day_first: bool, today
     is the name being spelled as the agent heard it.
 
     Where a number, a date of birth or a spelling is asked for, the answer goes on until what was
-    asked is heard in full (or a yes or no): a pause after "two one two", "July" or "K H" is not
-    its end, and neither is one after words the recogniser garbled."""
+    asked is heard in full (or a no; a yes only where the question was a yes-or-no one): a pause
+    after "two one two", "July", "Sure," or "K H" is not its end, and neither is one after words
+    the recogniser garbled."""
     t = text.strip().lower()
     has_digits = re.search(r"\d", numerals(t)) is not None
     spelled = spelled_word(text.strip())  # as written: "PR-I-Y-A" is grouped letters in capitals only
     plain = yes_or_no(t) if not has_digits and spelled is None else None  # a plain yes or no
-    leads_in = step in NUMBER_ASKED and plain is True and not SAME_NUMBER.search(t)
+    leads_in = step in NUMBER_ASKED and plain is True and not SAME_NUMBER.search(t) and not (
+        t.endswith("?") and QUESTION_WORD.search(t))
     if not t or (t.endswith("?") and not has_digits and spelled is None and not leads_in):
         return False  # a question of the caller's own: "Sorry, what?"
     if step in SPELLING:  # letters, not words: "A" is no article here
-        letters = _letters(spelled) if spelled else int(len(t.strip(".!?")) == 1)
-        needed = max(2, _letters(spelling) - 1)
+        letters = len(letters_of(spelled)) if spelled else int(len(t.strip(".!?")) == 1)
+        needed = max(2, len(letters_of(spelling)) - 1)
         # "Sure." comes before the letters; letters the recogniser did not close with a stop were cut short
         return t.endswith(TRAILING) or letters < needed or (spelled is not None and not whole_sentence(t))
     if trails_off(t):
@@ -106,12 +116,13 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     t = text.strip().lower()
     if step in SPELLING:  # letters, not words: a last "A" is no article
         spelled = spelled_word(text.strip())
-        return whole_sentence(t) and spelled is not None and _letters(spelled) >= max(2, _letters(spelling))
+        return bool(spelling) and whole_sentence(t) and spelled is not None and len(letters_of(spelled)) >= len(
+            letters_of(spelling))
     if trails_off(t):
         return False
     said = words_to_digits(t)
-    if step == Step.CHOOSE and (ordinal_choice(said, OFFERED) is not None or parse_clock(said) is not None):
-        return True  # the pick is the answer, with or without a stop ("The first one, please")
+    if step == Step.CHOOSE and _picks(said):
+        return True
     if not whole_sentence(t):
         return False
     if rule_intent(t) == "goodbye" and only_closing(t):
@@ -130,5 +141,12 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     return False
 
 
-def _letters(word: str) -> int:
-    return len(re.sub(r"[^a-z]", "", word.lower()))
+def _picks(said: str) -> bool:
+    """`said` picks one of the slots offered, by its place or its time, and nothing else: a short
+    pick needs no stop ("The first one, please"); a question ("Anything later?"), a refusal
+    ("Not the first one") or a longer answer ("First I need to check") is no pick."""
+    if said.endswith("?") or TURNED_DOWN.search(said) or re.search(r"\bnot\b", said):
+        return False
+    if not whole_sentence(said) and len(said.split()) > SHORT_PICK:
+        return False
+    return ordinal_choice(said, OFFERED) is not None or parse_clock(said) is not None

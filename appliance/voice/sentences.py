@@ -27,6 +27,7 @@ class SentenceSplitter:
         self.ready = ready
         self._buffer = ""
         self._emitted = 0
+        self._led = False  # the first piece was a fixed lead: the next may end at a comma too
 
     def push(self, text: str) -> list[str]:
         """Add text; return the sentences it completed."""
@@ -52,7 +53,8 @@ class SentenceSplitter:
 
     def _take(self) -> str | None:
         end = self._sentence_end()
-        if self._emitted == 0:
+        if self._emitted == 0 or self._led:
+            led = False
             breaks = [m.end() for m in FIRST_BREAK.finditer(self._buffer) if end is None or m.end() < end]
             cut = next((b for b in breaks if len(self._buffer[:b].split()) >= self.first_min_words), end)
             if end is not None and not self.ready(self._buffer[:cut].strip()):
@@ -65,9 +67,12 @@ class SentenceSplitter:
                 for found in (breaks, leads):
                     ready = [b for b in found if b < cut and self.ready(self._buffer[:b].strip())]
                     if ready:
-                        cut = max(ready)
+                        cut, led = max(ready), found is leads
                         break
-            return self._cut(cut) if cut is not None else None
+            if cut is None:
+                return None
+            self._led = led
+            return self._cut(cut)
         return self._cut(end) if end is not None else None
 
     def _sentence_end(self) -> int | None:

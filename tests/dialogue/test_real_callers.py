@@ -80,6 +80,15 @@ def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_ba
     assert "not understood" in row["text"] and "212-5555-0198" in row["text"]
 
 
+def test_an_answer_to_the_caller_id_offer_that_is_neither_yes_nor_a_number_hears_the_offer_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready", "Tom Baker",
+                   "Well, hmm", "Yes, please")
+    offer = wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
+    assert replies[2] == replies[3] == offer and replies[4].startswith("Thank you, I've passed your message on")
+
+
 def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN)

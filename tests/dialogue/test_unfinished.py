@@ -50,7 +50,7 @@ def test_half_a_phone_number_goes_on(text, goes_on):
     ("Sure.", Step.CALLBACK, True), ("Yes, please.", Step.CALLBACK, True),  # "What number should we call?": a lead-in
     ("Sure.", Step.CALLER_ID, False), ("Yes, please.", Step.CALLER_ID, False),  # "...the number you call from?"
     ("Sure, might I am very big or big?", Step.CALLBACK, True),  # "Sure, my number is" garbled: the number follows
-    ("Okay, why?", Step.DOB, True), ("Okay, why?", Step.CONFIRM, False)])
+    ("Okay, why do you need that?", Step.DOB, False)])  # a question of the caller's own
 def test_a_yes_answers_only_a_yes_or_no_question(text, asked, goes_on):
     assert unfinished(text, asked) == goes_on
 
@@ -90,7 +90,10 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Some time in the afternoon.", Step.WHEN, False), ("Monday, um", Step.WHEN, False),
     ("Option two.", Step.CHOOSE, True), ("The half past three one.", Step.CHOOSE, True),
     ("Hmm, which is", Step.CHOOSE, False), ("The first one, please", Step.CHOOSE, True),
-    ("The first one, or", Step.CHOOSE, False), ("Do you have anything on Monday?", Step.CHOOSE, False),
+    ("The first one, or", Step.CHOOSE, False), ("Do you have anything later?", Step.CHOOSE, False),
+    ("Anything earlier in the week", Step.CHOOSE, False), ("Not the first one", Step.CHOOSE, False),
+    ("First I need to check with my husband", Step.CHOOSE, False), ("No, the second one.", Step.CHOOSE, True),
+    ("Do you have anything on Monday?", Step.CHOOSE, False),
 ])
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole
@@ -98,7 +101,7 @@ def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
 
 @pytest.mark.parametrize(("text", "name", "whole"), [
     ("K-H-A-N.", "Khan", True), ("K-H-A.", "Khan", False), ("K-H-A-N", "Khan", False), ("It's L-I-M.", "Lim", True),
-    ("P-R-I-Y-A.", "Pria", True), ("Sure.", "Khan", False)])
+    ("P-R-I-Y-A.", "Pria", True), ("Sure.", "Khan", False), ("K-H.", "", False)])  # no name heard: no count
 def test_a_spelling_with_every_letter_of_the_name_heard_is_whole(text, name, whole):
     assert sounds_answered(text, Step.SPELL, "US", False, TODAY, name) is whole
 
