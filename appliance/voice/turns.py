@@ -69,7 +69,7 @@ class TurnOptions:
     """Durations in ms; the endpoint's `end_silence_ms` is the longest pause (the hold)."""
 
     endpoint: EndpointOptions
-    speculative_ms: int = 150
+    speculative_ms: int = 200
     early_end_ms: int = 300
     end_ms: int = 450
     done_above: float = 0.5  # the end-of-turn model's score a finished sentence needs to end early
