@@ -15,13 +15,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import (
-    TURNED_DOWN,
-    firm_no,
-    pick_by_name,
-    rule_intent,
-    yes_or_no,
-)
+from appliance.dialogue.understand import TURNED_DOWN, firm_no, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
 

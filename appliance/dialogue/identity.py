@@ -16,23 +16,13 @@ from appliance.dialogue import wording
 from appliance.dialogue.birthdate import heard_alike, parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
-from appliance.dialogue.name_spelling import (
-    best_spelling,
-    first_name_fits,
-    spelled_alike,
-    spelling_cost,
-)
+from appliance.dialogue.name_spelling import best_spelling, first_name_fits, spelled_alike, spelling_cost
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import MONTHS, ordinal
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import (
-    extract_name,
-    for_someone_else,
-    full_name_in,
-    yes_or_no,
-)
+from appliance.dialogue.understand import extract_name, for_someone_else, full_name_in, yes_or_no
 
 log = logging.getLogger(__name__)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment

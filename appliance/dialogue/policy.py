@@ -34,13 +34,7 @@ from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
-from appliance.dialogue.understand import (
-    for_someone_else,
-    only_closing,
-    rule_intent,
-    sounds_angry,
-    yes_or_no,
-)
+from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.models.protocols import LlmEngine
 

@@ -12,25 +12,15 @@ answer to "which time?".
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from appliance.dialogue.birthdate import MONTH_NAMES, parse_date_of_birth
 from appliance.dialogue.name_spelling import letters_of
 from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.spoken import (
-    numerals,
-    ordinal_choice,
-    parse_clock,
-    words_to_digits,
-)
+from appliance.dialogue.spoken import numerals, ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import SPELLING, YES_OR_NO, Step
-from appliance.dialogue.understand import (
-    TURNED_DOWN,
-    only_closing,
-    rule_intent,
-    yes_or_no,
-)
+from appliance.dialogue.understand import TURNED_DOWN, only_closing, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 
 # where a number is asked, a yes only leads in to it ("Sure, ..."), even written as a question:
@@ -120,8 +110,7 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
             letters_of(spelling))
     if trails_off(t):
         return False
-    said = words_to_digits(t)
-    if step == Step.CHOOSE and _picks(said):
+    if step == Step.CHOOSE and _picks(words_to_digits(t)):
         return True
     if not whole_sentence(t):
         return False
@@ -131,11 +120,11 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
         words = re.findall(r"[a-z']+", t)
         return yes_or_no(t) is True and len(words) <= YES_WORDS and not GOES_ON.intersection(words)
     if step == Step.DOB:  # "May 3rd, nineteen..." is read as 2019
-        return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(said) is not None
+        return parse_date_of_birth(t, day_first, today) is not None and FULL_YEAR.search(words_to_digits(t)) is not None
     if step in (Step.CALLBACK, Step.CALLER_ID):
         return parse_phone(t, region, valid_only=True) is not None and not partial_number(t, region)
     if step == Step.WHEN:
-        when = parse_when(t, datetime.combine(today, datetime.min.time()))
+        when = parse_when(t, datetime.combine(today, time()))
         return when is not None and when.named_day and (when.exact is not None or (when.from_hour, when.to_hour)
                                                         != (0.0, 24.0))
     return False
