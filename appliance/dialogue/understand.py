@@ -113,6 +113,19 @@ def yes_or_no(text: str) -> bool | None:
     return True if yes else False if no else None
 
 
+ASSENT = (r"\b(?:yes|yeah|yep|yup|correct|right|exactly|sure|okay|ok|alright|all right|great|perfect|lovely|good|"
+          r"fine|please|thanks|thank you|cheers|that's|that is|it's|it is|mm-?hmm|uh-huh|um|uh|oh|so|very much|much)\b")
+
+
+def adds_nothing(text: str) -> bool:
+    """Only a yes, a thanks or a please ("That's right.", "Yes, please.", "Thank you."): nothing a
+    question could be answered with (no no, no closing, no request)."""
+    lowered = text.lower().replace("\u2019", "'")
+    if not re.search(r"[a-z]", lowered) or re.search(NO, lowered) or re.search(CLOSINGS, lowered):
+        return False
+    return re.search(r"[a-z0-9]", re.sub(ASSENT, " ", lowered)) is None
+
+
 def firm_no(text: str) -> bool:
     """A no that does not rest on a "can't" alone (the recogniser writes "can't sell it" for
     "cancel it")."""

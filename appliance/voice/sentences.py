@@ -88,3 +88,18 @@ class SentenceSplitter:
         sentence, self._buffer = self._buffer[:end].strip(), self._buffer[end:]
         self._emitted += 1
         return sentence
+
+
+def missed_from(text: str, heard: str) -> tuple[str, bool]:
+    """What a caller who heard `heard` of `text`, then talked over it, missed: `text` from the
+    start of the sentence they cut into; and whether a sentence follows that one (they cut in
+    before the last, which holds the reply's question)."""
+    words = text.split()
+    ends = [i + 1 for i, word in enumerate(words) if _ends_sentence(word)]
+    start = max((end for end in ends if end <= len(heard.split())), default=0)
+    return " ".join(words[start:]), any(start < end < len(words) for end in ends)
+
+
+def _ends_sentence(word: str) -> bool:
+    bare = word.rstrip("\"')]")
+    return bare.endswith((".", "!", "?")) and not (bare.endswith(".") and bare[:-1].lower() in ABBREVIATIONS)

@@ -8,7 +8,9 @@ log on the store's worker (`CallRecorder`). The parts, each with one job:
   what they tell (a finished sentence that sounds finished, or half a phone number) the turn
   ends early or waits longer;
 - `Speaker`: the agent's voice, sentence by sentence, and what of it the caller heard;
-- `BargeInDetector`: the caller talking over the agent (not its echo) stops it;
+- `BargeInDetector`: the caller talking over the agent (not its echo) stops it; when all they
+  said was a yes or a thanks, going on with their own turn ("Yes, | that's right.") or before
+  the reply's question, the agent says again what they talked over instead of answering it;
 - `Handover`: whether the agent, a transfer or staff has the caller;
 - `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
   mailbox's greeting is let play to its beep, then the policy's voicemail is left;
@@ -32,6 +34,7 @@ from appliance.config import Config
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.sensitive import screen
+from appliance.dialogue.understand import adds_nothing
 from appliance.dialogue.unfinished import whole_sentence
 from appliance.models.protocols import SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
@@ -56,6 +59,7 @@ from appliance.voice.hub import EngineHub, EngineStuckError
 from appliance.voice.policy import Policy
 from appliance.voice.recorder import CallRecorder
 from appliance.voice.recording import RecordingWindow
+from appliance.voice.sentences import missed_from
 from appliance.voice.speaker import Speaker
 from appliance.voice.timing import TurnTiming
 from appliance.voice.transport import CallTransport
@@ -66,6 +70,9 @@ HANDOVER_ANNOUNCE_S = 10.0  # longest wait for "putting you through" before tran
 RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be closed
 MAX_WAITING_KEYS = 16
 DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is said
+# a caller who speaks again this soon after their last word goes on with their own turn: they
+# cannot be answering a reply that began after a pause of theirs (a comma's can be 300-600 ms)
+GOING_ON_MS = 800
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
 
 
@@ -114,6 +121,8 @@ class CallSession:
         self.idle_since = 0.0
         self.reprompts = 0
         self.barge_onset = 0.0
+        self.last_word = 0.0  # when the caller's last turn ended (its last speech frame)
+        self.talked_over: Reply | None = None  # what of the reply the caller cut into they missed
         self.turn = 0
         self.outcome = ""  # completed | no_input | message, as decided on the call
         self.closed_as = ""  # the outcome the call's record was closed with
@@ -346,6 +355,7 @@ class CallSession:
     def _end_turn(self) -> None:
         timing = TurnTiming(speech_end=self.turns.speech_end, clock=self.loop.time)
         timing.stamp("endpoint")
+        self.last_word = self.turns.speech_end
         spec, stream = self.speculative, self.stt
         self.speculative, self.stt, self.sounds_done = None, None, None
         if stream is not None:
@@ -354,6 +364,7 @@ class CallSession:
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream) -> None:  # noqa: ANN001
         timeout = self.voice.engine_timeout_s
         self.thinking, self.ack_mark = True, ""
+        missed, self.talked_over = self.talked_over, None
         try:
             try:
                 result: SttResult = await (self.hub.wait("stt", spec, timeout) if spec
@@ -373,7 +384,11 @@ class CallSession:
             self._set_state(AgentState.THINKING)
             if self.opened is not None:  # the dialogue links what it writes to the call's record
                 await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
-            reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence), timing)
+            if missed is not None and adds_nothing(result.text):
+                reply = missed  # a yes or a thanks over the reply answers nothing of it: it is said again
+            else:
+                reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
+                                            timing)
         finally:
             self._thought()
         if reply is not None:
@@ -521,6 +536,7 @@ class CallSession:
         task, self.reply = self.reply, None
         if task is not None:
             task.cancel()
+        self.talked_over = self._missed(self.speaking, heard)
         self.speaking = None
         self.emit(BargeInEvent(call_id=self.call_id, frames_dropped=dropped,
                                stopped_after_ms=round((self.loop.time() - self.barge_onset) * 1000, 1)))
@@ -528,6 +544,19 @@ class CallSession:
         self._said(heard, interrupted=True)
         self.bargein.reset()
         self._set_state(AgentState.LISTENING)
+
+    def _missed(self, reply: Reply | None, heard: str) -> Reply | None:
+        """What of `reply` the caller missed by talking over it, from the sentence they cut into,
+        when they went on with their own turn or cut in before its last sentence (its question
+        unheard); None otherwise (what they said may answer it)."""
+        if reply is None:
+            return None
+        rest, before_last = missed_from(reply.text, heard)
+        going_on = (self.barge_onset - self.last_word) * 1000 <= GOING_ON_MS
+        if not rest or not (going_on or before_last):
+            return None
+        return Reply(rest, reply.action, reply.notice if reply.notice and reply.notice in rest else "",
+                     reply.declines_recording)
 
     def _said(self, text: str, interrupted: bool, latency: dict[str, float] | None = None) -> None:
         if text:

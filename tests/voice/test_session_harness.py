@@ -147,6 +147,38 @@ def test_the_caller_talking_over_the_agent_stops_it_and_only_what_was_heard_is_k
     call.finish()
 
 
+def test_a_yes_going_on_over_the_reply_hears_what_it_talked_over_again():
+    # "Where is the clinic? | That's right.": the turn ended at the pause and the reply began; the
+    # caller, going on with their own turn, cut it off: the agent says it again, not answering
+    # "That's right." (it would have: "I'm sorry, I can't help with that")
+    call = greeted(barge_in_ms=160)
+    call.stt.lines += ["Where is the clinic?", "That's right."]
+    call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(600))
+    call.run_until(lambda: len(call.of(BargeInEvent)) == 1 and said(call)[-1] == "We are at 12 Mill Street.")
+    call.run_for(2)
+    assert said(call)[1] != "We are at 12 Mill Street."  # cut off
+    assert said(call)[2:] == ["We are at 12 Mill Street."]
+    call.finish()
+
+
+@pytest.mark.parametrize("after_s, words, heard_again", [
+    (0.3, "Thank you.", True),  # before the greeting's question: it is said again from the sentence cut
+    (1.45, "That's right.", False),  # in its question: what the caller said may answer it
+    (0.3, "Where are you?", False),  # words with content are a turn of their own
+])
+def test_what_the_caller_says_over_a_reply_is_answered_unless_it_adds_nothing_to_what_they_missed(
+        after_s, words, heard_again):
+    call = Call(barge_in_ms=160)
+    call.run_until(lambda: call.line.played)
+    call.run_for(after_s)
+    call.caller_says(words, ms=500)
+    call.run_until(lambda: len(call.of(AgentSaidEvent)) == 2)
+    call.run_for(3)
+    assert len(call.of(BargeInEvent)) == 1 and said(call)[0] != GREETING
+    assert (said(call)[1] == GREETING) == heard_again
+    call.finish()
+
+
 @pytest.mark.parametrize("echo_db, cut", [(20, False), (5, True)])
 def test_the_agent_s_own_echo_does_not_stop_it_but_a_voice_as_loud_does(echo_db, cut):
     call = Call(echo_margin_db=15.0)
