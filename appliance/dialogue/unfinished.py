@@ -20,7 +20,7 @@ from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import numerals, ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import SPELLING, YES_OR_NO, Step
-from appliance.dialogue.understand import TURNED_DOWN, only_closing, rule_intent, yes_or_no
+from appliance.dialogue.understand import TURNED_DOWN, extract_name, only_closing, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 
 # where a number is asked, a yes only leads in to it ("Sure, ..."), even written as a question:
@@ -34,7 +34,9 @@ GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "ju
                      "we", "to", "with", "about", "maybe"})  # ...unless one of these
 OFFERED = 3  # slots read out at most (`Records.find_slots`), for a choice by place
 SHORT_PICK = 4  # words of a pick that needs no stop
+SHORT_DAY = 3  # ...and of a day and time ("Wednesday afternoon")
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+NAMED = frozenset({Step.NAME, Step.MESSAGE_NAME})  # a full name is asked for
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
                       "it's", "um", "uh", "er", "erm", "uhm"})
@@ -101,8 +103,9 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     goes on with what instead), a whole date of birth with its year in four digits, a whole and
     valid phone number, a day with a time or a part of the day ("Tuesday afternoon"), an offered
     slot picked by its place or time ("The second one", "Eleven, please"), as many letters as
-    the name heard, `spelling`, has; a goodbye; each written as a finished sentence, but for the
-    pick."""
+    the name heard, `spelling`, has, a first and last name with nothing after it; a goodbye; each
+    written as a finished sentence, but for the pick, the name, a short day and time, and a date
+    of birth that ends with its year (the recogniser leaves the stop off short answers)."""
     t = text.strip().lower()
     if step in SPELLING:  # letters, not words: a last "A" is no article
         spelled = spelled_word(text.strip())
@@ -111,6 +114,12 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     if trails_off(t):
         return False
     if step == Step.CHOOSE and _picks(words_to_digits(t)):
+        return True
+    if step in NAMED and _full_name(t):
+        return True
+    if step == Step.DOB and re.search(r"\b(?:1[89]|20)\d{2}\W*$", words_to_digits(t)):
+        return parse_date_of_birth(t, day_first, today) is not None
+    if step == Step.WHEN and len(t.split()) <= SHORT_DAY and _day_and_time(t, today):
         return True
     if not whole_sentence(t):
         return False
@@ -124,10 +133,24 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
     if step in (Step.CALLBACK, Step.CALLER_ID):
         return parse_phone(t, region, valid_only=True) is not None and not partial_number(t, region)
     if step == Step.WHEN:
-        when = parse_when(t, datetime.combine(today, time()))
-        return when is not None and when.named_day and (when.exact is not None or (when.from_hour, when.to_hour)
-                                                        != (0.0, 24.0))
+        return _day_and_time(t, today)
     return False
+
+
+def _day_and_time(said: str, today: date) -> bool:
+    """`said` names a day and a time or a part of the day."""
+    when = parse_when(said, datetime.combine(today, time()))
+    return when is not None and when.named_day and (when.exact is not None or (when.from_hour, when.to_hour)
+                                                    != (0.0, 24.0))
+
+
+def _full_name(said: str) -> bool:
+    """`said` is a first and last name and nothing after it ("Lucy Brennan", "My name is Lucy
+    Brennan."); not a question."""
+    name = extract_name(said)
+    words = re.findall(r"[a-z']+", said)
+    return (name is not None and len(name.split()) >= 2 and not said.endswith("?") and bool(words)
+            and words[-1] == name.split()[-1].lower())
 
 
 def _picks(said: str) -> bool:

@@ -94,6 +94,12 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Anything earlier in the week", Step.CHOOSE, False), ("Not the first one", Step.CHOOSE, False),
     ("First I need to check with my husband", Step.CHOOSE, False), ("No, the second one.", Step.CHOOSE, True),
     ("Do you have anything on Monday?", Step.CHOOSE, False),
+    ("Megan Holloway", Step.NAME, True), ("My name is Lucy Brennan.", Step.MESSAGE_NAME, True),
+    ("Megan.", Step.NAME, False), ("Megan Holloway, and", Step.NAME, False),
+    ("Is that Megan Holloway?", Step.NAME, False),
+    ("Megan Holloway and I'd like", Step.NAME, False), ("Megan Holloway", Step.WHEN, False),
+    ("15 July 1967", Step.DOB, True), ("July 15th, nineteen sixty seven", Step.DOB, True), ("15 July", Step.DOB, False),
+    ("Wednesday afternoon", Step.WHEN, True), ("Wednesday afternoon if you have anything", Step.WHEN, False),
 ])
 def test_a_full_answer_to_the_question_asked_is_whole(text, step, whole):
     assert sounds_answered(text, step, "US", False, TODAY) is whole
