@@ -21,7 +21,7 @@ from appliance.config import CalendarConfig, Config
 from appliance.control.protocol import socket_path
 from appliance.control.server import ControlServer
 from appliance.crm.calls import CallLog
-from appliance.crm.db import open_store
+from appliance.crm.db import StoreError, open_store
 from appliance.crm.encryption import encrypt_if_keyed
 from appliance.crm.maintenance import purge
 from appliance.crm.messages import Messages
@@ -267,6 +267,8 @@ class ApplianceService:
                 db.conn.close()
         except OSError:
             log.exception("the pending messages in %s cannot be read", self.spool.path)
+        except StoreError as exc:  # they stay in the spool for the next try
+            log.error("the pending messages wait: %s", exc)
         waiting = self._waiting_messages()
         if waiting:
             self.publish(AlertEvent(call_id="", problem=waiting))

@@ -116,3 +116,25 @@ def test_the_spool_survives_bad_lines_and_keeps_what_still_fails(tmp_path):
         leave_message(db, None, "no spool", "", "", None, False)  # without a spool the error is raised
     other.execute("ROLLBACK")
     assert ClinicRecords(db, TZ, None).spool is None
+
+
+def test_a_store_that_cannot_be_opened_after_a_call_keeps_the_messages_waiting(tmp_path, caplog):
+    from appliance.service import ApplianceService
+
+    path = tmp_path / "store.db"
+    db = open_store(path)
+    spool = Spool.beside(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    db.conn.execute("PRAGMA busy_timeout=100")
+    other.execute("BEGIN EXCLUSIVE")
+    assert leave_message(db, spool, "call me", "+15550001111", "Ann", None, True) is None
+    other.execute("ROLLBACK")
+    db.conn.close()
+    path.write_bytes(b"not a store" * 512)  # the store is broken now
+    service = ApplianceService.__new__(ApplianceService)  # only what replaying the spool needs
+    alerts: list = []
+    service.database, service.spool, service.publish = path, spool, alerts.append
+    with caplog.at_level(logging.ERROR):
+        service._replay_spool()  # after a call: it must not raise
+    assert len(spool.pending()) == 1 and "1 message(s) wait" in alerts[0].problem
+    assert "the pending messages wait" in caplog.text
