@@ -29,7 +29,7 @@ from appliance.bench.stt import CLINIC
 from appliance.config import Config
 from appliance.dialogue.name_spelling import NameSpelling, load_lists
 from appliance.dialogue.spelling import spelled_word
-from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished, whole_sentence
+from appliance.dialogue.unfinished import says_something, sounds_answered, sounds_unfinished, whole_sentence
 from appliance.lab.measure import WINDOW_S, active_windows
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
@@ -64,7 +64,7 @@ JUDGES: dict[str, Judge] = {
     "+ words that go on hold": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, None),
     "+ model >= 0.5 to end early": lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score),
     "+ a full answer ends early (default)":
-        lambda p, o: o.verdict(whole_sentence(p.text), p.unfinished, p.score, p.answered),
+        lambda p, o: o.verdict(says_something(p.text), p.unfinished, p.score, p.answered),
     "+ model, and holds below 0.1":
         lambda p, o: replace(o, hold_below=0.1).verdict(whole_sentence(p.text), p.unfinished, p.score),
     "model alone (>= 0.5 ends, else hold)":

@@ -105,13 +105,13 @@ class VoiceConfig:
     """Turn-taking: when the caller has finished, when they interrupt, when they are silent."""
 
     endpoint_silence_ms: int = 450  # silence that ends the caller's turn
-    early_endpoint_ms: int = 300  # ...or this much, after a finished sentence that sounds finished
+    early_endpoint_ms: int = 250  # ...or this much, after a full answer, or a finished sentence that sounds finished
     hold_silence_ms: int = 1200  # ...or this much, when the caller sounds unfinished (in a phone number, "um")
     turn_model: bool = True  # hear the end of a turn in the voice too (the end-of-turn model)
     turn_done_above: float = 0.5  # its score a finished sentence needs to end the turn early
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
-    speculative_stt_ms: int = 200  # start recognising after this much silence
+    speculative_stt_ms: int = 100  # start recognising after this much silence
     acknowledge_after_ms: int = 500  # a reply undecided this long after the caller stopped: "One moment." (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0

@@ -113,13 +113,14 @@ def yes_or_no(text: str) -> bool | None:
     return True if yes else False if no else None
 
 
-ASSENT = (r"\b(?:yes|yeah|yep|yup|correct|right|exactly|sure|okay|ok|alright|all right|great|perfect|lovely|good|"
-          r"fine|please|thanks|thank you|cheers|that's|that is|it's|it is|mm-?hmm|uh-huh|um|uh|oh|so|very much|much)\b")
+ASSENT = (r"\b(?:yes|yeah|yep|yup|ya|correct|right|exactly|sure|okay|ok|alright|all right|great|perfect|lovely|"
+          r"good|fine|cool|absolutely|definitely|of course|sounds good|that works|please|thanks|thank you|cheers|"
+          r"that's|that is|it's|it is|mm-?hmm|mhm|hmm|uh-huh|um|uh|oh|so|very much|much)\b")
 
 
 def adds_nothing(text: str) -> bool:
-    """Only a yes, a thanks or a please ("That's right.", "Yes, please.", "Thank you."): nothing a
-    question could be answered with (no no, no closing, no request)."""
+    """Only a yes, a thanks or a please, and fillers ("That's right.", "Yes, please.", "Um, thank
+    you."): nothing a question could be answered with (no no, no closing, no request)."""
     lowered = text.lower().replace("\u2019", "'")
     if not re.search(r"[a-z]", lowered) or re.search(NO, lowered) or re.search(CLOSINGS, lowered):
         return False

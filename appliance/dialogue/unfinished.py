@@ -20,7 +20,7 @@ from appliance.dialogue.phone import parse_phone, partial_number
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import numerals, ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import SPELLING, YES_OR_NO, Step
-from appliance.dialogue.understand import TURNED_DOWN, extract_name, only_closing, rule_intent, yes_or_no
+from appliance.dialogue.understand import TURNED_DOWN, adds_nothing, extract_name, only_closing, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 
 # where a number is asked, a yes only leads in to it ("Sure, ..."), even written as a question:
@@ -35,8 +35,10 @@ GOES_ON = frozenset({"and", "but", "also", "though", "except", "if", "only", "ju
 OFFERED = 3  # slots read out at most (`Records.find_slots`), for a choice by place
 SHORT_PICK = 4  # words of a pick that needs no stop
 SHORT_DAY = 3  # ...and of a day and time ("Wednesday afternoon")
+SENTENCE_WORDS = 3  # the fewest words of a sentence the end-of-turn model may end a turn on
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 NAMED = frozenset({Step.NAME, Step.MESSAGE_NAME})  # a full name is asked for
+PARTICLES = frozenset("de del della di da dos du la le van von der den bin al mac st".split())  # "Megan de | la Cruz"
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",
                       "it's", "um", "uh", "er", "erm", "uhm"})
@@ -53,6 +55,14 @@ STALLING = re.compile(r"\b(?:(?:number|name|birthday|date of birth) is|let me (?
 def whole_sentence(text: str) -> bool:
     """The recogniser wrote a finished sentence (Whisper punctuates)."""
     return text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith("...")
+
+
+def says_something(text: str) -> bool:
+    """A finished sentence of `SENTENCE_WORDS` words or more that is not only a yes or a thanks:
+    one the end-of-turn model may end a turn early on. A comma's pause reads as a stop too, and
+    the first words before it ("Thanks," "Yes,", or what the recogniser makes up from a fraction
+    of a second: "Dr. Okafor.") sound finished to the model."""
+    return whole_sentence(text) and len(re.findall(r"[\w']+", text)) >= SENTENCE_WORDS and not adds_nothing(text)
 
 
 def trails_off(text: str) -> bool:
@@ -117,7 +127,7 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
         return True
     if step in NAMED and _full_name(t):
         return True
-    if step == Step.DOB and re.search(r"\b(?:1[89]|20)\d{2}\W*$", words_to_digits(t)):
+    if step == Step.DOB and re.search(r"\b(?:1[89]|20)\d[1-9]\W*$", words_to_digits(t)):  # "...eighty | eight"
         return parse_date_of_birth(t, day_first, today) is not None
     if step == Step.WHEN and len(t.split()) <= SHORT_DAY and _day_and_time(t, today):
         return True
@@ -146,11 +156,11 @@ def _day_and_time(said: str, today: date) -> bool:
 
 def _full_name(said: str) -> bool:
     """`said` is a first and last name and nothing after it ("Lucy Brennan", "My name is Lucy
-    Brennan."); not a question."""
+    Brennan."); not a question, nor a name whose last word leads into more of it ("de", "van")."""
     name = extract_name(said)
-    words = re.findall(r"[a-z']+", said)
+    words = re.findall(r"[a-z'\-]+", said)
     return (name is not None and len(name.split()) >= 2 and not said.endswith("?") and bool(words)
-            and words[-1] == name.split()[-1].lower())
+            and words[-1] == name.split()[-1].lower() and words[-1] not in PARTICLES)
 
 
 def _picks(said: str) -> bool:

@@ -92,12 +92,14 @@ class SentenceSplitter:
 
 def missed_from(text: str, heard: str) -> tuple[str, bool]:
     """What a caller who heard `heard` of `text`, then talked over it, missed: `text` from the
-    start of the sentence they cut into; and whether a sentence follows that one (they cut in
-    before the last, which holds the reply's question)."""
+    start of the sentence they cut into; and whether they cut in before the reply's question
+    (the sentence cut into asks nothing, a later one does)."""
     words = text.split()
     ends = [i + 1 for i, word in enumerate(words) if _ends_sentence(word)]
     start = max((end for end in ends if end <= len(heard.split())), default=0)
-    return " ".join(words[start:]), any(start < end < len(words) for end in ends)
+    cut = next((end for end in ends if end > start), len(words))
+    asked_later = any(words[end - 1].rstrip("\"')]").endswith("?") for end in ends if end > cut)
+    return " ".join(words[start:]), asked_later and not words[cut - 1].rstrip("\"')]").endswith("?")
 
 
 def _ends_sentence(word: str) -> bool:

@@ -10,7 +10,7 @@ log on the store's worker (`CallRecorder`). The parts, each with one job:
 - `Speaker`: the agent's voice, sentence by sentence, and what of it the caller heard;
 - `BargeInDetector`: the caller talking over the agent (not its echo) stops it; when all they
   said was a yes or a thanks, going on with their own turn ("Yes, | that's right.") or before
-  the reply's question, the agent says again what they talked over instead of answering it;
+  the reply's question, the agent says again (once) what they talked over instead of answering it;
 - `Handover`: whether the agent, a transfer or staff has the caller;
 - `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
   mailbox's greeting is let play to its beep, then the policy's voicemail is left;
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -35,7 +36,7 @@ from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.understand import adds_nothing
-from appliance.dialogue.unfinished import whole_sentence
+from appliance.dialogue.unfinished import says_something
 from appliance.models.protocols import SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
@@ -121,8 +122,9 @@ class CallSession:
         self.idle_since = 0.0
         self.reprompts = 0
         self.barge_onset = 0.0
-        self.last_word = 0.0  # when the caller's last turn ended (its last speech frame)
+        self.last_word = -math.inf  # when the caller's last turn ended (its last speech frame)
         self.talked_over: Reply | None = None  # what of the reply the caller cut into they missed
+        self.said_again: Reply | None = None  # ...being said again (once: not again if cut again)
         self.turn = 0
         self.outcome = ""  # completed | no_input | message, as decided on the call
         self.closed_as = ""  # the outcome the call's record was closed with
@@ -334,7 +336,7 @@ class CallSession:
         if not (unfinished or answered) and score is not None and not score.done():
             return False  # the words alone neither hold nor end the turn: the model's score decides
         sounds = score.result() if score is not None and score.done() and score.exception() is None else None
-        verdict = self.turns.options.verdict(whole_sentence(text), unfinished, sounds, answered)
+        verdict = self.turns.options.verdict(says_something(text), unfinished, sounds, answered)
         if verdict != Verdict.UNFINISHED and text.strip():
             self._read_ahead(text)
         return self.turns.judge(verdict)
@@ -385,8 +387,9 @@ class CallSession:
             if self.opened is not None:  # the dialogue links what it writes to the call's record
                 await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
             if missed is not None and adds_nothing(result.text):
-                reply = missed  # a yes or a thanks over the reply answers nothing of it: it is said again
+                reply = self.said_again = missed  # a yes or a thanks over the reply answers nothing of it
             else:
+                self.said_again = None
                 reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
                                             timing)
         finally:
@@ -491,6 +494,7 @@ class CallSession:
         if not (self.handover.agent_in_charge or handing_over) or self.ended.is_set():
             return
         reply = self.window.with_notice(reply) if not handing_over else reply
+        self.talked_over = None  # a new reply: what the caller talked over before is said or past
         mark = f"turn{self.turn}-{self.loop.time():.6f}"
         ack, self.ack_mark = self.ack_mark, ""
         if not ack:  # after "One moment." the reply goes on the same playback: its echo is the agent's
@@ -547,13 +551,15 @@ class CallSession:
 
     def _missed(self, reply: Reply | None, heard: str) -> Reply | None:
         """What of `reply` the caller missed by talking over it, from the sentence they cut into,
-        when they went on with their own turn or cut in before its last sentence (its question
-        unheard); None otherwise (what they said may answer it)."""
-        if reply is None:
+        when they went on with their own turn or cut in before its question; None otherwise (what
+        they said may answer it), and for a reply said again already."""
+        if reply is None or (self.said_again is not None and reply.text.endswith(self.said_again.text)):
             return None
-        rest, before_last = missed_from(reply.text, heard)
+        if heard.startswith(wording.ONE_MOMENT) and not reply.text.startswith(wording.ONE_MOMENT):
+            heard = heard.removeprefix(wording.ONE_MOMENT)  # said before the reply, on the same playback
+        rest, before_question = missed_from(reply.text, heard)
         going_on = (self.barge_onset - self.last_word) * 1000 <= GOING_ON_MS
-        if not rest or not (going_on or before_last):
+        if not rest or not (going_on or before_question):
             return None
         return Reply(rest, reply.action, reply.notice if reply.notice and reply.notice in rest else "",
                      reply.declines_recording)

@@ -98,6 +98,8 @@ def test_a_spelling_short_of_the_name_heard_goes_on(text, name, goes_on):
     ("Megan.", Step.NAME, False), ("Megan Holloway, and", Step.NAME, False),
     ("Is that Megan Holloway?", Step.NAME, False),
     ("Megan Holloway and I'd like", Step.NAME, False), ("Megan Holloway", Step.WHEN, False),
+    ("Lucy Brennan-Smith", Step.NAME, True), ("Megan de", Step.NAME, False),
+    ("15 July nineteen eighty", Step.DOB, False),
     ("15 July 1967", Step.DOB, True), ("July 15th, nineteen sixty seven", Step.DOB, True), ("15 July", Step.DOB, False),
     ("Wednesday afternoon", Step.WHEN, True), ("Wednesday afternoon if you have anything", Step.WHEN, False),
 ])
