@@ -97,14 +97,20 @@ def test_a_full_disk_is_handled_like_a_locked_store(tmp_path):
     assert spool.replay(db) == 1 and db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 1
 
 
-def test_the_spool_survives_bad_lines_and_keeps_what_still_fails(tmp_path):
-    path = tmp_path / "store.db"
+def refused_message(path: Path):  # noqa: ANN201
+    """A store at `path` locked by another connection, and a message it refused, spooled: the
+    store, the spool and the connection holding the lock."""
     db = open_store(path)
     spool = Spool.beside(path)
     other = sqlite3.connect(path, isolation_level=None)
     db.conn.execute("PRAGMA busy_timeout=100")
     other.execute("BEGIN EXCLUSIVE")
     assert leave_message(db, spool, "call me", "+15550001111", "Ann", None, True) is None
+    return db, spool, other
+
+
+def test_the_spool_survives_bad_lines_and_keeps_what_still_fails(tmp_path):
+    db, spool, other = refused_message(tmp_path / "store.db")
     with spool.path.open("a") as f:
         f.write("{not json\n")
     assert spool.replay(db) == 0 and len(spool.pending()) == 1  # still locked: kept
@@ -122,12 +128,7 @@ def test_a_store_that_cannot_be_opened_after_a_call_keeps_the_messages_waiting(t
     from appliance.service import ApplianceService
 
     path = tmp_path / "store.db"
-    db = open_store(path)
-    spool = Spool.beside(path)
-    other = sqlite3.connect(path, isolation_level=None)
-    db.conn.execute("PRAGMA busy_timeout=100")
-    other.execute("BEGIN EXCLUSIVE")
-    assert leave_message(db, spool, "call me", "+15550001111", "Ann", None, True) is None
+    db, spool, other = refused_message(path)
     other.execute("ROLLBACK")
     db.conn.close()
     path.write_bytes(b"not a store" * 512)  # the store is broken now
