@@ -9,8 +9,9 @@ log on the store's worker (`CallRecorder`). The parts, each with one job:
   ends early or waits longer;
 - `Speaker`: the agent's voice, sentence by sentence, and what of it the caller heard;
 - `BargeInDetector`: the caller talking over the agent (not its echo) stops it; when all they
-  said was a yes or a thanks, going on with their own turn ("Yes, | that's right.") or before
-  the reply's question, the agent says again (once) what they talked over instead of answering it;
+  said was a yes or a thanks (or too little to read: the "please" of "..., | please"), going on
+  with their own turn ("Yes, | that's right.") or before the reply's question, the agent says
+  again (once) what they talked over instead of answering it;
 - `Handover`: whether the agent, a transfer or staff has the caller;
 - `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
   mailbox's greeting is let play to its beep, then the policy's voicemail is left;
@@ -386,8 +387,8 @@ class CallSession:
             self._set_state(AgentState.THINKING)
             if self.opened is not None:  # the dialogue links what it writes to the call's record
                 await asyncio.wait([asyncio.wrap_future(self.opened)], timeout=timeout)
-            if missed is not None and adds_nothing(result.text):
-                reply = self.said_again = missed  # a yes or a thanks over the reply answers nothing of it
+            if missed is not None and (adds_nothing(result.text) or not result.text.strip()):
+                reply = self.said_again = missed  # a yes, a thanks or a sound too short to read answers nothing
             else:
                 self.said_again = None
                 reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
