@@ -37,6 +37,7 @@ SHORT_PICK = 4  # words of a pick that needs no stop
 SHORT_DAY = 3  # ...and of a day and time ("Wednesday afternoon")
 SENTENCE_WORDS = 3  # the fewest words of a sentence the end-of-turn model may end a turn on
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+YEAR_LAST = re.compile(r"\b(?:1[89]|20)\d[1-9]\W*$")  # ...last, not ending in 0: "...eighty | eight" goes on
 NAMED = frozenset({Step.NAME, Step.MESSAGE_NAME})  # a full name is asked for
 PARTICLES = frozenset("de del della di da dos du la le van von der den bin al mac st".split())  # "Megan de | la Cruz"
 # a last word no sentence ends with
@@ -127,7 +128,7 @@ def sounds_answered(text: str, step: Step, region: str, day_first: bool, today: 
         return True
     if step in NAMED and _full_name(t):
         return True
-    if step == Step.DOB and re.search(r"\b(?:1[89]|20)\d[1-9]\W*$", words_to_digits(t)):  # "...eighty | eight"
+    if step == Step.DOB and YEAR_LAST.search(words_to_digits(t)):
         return parse_date_of_birth(t, day_first, today) is not None
     if step == Step.WHEN and len(t.split()) <= SHORT_DAY and _day_and_time(t, today):
         return True
@@ -157,10 +158,10 @@ def _day_and_time(said: str, today: date) -> bool:
 def _full_name(said: str) -> bool:
     """`said` is a first and last name and nothing after it ("Lucy Brennan", "My name is Lucy
     Brennan."); not a question, nor a name whose last word leads into more of it ("de", "van")."""
-    name = extract_name(said)
+    parts = (extract_name(said) or "").lower().split()
     words = re.findall(r"[a-z'\-]+", said)
-    return (name is not None and len(name.split()) >= 2 and not said.endswith("?") and bool(words)
-            and words[-1] == name.split()[-1].lower() and words[-1] not in PARTICLES)
+    return (len(parts) >= 2 and not said.endswith("?") and bool(words) and words[-1] == parts[-1]
+            and words[-1] not in PARTICLES)
 
 
 def _picks(said: str) -> bool:

@@ -92,16 +92,14 @@ class SentenceSplitter:
 
 def missed_from(text: str, heard: str) -> tuple[str, bool]:
     """What a caller who heard `heard` of `text`, then talked over it, missed: `text` from the
-    start of the sentence they cut into; and whether they cut in before the reply's question
-    (the sentence cut into asks nothing, a later one does)."""
-    words = text.split()
-    ends = [i + 1 for i, word in enumerate(words) if _ends_sentence(word)]
-    start = max((end for end in ends if end <= len(heard.split())), default=0)
-    cut = next((end for end in ends if end > start), len(words))
-    asked_later = any(words[end - 1].rstrip("\"')]").endswith("?") for end in ends if end > cut)
-    return " ".join(words[start:]), asked_later and not words[cut - 1].rstrip("\"')]").endswith("?")
-
-
-def _ends_sentence(word: str) -> bool:
-    bare = word.rstrip("\"')]")
-    return bare.endswith((".", "!", "?")) and not (bare.endswith(".") and bare[:-1].lower() in ABBREVIATIONS)
+    start of the sentence they cut into (sentences as the splitter ends them, never at a comma);
+    and whether they cut in before the reply's question (the sentence cut into asks nothing, a
+    later one does)."""
+    sentences = SentenceSplitter(first_min_words=len(text.split()) + 1).split(text)
+    heard_words, cut = len(heard.split()), 0
+    while cut < len(sentences) and heard_words >= len(sentences[cut].split()):
+        heard_words -= len(sentences[cut].split())  # heard to its end
+        cut += 1
+    missed = sentences[cut:]
+    asks = [sentence.rstrip("\"')]").endswith("?") for sentence in missed]
+    return " ".join(missed), bool(asks) and not asks[0] and any(asks[1:])
