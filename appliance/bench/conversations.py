@@ -40,9 +40,10 @@ from appliance.config.telephony import MAX_SIP_CALLS
 from appliance.crm.appointments import Appointments
 from appliance.crm.calls import CallLog
 from appliance.crm.contacts import Contacts
-from appliance.crm.names import same_person_name
 from appliance.crm.db import open_store
+from appliance.crm.names import same_person_name
 from appliance.crm.schedule import Schedule
+from appliance.crm.timeutil import now_utc
 from appliance.dialogue.spoken import words_to_digits
 from appliance.lab.caller import Caller, CallerPlan
 from appliance.lab.demo import DEMO_PATIENT, demo_config
@@ -334,6 +335,7 @@ class ScenarioResult:
     misnamed: int = 0
     emergency: bool = False
     flagged: bool = False
+    after_hours: bool = False  # the call was made outside the demo clinic's opening hours
     lines: list[tuple[str, str]] = field(default_factory=list)  # (what the caller said, what the agent heard)
     transcript: list[tuple[str, str]] = field(default_factory=list)
     voice_to_voice_ms: list[float] = field(default_factory=list)
@@ -410,6 +412,14 @@ def _prepare(audio: CallerAudio, scenarios: list[Scenario]) -> None:
             audio.wav(line)
 
 
+def _staff_reachable(db, tz: ZoneInfo, config: Config, result: ScenarioResult) -> bool:  # noqa: ANN001
+    """Whether a person can take a transfer as the call starts: the front desk in the demo clinic's
+    opening hours, the on-call number outside them (then a request for a person is rightly a
+    message). Notes on `result` whether the call was made after hours."""
+    result.after_hours = not Schedule(db).open_at(now_utc(), tz)
+    return bool(config.transfer.after_hours_uri if result.after_hours else config.transfer.staff_uri)
+
+
 def _judge(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[int],  # noqa: ANN001
            can_transfer: bool, result: ScenarioResult) -> None:
     verdict = check(db, scenario, seeded, tz, call_ids, can_transfer)
@@ -434,12 +444,12 @@ async def _run_sip(base: Config, plan: Plan, workdir: Path,
         config = service.config
         tz = ZoneInfo(config.clinic.timezone)
         db = open_store(config.paths.data / "appliance.db")
-        can_transfer = bool(config.transfer.staff_uri)
 
         async def one(scenario: Scenario, audio: CallerAudio, seeded: Seeded, today: date,
                       result: ScenarioResult) -> None:
             caller = Caller(scenario.plan, today)
             mark = db.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0]
+            can_transfer = _staff_reachable(db, tz, config, result)
 
             def respond(agent_text: str) -> Path | None:
                 line = caller.respond(agent_text)
@@ -470,7 +480,6 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     tz = ZoneInfo(config.clinic.timezone)
     db = open_store(reception.database)
     calls = CallLog(db)
-    staff = config.transfer.staff_uri
 
     def hear(pcm: bytes, hint: str, letters: Spelling | None) -> tuple[str, float]:
         stream = hub.stt.stream(hint, letters)  # as the call loop asks: the clinic's words, the question
@@ -484,6 +493,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     async def one(scenario: Scenario, audio: CallerAudio, seeded: Seeded, today: date,
                   result: ScenarioResult) -> None:
         caller = Caller(scenario.plan, today)
+        staff = _staff_reachable(db, tz, config, result)
         record = calls.start(scenario.caller_number, "")
         dialogue = await hub.run("llm", reception.receptionist)
         try:
@@ -519,7 +529,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
         finally:
             await hub.run("llm", dialogue.close)
             calls.end(record, "completed")
-        _judge(db, scenario, seeded, tz, [record], bool(staff), result)
+        _judge(db, scenario, seeded, tz, [record], staff, result)
 
     try:
         return await _each(plan, workdir, db, tz, one, progress)
@@ -561,6 +571,7 @@ def _group(results: list[ScenarioResult]) -> dict:
         "emergencies_flagged": sum(r.flagged for r in results if r.emergency),
         "emergency_scenarios": sum(r.emergency for r in results),
         "errors": sum(bool(r.error) for r in results),
+        "after_hours_calls": sum(r.after_hours for r in results),
     }
 
 
@@ -586,6 +597,10 @@ def table(summary: dict) -> list[str]:
         out.append(f"{key:<24} {g['succeeded']:>3}/{g['runs']:<3} {g['success_rate']:>6.0%} {wer:>6} "
                    f"{lat.get('p50', 0):>12.0f} / {lat.get('p95', 0):<11.0f} {g['unconfirmed_appointments']:>11} "
                    f"{g['booked_under_misheard_name']:>8} {g['emergencies_flagged']:>5}/{g['emergency_scenarios']:<5}")
+    late = summary["overall"]["after_hours_calls"]
+    if late:
+        out.append(f"{late} calls after the demo clinic's hours (nobody to put through: a request for a person "
+                   "is judged as a message)")
     stages = summary["overall"]["stages_ms"]
     if stages:
         out.append("agent stage times p50/p95 ms: " + ", ".join(

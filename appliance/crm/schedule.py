@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -118,6 +119,12 @@ class Schedule:
         if row is None:
             raise ScheduleError(f"no service {service_id}")
         return Service(*row)
+
+    def open_at(self, moment: datetime, tz: ZoneInfo) -> bool:
+        """Whether the clinic's own opening hours (in `tz`) include `moment`; a closure day is closed."""
+        local = moment.astimezone(tz)
+        hhmm = f"{local:%H:%M}"
+        return any(opens <= hhmm < closes for opens, closes in self.hours_on(local.date(), None))
 
     def hours_on(self, day: date, provider_id: int | None) -> list[tuple[str, str]]:
         """Opening periods of `provider_id` on `day` (None: the clinic itself): its own hours if

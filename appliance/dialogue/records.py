@@ -123,9 +123,7 @@ class ClinicRecords:
 
     def clinic_open(self, now: datetime) -> bool:
         """Whether the clinic's own opening hours include `now` (a closure day is closed)."""
-        local = now.astimezone(self.tz)
-        hhmm = f"{local:%H:%M}"
-        return any(opens <= hhmm < closes for opens, closes in self.schedule.hours_on(local.date(), None))
+        return self.schedule.open_at(now, self.tz)
 
     def close(self) -> None:
         """Close this call's connection to the store."""

@@ -227,3 +227,21 @@ def test_a_caller_who_cancelled_one_appointment_keeps_the_other():
     assert caller.respond("You have a cleaning on Friday, December 4th. Shall I cancel it?") == "Yes, please cancel it."
     assert caller.respond("You have a check-up on Monday, November 30th. Shall I cancel it?") == (
         "No, please keep that one.")
+
+
+@pytest.mark.parametrize(("at", "after_hours", "reachable"), [
+    (datetime(2026, 11, 25, 15, tzinfo=TZ), False, True),  # a Wednesday afternoon: the front desk
+    (datetime(2026, 11, 27, 20, tzinfo=TZ), True, False),  # a Friday evening, no on-call number
+    (datetime(2026, 11, 28, 12, tzinfo=TZ), False, True),  # Saturday morning hours
+])
+def test_a_request_for_a_person_is_judged_by_who_can_take_a_call_at_that_hour(db, at, after_hours, reachable):
+    import time_machine
+
+    from appliance.bench.conversations import ScenarioResult, _staff_reachable
+    from appliance.config import Config, TransferConfig
+
+    config = Config(transfer=TransferConfig(staff_uri="sip:desk@127.0.0.1"))
+    result = ScenarioResult("person", "voice", "clean")
+    with time_machine.travel(at, tick=False):
+        assert _staff_reachable(db, TZ, config, result) is reachable
+    assert result.after_hours is after_hours
