@@ -32,7 +32,10 @@ RULES: list[tuple[str, str]] = [
     ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
                    r"different (day|time)|another (day|time)|(push|bring|move) (it|my appointment|my \w+ appointment|my check-?up|"
                    r"my cleaning|my filling)( \w+)? (back|forward|earlier|later)|change (the|my) (day|time|date))\b"),
-    ("cancel", r"\b(cancel\w*|call off|can't make it|cannot make it|won't make it|won't be able to make it|"
+    ("cancel", r"\b(cancel\w*|call off|"
+               r"(can't|cannot|can not|won't|will not|unable to|not able to)( be able to)? (make|come to|keep|attend) "
+               r"(it|(my|the|that|this|our|his|her) (\w+ )?(appointment|booking|visit))|"
+               r"(take|cross|strike) (it|me|that|us|him|her|my appointment) off|"
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),

@@ -71,6 +71,9 @@ def test_names(said, name):
 @pytest.mark.parametrize("said, intent", [
     ("I'd like to book a cleaning", "book"), ("can I move my appointment", "reschedule"),
     ("I can't make it tomorrow", "cancel"), ("when is my appointment", "confirm"),
+    ("I won't be able to come to my appointment on Monday", "cancel"), ("we can't keep our appointment", "cancel"),
+    ("please take me off the schedule for Friday", "cancel"), ("cross it off the book, would you", "cancel"),
+    ("I can't make my cleaning appointment, can we move it to Friday", "reschedule"),
     ("could you take a message", "message"), ("let me talk to a real person", "human"),
     ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
     ("okay bye", "goodbye"), ("purple monkey", None),
