@@ -62,7 +62,9 @@ class LlmConfig:
 class SttConfig:
     """Speech recognition settings."""
 
-    partial_interval_s: float = 1.0  # Whisper re-decodes for a partial this often; 0 = off
+    # Whisper re-decodes for a partial (the words shown live) this often; 0 = off: a final decode
+    # queued behind one waits up to its whole length (p95 +115 ms a turn, measured)
+    partial_interval_s: float = 0.0
     beam_size: int = 1
     window_s: float = 10.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
     use_hint: bool = True  # Whisper is prompted with the clinic's words and the forms of the answer expected
