@@ -35,7 +35,7 @@ RULES: list[tuple[str, str]] = [
     ("cancel", r"\b(cancel\w*|call off|"
                r"(can't|cannot|can not|won't|will not|unable to|not able to)( be able to)? (make|come to|keep|attend) "
                r"(it|(my|the|that|this|our|his|her) (\w+ )?(appointment|booking|visit))|"
-               r"(take|cross|strike) (it|me|that|us|him|her|my appointment) off|"
+               r"(take|cross|strike) (it|me|that|us|him|her|my appointment) off (the|your) (books?|schedule|calendar|list)|"
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),

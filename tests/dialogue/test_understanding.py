@@ -74,6 +74,7 @@ def test_names(said, name):
     ("I won't be able to come to my appointment on Monday", "cancel"), ("we can't keep our appointment", "cancel"),
     ("please take me off the schedule for Friday", "cancel"), ("cross it off the book, would you", "cancel"),
     ("I can't make my cleaning appointment, can we move it to Friday", "reschedule"),
+    ("can you take me off hold", None),
     ("could you take a message", "message"), ("let me talk to a real person", "human"),
     ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
     ("okay bye", "goodbye"), ("purple monkey", None),
