@@ -413,16 +413,20 @@ def _prepare(audio: CallerAudio, scenarios: list[Scenario]) -> None:
 
 
 def _staff_reachable(db, tz: ZoneInfo, config: Config, result: ScenarioResult) -> bool:  # noqa: ANN001
-    """Whether a person can take a transfer as the call starts: the front desk in the demo clinic's
-    opening hours, the on-call number outside them (then a request for a person is rightly a
-    message). Notes on `result` whether the call was made after hours."""
-    result.after_hours = not Schedule(db).open_at(now_utc(), tz)
-    return bool(config.transfer.after_hours_uri if result.after_hours else config.transfer.staff_uri)
+    """Whether a person can take a transfer now: the front desk in the demo clinic's opening
+    hours, the on-call number outside them (else a request for a person is rightly a message).
+    Notes on `result` when the call was made after hours."""
+    closed = not Schedule(db).open_at(now_utc(), tz)
+    result.after_hours = result.after_hours or closed
+    return bool(config.transfer.after_hours_uri if closed else config.transfer.staff_uri)
 
 
 def _judge(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[int],  # noqa: ANN001
-           can_transfer: bool, result: ScenarioResult) -> None:
-    verdict = check(db, scenario, seeded, tz, call_ids, can_transfer)
+           reachable: set[bool], result: ScenarioResult) -> None:
+    """`reachable`: whether a person could take a transfer as the call started and as it ended
+    (both readings pass when the clinic opened or closed during the call)."""
+    verdicts = [check(db, scenario, seeded, tz, call_ids, can_transfer) for can_transfer in sorted(reachable)]
+    verdict = next((v for v in verdicts if v.ok), verdicts[0])
     result.ok, result.found, result.unconfirmed, result.flagged = (verdict.ok and not result.error, verdict.found,
                                                                    verdict.unconfirmed, verdict.flagged)
     result.misnamed = verdict.misnamed
@@ -462,7 +466,8 @@ async def _run_sip(base: Config, plan: Plan, workdir: Path,
             result.stages_ms = call.stages_ms
             result.jitter_ms = call.jitter_ms
             await asyncio.sleep(0.5)  # the call log's last writes
-            _judge(db, scenario, seeded, tz, _call_ids(db, scenario.caller_number, mark), can_transfer, result)
+            reachable = {can_transfer, _staff_reachable(db, tz, config, result)}
+            _judge(db, scenario, seeded, tz, _call_ids(db, scenario.caller_number, mark), reachable, result)
 
         return await _each(plan, workdir, db, tz, one, progress)
 
@@ -515,21 +520,12 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 result.transcript += [("caller", text), ("agent", reply.text)]
                 result.stages_ms.append({"stt": round((heard - started) * 1000, 1),
                                          "policy": round((decided - heard) * 1000, 1)})
-                action = reply.action
-                if action is None:
-                    continue
-                if action.kind == "hangup":
-                    break
-                if action.kind == "transfer":
-                    if staff:  # the front desk has the caller now
-                        break
-                    reply = type(reply)("I'm sorry, there is nobody I can put you through to right now. "
-                                        "Please call back during opening hours.")
-                    result.transcript.append(("agent", reply.text))
+                if reply.action is not None and reply.action.kind in ("hangup", "transfer"):
+                    break  # a transfer: a person has the caller now (the dialogue offers none when nobody can)
         finally:
             await hub.run("llm", dialogue.close)
             calls.end(record, "completed")
-        _judge(db, scenario, seeded, tz, [record], staff, result)
+        _judge(db, scenario, seeded, tz, [record], {staff, _staff_reachable(db, tz, config, result)}, result)
 
     try:
         return await _each(plan, workdir, db, tz, one, progress)
@@ -599,8 +595,8 @@ def table(summary: dict) -> list[str]:
                    f"{g['booked_under_misheard_name']:>8} {g['emergencies_flagged']:>5}/{g['emergency_scenarios']:<5}")
     late = summary["overall"]["after_hours_calls"]
     if late:
-        out.append(f"{late} calls after the demo clinic's hours (nobody to put through: a request for a person "
-                   "is judged as a message)")
+        out.append(f"{late} calls after the demo clinic's hours (a request for a person goes to the on-call number "
+                   "if one is set, else it is judged as a message)")
     stages = summary["overall"]["stages_ms"]
     if stages:
         out.append("agent stage times p50/p95 ms: " + ", ".join(

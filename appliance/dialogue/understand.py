@@ -8,6 +8,9 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+# said after "can't make it", what makes it no plain cancel: another time asked for, a booking, a question of cost
+ANOTHER_TIME = (r"instead|another|other|different|anything|something|available|free|do you have|is there|"
+                r"book|come in|fee|fees|cost|charge")
 RULES: list[tuple[str, str]] = [
     # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
     ("emergency", r"\b(emergency|(bleeding|bleeds) (a lot|heavily|badly|everywhere|and (it )?won't stop)|won't stop "
@@ -33,9 +36,10 @@ RULES: list[tuple[str, str]] = [
                    r"different (day|time)|another (day|time)|(push|bring|move) (it|my appointment|my \w+ appointment|my check-?up|"
                    r"my cleaning|my filling)( \w+)? (back|forward|earlier|later)|change (the|my) (day|time|date))\b"),
     ("cancel", r"\b(cancel\w*|call off|"
-               r"(can't|cannot|can not|won't|will not|unable to|not able to)( be able to)? (make|come to|keep|attend) "
-               r"(it|(my|the|that|this|our|his|her) (\w+ )?(appointment|booking|visit))|"
-               r"(take|cross|strike) (it|me|that|us|him|her|my appointment) off (the|your) (books?|schedule|calendar|list)|"
+               r"(?<!if i )(?<!if we )(can't|cannot|can not|won't|will not|unable to|not able to)( be able to)? "
+               r"(make it|(make|come to|keep|attend) (my|the|that|this|our|his|her) (\w+ )?(appointment|booking|visit))"
+               rf"(?!.*\b({ANOTHER_TIME})\b)|"
+               r"(take|cross|strike) (it|me|that|us|him|her|my appointment) off (the|your) (books?|schedule|calendar)|"
                r"(council|counsel|cancer)\w* (my|the|an|that) appointment)\b"),
     ("confirm", r"\b(confirm|check (my|on my) appointment|when is my appointment|do i have an appointment|"
                 r"what time is my)\b"),

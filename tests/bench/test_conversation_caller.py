@@ -241,7 +241,21 @@ def test_a_request_for_a_person_is_judged_by_who_can_take_a_call_at_that_hour(db
     from appliance.config import Config, TransferConfig
 
     config = Config(transfer=TransferConfig(staff_uri="sip:desk@127.0.0.1"))
+    on_call = Config(transfer=TransferConfig(staff_uri="sip:desk@127.0.0.1", after_hours_uri="sip:oncall@127.0.0.1"))
     result = ScenarioResult("person", "voice", "clean")
     with time_machine.travel(at, tick=False):
         assert _staff_reachable(db, TZ, config, result) is reachable
+        assert _staff_reachable(db, TZ, on_call, result), "the on-call number takes the call after hours"
     assert result.after_hours is after_hours
+
+
+def test_a_call_the_clinic_closed_during_passes_with_either_outcome(db):
+    from appliance.bench.conversations import ScenarioResult, _judge
+
+    s = scenario(Expect("handover", "Tom Baker", callback="caller", reason=("person",)))
+    seeded = seed(db, [s], TZ, THURSDAY)[s.name]
+    Messages(db).add("This is Tom Baker, please call me back", s.caller_number, "", None, True)
+    for reachable, ok in (({True}, False), ({False}, True), ({True, False}, True)):
+        result = ScenarioResult(s.name, "voice", "clean")
+        _judge(db, s, seeded, TZ, [], reachable, result)
+        assert result.ok is ok, reachable

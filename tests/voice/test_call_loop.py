@@ -134,7 +134,8 @@ def test_caller_hanging_up_mid_reply_ends_everything_cleanly(live, tmp_path):
 def test_partial_transcripts_are_reported_as_the_caller_speaks(live, tmp_path, monkeypatch):
     from appliance.voice.events import TranscriptEvent
 
-    monkeypatch.setattr(live.service.hub.stt.primary, "partial_interval_s", 1.0)  # `[stt] partial_interval_s`
+    stt = live.service.hub.stt
+    monkeypatch.setattr(getattr(stt, "primary", stt), "partial_interval_s", 1.0)  # `[stt] partial_interval_s`
     line = caller_line(live, tmp_path, "I would like to know where the clinic is located please.", "where")
     peer, call_id = start_call(live, tmp_path)
     live.events.wait_for(on_call(call_id, AgentSaidEvent))
