@@ -111,7 +111,7 @@ class VoiceConfig:
     turn_done_above: float = 0.5  # its score a finished sentence needs to end the turn early
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
-    speculative_stt_ms: int = 100  # start recognising after this much silence
+    speculative_stt_ms: int = 150  # start recognising after this much silence
     acknowledge_after_ms: int = 500  # a reply undecided this long after the caller stopped: "One moment." (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0
