@@ -498,7 +498,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     async def one(scenario: Scenario, audio: CallerAudio, seeded: Seeded, today: date,
                   result: ScenarioResult) -> None:
         caller = Caller(scenario.plan, today)
-        staff = _staff_reachable(db, tz, config, result)
+        can_transfer = _staff_reachable(db, tz, config, result)
         record = calls.start(scenario.caller_number, "")
         dialogue = await hub.run("llm", reception.receptionist)
         try:
@@ -525,7 +525,8 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
         finally:
             await hub.run("llm", dialogue.close)
             calls.end(record, "completed")
-        _judge(db, scenario, seeded, tz, [record], {staff, _staff_reachable(db, tz, config, result)}, result)
+        reachable = {can_transfer, _staff_reachable(db, tz, config, result)}
+        _judge(db, scenario, seeded, tz, [record], reachable, result)
 
     try:
         return await _each(plan, workdir, db, tz, one, progress)
