@@ -25,6 +25,7 @@ from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, for_someone_else, full_name_in, yes_or_no
 
 log = logging.getLogger(__name__)
+LAST_NAME_SAID = re.compile(r"\b(?:sur ?name|last name|family name)\b(?:\s+is\b)?", re.IGNORECASE)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
 UNLIKE = 0.5  # a spelling further than this from every word heard spells the part asked for
 
@@ -124,8 +125,17 @@ class Identity:
         return Reply.say(wording.DOB_AFTER_SPELLING)
 
     def take_date_of_birth(self, text: str) -> Reply | None:
-        """The caller's date of birth, read by rules, else by the model and checked."""
+        """The caller's date of birth, read by rules, else by the model and checked. Letters
+        spell the name just given (callers spell an unusual name unasked, often after a pause
+        that ends their turn: "It's Grace Whitfield. | W H I T F I E L D."); the date of birth
+        is then asked again, no miss counted."""
+        s = self.call.state
+        spelled = spelled_word(text)
+        if spelled is not None and s.name and not s.last_name_only:
+            s.name, s.spelled = respelled(s.name, spelled), True
         born = parse_date_of_birth(text, self.day_first(), self.call.local_now().date())
+        if born is None and spelled is not None and s.spelled:
+            return Reply.say(wording.DOB_AFTER_SPELLING)
         if born is None:
             born = self.reader.date_of_birth(text, wording.ASK_DOB, self.call.local_now().date())
             if born is not None:
@@ -136,9 +146,12 @@ class Identity:
     def take_spelling(self, text: str) -> Reply | None:
         """A new patient's last name, spelled; not understood twice, the heard one is kept."""
         s = self.call.state
-        spelled, again = self._spelling(text, wording.SPELL_LAST_NAME)
+        both = both_spelled(text)
+        spelled, again = self._spelling(both[1] if both else text, wording.SPELL_LAST_NAME)
         if again is not None:
             return again
+        if both is not None:
+            s.name = respelled(s.name or "", spelled_word(both[0], asked=True), first=True)
         if spelled is not None:
             s.name = respelled(s.name or "", spelled)
         s.spelled = True
@@ -149,9 +162,12 @@ class Identity:
         last name and date of birth matched; none fits: the caller is not that patient (a
         mismatch, or someone new, whose first name it corrects). Unreadable twice: none fits."""
         s = self.call.state
-        spelled, again = self._spelling(text, wording.SPELL_FIRST_NAME)
+        both = both_spelled(text)
+        spelled, again = self._spelling(both[0] if both else text, wording.SPELL_FIRST_NAME)
         if again is not None:
             return again
+        if both is not None and s.name and not s.last_name_only:
+            s.name, s.spelled = respelled(s.name, spelled_word(both[1], asked=True)), True
         s.first_spelled = True
         heard = "" if s.last_name_only else (s.name or "").split(" ")[0]
         if spelled is not None and s.name and s.last_name_only:
@@ -283,6 +299,16 @@ def own_last_name(contact: Contact, spelled: str, date_of_birth: str) -> bool:
 def said(born: date) -> str:
     """'July 9th, 1972'."""
     return f"{MONTHS[born.month - 1].capitalize()} {ordinal(born.day)}, {born.year}"
+
+
+def both_spelled(text: str) -> tuple[str, str] | None:
+    """Both names spelled in one answer ("S I O B H A N, and the surname is O apostrophe N E I L L"):
+    the words before the last name is said to come and those after, each with a spelling; else None."""
+    said = LAST_NAME_SAID.search(text)
+    if said is None:
+        return None
+    before, after = text[:said.start()], text[said.end():]
+    return (before, after) if spelled_word(before, asked=True) and spelled_word(after, asked=True) else None
 
 
 def respelled(name: str, spelled: str, first: bool = False) -> str:

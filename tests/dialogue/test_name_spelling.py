@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appliance.dialogue import wording
-from appliance.dialogue.identity import respelled
+from appliance.dialogue.identity import both_spelled, respelled
 from appliance.dialogue.name_spelling import SOUNDED_ALIKE, WEIGHED, NameSpelling, best_spelling, spelling_cost
 from appliance.dialogue.spelling import spelled_word
 from appliance.models.stt_whisper import respelled_text, spelled_out
@@ -76,6 +76,19 @@ def test_a_name_not_understood_is_spelled_and_a_new_patient_books_under_both_nam
     assert replies[3] == wording.SPELL_FIRST_NAME
     assert dialogue.call.state.name == "Megan Holloway"  # rhyming letters, listed names
     assert dialogue.call.state.contact.name == "Megan Holloway" and dialogue.call.state.verified
+
+
+def test_a_name_spelled_unasked_after_it_was_said_respells_it_and_the_date_of_birth_is_asked_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    replies = talk(dialogue, "I'd like to book a cleaning", "It's Oscar Whittaker.", "W. H. I. T. A. K. E. R.",
+                   "March 4th 1985", "O S C A R")
+    assert replies[2] == wording.DOB_AFTER_SPELLING and dialogue.call.state.not_understood == 0
+    assert replies[3] == wording.SPELL_FIRST_NAME and replies[4] != wording.SPELL_LAST_NAME  # spelled already
+    assert dialogue.call.state.contact.name == "Oscar Whitaker"
+    told = new_call(build_store(tmp_path / "other.db")[0], UNKNOWN)  # the first call registered this number
+    assert talk(told, "I need to cancel my appointment", "Maria Lopes", "L O P E Z, May 3rd 1980")
+    assert told.call.state.verified and told.call.state.contact.name == "Maria Lopez"
 
 
 def test_a_known_patient_whose_name_is_not_understood_is_found_by_the_spellings(tmp_path):
@@ -169,3 +182,16 @@ def test_a_candidate_spells_the_readings_run_of_letters_in_place_and_accents_cou
     assert spelled_out("José") == "J-O-S-E" and spelled_out("O'Neill") == "O-N-E-I-L-L"
     assert best_spelling("O'Neill", "Oneill", first=False) == "O'Neill"  # as heard, apostrophe kept
     assert best_spelling("José", "Jose", first=True) == "José"
+
+
+def test_both_names_spelled_in_one_answer_respell_each_part(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    talk(dialogue, "I'd like to book a check-up", "It's Aiden Mack Carthy.", "June 2nd 1990",
+         "A I D A N, and my last name is M C C A R T H Y.")
+    assert dialogue.call.state.name == "Aidan Mccarthy" and dialogue.call.state.spelled
+    asked_last = new_call(build_store(tmp_path / "other.db")[0], UNKNOWN)
+    replies = talk(asked_last, "I'd like to book a check-up", "It's Aiden Mack Carthy.", "June 2nd 1990", "A I D E N",
+                   "A I D A N. The surname is M C C A R T H Y.")
+    assert replies[3] == wording.SPELL_LAST_NAME and asked_last.call.state.name == "Aidan Mccarthy"
+    assert both_spelled("Aidan, the surname is Mack") is None and both_spelled("M C C A R T H Y") is None
