@@ -95,22 +95,19 @@ class Reception:
 
     def receptionist(self) -> Dialogue:
         """The receptionist for one call, with its own connection to the store (used only on
-        the LLM worker thread, where the session runs policy decisions)."""
+        the call's own dialogue worker, where the session runs policy decisions)."""
         tz = ZoneInfo(self.config.clinic.timezone)
         crm = self.config.crm
         db = open_store(self.records)
         records = ClinicRecords(db, tz, Contacts(db, crm.country_code, crm.trunk_prefix), spool=self.spool)
-        return Dialogue(self.config.clinic, records, now=lambda: datetime.now(tz), llm=self.hub.llm,
+        return Dialogue(self.config.clinic, records, now=lambda: datetime.now(tz), llm=self.hub.reading,
                         can_transfer=bool(self.config.transfer.staff_uri),
                         has_on_call=bool(self.config.transfer.after_hours_uri),
                         on_silence=self.config.voice.on_silence, recording=crm.record_calls)
 
     def release(self, session: CallSession) -> None:
         """The call is over: its receptionist closes after any decision still running."""
-        try:
-            self.hub.submit("llm", session.policy.close)
-        except RuntimeError:  # the engines are already closed: the process is ending
-            pass
+        session.release()
 
     async def stop(self) -> None:
         """Finish the call-log writes, free the engines."""

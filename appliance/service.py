@@ -283,7 +283,9 @@ class ApplianceService:
     def problems(self) -> list[str]:
         """What is wrong now, in the front desk's words (empty when all is well)."""
         stuck = sorted(self.hub.stuck) if self.hub is not None else []
-        found = [f"the {role} engine is not answering: calls are handed to staff" for role in stuck]
+        found = [f"the {role} engine is not answering: " + (
+            "calls go on without it, on the rules alone" if role == "llm" else "calls are handed to staff")
+            for role in stuck]
         waiting = self._waiting_messages()
         calendar = self.calendar_status()
         return found + [w for w in (waiting, calendar.words() if calendar.state == "failing" else "") if w]

@@ -500,10 +500,11 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
         caller = Caller(scenario.plan, today)
         can_transfer = _staff_reachable(db, tz, config, result)
         record = calls.start(scenario.caller_number, "")
-        dialogue = await hub.run("llm", reception.receptionist)
+        lane, dialogue = hub.lane(), None  # the call's own dialogue worker, as on a call
         try:
+            dialogue = await hub.decide(lane, reception.receptionist)
             dialogue.bind_call(record)
-            reply = await hub.run("llm", dialogue.greeting, scenario.caller_number)
+            reply = await hub.decide(lane, dialogue.greeting, scenario.caller_number)
             result.transcript.append(("agent", reply.text))
             while True:
                 line = await asyncio.to_thread(caller.respond, reply.text)
@@ -514,7 +515,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 started = time.monotonic()
                 text, confidence = await hub.run("stt", hear, pcm, dialogue.hint(), dialogue.spelled())
                 heard = time.monotonic()
-                reply = await hub.run("llm", dialogue.respond, text, confidence)
+                reply = await hub.decide(lane, dialogue.respond, text, confidence)
                 decided = time.monotonic()
                 result.lines.append((line, text))
                 result.transcript += [("caller", text), ("agent", reply.text)]
@@ -523,7 +524,9 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 if reply.action is not None and reply.action.kind in ("hangup", "transfer"):
                     break  # a transfer: a person has the caller now (the dialogue offers none when nobody can)
         finally:
-            await hub.run("llm", dialogue.close)
+            if dialogue is not None:
+                await hub.decide(lane, dialogue.close)
+            lane.shutdown(wait=False)
             calls.end(record, "completed")
         reachable = {can_transfer, _staff_reachable(db, tz, config, result)}
         _judge(db, scenario, seeded, tz, [record], reachable, result)

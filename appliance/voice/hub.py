@@ -1,11 +1,15 @@
 """The engines of the service: loaded once, warmed, each with its own single worker thread.
 
 Engines are not thread-safe and a 2-core box gains nothing from running two decodes of one
-engine at once, so every STT, LLM and TTS call goes through that engine's executor.
+engine at once, so every STT, TTS and end-of-turn call goes through that engine's executor.
+Each call's dialogue decides on a worker of its own (`lane`), reading with the language model
+one call at a time (`SharedLlm`): a decision of the rules never waits for another call's reading.
 
 An engine call that outlives its timeout marks the engine stuck: its one worker is busy for
 good, so later calls fail at once (`EngineStuckError`) instead of queueing behind it, until
-the hung call returns. The apologies a call needs when an engine fails are synthesized at
+the hung call returns. So does a decision on a call's lane for that call; a reading that holds
+the language model past the timeout marks the model stuck, and the other calls go on with
+their rules. The apologies a call needs when an engine fails are synthesized at
 warm-up (`fallback_audio`), so they can be played even when the voice itself is what failed.
 """
 
@@ -32,10 +36,11 @@ from appliance.models.protocols import (
     VadEngine,
 )
 from appliance.voice.phrases import PhraseCache
+from appliance.voice.shared_llm import SharedLlm
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ROLES = ("stt", "llm", "tts", "turn")
+ROLES = ("stt", "tts", "turn")
 FALLBACK_PHRASES = {
     "transfer": "I'm sorry, I'm having a technical problem. Let me put you through to the front desk.",
     "callback": "I'm sorry, I'm having a technical problem. I've noted your number and someone will "
@@ -54,14 +59,24 @@ class EngineHub:
     its own worker. Without an end-of-turn model (`turn` None), silence and the transcript end turns."""
 
     def __init__(self, vad: VadEngine, stt: SttEngine, tts: TtsEngine, llm: LlmEngine | None,
-                 workers: dict[str, Executor] | None = None, turn: TurnModel | None = None) -> None:
+                 workers: dict[str, Executor] | None = None, turn: TurnModel | None = None,
+                 lanes: Callable[[], Executor] | None = None, llm_timeout_s: float = 10.0) -> None:
         self.vad, self.stt, self.tts, self.llm, self.turn = vad, stt, tts, llm, turn
         self._pools = workers or {role: ThreadPoolExecutor(1, thread_name_prefix=f"engine-{role}")
                                   for role in ROLES}
-        self.stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
+        self._lanes = lanes or (lambda: ThreadPoolExecutor(1, thread_name_prefix="dialogue"))
+        self._stuck: dict[str, float] = {}  # role -> since when (monotonic) it has not answered
+        self._hung: set[Executor] = set()  # lanes busy with a decision that outlived its timeout
+        self.reading = SharedLlm(llm, llm_timeout_s) if llm is not None else None
         self.fallback_audio: dict[str, bytes] = {}  # key of FALLBACK_PHRASES -> 16 kHz PCM
         self.phrases = PhraseCache()  # sentences spoken before, ready to play
         self.load_s = 0.0
+
+    @property
+    def stuck(self) -> dict[str, float]:
+        """Each engine that has not answered in time -> since when (monotonic)."""
+        since = self.reading.stuck_since() if self.reading is not None else None
+        return self._stuck | ({"llm": since} if since is not None else {})
 
     @classmethod
     def load(cls, config: Config) -> EngineHub:
@@ -70,7 +85,7 @@ class EngineHub:
         started = time.monotonic()
         hub = cls(load_engine(Role.VAD, config, store), load_engine(Role.STT, config, store),
                   load_engine(Role.TTS, config, store), load_engine(Role.LLM, config, store),
-                  turn=_turn_model(config, store))
+                  turn=_turn_model(config, store), llm_timeout_s=config.voice.engine_timeout_s)
         hub.load_s = time.monotonic() - started
         return hub
 
@@ -87,19 +102,37 @@ class EngineHub:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
         except TimeoutError:
             if not future.done():
-                self.stuck.setdefault(role, time.monotonic())
+                self._stuck.setdefault(role, time.monotonic())
                 future.add_done_callback(lambda _: self._unstuck(role))
                 log.critical("the %s engine did not answer within %.1f s; calls fall back until it does",
                              role, timeout)
             raise EngineStuckError(f"the {role} engine did not answer within {timeout:.1f} s") from None
 
     def _unstuck(self, role: str) -> None:
-        self.stuck.pop(role, None)
+        self._stuck.pop(role, None)
         log.warning("the %s engine answered again", role)
 
     def submit(self, role: str, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Queue `fn(*args)` on the worker of `role` without waiting (returns a Future)."""
         return self._pools[role].submit(fn, *args)
+
+    def lane(self) -> Executor:
+        """A worker for one call's dialogue: its decisions, in order, beside other calls'."""
+        return self._lanes()
+
+    async def decide(self, lane: Executor, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run `fn(*args)` on a call's `lane`; one that outlives `timeout` leaves the lane hung
+        until it returns: later decisions on it fail at once (`EngineStuckError`)."""
+        if lane in self._hung:
+            raise EngineStuckError("the call's dialogue is still busy with a decision that hung")
+        future = lane.submit(fn, *args)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except TimeoutError:
+            if not future.done():
+                self._hung.add(lane)
+                future.add_done_callback(lambda _: self._hung.discard(lane))
+            raise EngineStuckError(f"the call's dialogue did not decide within {timeout:.1f} s") from None
 
     async def speech(self, sentence: str, timeout: float) -> bytes:
         """`sentence` as 16 kHz audio: from the phrase cache, or synthesized now (the voice's

@@ -10,8 +10,8 @@ from appliance.models.protocols import Spelling
 
 
 class Policy(Protocol):
-    """What the agent says and does at each point of a call. Every method runs on the LLM
-    engine's worker thread, one at a time per call."""
+    """What the agent says and does at each point of a call. Every method runs on the call's
+    own dialogue worker (`EngineHub.lane`), one at a time."""
 
     def greeting(self, caller_number: str) -> Reply: ...
 

@@ -1,8 +1,9 @@
 """One call's conversation over any transport: listen, find the end of the turn, answer.
 
 Runs on the event loop; the transport hands it frames and call events (`CallListener`).
-Recognition, the policy and speech run on the engines' own workers (`EngineHub`), the call
-log on the store's worker (`CallRecorder`). The parts, each with one job:
+Recognition and speech run on the engines' own workers (`EngineHub`), the policy on the
+call's own dialogue worker (`EngineHub.lane`), the call log on the store's worker
+(`CallRecorder`). The parts, each with one job:
 - `TurnDetector`: when the caller starts, pauses and is done. Recognition starts on the
   pause, so the transcript is ready at the endpoint, and so does the end-of-turn model; with
   what they tell (a finished sentence that sounds finished, or half a phone number) the turn
@@ -99,6 +100,7 @@ class CallSession:
         self.publish = publish
         self.loop: asyncio.AbstractEventLoop | None = None  # the running loop, from `run`
         self.vad = hub.vad.stream()
+        self.lane = hub.lane()  # where the policy decides, in order, and keeps its state
         v = self.voice
         self.turns = TurnDetector(turn_options(v))
         self.bargein = BargeInDetector(BargeInOptions(
@@ -145,7 +147,7 @@ class CallSession:
         caller = self.transport.caller
         if self.recorder is not None:
             self.opened = self.recorder.open(caller.number, caller.name, self.transport.direction,
-                                             then=lambda rid: self.hub.submit("llm", self.policy.bind_call, rid))
+                                             then=self._bind)
         self.transport.open(self.loop, self)
         self._start_reply(self._greet() if self.answering is None else self._pick_up())
         try:
@@ -352,7 +354,7 @@ class CallSession:
         self.reading_stale = threading.Event()
         if "llm" in self.hub.stuck:
             return
-        self.reading = self.hub.submit("llm", self.policy.prepare, text, self.reading_stale.is_set)
+        self.reading = self.lane.submit(self.policy.prepare, text, self.reading_stale.is_set)
         self.reading.add_done_callback(_log_failure)
 
     def _end_turn(self) -> None:
@@ -445,11 +447,11 @@ class CallSession:
             await self._say(reply, None)
 
     async def _decide(self, decide, *args) -> Reply | None:  # noqa: ANN001
-        """Run a policy decision on the LLM worker (it may classify with the LLM or use the
+        """Run a policy decision on the call's dialogue worker (it may classify with the LLM or use the
         store); when it fails or hangs, the caller is handed over instead (None is returned)."""
         try:
-            reply, card = await self.hub.run("llm", self._with_card, decide, *args,
-                                             timeout=self.voice.engine_timeout_s)
+            reply, card = await self.hub.decide(self.lane, self._with_card, decide, *args,
+                                                timeout=self.voice.engine_timeout_s)
         except Exception as exc:  # noqa: BLE001
             log.exception("the policy failed on %s", self.call_id)
             self._fail_over(f"the agent had an internal error: {exc}")
@@ -462,7 +464,7 @@ class CallSession:
         return reply
 
     def _with_card(self, decide, *args) -> tuple[Reply | None, dict[str, str]]:  # noqa: ANN001
-        """The decision, then the policy's card of the call (on the LLM worker, where the policy
+        """The decision, then the policy's card of the call (on the dialogue worker, where the policy
         keeps its state); a card that cannot be made is left out, never failing the turn."""
         reply = decide(*args)
         card = getattr(self.policy, "card", None)
@@ -635,7 +637,7 @@ class CallSession:
 
     async def _ask_summary(self, reason: str) -> str:
         try:
-            return await self.hub.run("llm", self.policy.handover, reason, timeout=self.voice.engine_timeout_s)
+            return await self.hub.decide(self.lane, self.policy.handover, reason, timeout=self.voice.engine_timeout_s)
         except Exception:  # noqa: BLE001 - the transfer goes ahead without one
             log.exception("the handover summary failed on %s", self.call_id)
             return f"Handover: {reason}."
@@ -688,6 +690,25 @@ class CallSession:
         self._set_state(AgentState.SPEAKING)
         await self.speaker.play(pcm, timeout=len(pcm) / 32000 + 2)
 
+    def _bind(self, record_id: int) -> None:
+        """The call's record is open (on the store's worker): the dialogue links its writes to it."""
+        try:
+            self.lane.submit(self.policy.bind_call, record_id)
+        except RuntimeError:  # the call was over before its record was opened
+            log.info("call %s ended before its record was opened", self.call_id)
+
+    def release(self) -> None:
+        """The call is over: a reading ahead stops, the policy closes after any decision still
+        running, then its worker ends."""
+        self.reading_stale.set()
+        if self.reading is not None:
+            self.reading.cancel()
+        try:
+            self.lane.submit(self.policy.close)
+        except RuntimeError:  # released already
+            return
+        self.lane.shutdown(wait=False)
+
     # --- helpers -------------------------------------------------------------------------
     async def _cancel(self, task: asyncio.Task | None) -> None:
         if task is None or task is asyncio.current_task() or task.done():
@@ -707,7 +728,7 @@ class CallSession:
         if self.outcome == "no_input":
             return self.outcome
         try:  # after any decision still running; a worker that does not answer is no reason to wait
-            achieved = await asyncio.wait_for(asyncio.wrap_future(self.hub.submit("llm", self.policy.outcome)),
+            achieved = await asyncio.wait_for(asyncio.wrap_future(self.lane.submit(self.policy.outcome)),
                                               self.voice.engine_timeout_s)
         except Exception:  # noqa: BLE001 - the record is closed whatever the policy does
             log.exception("the policy's outcome failed on %s", self.call_id)

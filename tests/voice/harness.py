@@ -254,9 +254,10 @@ class Call:
                  staff_uri: str = "sip:staff@clinic", turn: FakeTurn | None = None,
                  answering: AnsweringDetector | None = None, **voice) -> None:
         self.loop = VirtualLoop()
-        self.workers = {role: Worker(self.loop) for role in ("stt", "llm", "tts", "turn")}
+        self.workers = {role: Worker(self.loop) for role in ("stt", "dialogue", "tts", "turn")}
         self.stt, self.tts = FakeStt(), FakeTts()
-        self.hub = EngineHub(FakeVad(), self.stt, self.tts, None, self.workers, turn)
+        self.hub = EngineHub(FakeVad(), self.stt, self.tts, None, self.workers, turn,
+                             lanes=lambda: self.workers["dialogue"])
         self.hub.fallback_audio = {"transfer": tone(2000, hz=700), "callback": tone(2000, hz=700)}
         clinic = ClinicConfig(name="Riverside Dental", hours="We are open 8 to 6.",
                               address="We are at 12 Mill Street.")

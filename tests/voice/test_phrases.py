@@ -99,7 +99,7 @@ def not_acknowledged(call: Call, line: str) -> bool:
 def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
     call = acknowledging()
     assert not_acknowledged(call, "what about saturdays")  # decided at once
-    call.workers["llm"].delay_s = 1.5  # the language model reads the next turn
+    call.workers["dialogue"].delay_s = 1.5  # the language model reads the next turn
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
     assert [e.text for e in call.of(AgentSaidEvent)][-2:] == [wording.ONE_MOMENT, "We are open 8 to 6."]
@@ -112,7 +112,7 @@ def test_a_slow_decision_is_acknowledged_at_once_and_a_quick_one_is_not():
 
 def test_a_turn_held_long_is_not_acknowledged_when_its_answer_is_quick():
     call = acknowledging(hold_silence_ms=1200)
-    call.workers["llm"].delay_s = 0.1  # the rules decide in a moment
+    call.workers["dialogue"].delay_s = 0.1  # the rules decide in a moment
     assert not_acknowledged(call, "Um...")  # held for 1.2 s, past the 500 ms
     call.finish()
 
@@ -126,10 +126,10 @@ def test_a_slow_recognition_is_not_acknowledged_only_a_slow_decision():
 
 def test_after_an_acknowledged_turn_the_next_turn_times_its_own_reply():
     call = acknowledging()
-    call.workers["llm"].delay_s = 1.5
+    call.workers["dialogue"].delay_s = 1.5
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TurnLatencyEvent))
-    call.workers["llm"].delay_s = 0.0
+    call.workers["dialogue"].delay_s = 0.0
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
     quick = call.of(TurnLatencyEvent)[-1].stages_ms
@@ -140,7 +140,7 @@ def test_after_an_acknowledged_turn_the_next_turn_times_its_own_reply():
 def test_the_echo_of_one_moment_does_not_stop_the_reply_that_follows():
     call = acknowledging()
     call.line.echo_db = 20  # the caller's phone sends the agent back, quieter
-    call.workers["llm"].delay_s = 1.0
+    call.workers["dialogue"].delay_s = 1.0
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TurnLatencyEvent))
     assert not call.of(BargeInEvent) and call.of(AgentSaidEvent)[-1].text == "We are open 8 to 6."

@@ -166,7 +166,7 @@ def test_a_yes_going_on_over_the_reply_hears_what_it_talked_over_again(words, ms
 
 def test_a_thanks_over_a_reply_after_one_moment_hears_it_again_from_the_sentence_cut():
     call = greeted(barge_in_ms=160)
-    call.workers["llm"].delay_s = 1.0  # the decision takes long: "One moment." first, on the same playback
+    call.workers["dialogue"].delay_s = 1.0  # the decision takes long: "One moment." first, on the same playback
     where = "We are at 12 Mill Street. Is there anything else?"
     call.session.policy.respond = lambda text, confidence: Reply.say(where if "clinic" in text else "Sorry?")
     call.caller_says("Where is the clinic?")
@@ -209,7 +209,7 @@ def test_the_agent_s_own_echo_does_not_stop_it_but_a_voice_as_loud_does(echo_db,
 
 def test_the_caller_speaking_on_while_the_agent_decides_loses_no_answer():
     call = greeted()
-    call.workers["llm"].delay_s = 1.5  # a slow decision
+    call.workers["dialogue"].delay_s = 1.5  # a slow decision
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TranscriptEvent))
     call.caller_says("And where is the clinic?")  # said while the first answer is being decided
