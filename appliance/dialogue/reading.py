@@ -5,8 +5,10 @@ constrained to a JSON schema; the dialogue checks every reading with the caller 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import date
 from typing import Any
 
@@ -40,12 +42,16 @@ class Reader:
     """Readings by the language model (None without one, or when it fails or finds nothing).
 
     The last few readings are remembered: one made ahead, at a pause of the caller's (see
-    `Dialogue.prepare`), is there at once when the turn it read is answered."""
+    `Dialogue.prepare`, on a worker of its own), is there at once when the turn it read is
+    answered, and a turn answered while it is still being made waits for it rather than read
+    the same words again."""
 
     def __init__(self, llm: LlmEngine | None, budget_s: float = 3.0) -> None:
         self.llm = llm
         self.budget_s = budget_s
         self._read: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._reading: dict[tuple[str, str], Future] = {}  # readings in progress, by what they read
+        self._lock = threading.Lock()
 
     def intent(self, text: str, question: str = "", known: str = "", stop: Callable[[], bool] | None = None) -> str:
         """One of INTENTS for the caller's words ('unknown' when the model cannot tell); `known`:
@@ -82,15 +88,34 @@ class Reader:
         said = f'The receptionist asked: "{question}"\nThe caller said: "{text}"' if question else text
         if known:
             said = f"Known so far: {known}\n{said}"
-        if (system, said) in self._read:
-            return self._read[(system, said)]
-        if stop is not None and stop():
-            return None
-        value = self._model_reading(system, said, schema, max_tokens, stop)
-        if value is not None:  # a reading that failed (out of time) is tried again when asked again
-            self._read[(system, said)] = value
-            while len(self._read) > REMEMBERED:
-                self._read.popitem(last=False)
+        key = (system, said)
+        with self._lock:
+            if key in self._read:
+                return self._read[key]
+            if stop is not None and stop():
+                return None
+            ahead, mine = self._reading.get(key), Future()
+            if ahead is None:
+                self._reading[key] = mine
+        if ahead is not None:  # read ahead and not in yet: its result, unless it stopped or failed
+            try:
+                value = ahead.result(timeout=self.budget_s)
+            except TimeoutError:
+                return None
+            if value is not None or (stop is not None and stop()):
+                return value
+            return self._ask(system, text, question, schema, max_tokens, known, stop)
+        value = None
+        try:
+            value = self._model_reading(system, said, schema, max_tokens, stop)
+        finally:
+            with self._lock:
+                if value is not None:  # a reading that failed (out of time) is tried again when asked again
+                    self._read[key] = value
+                    while len(self._read) > REMEMBERED:
+                        self._read.popitem(last=False)
+                del self._reading[key]
+            mine.set_result(value)
         return value
 
     def _model_reading(self, system: str, said: str, schema: dict, max_tokens: int,

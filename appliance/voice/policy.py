@@ -11,7 +11,8 @@ from appliance.models.protocols import Spelling
 
 class Policy(Protocol):
     """What the agent says and does at each point of a call. Every method runs on the call's
-    own dialogue worker (`EngineHub.lane`), one at a time."""
+    own dialogue worker (`EngineHub.lane`), one at a time, but those read on the event loop and
+    `prepare`, which runs beside the decisions."""
 
     def greeting(self, caller_number: str) -> Reply: ...
 
@@ -38,7 +39,8 @@ class Policy(Protocol):
     def prepare(self, text: str, stale: Callable[[], bool]) -> None:
         """At a pause that may end the turn: start what answering `text` will need that takes
         long (the language model's reading), so the answer is ready sooner; that work may stop
-        once `stale()` is true (the caller went on: the turn's words are no longer `text`)."""
+        once `stale()` is true (the caller went on: the turn's words are no longer `text`).
+        It runs beside the call's decisions, on a worker of its own: it only reads the call's state."""
 
     def takes_digits(self) -> bool:
         """Keys now spell a number (a date of birth keyed in), so none may be dropped; read on

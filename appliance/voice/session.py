@@ -101,6 +101,7 @@ class CallSession:
         self.loop: asyncio.AbstractEventLoop | None = None  # the running loop, from `run`
         self.vad = hub.vad.stream()
         self.lane = hub.lane()  # where the policy decides, in order, and keeps its state
+        self.ahead = hub.lane()  # where it reads turns ahead: a decision never waits behind a stale one
         v = self.voice
         self.turns = TurnDetector(turn_options(v))
         self.bargein = BargeInDetector(BargeInOptions(
@@ -345,16 +346,17 @@ class CallSession:
         return self.turns.judge(verdict)
 
     def _read_ahead(self, text: str) -> None:
-        """The answer may need the language model: start its reading now (one at a time per call;
-        a reading the caller's going on made stale is dropped if it has not started, and stops
-        at its next token if it has: the answer to the whole turn waits behind it otherwise)."""
+        """The answer may need the language model: start its reading now (one at a time per call,
+        beside its decisions; a reading the caller's going on made stale is dropped if it has not
+        started, and stops at its next token if it has: the model is shared, and a reading of the
+        whole turn would wait for it)."""
         if self.reading is not None and not self.reading.done():
             self.reading_stale.set()
             self.reading.cancel()
         self.reading_stale = threading.Event()
         if "llm" in self.hub.stuck:
             return
-        self.reading = self.lane.submit(self.policy.prepare, text, self.reading_stale.is_set)
+        self.reading = self.ahead.submit(self.policy.prepare, text, self.reading_stale.is_set)
         self.reading.add_done_callback(_log_failure)
 
     def _end_turn(self) -> None:
@@ -703,6 +705,7 @@ class CallSession:
         self.reading_stale.set()
         if self.reading is not None:
             self.reading.cancel()
+        self.ahead.shutdown(wait=False)
         try:
             self.lane.submit(self.policy.close)
         except RuntimeError:  # released already

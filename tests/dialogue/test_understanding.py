@@ -1,5 +1,6 @@
 """Spoken numbers, dates, times, names and intents (pure)."""
 
+import threading
 from datetime import date, datetime, time
 
 import pytest
@@ -167,3 +168,40 @@ def test_a_reading_no_longer_needed_is_not_made_nor_remembered(tmp_path):
     assert model.calls == 0
     dialogue.respond("could somebody have a look at my", 0.9)  # ...yet the turn ended there: read now
     assert model.calls == 1
+
+
+class SlowClassifier(CountingClassifier):
+    """...and takes until `go` is set (a reading ahead still being made)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+
+    def chat_json(self, messages: list[ChatMessage], schema: dict, **options: object) -> dict:
+        self.go.wait(5)
+        stop = options.get("stop")
+        if stop is not None and stop():
+            self.calls += 1
+            return None
+        return super().chat_json(messages, schema, **options)
+
+
+@pytest.mark.parametrize("went_on", [False, True])
+def test_a_turn_answered_while_its_reading_ahead_is_made_waits_for_it_or_reads_again_if_it_stopped(tmp_path, went_on):
+    db, _ = build_store(tmp_path / "store.db")
+    model = SlowClassifier()
+    dialogue = make_dialogue(db, llm=model)
+    dialogue.greeting(MARIA)
+    said = "could somebody have a look at my teeth sometime"
+    stale = threading.Event()
+    ahead = threading.Thread(target=dialogue.prepare, args=(said, stale.is_set))
+    ahead.start()
+    while said not in str(dialogue.reader._reading):  # the reading ahead has started
+        threading.Event().wait(0.01)
+    if went_on:
+        stale.set()  # the caller went on: the reading ahead stops (yet the turn ended on these words)
+    threading.Timer(0.1, model.go.set).start()
+    reply = dialogue.respond(said, 0.9)
+    ahead.join(5)
+    assert "book an appointment" in reply.text
+    assert model.calls == (2 if went_on else 1)  # read once; again only when the reading ahead stopped
