@@ -98,15 +98,11 @@ class EngineHub:
 
     async def wait(self, role: str, future: Future[T], timeout: float | None) -> T:
         """Await work already queued on `role` (see `run`)."""
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-        except TimeoutError:
-            if not future.done():
-                self._stuck.setdefault(role, time.monotonic())
-                future.add_done_callback(lambda _: self._unstuck(role))
-                log.critical("the %s engine did not answer within %.1f s; calls fall back until it does",
-                             role, timeout)
-            raise EngineStuckError(f"the {role} engine did not answer within {timeout:.1f} s") from None
+        def stuck() -> None:
+            self._stuck.setdefault(role, time.monotonic())
+            future.add_done_callback(lambda _: self._unstuck(role))
+            log.critical("the %s engine did not answer within %.1f s; calls fall back until it does", role, timeout)
+        return await _bounded(future, timeout, stuck, f"the {role} engine did not answer")
 
     def _unstuck(self, role: str) -> None:
         self._stuck.pop(role, None)
@@ -126,13 +122,10 @@ class EngineHub:
         if lane in self._hung:
             raise EngineStuckError("the call's dialogue is still busy with a decision that hung")
         future = lane.submit(fn, *args)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-        except TimeoutError:
-            if not future.done():
-                self._hung.add(lane)
-                future.add_done_callback(lambda _: self._hung.discard(lane))
-            raise EngineStuckError(f"the call's dialogue did not decide within {timeout:.1f} s") from None
+        def hung() -> None:
+            self._hung.add(lane)
+            future.add_done_callback(lambda _: self._hung.discard(lane))
+        return await _bounded(future, timeout, hung, "the call's dialogue did not decide")
 
     async def speech(self, sentence: str, timeout: float) -> bytes:
         """`sentence` as 16 kHz audio: from the phrase cache, or synthesized now (the voice's
@@ -178,6 +171,17 @@ class EngineHub:
         for engine in (self.stt, self.tts, self.llm):
             if engine is not None:
                 engine.close()
+
+
+async def _bounded(future: Future[T], timeout: float | None, hung: Callable[[], None], late: str) -> T:
+    """`future`'s result; past `timeout`, `hung()` if it is still running, then `EngineStuckError`
+    ("`late` within `timeout` s")."""
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+    except TimeoutError:
+        if not future.done():
+            hung()
+        raise EngineStuckError(f"{late} within {timeout:.1f} s") from None
 
 
 def _turn_model(config: Config, store) -> TurnModel | None:  # noqa: ANN001 - ModelStore
