@@ -203,10 +203,22 @@ class Identity:
             s.not_understood = 0
             return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
         s.step = step
+        if answer is False and step == Step.NAME:
+            return self._name_after_no(text)
         if answer is False and re.search(r"\d|\w+\W+\w+\W+\w+", text):  # "no, 7972", "no, it's the 7th of..."
-            return self.take_name(text) if step == Step.NAME else self.take_date_of_birth(text)
+            return self.take_date_of_birth(text)
         again = wording.NAME_AGAIN if step == Step.NAME else wording.DOB_AGAIN
         return self.escalation.not_understood(again)
+
+    def _name_after_no(self, text: str) -> Reply | None:
+        """A no to the model's reading of the name: a name the rules read is taken, letters are
+        the last name spelled, and anything else is asked spelled, not read by the model again
+        (it would hear the same words). The no was understood: no second miss is counted."""
+        if extract_name(text) is not None:
+            return self.take_name(text)
+        if spelled_word(text) is not None:
+            return self.take_name_spelling(text)
+        return self.call.ask(Step.SPELL_NAME, wording.NAME_SPELL_AFTER_NO)
 
     # --- using what was read ------------------------------------------------------------
     def _use_name(self, name: str, text: str) -> Reply | None:

@@ -52,6 +52,7 @@ ASK_DOB = "And what's your date of birth?"
 DOB_AFTER_NAME = "Thank you, {first_name}. And what's your date of birth?"
 NAME_AGAIN = "Sorry, could you tell me your first and last name?"
 NAME_SPELL = "Sorry, I didn't catch your name. Could you spell your last name for me?"
+NAME_SPELL_AFTER_NO = "Sorry about that. Could you spell your last name for me?"
 DOB_AFTER_SPELLING = "Thank you. And what's your date of birth?"
 # no example date: any full date is somebody's date of birth
 DOB_AGAIN = "Sorry, could you tell me your date of birth: the day, the month and the year?"

@@ -147,7 +147,8 @@ def test_a_guess_nobody_confirms_counts_as_not_understood(tmp_path):
 @pytest.mark.parametrize("model, lines", [
     ({"intent": "book"}, ["hmm the thing with the stuff", "no", "the other stuff"]),  # a guess refused, a miss
     ({"intent": "book", "name": "Great With Fields"}, ["I need a filling", "Great with fields.",
-                                                       "No, it's great with fields."]),  # a reading refused twice
+                                                       "No, it's great with fields.",
+                                                       "Great with fields."]),  # a reading refused, no spelling
 ])
 def test_a_second_miss_with_nobody_to_take_the_call_takes_the_next_words_as_the_message(model, lines, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
@@ -260,6 +261,26 @@ def test_misses_count_again_once_the_name_is_understood(tmp_path):
     replies = talk(dialogue, "I need a filling", "Grace with field", "No, it's Grace Whitfield.", "um")
     assert replies[1] == wording.IS_YOUR_NAME.format(name="Grace With Field")
     assert replies[3] == wording.DOB_AGAIN  # the first miss at this step, not the second of the call
+
+
+@pytest.mark.parametrize("no", ["No, it's grace what field.", "No."])
+def test_a_name_reading_refused_is_spelled_not_read_again_nor_handed_over(no, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I need a filling", "Grace with field", no, "W-H-I-T-F-I-E-L-D.", "March 3rd 1985",
+                   "G R A C E")
+    assert replies[2:4] == [wording.NAME_SPELL_AFTER_NO, wording.DOB_AFTER_SPELLING]
+    assert dialogue.call.state.name == "Grace Whitfield"
+
+
+def test_a_name_reading_refused_then_not_spelled_either_is_handed_over(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I need a filling", "Grace with field", "No, it's grace what field.")
+    last = dialogue.respond("grace what field", 0.9)
+    assert last.action is not None and last.action.kind == "transfer"
 
 
 def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_path):
