@@ -4,7 +4,9 @@
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
 'seven nine seventy two', '7 9 70 2', '712-69' and '712, 69' (Whisper grouping the digits like a
 phone number),
-'October 30th, 1900, 88' (Whisper's nineteen eighty-eight), with other words around them.
+'October 30th, 1900, 88' and 'April 2nd, 1900, 1990' (Whisper's nineteen eighty-eight and nineteen
+ninety, the 'nineteen' said apart), 'the first on March 1983' ('of' misheard), with other words
+around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -31,7 +33,8 @@ _YEAR = r"(?P<year>(?:1[89]|20) ?\d{2}|\d{4}|'?\d{2})(?!\d)(?! ?\d)(?!st\b|nd\b|
 _SEP = r"[\s,.]*"
 _NAMED = [  # month said by name
     re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
-    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
+    # "on": "of" misheard
+    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
 ]
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
@@ -41,6 +44,7 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
     t = re.sub(r"\b1900,? (\d{2})\b", r"19 \1", numerals(text).lower())  # "1900, 88": nineteen eighty-eight
+    t = re.sub(r"\b1900,? ((?:19|20)\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen" and then the year
     named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())
     for match in named:  # the earliest: "the 23rd of august 19 91", not "august 19 91"
         born = _date(match["year"], MONTH_NAMES[match["month"]], int(match["day"]), today)

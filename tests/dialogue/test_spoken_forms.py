@@ -244,6 +244,8 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("December 5th 2030", False, None),  # the future
     ("March 3rd 1890", False, None),  # over 120 years ago
     ("The 2nd of April, 1900, 64.", False, date(1964, 4, 2)),  # Whisper's "nineteen sixty-four"
+    ("April, 2nd, 1900, 1990.", False, date(1990, 4, 2)),  # "nineteen" said apart, then the year
+    ("The first on March, 1983.", False, date(1983, 3, 1)),  # "of" heard "on"
     ("April 2nd 1900", False, None),
     ("soon", False, None),
 ])
