@@ -23,6 +23,8 @@ RULES: list[tuple[str, str]] = [
                   r"(face|jaw|cheek|eye|neck|throat|tongue)\b.{0,25}\b(swollen|swelling|swelled)|"
                   r"(swollen|swelling|swelled)\b.{0,20}\b(face|jaw|cheek|eye|neck|throat|tongue)|"
                   r"(really|very|badly|so|hugely) (swollen|swelling)|severe pain|unbearable|excruciating|"
+                  r"(swollen|swelling|swells)\b.{0,30}\b(hurts (a lot|so much|badly)|really hurts|(so|really|very) "
+                  r"painful|(a lot of|so much) pain)|"  # a swelling that hurts, whatever swells as heard
                   r"allergic reaction|accident|broke my jaw|broken jaw|face\b.{0,25}\b(swell|swoll|swirl)\w*|"
                   r"(pain|hurts?|hurting) (is |was |'s |has been |got |gets )?(so |really |just )?"
                   r"(terrible|awful|unbearable|severe|excruciating)|"

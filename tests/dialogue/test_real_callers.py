@@ -234,6 +234,14 @@ def test_a_message_that_ends_in_bye_is_taken_and_a_second_booking_for_a_husband_
 def test_mild_swelling_is_a_booking_not_an_emergency():
     assert rule_intent("my gums have been a bit swollen lately, can I book a cleaning?") == "book"
     assert rule_intent("his jaw is swelling up and he's in agony") == "emergency"
+    assert rule_intent("my gum is swollen but it doesn't hurt, can I come in this week?") == "book"
+
+
+@pytest.mark.parametrize("said", ["my son's whole lip swells and it really hurts",
+                                  "the swelling came back overnight and it's so painful",
+                                  "my knee is swollen up and it hurts so much"])  # whatever swells, as heard
+def test_a_swelling_that_hurts_a_lot_is_an_emergency(said):
+    assert rule_intent(said) == "emergency"
 
 
 def test_a_last_name_spelled_beside_a_name_only_the_model_reads_replaces_the_words_it_spells(tmp_path):
