@@ -262,6 +262,18 @@ def test_the_same_wish_again_at_a_closed_clinic_leads_to_a_message_that_is_taken
     assert rows == ["Please call me about a morning slot next week."]
 
 
+def test_times_turned_down_are_offered_again_when_the_caller_asks_for_them_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA)
+    replies = talk(dialogue, "I'd like a cleaning", "yes", "a new one", "Monday morning")
+    offered = replies[-1].removeprefix("I have ")
+    replies = talk(dialogue, "no, those won't do", "Monday morning then", "no", "Monday morning, please")
+    assert replies[1].startswith(wording.ONE_FREE)  # the last time that morning, not near those turned down
+    assert replies[3] == f"The only times I have then are {offered}"  # not "nothing then"
+    talk(dialogue, "the first one", "yes")
+    assert dialogue.call.state.outcome == "booked"
+
+
 def test_misses_count_again_once_the_name_is_understood(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}), can_transfer=False)
