@@ -3,10 +3,9 @@
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
 'seven nine seventy two', '7 9 70 2', '712-69' and '712, 69' (Whisper grouping the digits like a
-phone number),
-'October 30th, 1900, 88' and 'April 2nd, 1900, 1990' (Whisper's nineteen eighty-eight and nineteen
-ninety, the 'nineteen' said apart), 'the first on March 1983' ('of' misheard), with other words
-around them.
+phone number), 'October 30th, 1900, 88', 'April 2nd, 1900, 1990' and '4 July, 19th, 1980'
+(Whisper's nineteen eighty-eight, nineteen ninety and nineteen eighty, the 'nineteen' said
+apart), 'the first on March 1983' ('of' misheard), with other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -31,10 +30,11 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + 
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 _YEAR = r"(?P<year>(?:1[89]|20) ?\d{2}|\d{4}|'?\d{2})(?!\d)(?! ?\d)(?!st\b|nd\b|rd\b|th\b)"  # "19th" is no year
 _SEP = r"[\s,.]*"
+_APART = rf"(?:(?:19|20)th{_SEP})?"  # "4 July, 19th, 1980": the year's "nineteen" written apart as a day
 _NAMED = [  # month said by name
-    re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
+    re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
     # "on": "of" misheard
-    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_YEAR}"),
+    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
 ]
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
