@@ -248,6 +248,9 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("The first on March, 1983.", False, date(1983, 3, 1)),  # "of" heard "on"
     ("4 July, 19th, 1980.", False, date(1980, 7, 4)),  # "nineteen" written as a day, then the year
     ("May 2nd, 20th, 2001", False, date(2001, 5, 2)),
+    ("October 1st, 1980, too.", False, date(1982, 10, 1)),  # "eighty-two", its two written apart
+    ("the 5th of May 1970 5", False, date(1975, 5, 5)),
+    ("May 3rd, 1970, and it's my birthday", False, date(1970, 5, 3)),
     ("July 19th, 1980", False, date(1980, 7, 19)),
     ("the 19th of July, 1980", False, date(1980, 7, 19)),
     ("April 2nd 1900", False, None),
