@@ -36,8 +36,9 @@ def spelled_word(text: str, asked: bool = False) -> str | None:
         letter, sure = _letter(token, raw)
         if token == "double" and i + 1 < len(tokens):
             doubled = _letter(nxt, tokens[i + 1][1])[0]
-            if nxt in ("you", "u", "u.") and not (i + 2 < len(tokens) and _letter(*tokens[i + 2])[0] == "u"):
-                letter, sure = "w", True  # "double you": W
+            if (nxt in ("you", "u", "u.") and not (i + 2 < len(tokens) and _letter(*tokens[i + 2])[0] == "u")
+                    or doubled == "w"):
+                letter, sure = "w", True  # "double you": W, also written "Double-W"
                 i += 1
             elif doubled:
                 letter, sure = doubled * 2, True
@@ -68,7 +69,9 @@ def _tokens(text: str, asked: bool) -> list[tuple[str, str]]:
     capitals grouped in a hyphenated spelling ("PR-I-Y-A", "TH-A-N-H") are letters too."""
     grouped = r"\b[A-Z]{1,5}(?:-[A-Z]{1,5})+\b" if asked else r"\b[A-Z]{1,3}(?:-[A-Z]{1,3}){2,}\b"
     text = re.sub(grouped, lambda m: " ".join(m[0].replace("-", "")), text)
-    text = re.sub(r"(?<=\b[A-Za-z])-(?=[A-Za-z]\b)", " ", text.replace("\u2019", "'"))
+    # single letters apart, and "double" from its letter ("Double-W-H-I-T", "A-Double-L-E-N")
+    text = re.sub(r"(?<=\b[a-z])-(?=[a-z]\b|double\b)|(?<=\bdouble)-(?=[a-z]\b)", " ", text.replace("\u2019", "'"),
+                  flags=re.IGNORECASE)
     # "it's", "that's", "I'm" stay one word; "O'N" is O, an apostrophe, N
     raw = re.findall(r"\b(?:[A-Za-z]{2,}|I)'[A-Za-z]{1,2}\b|[A-Za-z]+(?:-[A-Za-z]+)?|'", text)
     return [(token.lower(), token) for token in raw]

@@ -341,6 +341,7 @@ def test_a_number_read_back_reads_back_as_itself(region, seed):
     ("ess tee ee vee ee en ess", "Stevens"), ("pee ay tee ee el", "Patel"), ("jay oh en ee ess", "Jones"),
     ("ex why zed", "Xyz"), ("gee are ay why", "Gray"), ("see ar oh double you", "Crow"),
     ("PR-I-Y-A.", "Priya"), ("TH-A-N-H.", "Thanh"), ("my X-RAY", None),  # letters grouped by the recogniser
+    ("Double-W-A-R-D.", "Ward"), ("A-Double-L-E-N.", "Allen"),  # W ("double-u") and a double as written
     ("I see you", None), ("are you there", None), ("hello there", None), ("My name is Mike.", None),
     ("a", None), ("", None),
 ])
