@@ -44,8 +44,8 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
-    t = re.sub(r"\b1900,? (\d{2})\b", r"19 \1", numerals(text).lower())  # "1900, 88": nineteen eighty-eight
-    t = re.sub(r"\b1900,? ((?:19|20)\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen" and then the year
+    t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", numerals(text).lower())  # "1900, 1990": "nineteen", the year
+    t = re.sub(r"\b1900,? (\d{2})\b", r"19 \1", t)  # "1900, 88": nineteen eighty-eight
     # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart
     t = re.sub(r"\b((?:19|20)[1-9])0,? (?:([1-9])|too|to)[.!]?\s*$", lambda m: f"{m[1]}{m[2] or 2}", t)
     named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())

@@ -170,17 +170,18 @@ class Booking:
 
     def _offer(self) -> Reply:
         """Up to three free slots that fit, none near a time the caller turned down; none: the
-        times turned down, when the caller asks for them again (a no may have been misheard, and
-        "nothing then" would not be true); still none: the nearest within the horizon; still
-        none: ask again."""
+        times turned down, offered again as a miss (a no may have been misheard, and "nothing
+        then" would not be true; turned down again, the caller is handed over); still none: the
+        nearest within the horizon; still none: ask again."""
         s = self.call.state
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
         slots = self.records.find_slots(s.service.id, s.when, earliest, provider, avoid=s.declined)
-        lead, only_one = wording.OFFER, wording.ONE_FREE
-        if not slots and s.declined:
-            slots = self.records.find_slots(s.service.id, s.when, earliest, provider)
-            lead, only_one = wording.ONLY_THESE, wording.ONLY_THAT
+        if not slots and s.declined and (again := self.records.find_slots(s.service.id, s.when, earliest, provider)):
+            s.offered = again
+            if len(again) == 1:
+                return self.escalation.not_understood(self._read_back(again[0], wording.ONLY_THAT).text)
+            return self.escalation.not_understood(wording.ONLY_THESE.format(slots=self._slots_said(again)), Step.CHOOSE)
         if not slots:
             wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
             slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1, avoid=s.declined)
@@ -189,8 +190,8 @@ class Booking:
             return self._read_back(slots[0], wording.NEAREST)
         s.offered, s.step = slots, Step.CHOOSE
         if len(slots) == 1:
-            return self._read_back(slots[0], only_one)
-        return Reply.say(lead.format(slots=self._slots_said(slots)))
+            return self._read_back(slots[0], wording.ONE_FREE)
+        return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
 
     def _read_back(self, slot: Slot, lead: str = wording.SO_THATS) -> Reply:
         """Say exactly what will be booked; only a yes to this books it."""

@@ -101,7 +101,8 @@ class Identity:
         if name is not None and spelled is not None and len(name.split()) >= 2:
             name = respelled(name, spelled)
         if name is None:
-            read = self.reader.name(text, wording.ASK_NAME)
+            # after a miss, a reading would be checked as the second one: the caller is handed over without it
+            read = self.reader.name(text, wording.ASK_NAME) if self.call.state.not_understood == 0 else None
             if read is not None and spelled is not None:
                 read = respelled(read, spelled)
             if read is not None:
@@ -194,7 +195,8 @@ class Identity:
         return spelled, None
 
     def take_reading_yes(self, text: str) -> Reply | None:
-        """A yes to the model's reading uses it; a no asks the question again."""
+        """A yes to the model's reading uses it; a no with a date of birth in it is read as one,
+        and a no to a name is `_name_after_no`; otherwise the question is asked again."""
         s = self.call.state
         step, value = s.reading
         s.reading = None
@@ -216,7 +218,7 @@ class Identity:
         (it would hear the same words). The no was understood: no second miss is counted."""
         if extract_name(text) is not None:
             return self.take_name(text)
-        if spelled_word(text) is not None:
+        if spelled_word(text, asked=True) is not None:
             return self.take_name_spelling(text)
         return self.call.ask(Step.SPELL_NAME, wording.NAME_SPELL_AFTER_NO)
 

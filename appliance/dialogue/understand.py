@@ -11,6 +11,10 @@ from rapidfuzz import fuzz, process
 # said after "can't make it", what makes it no plain cancel: another time asked for, a booking, a question of cost
 ANOTHER_TIME = (r"instead|another|other|different|anything|something|available|free|do you have|is there|"
                 r"book|come in|fee|fees|cost|charge")
+# a swelling and a pain said together, in either order, with no "not", "no longer", "went down" between
+SWELLS = r"(swollen|swelling|swelled|swells)(?! (went|has gone|is going|gone) down)"
+HURTS = r"(hurts (a lot|so much|badly)|really hurts|(so|really|very) painful|(a lot of|so much) pain)"
+NOT_GONE = r"\b(?:(?!\b(?:not|no longer|nothing|never|went|gone|used to)\b|n't\b)[^.?!]){0,30}\b"
 RULES: list[tuple[str, str]] = [
     # emergencies, also as recognisers mishear them ("can't breed", "my face is swelling")
     ("emergency", r"\b(emergency|(bleeding|bleeds) (a lot|heavily|badly|everywhere|and (it )?won't stop)|won't stop "
@@ -23,8 +27,7 @@ RULES: list[tuple[str, str]] = [
                   r"(face|jaw|cheek|eye|neck|throat|tongue)\b.{0,25}\b(swollen|swelling|swelled)|"
                   r"(swollen|swelling|swelled)\b.{0,20}\b(face|jaw|cheek|eye|neck|throat|tongue)|"
                   r"(really|very|badly|so|hugely) (swollen|swelling)|severe pain|unbearable|excruciating|"
-                  r"(swollen|swelling|swells)\b.{0,30}\b(hurts (a lot|so much|badly)|really hurts|(so|really|very) "
-                  r"painful|(a lot of|so much) pain)|"  # a swelling that hurts, whatever swells as heard
+                  rf"{SWELLS}{NOT_GONE}{HURTS}|{HURTS}{NOT_GONE}{SWELLS}|"  # whatever swells, as heard
                   r"allergic reaction|accident|broke my jaw|broken jaw|face\b.{0,25}\b(swell|swoll|swirl)\w*|"
                   r"(pain|hurts?|hurting) (is |was |'s |has been |got |gets )?(so |really |just )?"
                   r"(terrible|awful|unbearable|severe|excruciating)|"
@@ -75,6 +78,7 @@ today tomorrow uh um want was we well were what when where which who why will wi
 monday tuesday wednesday thursday friday saturday sunday week next last birth born name first actually
 mr mrs ms miss dr doctor sir madam
 he her him his husband wife son daughter mother mom mum father dad brother sister child kid partner
+wrong incorrect close different
 """.split())
 # what was offered does not suit ("Neither of those", "That doesn't work for me")
 TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"

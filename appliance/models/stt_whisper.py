@@ -61,7 +61,7 @@ HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
 LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
 LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one letter five times in a word
-MARK_LOOP = re.compile(r"([^\w\s])\1{4,}")  # "February,,,,,,,,,": one mark five times in a row
+MARK_LOOP = re.compile(r"([,;:!?-])\1{4,}")  # "February,,,,,,,,,": one mark five times in a row (dots: a pause)
 LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, letters only
 SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
 SEPARATORS = ("-", ".", ",", " -", "'")  # what may stand between spelled letters
@@ -247,7 +247,7 @@ def spelled_out(word: str) -> str:
 def looks_looped(text: str, audio_s: float) -> bool:
     """Far more words than time to say them, or one word group five times over ("no, no, no,
     no" is said; five times is Whisper's), or one letter five times inside a word, or one
-    punctuation mark five times in a row."""
+    punctuation mark but a dot five times in a row."""
     return (len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None
             or LETTER_LOOP.search(text) is not None or MARK_LOOP.search(text) is not None)
 

@@ -235,11 +235,14 @@ def test_mild_swelling_is_a_booking_not_an_emergency():
     assert rule_intent("my gums have been a bit swollen lately, can I book a cleaning?") == "book"
     assert rule_intent("his jaw is swelling up and he's in agony") == "emergency"
     assert rule_intent("my gum is swollen but it doesn't hurt, can I come in this week?") == "book"
+    assert rule_intent("the swelling went down and it no longer hurts so much, can I book a check-up?") == "book"
+    assert rule_intent("my gum was swollen last week but it's not so painful now, I'd like a cleaning") == "book"
 
 
 @pytest.mark.parametrize("said", ["my son's whole lip swells and it really hurts",
                                   "the swelling came back overnight and it's so painful",
-                                  "my knee is swollen up and it hurts so much"])  # whatever swells, as heard
+                                  "my knee is swollen up and it hurts so much",  # whatever swells, as heard
+                                  "it hurts a lot and it's swelled up"])
 def test_a_swelling_that_hurts_a_lot_is_an_emergency(said):
     assert rule_intent(said) == "emergency"
 
@@ -268,10 +271,17 @@ def test_times_turned_down_are_offered_again_when_the_caller_asks_for_them_again
     replies = talk(dialogue, "I'd like a cleaning", "yes", "a new one", "Monday morning")
     offered = replies[-1].removeprefix("I have ")
     replies = talk(dialogue, "no, those won't do", "Monday morning then", "no", "Monday morning, please")
-    assert replies[1].startswith(wording.ONE_FREE)  # the last time that morning, not near those turned down
-    assert replies[3] == f"The only times I have then are {offered}"  # not "nothing then"
+    assert replies[1].startswith(wording.ONE_FREE) and replies[1].endswith("Shall I go ahead?")  # not near those
+    assert replies[3] == f"{wording.ONLY_TIMES} {offered}"  # not "nothing then"
     talk(dialogue, "the first one", "yes")
     assert dialogue.call.state.outcome == "booked"
+
+
+def test_times_turned_down_again_and_again_end_in_a_hand_over(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA, can_transfer=False)
+    replies = talk(dialogue, "I'd like a cleaning", "yes", "a new one", *["Monday morning", "no"] * 3, "Monday morning")
+    assert replies[7].startswith(wording.ONLY_TIMES) and replies[9] == wording.NO_TRANSFER
 
 
 def test_misses_count_again_once_the_name_is_understood(tmp_path):
@@ -294,13 +304,33 @@ def test_a_name_reading_refused_is_spelled_not_read_again_nor_handed_over(no, tm
     assert dialogue.call.state.name == "Grace Whitfield"
 
 
-def test_a_name_reading_refused_then_not_spelled_either_is_handed_over(tmp_path):
+def test_a_name_reading_refused_with_the_letters_takes_them(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
     dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I need a filling", "Grace with field", "No, W H I T F I E L D.")
+    assert replies[-1] == wording.DOB_AFTER_SPELLING and dialogue.call.state.name == "Whitfield"
+
+
+def test_a_name_reading_refused_then_not_spelled_either_is_handed_over_without_reading_it_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    model = Model({"intent": "book", "name": "Grace With Field"})
+    dialogue = make_dialogue(db, model)
+    dialogue.greeting(UNKNOWN)
     talk(dialogue, "I need a filling", "Grace with field", "No, it's grace what field.")
+    readings = len(model.prompts)
     last = dialogue.respond("grace what field", 0.9)
     assert last.action is not None and last.action.kind == "transfer"
+    assert len(model.prompts) == readings  # a second reading could only be the second miss
+
+
+@pytest.mark.parametrize("no", ["No, it's wrong.", "No, that's not close."])
+def test_a_no_that_says_the_reading_is_wrong_is_no_name(no, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
+    dialogue.greeting(UNKNOWN)
+    replies = talk(dialogue, "I need a filling", "Grace with field", no)
+    assert replies[-1] == wording.NAME_SPELL_AFTER_NO
 
 
 def test_a_cant_at_the_cancel_question_is_asked_again_not_taken_for_a_no(tmp_path):

@@ -93,7 +93,7 @@ def test_a_sentence_whisper_repeats_in_a_loop_is_kept_once(heard, kept):
     ("5 5 5 5 9 8 7 6", False), ("L L O Y D", False), ("I said yes, yes, yes", False),
     ("Thanks, that's all. Bye.", False), ("word " * 30, True), ("Dhamma Devvvvvvvvvvvvvvv", True),
     ("Mmm, yes.", False), ("Oooh, Anna Pfeiffer.", False), ("February,,,,,,,,,,,,,,,,,,,,", True),
-    ("Well... yes.", False),
+    ("Well... yes.", False), ("Um..... yes.", False), ("Yes!!!!!", True),
 ])
 def test_a_loop_is_told_from_repeats_people_say(text, looped):
     from appliance.models.stt_whisper import looks_looped
