@@ -91,7 +91,7 @@ class Identity:
         """The appointment is for another person than the one known so far: ask who."""
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
-        s.near, s.first_spelled, s.last_name_only = [], False, False
+        s.near, s.first_spelled, s.last_name_only, s.first_heard = [], False, False, ""
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -170,9 +170,9 @@ class Identity:
         if both is not None and s.name and not s.last_name_only:
             s.name, s.spelled = respelled(s.name, spelled_word(both[1], asked=True)), True
         s.first_spelled = True
-        heard = "" if s.last_name_only else (s.name or "").split(" ")[0]
+        heard = s.first_heard if s.last_name_only else (s.name or "").split(" ")[0]
         if spelled is not None and s.name and s.last_name_only:
-            s.name = f"{best_spelling('', spelled, first=True)} {s.name}"
+            s.name = f"{best_spelling(heard, spelled, first=True)} {s.name}"
         elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
@@ -206,6 +206,7 @@ class Identity:
             return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
         s.step = step
         if answer is False and step == Step.NAME:
+            s.first_heard = value.split()[0] if len(value.split()) >= 2 else ""
             return self._name_after_no(text)
         if answer is False and re.search(r"\d|\w+\W+\w+\W+\w+", text):  # "no, 7972", "no, it's the 7th of..."
             return self.take_date_of_birth(text)

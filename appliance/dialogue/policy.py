@@ -109,7 +109,7 @@ class Dialogue:
     def spelled(self) -> NameSpelling | None:
         """The name part the caller was asked to spell, with the words heard for the name (the
         part asked first); None when nothing is spelled."""
-        return NameSpelling.asked(self.call.state.step, self.call.state.name or "")
+        return NameSpelling.asked(self.call.state.step, self.call.state.heard_name())
 
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""
@@ -124,7 +124,7 @@ class Dialogue:
         today, and the name being spelled as it was heard."""
         s, spelling = self.call.state, self.spelled()
         heard = spelling.heard[0] if spelling and spelling.heard else ""
-        if s.step == Step.SPELL_FIRST and s.last_name_only:
+        if s.step == Step.SPELL_FIRST and s.last_name_only and not s.first_heard:
             heard = ""  # only the last name is known: no first name was heard
         return s.step, self.escalation.region(), self.identity.day_first(), self.call.local_now().date(), heard
 

@@ -59,6 +59,7 @@ class CallState:
     step: Step = Step.INTENT
     name: str | None = None
     last_name_only: bool = False  # `name` is a last name spelled; the first name comes spelled later
+    first_heard: str = ""  # the first word of a name reading the caller said no to (it may still be right)
     date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
     provider: Provider | None = None
@@ -118,6 +119,13 @@ class CallState:
         """What the call has established, in a line (for the language model's reading)."""
         done = "; ".join(self.done) if self.done else "nothing yet"
         return f"caller: {self.who()}; done: {done}"
+
+    def heard_name(self) -> str:
+        """The name as heard so far: before a last name spelled alone, the first word of a
+        reading the caller refused ("Grace With Field": Grace may be right)."""
+        if self.last_name_only and self.first_heard and self.name:
+            return f"{self.first_heard} {self.name}"
+        return self.name or ""
 
     def summary(self, reason: str) -> str:
         """Who, verified or not, what they want, what was already done, and why we hand over (no

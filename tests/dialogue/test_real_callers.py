@@ -304,6 +304,15 @@ def test_a_name_reading_refused_is_spelled_not_read_again_nor_handed_over(no, tm
     assert dialogue.call.state.name == "Grace Whitfield"
 
 
+def test_the_first_word_of_a_name_reading_refused_is_heard_for_the_first_name_spelled(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
+    dialogue.greeting(UNKNOWN)
+    talk(dialogue, "I need a filling", "Grace with field", "No.", "W H I T F I E L D", "March 3rd 1985",
+         "G R E C E")  # the letters a little off: the word heard before confirms them
+    assert dialogue.call.state.name == "Grace Whitfield"
+
+
 def test_a_name_reading_refused_with_the_letters_takes_them(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = make_dialogue(db, Model({"intent": "book", "name": "Grace With Field"}))
