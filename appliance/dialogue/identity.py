@@ -170,9 +170,9 @@ class Identity:
         if both is not None and s.name and not s.last_name_only:
             s.name, s.spelled = respelled(s.name, spelled_word(both[1], asked=True)), True
         s.first_spelled = True
-        heard = s.first_heard if s.last_name_only else (s.name or "").split(" ")[0]
+        heard = "" if s.last_name_only else (s.name or "").split(" ")[0]  # a refused reading picks no record
         if spelled is not None and s.name and s.last_name_only:
-            s.name = f"{best_spelling(heard, spelled, first=True)} {s.name}"
+            s.name = f"{best_spelling(s.first_heard, spelled, first=True)} {s.name}"
         elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
