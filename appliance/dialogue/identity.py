@@ -101,15 +101,15 @@ class Identity:
         if name is not None and spelled is not None and len(name.split()) >= 2:
             name = respelled(name, spelled)
         if name is None:
-            # after a miss, a reading would be checked as the second one: the caller is handed over without it
-            read = self.reader.name(text, wording.ASK_NAME) if self.call.state.not_understood == 0 else None
+            if self.call.state.not_understood:  # a reading now could only be checked as the second miss
+                return self.escalation.not_understood(wording.NAME_AGAIN)
+            read = self.reader.name(text, wording.ASK_NAME)
             if read is not None and spelled is not None:
                 read = respelled(read, spelled)
             if read is not None:
                 return self._check_reading(Step.NAME, read, wording.IS_YOUR_NAME.format(name=read))
-            if self.call.state.not_understood == 0:  # said again, it would be heard the same: spelled
-                return self.escalation.not_understood(wording.NAME_SPELL, Step.SPELL_NAME)
-            return self.escalation.not_understood(wording.NAME_AGAIN)
+            # said again, it would be heard the same: spelled
+            return self.escalation.not_understood(wording.NAME_SPELL, Step.SPELL_NAME)
         self.call.state.spelled = spelled is not None
         return self._use_name(name, text)
 
