@@ -4,9 +4,12 @@ Thirty full names (none of them the conversation benchmark's callers) are said, 
 first name and last, in each caller voice through the telephone channel, clean and with pink
 noise, and recognised by the configured STT with the call's own hint for each step. Each is
 then read three ways: the name heard alone; the spelling replacing a name part it looks like
-(the rule before); and the way the dialogue reads it now (`dialogue.identity.respelled`: the
-word heard and its spelling weighed together, rhyming letters nearly alike, census names).
-Right means the store would take it for that person (`crm.names.same_person_name`). Prints the
+(the rule before); the way the dialogue reads it (`dialogue.identity.respelled`: the word
+heard and its spelling weighed together, rhyming letters nearly alike, census names); and that
+reading after the check a new patient hears where a part spelled is not alike the word heard
+("Just to check, is your name Imran Khan?", `name_spelling.readings`): the caller's yes or no
+taken as true, a yes the name as heard, a no the spellings alone (the checks asked are
+counted). Right means the store would take it for that person (`crm.names.same_person_name`). Prints the
 share right per voice and noise level for each way, and one JSON line.
 """
 
@@ -20,7 +23,7 @@ from appliance.bench.stt import CLINIC, PAD_S
 from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import NameSpelling, load_lists
+from appliance.dialogue.name_spelling import NameSpelling, load_lists, readings
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import capitalised, extract_name
@@ -40,7 +43,7 @@ NAMES = (
     ("Boris", "Oyelaran"), ("Tanya", "Pereira"), ("Hugo", "Quinlan"), ("Amara", "Rasmussen"),
     ("Pablo", "Sokolov"), ("Zoe", "Tran"),
 )
-WAYS = ("heard", "spelling replaces", "weighed")
+WAYS = ("heard", "spelling replaces", "weighed", "checked")
 
 
 def clips(voices: list[str], noise: list[str]) -> list[dict]:
@@ -73,10 +76,12 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
                 for frame in frames(pcm):
                     stream.feed(frame)
                 heard[step] = stream.finish().text
-            readings = {way: read(heard) for way, read in READERS.items()}
+            names = {way: read(heard) for way, read in READERS.items()}
+            names["checked"], asked = checked(heard, clip["name"])
             rows.append({"voice": clip["voice"], "noise": clip["noise"], "name": clip["name"],
-                         "heard": {str(k): v for k, v in heard.items()}, "read": readings,
-                         "right": {way: same_person_name(r, clip["name"]) for way, r in readings.items()}})
+                         "heard": {str(k): v for k, v in heard.items()}, "read": names,
+                         "asked": asked,
+                         "right": {way: same_person_name(r, clip["name"]) for way, r in names.items()}})
     finally:
         engine.close()
     return rows
@@ -102,6 +107,17 @@ def _replaced(name: str, spelled: str, first: bool) -> str:
     return " ".join(parts)
 
 
+def checked(heard: dict, name: str) -> tuple[str, bool]:
+    """The weighed reading after the check of the name as heard, where a part spelled is not
+    alike it, the caller (whose name is `name`) answering truly; and whether it was asked."""
+    letters = tuple(spelled_word(heard[step], asked=True) or "" for step in (Step.SPELL_FIRST, Step.SPELL))
+    read = READERS["weighed"](heard)
+    both = readings(READERS["heard"](heard), read, letters)
+    if both is None:
+        return read, False
+    return (both[0] if same_person_name(both[0], name) else both[1]), True
+
+
 READERS: dict[str, Callable[[dict], str]] = {
     "heard": lambda heard: extract_name(heard[Step.NAME]) or "",
     "spelling replaces": lambda heard: _spelled(heard, _replaced),
@@ -110,20 +126,20 @@ READERS: dict[str, Callable[[dict], str]] = {
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Names right per way, overall and per voice/noise."""
+    """Names right per way, and the checks asked, overall and per voice/noise."""
     groups: dict[str, list[dict]] = {}
     for row in rows:
         groups.setdefault(f"{row['voice']}/{row['noise']}", []).append(row)
     groups["all"] = rows
-    return {key: {"names": len(group), **{way: sum(r["right"][way] for r in group) for way in WAYS}}
-            for key, group in groups.items()}
+    return {key: {"names": len(group), **{way: sum(r["right"][way] for r in group) for way in WAYS},
+                  "checks": sum(r["asked"] for r in group)} for key, group in groups.items()}
 
 
 def report(summary: dict, rows: list[dict]) -> str:
     """A human table (names right of those said, per way) and one JSON line."""
-    lines = [f"{'voice/noise':26} {'names':>5} " + " ".join(f"{way:>18}" for way in WAYS)]
+    lines = [f"{'voice/noise':26} {'names':>5} " + " ".join(f"{way:>18}" for way in WAYS) + f" {'checks asked':>13}"]
     for key, s in summary.items():
-        lines.append(f"{key:26} {s['names']:>5} " + " ".join(f"{s[way]:>18}" for way in WAYS))
+        lines.append(f"{key:26} {s['names']:>5} " + " ".join(f"{s[way]:>18}" for way in WAYS) + f" {s['checks']:>13}")
     wrong = [r for r in rows if not r["right"]["weighed"]][:10]
     lines += ["some names read wrong (said -> read):",
               *(f"  {r['name']} [{r['voice']}/{r['noise']}] -> {r['read']['weighed'] or '(nothing)'}" for r in wrong)]

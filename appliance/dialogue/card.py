@@ -26,6 +26,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.SPELL_FIRST: "the spelling of the first name",
     Step.SPELL_NAME: "the spelling of the last name",
     Step.CHECK_READING: "a yes to what the agent read",
+    Step.CHECK_HEARD: "a yes to the name as heard",
     Step.MESSAGE_NAME: "who leaves the message",
     Step.CALLBACK: "a number to call back",
     Step.CALLER_ID: "a yes to calling back on this number",

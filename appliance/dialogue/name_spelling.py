@@ -142,6 +142,39 @@ def best_spelling(heard: str, spelled: str, first: bool) -> str:
     return min(candidates, key=cost)  # on a tie, the heard word, then the spelling
 
 
+def readings(said: str, name: str, letters: tuple[str, str]) -> tuple[str, str] | None:
+    """Where the letters spelled for a part (first, last) are not alike the word `said` for it,
+    `name` (first and last, as read) with those parts as heard and with them as spelled alone:
+    "Imran Khan" said, "M-A-R-E-N", "K-T-L-N" spelled: ("Imran Khan", "Maren Ktln"). None
+    when every spelling confirms the word heard (rhyming letters alike). Either hearing may be
+    the wrong one: a whole word is often heard right where its letters rhyme, so the caller is
+    asked."""
+    heard, taken = said.split(), name.split()
+    if len(heard) < 2 or len(taken) < 2:
+        return None
+    parts = [(heard[0], taken[0], letters[0], True), (" ".join(heard[1:]), " ".join(taken[1:]), letters[1], False)]
+    unlike = [bool(spelled) and not spelled_alike(spelled, word) for word, _, spelled, _ in parts]
+    if not any(unlike):
+        return None
+    as_heard = [word if off else read for (word, read, _, _), off in zip(parts, unlike, strict=True)]
+    as_spelled = [best_spelling("", spelled, first) if off else read
+                  for (_, read, spelled, first), off in zip(parts, unlike, strict=True)]
+    return " ".join(as_heard), " ".join(as_spelled)
+
+
+def corrected(said: str, spelled: str, letters: tuple[str, str]) -> str:
+    """The name `said` again after a no to the name as heard: each part as said now where it is
+    one word and its letters spelled are near it or missing (the caller's correction, loosely
+    confirmed: "Megan" and "M-E-N"), else as in `spelled` (the spellings alone); `spelled`
+    unless two words are said."""
+    heard, taken = said.split(), spelled.split()
+    if len(heard) != 2 or len(taken) < 2:
+        return spelled
+    parts = [(heard[0], taken[0], letters[0]), (heard[1], " ".join(taken[1:]), letters[1])]
+    return " ".join(word if not spelled_as or spelling_cost(word, spelled_as) <= SPELLED_NEAR else read
+                    for word, read, spelled_as in parts)
+
+
 def _rarity(name: str, first: bool) -> float:
     """What a name's rarity costs: nothing for the most common listed, `RARE` for the rarest and
     `UNLISTED` for a name not listed."""

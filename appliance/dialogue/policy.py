@@ -81,6 +81,7 @@ class Dialogue:
             Step.SPELL_NAME: self._then_advance(self.identity.take_name_spelling),
             Step.ANOTHER: self._then_advance(self.booking.take_another),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
+            Step.CHECK_HEARD: self._then_advance(self.identity.take_heard_yes),
         }
         self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)
 

@@ -37,6 +37,7 @@ class Step(StrEnum):
     SPELL_FIRST = "spell_first"  # the spelling of a first name, when only the last name and date of birth matched
     SPELL_NAME = "spell_name"  # the last name spelled, when the name said was not understood
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
+    CHECK_HEARD = "check_heard"  # a yes to a new patient's name as said, where the spelling was not alike it
     MESSAGE_NAME = "message_name"  # who is leaving the message
     CALLBACK = "callback"  # the number to call back
     CALLER_ID = "caller_id"  # a yes to calling back on the number calling, or another number
@@ -45,7 +46,7 @@ class Step(StrEnum):
 
 SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
-                       Step.CALLER_ID})  # a yes or a no answers in full
+                       Step.CHECK_HEARD, Step.CALLER_ID})  # a yes or a no answers in full
 
 
 @dataclass
@@ -60,6 +61,8 @@ class CallState:
     name: str | None = None
     last_name_only: bool = False  # `name` is a last name spelled; the first name comes spelled later
     first_heard: str = ""  # the first word of a name reading the caller said no to (it may still be right)
+    name_said: str = ""  # the name as said, before its spelling (checked with a new patient when unlike it)
+    letters: tuple[str, str] = ("", "")  # the first and the last name as spelled, letter by letter
     date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
     provider: Provider | None = None

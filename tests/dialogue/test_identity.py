@@ -142,15 +142,54 @@ def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_mish
     booking.take_name("Pretty Raiment")
     booking.take_date_of_birth("May 3rd 1975")
     assert said(booking.take_spelling("R-A-M-A-N.")) == wording.SPELL_FIRST_NAME
-    assert booking.take_first_name_spelling("P R I Y A") is None
+    check = booking.take_first_name_spelling("P R I Y A")  # nothing like the words heard: which was misheard?
+    assert said(check) == wording.IS_YOUR_NAME.format(name="Pretty Raiment") and booking.call.state.contact is None
+    assert booking.take_heard_yes("No, it's not.") is None
     assert booking.call.state.contact.name == "Priya Raman"
     garbled = identity_check(db, "+15550002222", "book")
     garbled.take_name("Grace Whitfield")
     garbled.take_date_of_birth("July 12th 1969")
     garbled.take_spelling("company and DRI")
     garbled.take_spelling("company and DRI")
-    garbled.take_first_name_spelling("X Q Z")
-    assert garbled.call.state.contact.name == "Grace Whitfield"  # a spelling nothing like the name is not used
+    check = garbled.take_first_name_spelling("X Q Z")  # a spelling nothing like the name is not used unasked
+    assert said(check) == wording.IS_YOUR_NAME.format(name="Grace Whitfield")
+    assert garbled.take_heard_yes("Yes.") is None and garbled.call.state.contact.name == "Grace Whitfield"
+
+
+@pytest.mark.parametrize(("answer", "name"), [("Yes, that's me.", "Imran Khan"), ("Nope.", "Maren Ktln"),
+                                              ("Sorry, what?", "Maren Ktln")])
+def test_a_name_heard_right_and_spelled_wrong_is_checked_with_the_caller(answer, name, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = identity_check(db, UNKNOWN, "book")
+    booking.take_name("It's Imran Khan.")
+    booking.take_date_of_birth("June 2nd, 1984")
+    booking.take_first_name_spelling("M-A-R-E-N.")  # letters that rhyme, heard a few off
+    assert said(booking.take_spelling("K-T-L-N.")) == wording.IS_YOUR_NAME.format(name="Imran Khan")
+    assert booking.call.state.step == Step.CHECK_HEARD
+    assert booking.take_heard_yes(answer) is None  # answered, whatever the answer: registered, no miss
+    s = booking.call.state
+    assert (s.contact.name, s.verified, s.not_understood) == (name, True, 0)
+
+
+def test_a_no_with_the_name_said_again_hears_it_again_with_the_letters(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = identity_check(db, UNKNOWN, "book")
+    booking.take_name("Nathan Hall away.")
+    booking.take_date_of_birth("October 30th, 1988")
+    booking.take_first_name_spelling("M-E-N.")  # letters dropped: the word heard stood
+    assert said(booking.take_spelling("H-O-L-L-O-W-A-Y.")) == wording.IS_YOUR_NAME.format(name="Nathan Holloway")
+    assert booking.take_heard_yes("No, it's Megan Holloway.") is None  # heard right this time
+    assert booking.call.state.contact.name == "Megan Holloway"
+
+
+def test_a_spelling_alike_the_name_heard_asks_nothing_more(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = identity_check(db, UNKNOWN, "book")
+    booking.take_name("Carlos Mendez")
+    booking.take_date_of_birth("December 12, 1995")
+    booking.take_first_name_spelling("C-A-R-L-O-S.")
+    assert booking.take_spelling("M-E-N-T-E-Z.") is None  # a rhyming letter off: the word heard confirmed
+    assert booking.call.state.contact.name == "Carlos Mendez"
 
 
 def test_names_said_as_words_are_no_spelling_and_guess_nothing(tmp_path):

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from appliance.dialogue import wording
 from appliance.dialogue.identity import both_spelled, respelled
-from appliance.dialogue.name_spelling import SOUNDED_ALIKE, WEIGHED, NameSpelling, best_spelling, spelling_cost
+from appliance.dialogue.name_spelling import (
+    SOUNDED_ALIKE,
+    WEIGHED,
+    NameSpelling,
+    best_spelling,
+    corrected,
+    readings,
+    spelling_cost,
+)
 from appliance.dialogue.spelling import spelled_word
 from appliance.models.stt_whisper import respelled_text, spelled_out
 from tests.dialogue.clinic import MARIA, build_store, new_call, talk
@@ -43,6 +51,27 @@ def test_the_cost_is_symmetric_and_bounded(a, b):
 ])
 def test_the_name_both_hearings_explain_best(heard, spelled, first, name):
     assert best_spelling(heard, spelled, first) == name
+
+
+@pytest.mark.parametrize(("said", "name", "letters", "both"), [
+    ("Imran Khan", "Maren Ktln", ("Maren", "Ktln"), ("Imran Khan", "Maren Ktln")),  # both parts unlike
+    ("Omar Okafor", "Umberto Okafor", ("Umberto", ""), ("Omar Okafor", "Umberto Okafor")),  # one part
+    ("Peter Olympus", "Peter Olympus", ("Peter", "Lindtvift"), ("Peter Olympus", "Peter Lindtvift")),  # kept heard
+    ("Grace Whitfield", "Grace Whitfield", ("Grace", "Whytfeld"), None),  # rhyming letters: the word confirmed
+    ("Sam Van Der Berg", "Sam Vanderberg", ("", "Vanderberg"), None),  # the words after the first, together
+    ("Khan", "Imran Khan", ("Imran", "Khan"), None),  # one word heard: nothing to put back
+])
+def test_a_part_heard_unlike_its_spelling_is_read_both_ways(said, name, letters, both):
+    assert readings(said, name, letters) == both
+
+
+@pytest.mark.parametrize(("said", "name"), [
+    ("Megan Holloway", "Megan Holloway"),  # near the letters: the caller's correction
+    ("Pretty Rare Man", "Men Holloway"),  # not two words: the spellings
+    ("Nathan Holloway", "Men Holloway"),  # far from the letters: the spellings
+])
+def test_a_name_said_again_after_a_no_is_taken_where_its_letters_are_near(said, name):
+    assert corrected(said, "Men Holloway", ("Men", "Holloway")) == name
 
 
 def test_the_spelled_part_is_the_one_the_spelling_is_nearest():
