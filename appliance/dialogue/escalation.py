@@ -11,7 +11,7 @@ import phonenumbers
 
 from appliance.dialogue import wording
 from appliance.dialogue.call import Call
-from appliance.dialogue.phone import parse_phone
+from appliance.dialogue.phone import area_code, parse_phone
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, yes_or_no
@@ -112,7 +112,7 @@ class Escalation:
         if not s.caller_name:
             s.message_name = extract_name(text) if re.search(r"\b(my name|this is|it's|it is|i'm|i am)\b",
                                                              text.lower()) else None
-        s.callback_number = s.callback_number or parse_phone(text, self.region())
+        s.callback_number = s.callback_number or parse_phone(text, self.region(), area=self.local_area())
         return self._message_next()
 
     def take_message_name(self, text: str) -> Reply:
@@ -124,7 +124,7 @@ class Escalation:
     def take_callback(self, text: str) -> Reply:
         """The number to call back: one said, or a yes to the caller ID; asked at most twice."""
         s = self.call.state
-        number = parse_phone(text, self.region())
+        number = parse_phone(text, self.region(), area=self.local_area())
         if number is None and yes_or_no(text) is True and s.caller_number:
             number = s.caller_number
         if number is None:
@@ -149,6 +149,11 @@ class Escalation:
     def region(self) -> str:
         """The clinic's phone region ('US') for reading numbers said without a country code."""
         return phonenumbers.region_code_for_country_code(int(self.call.records.contacts.country_code or "1"))
+
+    def local_area(self) -> str:
+        """The area code of a number said without one: the clinic's own, else the caller's."""
+        return area_code(self.call.clinic.phone, self.region()) or area_code(self.call.state.caller_number,
+                                                                              self.region())
 
     def _message_next(self, read_back: bool = True) -> Reply:
         s = self.call.state

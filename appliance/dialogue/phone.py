@@ -27,6 +27,7 @@ _REPEATS = {"double": 2, "triple": 3}
 # what may stand between the groups of one number as said or written
 _JOINERS = {"", ",", "-", ".", "(", ")", "/", "dash", "and"}
 _TO_TWO = re.compile(r"\bto{1,2}\b(?=[\s,-]*\d)", re.IGNORECASE)  # "to"/"too" before digits, read as "two" if need be
+LOCAL_ONLY = phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY  # a number without its area code
 _TOKEN = re.compile(r"\+|\d+|[a-z']+|[^\sa-z\d+']", re.IGNORECASE)
 
 
@@ -104,19 +105,22 @@ def _runs(text: str) -> list[str]:
     return [run.digits for run in said_runs(text)]
 
 
-def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str | None:
+def parse_phone(text: str, region: str = "US", valid_only: bool = False, area: str = "") -> str | None:
     """The phone number said or written in `text`, as E.164 ('+15551234567'), or None.
 
     'five five five, one two three, four five six seven', '555-123-4567', '(555) 123 4567',
     'oh two oh seven nine four six oh oh one one' (region GB), 'double five', 'plus four four...'.
-    A number must be possible for its country (phonenumbers: the right length, not a local-only
-    number); valid ones (an assigned area code) are preferred, and with `valid_only` required
-    (the US 555 numbers of films and tests are possible but not valid)."""
+    A number must be possible for its country (phonenumbers: the right length); a number dialled
+    only locally ('five five five, nine eight seven six' in the US) takes the `area` code when
+    one is given, else it is none. Valid ones (an assigned area code) are preferred, and with
+    `valid_only` required (the US 555 numbers of films and tests are possible but not valid)."""
     candidates: list[phonenumbers.PhoneNumber] = []
     for run in _runs(text):
         for digits in _pieces(run):
             try:
                 number = phonenumbers.parse(digits, region)
+                if area and phonenumbers.is_possible_number_with_reason(number) == LOCAL_ONLY:
+                    number = phonenumbers.parse(area + digits, region)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
@@ -125,8 +129,19 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False) -> str 
     valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
     chosen = valid or ([] if valid_only else candidates)
     if not chosen and _TO_TWO.search(text):  # "my number is to 1-2-5-5-5-0198": "two" heard "to"
-        return parse_phone(_TO_TWO.sub("two", text), region, valid_only)
+        return parse_phone(_TO_TWO.sub("two", text), region, valid_only, area)
     return phonenumbers.format_number(chosen[0], PhoneNumberFormat.E164) if chosen else None
+
+
+def area_code(number: str, region: str) -> str:
+    """The area code of `number` (E.164) when it is a number of `region`'s country, else ''."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if parsed.country_code != phonenumbers.country_code_for_region(region):
+        return ""
+    return phonenumbers.national_significant_number(parsed)[:phonenumbers.length_of_geographical_area_code(parsed)]
 
 
 def partial_number(text: str, region: str = "US") -> bool:
@@ -140,8 +155,7 @@ def partial_number(text: str, region: str = "US") -> bool:
         number = phonenumbers.parse(runs[-1], region)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_possible_number_with_reason(number) in (
-        phonenumbers.ValidationResult.TOO_SHORT, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+    return phonenumbers.is_possible_number_with_reason(number) in (phonenumbers.ValidationResult.TOO_SHORT, LOCAL_ONLY)
 
 
 def _pieces(run: str) -> list[str]:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from appliance.dialogue.birthdate import parse_date_of_birth
-from appliance.dialogue.phone import parse_phone, spoken_digits
+from appliance.dialogue.phone import area_code, parse_phone, spoken_digits
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.spoken import MONTHS, parse_clock, say_time, words_to_digits
 from appliance.dialogue.when import HORIZON_DAYS, parse_when
@@ -303,6 +303,14 @@ def test_phone_numbers_as_callers_say_them(said, region, e164):
 def test_only_valid_numbers_when_asked():
     assert parse_phone("555 123 4567", valid_only=True) is None  # 555: possible, not assigned
     assert parse_phone("212 555 0100", valid_only=True) == "+12125550100"
+
+
+def test_a_number_dialled_locally_takes_the_area_code_given():
+    assert parse_phone("five five five, nine eight seven six", area="212") == "+12125559876"
+    assert parse_phone("five five five, nine eight seven six") is None  # no area code to give it
+    assert parse_phone("four one five, five five five, nine eight seven six", area="212") == "+14155559876"
+    assert area_code("+12125550135", "US") == "212" and area_code("+442079460011", "GB") == "20"
+    assert area_code("+442079460011", "US") == "" and area_code("", "US") == ""  # another country's, none
 
 
 def test_a_number_is_read_back_digit_by_digit_in_its_groups():
