@@ -3,14 +3,14 @@
 Thirty full names (none of them the conversation benchmark's callers) are said, then spelled,
 first name and last, in each caller voice through the telephone channel, clean and with pink
 noise, and recognised by the configured STT with the call's own hint for each step. Each is
-then read three ways: the name heard alone; the spelling replacing a name part it looks like
+then read four ways: the name heard alone; the spelling replacing a name part it looks like
 (the rule before); the way the dialogue reads it (`dialogue.identity.respelled`: the word
 heard and its spelling weighed together, rhyming letters nearly alike, census names); and that
-reading after the check a new patient hears where a part spelled is not alike the word heard
-("Just to check, is your name Imran Khan?", `name_spelling.readings`): the caller's yes or no
-taken as true, a yes the name as heard, a no the spellings alone (the checks asked are
-counted). Right means the store would take it for that person (`crm.names.same_person_name`). Prints the
-share right per voice and noise level for each way, and one JSON line.
+reading after the check a new patient hears where a part read is like no word heard for it
+("Just to check, is your name Imran Khan?", `name_spelling.heard_instead`), the caller's yes
+or no taken as true: a yes the name as heard, a no the reading (the checks asked are counted).
+Right means the store would take it for that person (`crm.names.same_person_name`). Prints
+the share right per voice and noise level for each way, and one JSON line.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from appliance.bench.stt import CLINIC, PAD_S
 from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
 from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import NameSpelling, load_lists, readings
+from appliance.dialogue.name_spelling import NameSpelling, heard_instead, load_lists
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import capitalised, extract_name
@@ -108,14 +108,11 @@ def _replaced(name: str, spelled: str, first: bool) -> str:
 
 
 def checked(heard: dict, name: str) -> tuple[str, bool]:
-    """The weighed reading after the check of the name as heard, where a part spelled is not
-    alike it, the caller (whose name is `name`) answering truly; and whether it was asked."""
-    letters = tuple(spelled_word(heard[step], asked=True) or "" for step in (Step.SPELL_FIRST, Step.SPELL))
+    """The weighed reading after the check of the name as heard, where a part is like no word
+    heard for it, the caller (whose name is `name`) answering truly; and whether it was asked."""
     read = READERS["weighed"](heard)
-    both = readings(READERS["heard"](heard), read, letters)
-    if both is None:
-        return read, False
-    return (both[0] if same_person_name(both[0], name) else both[1]), True
+    instead = heard_instead(READERS["heard"](heard), read)
+    return (instead if instead and same_person_name(instead, name) else read), bool(instead)
 
 
 READERS: dict[str, Callable[[dict], str]] = {

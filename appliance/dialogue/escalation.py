@@ -112,7 +112,7 @@ class Escalation:
         if not s.caller_name:
             s.message_name = extract_name(text) if re.search(r"\b(my name|this is|it's|it is|i'm|i am)\b",
                                                              text.lower()) else None
-        s.callback_number = s.callback_number or parse_phone(text, self.region(), area=self.local_area())
+        s.callback_number = s.callback_number or parse_phone(text, self.region())  # a date is no local number
         return self._message_next()
 
     def take_message_name(self, text: str) -> Reply:
@@ -137,6 +137,8 @@ class Escalation:
             s.callback_number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
             s.message = f"{s.message} (the caller's number was not understood: \"{text}\")"
             return self._message_next(read_back=False)  # not "at" a number the caller may have refused
+        if s.message and number != s.caller_number and parse_phone(text, self.region()) is None:  # no area code said
+            s.message = f"{s.message} (the area code of the callback number was not said: {self.local_area()} assumed)"
         s.callback_number = number
         return self._message_next()
 

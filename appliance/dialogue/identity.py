@@ -20,7 +20,7 @@ from appliance.dialogue.name_spelling import (
     best_spelling,
     corrected,
     first_name_fits,
-    readings,
+    heard_instead,
     spelled_alike,
     spelling_cost,
 )
@@ -99,7 +99,6 @@ class Identity:
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
         s.near, s.first_spelled, s.last_name_only, s.first_heard, s.name_said = [], False, False, "", ""
-        s.letters = ("", "")
 
     def take_name(self, text: str) -> Reply | None:
         """The caller's name (and their date of birth, when they said both at once); a spelled
@@ -119,7 +118,7 @@ class Identity:
             # said again, it would be heard the same: spelled
             return self.escalation.not_understood(wording.NAME_SPELL, Step.SPELL_NAME)
         self.call.state.spelled = spelled is not None
-        return self._use_name(name, text, said or "")
+        return self._use_name(name, text, said)
 
     def take_name_spelling(self, text: str) -> Reply | None:
         """The last name spelled, the name said not understood: the first name is spelled once
@@ -160,10 +159,9 @@ class Identity:
         if again is not None:
             return again
         if both is not None:
-            first = spelled_word(both[0], asked=True)
-            s.name, s.letters = respelled(s.name or "", first, first=True), (first, s.letters[1])
+            s.name = respelled(s.name or "", spelled_word(both[0], asked=True), first=True)
         if spelled is not None:
-            s.name, s.letters = respelled(s.name or "", spelled), (s.letters[0], spelled)
+            s.name = respelled(s.name or "", spelled)
         s.spelled = True
         return self._use_date_of_birth(s.date_of_birth or "")
 
@@ -183,7 +181,6 @@ class Identity:
         if spelled is not None and s.name and s.last_name_only:
             s.name = f"{best_spelling(s.first_heard, spelled, first=True)} {s.name}"
         elif spelled is not None and s.name:
-            s.letters = (s.letters[0], spelled) if spells_last(s.name, spelled) else (spelled, s.letters[1])
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
         found = [c for c in s.near if spelled is not None and first_name_fits(spelled, heard, c.name.split()[0])]
@@ -213,7 +210,7 @@ class Identity:
         answer = yes_or_no(text)
         if answer is True:
             s.not_understood = 0
-            return self._use_name(value, "") if step == Step.NAME else self._use_date_of_birth(value)
+            return self._use_name(value, "", "") if step == Step.NAME else self._use_date_of_birth(value)
         s.step = step
         if answer is False and step == Step.NAME:
             s.first_heard = value.split()[0] if len(value.split()) >= 2 else ""
@@ -234,28 +231,38 @@ class Identity:
         return self.call.ask(Step.SPELL_NAME, wording.NAME_SPELL_AFTER_NO)
 
     def take_heard_yes(self, text: str) -> Reply | None:
-        """Asked whether their name is as heard (a new patient's spelling was not alike it): a yes
-        takes it; a no with the name said again takes it where the letters spelled are near
-        (`corrected`); anything else takes the spellings alone. Either way the patient is then registered: the
-        question was answered, no miss is counted."""
+        """Asked whether their name is as heard (a new patient's spelling was like no word heard
+        for a part): a yes, or that name said back, takes it; a no with the name said again weighs
+        it with the spelling (`corrected`); else the spelling stands, once the question was asked
+        twice. Then the patient is registered: the question was answered, no miss is counted."""
         s = self.call.state
-        as_heard, as_spelled = readings(s.name_said, s.name or "", s.letters) or (s.name, s.name)
-        answer = yes_or_no(text)
-        said = extract_name(text) if answer is False else None
+        as_heard = heard_instead(s.name_said, s.name or "") or s.name or ""
+        answer, said = yes_or_no(text), extract_name(text) or full_name_in(text)
+        if answer is None and said is not None and same_person_name(said, as_heard):
+            answer = True  # "Imran Khan."
+        if answer is None and said is None and not s.not_understood:
+            s.not_understood = 1
+            return Reply.say(self._name_check(as_heard))
         if answer is True:
             s.name = as_heard
-        else:  # "No, it's Megan Holloway.": heard again
-            s.name = corrected(said, as_spelled, s.letters) if said is not None else as_spelled
-        s.name_said = ""
+        elif answer is False and said is not None:  # "No, it's Priya Raman."
+            s.name = corrected(said, s.name or "")
+        s.name_said, s.not_understood = "", 0
         return self._use_date_of_birth(s.date_of_birth or "")
 
+    def _name_check(self, name: str) -> str:
+        """Whether the name to register is `name`: the caller's own, or the patient's they book for."""
+        form = wording.IS_PATIENTS_NAME if self.call.state.for_whom_checked else wording.IS_YOUR_NAME
+        return form.format(name=name)
+
     # --- using what was read ------------------------------------------------------------
-    def _use_name(self, name: str, text: str, said: str = "") -> Reply | None:
-        """Take `name` (`said`: as said, before letters spelled with it)."""
+    def _use_name(self, name: str, text: str, said: str | None = None) -> Reply | None:
+        """Take `name`; `said`: the words heard, before letters spelled with them ("": none to
+        check, the caller confirmed the name)."""
         s = self.call.state
         if s.name is not None and name != s.name:  # a corrected name is checked afresh (not after a mismatch)
             s.near, s.first_spelled = [], False
-        s.last_name_only, s.name_said, s.letters = False, said or name, ("", "")  # spelled later, if at all
+        s.last_name_only, s.name_said = False, name if said is None else said
         s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
         if text and parse_date_of_birth(text, self.day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
@@ -292,8 +299,9 @@ class Identity:
                 if not s.spelled:
                     s.not_understood = 0
                     return self.call.ask(Step.SPELL, wording.SPELL_LAST_NAME)
-                if checked := readings(s.name_said, name, s.letters):  # the letters or the words misheard
-                    return self.call.ask(Step.CHECK_HEARD, wording.IS_YOUR_NAME.format(name=checked[0]))
+                if heard := heard_instead(s.name_said, name):  # the letters or the words misheard
+                    s.not_understood = 0
+                    return self.call.ask(Step.CHECK_HEARD, self._name_check(heard))
                 s.contact = self.call.records.new_contact(s.name or "", dob, s.caller_number)
                 s.done.append(f"registered {s.contact.name} as a new patient")
         s.verified = True
@@ -374,22 +382,12 @@ def respelled(name: str, spelled: str, first: bool = False) -> str:
         return best_spelling("", spelled, first)
     if not first and len(parts) > 1:
         return _last_respelled(parts, spelled)
-    index = _nearest(parts, spelled)
+    index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != 0))
+    if spelling_cost(parts[index], spelled) > UNLIKE:
+        index = 0
     last = index == len(parts) - 1 and (len(parts) > 1 or not first)
     parts[index] = best_spelling(parts[index], spelled, first=not last)
     return " ".join(parts if last else parts[index:])
-
-
-def spells_last(name: str, spelled: str) -> bool:
-    """Whether letters asked as the first name of `name` spell its last name (as `respelled` reads them)."""
-    parts = name.split()
-    return len(parts) > 1 and _nearest(parts, spelled) == len(parts) - 1
-
-
-def _nearest(parts: list[str], spelled: str) -> int:
-    """The word of `parts` the letters `spelled` are nearest (the first on a tie or when like none)."""
-    index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != 0))
-    return 0 if spelling_cost(parts[index], spelled) > UNLIKE else index
 
 
 def _last_respelled(parts: list[str], spelled: str) -> str:

@@ -142,37 +142,31 @@ def best_spelling(heard: str, spelled: str, first: bool) -> str:
     return min(candidates, key=cost)  # on a tie, the heard word, then the spelling
 
 
-def readings(said: str, name: str, letters: tuple[str, str]) -> tuple[str, str] | None:
-    """Where the letters spelled for a part (first, last) are not alike the word `said` for it,
-    `name` (first and last, as read) with those parts as heard and with them as spelled alone:
-    "Imran Khan" said, "M-A-R-E-N", "K-T-L-N" spelled: ("Imran Khan", "Maren Ktln"). None
-    when every spelling confirms the word heard (rhyming letters alike). Either hearing may be
-    the wrong one: a whole word is often heard right where its letters rhyme, so the caller is
-    asked."""
+def heard_instead(said: str, name: str) -> str:
+    """`name` (first and last, as read with its spelling) with each part that is like no word
+    `said` for it put back to the words heard ("Imran Khan" said, "M-A-R-E-N", "K-T-L-N"
+    spelled: "Imran Khan"); "" when every part is alike the words heard (rhyming letters, words
+    heard before the first name dropped) or fewer than two words were heard. Either hearing may be
+    the wrong one: a whole word is often heard right where its letters rhyme."""
     heard, taken = said.split(), name.split()
     if len(heard) < 2 or len(taken) < 2:
-        return None
-    parts = [(heard[0], taken[0], letters[0], True), (" ".join(heard[1:]), " ".join(taken[1:]), letters[1], False)]
-    unlike = [bool(spelled) and not spelled_alike(spelled, word) for word, _, spelled, _ in parts]
-    if not any(unlike):
-        return None
-    as_heard = [word if off else read for (word, read, _, _), off in zip(parts, unlike, strict=True)]
-    as_spelled = [best_spelling("", spelled, first) if off else read
-                  for (_, read, spelled, first), off in zip(parts, unlike, strict=True)]
-    return " ".join(as_heard), " ".join(as_spelled)
+        return ""
+    first, last = taken[0], " ".join(taken[1:])
+    first_alike = any(spelled_alike(first, word) for word in heard[:-1])
+    last_alike = any(spelled_alike(last, " ".join(heard[start:])) for start in range(1, len(heard)))
+    if first_alike and last_alike:
+        return ""
+    return f"{first if first_alike else heard[0]} {last if last_alike else ' '.join(heard[1:])}"
 
 
-def corrected(said: str, spelled: str, letters: tuple[str, str]) -> str:
-    """The name `said` again after a no to the name as heard: each part as said now where it is
-    one word and its letters spelled are near it or missing (the caller's correction, loosely
-    confirmed: "Megan" and "M-E-N"), else as in `spelled` (the spellings alone); `spelled`
-    unless two words are said."""
-    heard, taken = said.split(), spelled.split()
+def corrected(said: str, name: str) -> str:
+    """The name `said` again (first and last) after a no to the name as heard, each part weighed
+    with the part of `name` read from its spelling, as a spelling and the word heard are
+    (`best_spelling`); `name` unless two words are said ("pretty rare man" is no name)."""
+    heard, taken = said.split(), name.split()
     if len(heard) != 2 or len(taken) < 2:
-        return spelled
-    parts = [(heard[0], taken[0], letters[0]), (heard[1], " ".join(taken[1:]), letters[1])]
-    return " ".join(word if not spelled_as or spelling_cost(word, spelled_as) <= SPELLED_NEAR else read
-                    for word, read, spelled_as in parts)
+        return name
+    return f"{best_spelling(heard[0], taken[0], True)} {best_spelling(heard[1], ' '.join(taken[1:]), False)}"
 
 
 def _rarity(name: str, first: bool) -> float:

@@ -111,15 +111,18 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False, area: s
     'five five five, one two three, four five six seven', '555-123-4567', '(555) 123 4567',
     'oh two oh seven nine four six oh oh one one' (region GB), 'double five', 'plus four four...'.
     A number must be possible for its country (phonenumbers: the right length); a number dialled
-    only locally ('five five five, nine eight seven six' in the US) takes the `area` code when
-    one is given, else it is none. Valid ones (an assigned area code) are preferred, and with
-    `valid_only` required (the US 555 numbers of films and tests are possible but not valid)."""
+    only locally ('five five five, nine eight seven six' in the US), the only one said and ending
+    in a group of four or more, takes the `area` code when one is given, else it is none. Valid
+    ones (an assigned area code) are preferred, and with `valid_only` required (the US 555
+    numbers of films and tests are possible but not valid)."""
     candidates: list[phonenumbers.PhoneNumber] = []
-    for run in _runs(text):
-        for digits in _pieces(run):
+    runs = said_runs(text)
+    for run in runs:
+        local = area and len(runs) == 1 and len(run.groups[-1]) >= 4  # not "eight four seven, five five five, one"
+        for digits in _pieces(run.digits):
             try:
                 number = phonenumbers.parse(digits, region)
-                if area and phonenumbers.is_possible_number_with_reason(number) == LOCAL_ONLY:
+                if local and phonenumbers.is_possible_number_with_reason(number) == LOCAL_ONLY:
                     number = phonenumbers.parse(area + digits, region)
             except phonenumbers.NumberParseException:
                 continue

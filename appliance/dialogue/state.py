@@ -62,7 +62,6 @@ class CallState:
     last_name_only: bool = False  # `name` is a last name spelled; the first name comes spelled later
     first_heard: str = ""  # the first word of a name reading the caller said no to (it may still be right)
     name_said: str = ""  # the name as said, before its spelling (checked with a new patient when unlike it)
-    letters: tuple[str, str] = ("", "")  # the first and the last name as spelled, letter by letter
     date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
     provider: Provider | None = None

@@ -61,6 +61,7 @@ FOR_WHOM_AGAIN = "Sorry, I didn't catch that. Is the appointment for {first_name
 ASK_PATIENT_NAME = "No problem. May I have the patient's first and last name?"
 SPELL_LAST_NAME = "Thank you. As you're new with us, could you spell your last name for me?"
 IS_YOUR_NAME = "Just to check, is your name {name}?"
+IS_PATIENTS_NAME = "Just to check, is the patient's name {name}?"
 IS_YOUR_DOB = "Just to check, is your date of birth {date}?"
 SPELL_FIRST_NAME = "Thank you. And could you spell your first name for me?"
 NO_MATCH = "Sorry, that doesn't match our records. Could you tell me your first and last name again?"

@@ -79,7 +79,7 @@ def classify(agent_text: str) -> Ask:
             r"who (should|shall) i tell"):
         return Ask.WHO
     if _has(q, r"\bdid you say\b", r"\bdid i hear\b", r"\bi heard\b", r"\bdid you mean\b", r"\bis your name\b",
-            r"\bis your (date of birth|birthday)\b", r"\bwas that\b"):
+            r"\bis your (date of birth|birthday)\b", r"\bwas that\b", r"\bis the patient's name\b"):
         return Ask.DID_YOU_SAY
     if _has(q, r"just to check", r"did you want to", r"are you (calling|looking) to"):
         return Ask.INTENT_CHECK

@@ -49,6 +49,7 @@ THURSDAY = date(2026, 11, 26)
     ("Is this appointment for Mark?", Ask.FOR_WHOM),
     ("Did you say Tuesday?", Ask.DID_YOU_SAY),
     ("Just to check, is your name Jon Smith?", Ask.DID_YOU_SAY),
+    ("Just to check, is the patient's name Leo Brennan?", Ask.DID_YOU_SAY),
     ("What message should I pass on?", Ask.MESSAGE),
     ("Would you like to leave a message?", Ask.MESSAGE),
     ("What number can we reach you on?", Ask.NUMBER),

@@ -151,35 +151,65 @@ def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_mish
     garbled.take_date_of_birth("July 12th 1969")
     garbled.take_spelling("company and DRI")
     garbled.take_spelling("company and DRI")
-    check = garbled.take_first_name_spelling("X Q Z")  # a spelling nothing like the name is not used unasked
-    assert said(check) == wording.IS_YOUR_NAME.format(name="Grace Whitfield")
-    assert garbled.take_heard_yes("Yes.") is None and garbled.call.state.contact.name == "Grace Whitfield"
+    garbled.take_first_name_spelling("X Q Z")
+    assert garbled.call.state.contact.name == "Grace Whitfield"  # a spelling nothing like the name is not used
 
 
-@pytest.mark.parametrize(("answer", "name"), [("Yes, that's me.", "Imran Khan"), ("Nope.", "Maren Ktln"),
-                                              ("Sorry, what?", "Maren Ktln")])
-def test_a_name_heard_right_and_spelled_wrong_is_checked_with_the_caller(answer, name, tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
+def new_patient_spelling(db: Database, name: str, first: str, last: str) -> tuple[Identity, Reply]:
+    """A new patient who booked, gave `name` and a date of birth and spelled `first` and `last`."""
     booking = identity_check(db, UNKNOWN, "book")
-    booking.take_name("It's Imran Khan.")
+    booking.take_name(name)
     booking.take_date_of_birth("June 2nd, 1984")
-    booking.take_first_name_spelling("M-A-R-E-N.")  # letters that rhyme, heard a few off
-    assert said(booking.take_spelling("K-T-L-N.")) == wording.IS_YOUR_NAME.format(name="Imran Khan")
-    assert booking.call.state.step == Step.CHECK_HEARD
-    assert booking.take_heard_yes(answer) is None  # answered, whatever the answer: registered, no miss
+    booking.take_first_name_spelling(first)
+    return booking, booking.take_spelling(last)
+
+
+@pytest.mark.parametrize(("answers", "name"), [
+    (["Yes, that's me."], "Imran Khan"),
+    (["Imran Khan."], "Imran Khan"),  # the name said back: a yes
+    (["Nope."], "Maren Ktln"),
+    (["Sorry, what?", "Yes."], "Imran Khan"),  # asked again once
+    (["Sorry, what?", "Pardon?"], "Maren Ktln"),  # then the spelling stands
+])
+def test_a_name_heard_right_and_spelled_wrong_is_checked_with_the_caller(answers, name, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking, check = new_patient_spelling(db, "It's Imran Khan.", "M-A-R-E-N.", "K-T-L-N.")  # rhyming letters off
+    assert said(check) == wording.IS_YOUR_NAME.format(name="Imran Khan")
     s = booking.call.state
+    assert s.step == Step.CHECK_HEARD and s.contact is None
+    *again, last = answers
+    for answer in again:
+        assert said(booking.take_heard_yes(answer)) == said(check) and s.contact is None
+    assert booking.take_heard_yes(last) is None  # answered: registered, no miss
     assert (s.contact.name, s.verified, s.not_understood) == (name, True, 0)
 
 
-def test_a_no_with_the_name_said_again_hears_it_again_with_the_letters(tmp_path):
+def test_a_no_with_the_name_said_again_weighs_it_with_the_spelling(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking, check = new_patient_spelling(db, "Graceland Field.", "G-R-A-C-E.", "W-H-I-D-S-I-D-L-G.")
+    assert said(check) == wording.IS_YOUR_NAME.format(name="Graceland Field")
+    assert booking.take_heard_yes("No, it's Graith Whitfield, W-H-O-I-D-F.") is None
+    assert booking.call.state.contact.name == "Grace Whitfield"
+
+
+def test_the_check_asks_for_the_patients_name_when_booking_for_someone_else(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = identity_check(db, MARIA, "book")
+    booking.take_for_whom("No, it's for my son.")
+    booking.take_name("Leo Brennan")
+    booking.take_date_of_birth("June 2nd, 2015")
+    booking.take_first_name_spelling("L-E-O.")
+    assert said(booking.take_spelling("D-R-E-N-T-O-N.")) == wording.IS_PATIENTS_NAME.format(name="Leo Brennan")
+
+
+def test_a_name_the_caller_confirmed_is_not_checked_again(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = identity_check(db, UNKNOWN, "book")
-    booking.take_name("Nathan Hall away.")
-    booking.take_date_of_birth("October 30th, 1988")
-    booking.take_first_name_spelling("M-E-N.")  # letters dropped: the word heard stood
-    assert said(booking.take_spelling("H-O-L-L-O-W-A-Y.")) == wording.IS_YOUR_NAME.format(name="Nathan Holloway")
-    assert booking.take_heard_yes("No, it's Megan Holloway.") is None  # heard right this time
-    assert booking.call.state.contact.name == "Megan Holloway"
+    booking.call.state.reading, booking.call.state.step = (Step.NAME, "Imran Khan"), Step.CHECK_READING
+    booking.take_reading_yes("Yes.")
+    booking.take_date_of_birth("June 2nd, 1984")
+    booking.take_first_name_spelling("M-A-R-E-N.")
+    assert booking.take_spelling("K-T-L-N.") is None  # "Is your name Imran Khan?" was asked and answered
 
 
 def test_a_spelling_alike_the_name_heard_asks_nothing_more(tmp_path):

@@ -15,7 +15,7 @@ from appliance.dialogue.name_spelling import (
     NameSpelling,
     best_spelling,
     corrected,
-    readings,
+    heard_instead,
     spelling_cost,
 )
 from appliance.dialogue.spelling import spelled_word
@@ -53,25 +53,25 @@ def test_the_name_both_hearings_explain_best(heard, spelled, first, name):
     assert best_spelling(heard, spelled, first) == name
 
 
-@pytest.mark.parametrize(("said", "name", "letters", "both"), [
-    ("Imran Khan", "Maren Ktln", ("Maren", "Ktln"), ("Imran Khan", "Maren Ktln")),  # both parts unlike
-    ("Omar Okafor", "Umberto Okafor", ("Umberto", ""), ("Omar Okafor", "Umberto Okafor")),  # one part
-    ("Peter Olympus", "Peter Olympus", ("Peter", "Lindtvift"), ("Peter Olympus", "Peter Lindtvift")),  # kept heard
-    ("Grace Whitfield", "Grace Whitfield", ("Grace", "Whytfeld"), None),  # rhyming letters: the word confirmed
-    ("Sam Van Der Berg", "Sam Vanderberg", ("", "Vanderberg"), None),  # the words after the first, together
-    ("Khan", "Imran Khan", ("Imran", "Khan"), None),  # one word heard: nothing to put back
+@pytest.mark.parametrize(("said", "name", "instead"), [
+    ("Imran Khan", "Maren Ktln", "Imran Khan"),  # both parts like no word heard
+    ("Omar Okafor", "Umberto Okafor", "Omar Okafor"),  # one part
+    ("Grace Whitfield", "Grace Whytfeld", ""),  # rhyming letters: the words confirmed
+    ("Sam Van Der Berg", "Sam Vanderberg", ""),  # the words after the first, together
+    ("Sheriff Peter Olympus", "Peter Olympus", ""),  # a word heard before the first name, dropped
+    ("Khan", "Imran Khan", ""),  # one word heard: nothing to put back
 ])
-def test_a_part_heard_unlike_its_spelling_is_read_both_ways(said, name, letters, both):
-    assert readings(said, name, letters) == both
+def test_a_part_like_no_word_heard_is_put_back_to_the_words(said, name, instead):
+    assert heard_instead(said, name) == instead
 
 
-@pytest.mark.parametrize(("said", "name"), [
-    ("Megan Holloway", "Megan Holloway"),  # near the letters: the caller's correction
-    ("Pretty Rare Man", "Men Holloway"),  # not two words: the spellings
-    ("Nathan Holloway", "Men Holloway"),  # far from the letters: the spellings
+@pytest.mark.parametrize(("said", "read", "name"), [
+    ("Graith Whitfield", "Grace Whidsidlg", "Grace Whitfield"),  # each hearing mends the other's part
+    ("Priya Raman", "Priya Ramam", "Priya Raman"),
+    ("pretty rare man", "Priya Raman", "Priya Raman"),  # not two words: the reading stands
 ])
-def test_a_name_said_again_after_a_no_is_taken_where_its_letters_are_near(said, name):
-    assert corrected(said, "Men Holloway", ("Men", "Holloway")) == name
+def test_a_name_said_again_after_a_no_is_weighed_with_the_spelling(said, read, name):
+    assert corrected(said, read) == name
 
 
 def test_the_spelled_part_is_the_one_the_spelling_is_nearest():

@@ -83,10 +83,12 @@ def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_ba
 def test_a_callback_number_said_without_its_area_code_is_in_the_callers_area(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, "+12125550135")
-    replies = talk(dialogue, "Can I leave a message?", "It's Gary Moore, five five five, nine eight seven six. "
-                   "Call me about the price of a crown.")
-    assert "2 1 2 5 5 5 9 8 7 6" in replies[1]  # read back with the area code of the caller's own number
-    assert next(db.query("SELECT caller_number FROM messages"))["caller_number"] == "+12125559876"
+    replies = talk(dialogue, "Can I leave a message?", "It's Gary Moore, born 7 12 1969. Call me about the price.",
+                   "No, please use five five five, nine eight seven six.")
+    assert replies[1] == wording.CALLBACK_CALLER_ID.format(last_digits="0 1 3 5")  # a date in a message is no number
+    assert "2 1 2 5 5 5 9 8 7 6" in replies[2]  # read back with the area code of the caller's own number
+    row = next(db.query("SELECT caller_number, text FROM messages"))
+    assert row["caller_number"] == "+12125559876" and "212 assumed" in row["text"]
 
 
 def test_an_answer_to_the_caller_id_offer_that_is_neither_yes_nor_a_number_hears_the_offer_again(tmp_path):

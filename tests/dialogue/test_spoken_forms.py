@@ -309,6 +309,8 @@ def test_a_number_dialled_locally_takes_the_area_code_given():
     assert parse_phone("five five five, nine eight seven six", area="212") == "+12125559876"
     assert parse_phone("five five five, nine eight seven six") is None  # no area code to give it
     assert parse_phone("four one five, five five five, nine eight seven six", area="212") == "+14155559876"
+    assert parse_phone("eight four seven, five five five, one", area="212") is None  # the end of it missing
+    assert parse_phone("five five five, nine eight seven six, area code three one two", area="212") is None
     assert area_code("+12125550135", "US") == "212" and area_code("+442079460011", "GB") == "20"
     assert area_code("+442079460011", "US") == "" and area_code("", "US") == ""  # another country's, none
 
