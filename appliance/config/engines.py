@@ -66,7 +66,7 @@ class SttConfig:
     # queued behind one waits up to its whole length (p95 +115 ms a turn, measured)
     partial_interval_s: float = 0.0
     beam_size: int = 1
-    window_s: float = 10.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
+    window_s: float = 8.0  # Whisper encoder window; 30 is Whisper's own, slower on short turns
     use_hint: bool = True  # Whisper is prompted with the clinic's words and the forms of the answer expected
 
     def __post_init__(self) -> None:

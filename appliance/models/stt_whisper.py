@@ -5,9 +5,10 @@ every `partial_interval_s` of new audio for a partial result, and once more at t
 
 Whisper's encoder is built for 30 s windows, and encoding the padding costs most of a short
 utterance's decode. CTranslate2 accepts a shorter input: the utterance is padded to
-`window_s` (10 s by default: the same word error rate on telephone speech as 30 s in our
-measurements, about 4x faster; 6 s starts to hallucinate). Utterances near 30 s and
-`window_s = 30` take faster-whisper's own full path.
+`window_s` (8 s by default; 10 s read the same word error rate on telephone speech as 30 s,
+about 4x faster, and 8 s as 10 s on the conversation benchmark's caller lines, a third faster
+again; 6 s starts to hallucinate), or to its own length and 1 s more when longer. Utterances
+near 30 s and `window_s = 30` take faster-whisper's own full path.
 
 A stream's context hint becomes Whisper's prompt (previous-text tokens before the start of
 transcript), its last `HINT_TOKENS` tokens only; `use_hint=False` ignores hints.
@@ -73,7 +74,7 @@ class WhisperStt:
 
     def __init__(self, path: Path, name: str = "whisper", device: str = "cpu", threads: int = 2,
                  language: str = "en", partial_interval_s: float = 0.0, beam_size: int = 1,
-                 window_s: float = 10.0, use_hint: bool = True) -> None:
+                 window_s: float = 8.0, use_hint: bool = True) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
