@@ -28,6 +28,7 @@ _REPEATS = {"double": 2, "triple": 3}
 _JOINERS = {"", ",", "-", ".", "(", ")", "/", "dash", "and"}
 _TO_TWO = re.compile(r"\bto{1,2}\b(?=[\s,-]*\d)", re.IGNORECASE)  # "to"/"too" before digits, read as "two" if need be
 LOCAL_ONLY = phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY  # a number without its area code
+REPEATED = re.compile(r"(\d)\1{3,}")  # one digit four times or more
 _TOKEN = re.compile(r"\+|\d+|[a-z']+|[^\sa-z\d+']", re.IGNORECASE)
 
 
@@ -118,7 +119,8 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False, area: s
     candidates: list[phonenumbers.PhoneNumber] = []
     runs = said_runs(text)
     for run in runs:
-        local = area and len(runs) == 1 and len(run.groups[-1]) >= 4  # not "eight four seven, five five five, one"
+        local = area and len(runs) == 1 and (  # not "eight four seven, five five five, one"
+            len(run.groups[-1]) >= 4 or all(len(group) == 1 for group in run.groups))  # "5 5 5 9 8 7 6": unknown
         for digits in _pieces(run.digits):
             try:
                 number = phonenumbers.parse(digits, region)
@@ -162,9 +164,11 @@ def partial_number(text: str, region: str = "US") -> bool:
 
 
 def _pieces(run: str) -> list[str]:
-    """A run as said, then (when longer than any number) its last 15, 11 and 10 digits: 'my
-    number is 2 5 5 5 1 2 3 4 5 6 7' after 'I have 2 kids' should still find the number."""
-    pieces = [run]
+    """A run as said, then with one digit fewer in each run of four or more of one digit (the
+    recogniser writes "five five five, nine eight seven six" as '5555 9876'), then (when longer
+    than any number) its last 15, 11 and 10 digits: 'my number is 2 5 5 5 1 2 3 4 5 6 7' after
+    'I have 2 kids' should still find the number. The first possible one is taken."""
+    pieces = [run, *(run[:repeat.start()] + run[repeat.start() + 1:] for repeat in REPEATED.finditer(run))]
     if len(run.lstrip("+")) > 15:
         pieces += [run[-15:], run[-11:], run[-10:]]
     return pieces

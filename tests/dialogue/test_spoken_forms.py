@@ -291,6 +291,9 @@ def test_a_date_of_birth_written_in_figures_is_that_date(born, day_first, sep):
     ("plus four four two oh seven nine four six oh oh one one", "US", "+442079460011"),
     ("It's Paul Weir, my number is to 1-2-5-5-5-0147.", "US", "+12125550147"),  # "two" heard "to"
     ("Send it to 212-555-0198.", "US", "+12125550198"),
+    ("It's 5555 123 4567.", "US", "+15551234567"),  # "five five five" written with a five too many
+    ("2125555 0198", "US", "+12125550198"),
+    ("212 555 5555", "US", "+12125555555"),  # four of a digit said: kept when that is a number
     ("from 9 to 5", "US", None),
     ("I want to book tomorrow at 2", "US", None),
     ("one two three", "US", None),
@@ -310,6 +313,8 @@ def test_a_number_dialled_locally_takes_the_area_code_given():
     assert parse_phone("five five five, nine eight seven six") is None  # no area code to give it
     assert parse_phone("four one five, five five five, nine eight seven six", area="212") == "+14155559876"
     assert parse_phone("eight four seven, five five five, one", area="212") is None  # the end of it missing
+    assert parse_phone("5 5 5 9 8 7 6", area="212") == "+12125559876"  # digits written one by one: no groups known
+    assert parse_phone("55559876", area="212") == "+12125559876"  # and a five too many
     assert parse_phone("five five five, nine eight seven six, area code three one two", area="212") is None
     assert area_code("+12125550135", "US") == "212" and area_code("+442079460011", "GB") == "20"
     assert area_code("+442079460011", "US") == "" and area_code("", "US") == ""  # another country's, none
