@@ -155,9 +155,13 @@ def test_a_new_patient_spells_both_names_and_the_spelling_corrects_what_was_mish
     assert garbled.call.state.contact.name == "Grace Whitfield"  # a spelling nothing like the name is not used
 
 
-def new_patient_spelling(db: Database, name: str, first: str, last: str) -> tuple[Identity, Reply]:
-    """A new patient who booked, gave `name` and a date of birth and spelled `first` and `last`."""
-    booking = identity_check(db, UNKNOWN, "book")
+def new_patient_spelling(db: Database, name: str, first: str, last: str,
+                         for_whom: str = "") -> tuple[Identity, Reply]:
+    """A new patient who booked, gave `name` and a date of birth and spelled `first` and `last`;
+    `for_whom`: on a patient's phone, booking for someone else in these words."""
+    booking = identity_check(db, MARIA if for_whom else UNKNOWN, "book")
+    if for_whom:
+        booking.take_for_whom(for_whom)
     booking.take_name(name)
     booking.take_date_of_birth("June 2nd, 1984")
     booking.take_first_name_spelling(first)
@@ -194,12 +198,8 @@ def test_a_no_with_the_name_said_again_weighs_it_with_the_spelling(tmp_path):
 
 def test_the_check_asks_for_the_patients_name_when_booking_for_someone_else(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = identity_check(db, MARIA, "book")
-    booking.take_for_whom("No, it's for my son.")
-    booking.take_name("Leo Brennan")
-    booking.take_date_of_birth("June 2nd, 2015")
-    booking.take_first_name_spelling("L-E-O.")
-    assert said(booking.take_spelling("D-R-E-N-T-O-N.")) == wording.IS_PATIENTS_NAME.format(name="Leo Brennan")
+    _, check = new_patient_spelling(db, "Leo Brennan", "L-E-O.", "D-R-E-N-T-O-N.", for_whom="No, it's for my son.")
+    assert said(check) == wording.IS_PATIENTS_NAME.format(name="Leo Brennan")
 
 
 def test_a_name_the_caller_confirmed_is_not_checked_again(tmp_path):
