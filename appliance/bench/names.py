@@ -77,7 +77,7 @@ def measure(config: Config, store: ModelStore, audio: list[dict]) -> list[dict]:
                     stream.feed(frame)
                 heard[step] = stream.finish().text
             names = {way: read(heard) for way, read in READERS.items()}
-            names["checked"], asked = checked(heard, clip["name"])
+            names["checked"], asked = checked(names["heard"], names["weighed"], clip["name"])
             rows.append({"voice": clip["voice"], "noise": clip["noise"], "name": clip["name"],
                          "heard": {str(k): v for k, v in heard.items()}, "read": names,
                          "asked": asked,
@@ -107,11 +107,11 @@ def _replaced(name: str, spelled: str, first: bool) -> str:
     return " ".join(parts)
 
 
-def checked(heard: dict, name: str) -> tuple[str, bool]:
-    """The weighed reading after the check of the name as heard, where a part is like no word
-    heard for it, the caller (whose name is `name`) answering truly; and whether it was asked."""
-    read = READERS["weighed"](heard)
-    instead = heard_instead(READERS["heard"](heard), read)
+def checked(said: str, read: str, name: str) -> tuple[str, bool]:
+    """The weighed reading `read` after the check of the name as heard (`said`), where a part is
+    like no word heard for it, the caller (whose name is `name`) answering truly; and whether it
+    was asked."""
+    instead = heard_instead(said, read)
     return (instead if instead and same_person_name(instead, name) else read), bool(instead)
 
 

@@ -123,8 +123,11 @@ class Escalation:
 
     def take_callback(self, text: str) -> Reply:
         """The number to call back: one said, or a yes to the caller ID; asked at most twice."""
-        s = self.call.state
-        number = parse_phone(text, self.region(), area=self.local_area())
+        s, region = self.call.state, self.region()
+        number, assumed = parse_phone(text, region), ""
+        if number is None and (area := self.local_area()):  # said without its area code?
+            number = parse_phone(text, region, area=area)
+            assumed = area if number is not None else ""
         if number is None and yes_or_no(text) is True and s.caller_number:
             number = s.caller_number
         if number is None:
@@ -137,8 +140,8 @@ class Escalation:
             s.callback_number = s.caller_number  # still unreadable: the caller ID, and the words, go to staff
             s.message = f"{s.message} (the caller's number was not understood: \"{text}\")"
             return self._message_next(read_back=False)  # not "at" a number the caller may have refused
-        if s.message and number != s.caller_number and parse_phone(text, self.region()) is None:  # no area code said
-            s.message = f"{s.message} (the area code of the callback number was not said: {self.local_area()} assumed)"
+        if assumed and s.message and number != s.caller_number:
+            s.message = f"{s.message} (the area code of the callback number was not said: {assumed} assumed)"
         s.callback_number = number
         return self._message_next()
 

@@ -24,10 +24,15 @@ def test_each_way_reads_the_hearings_and_the_report_counts_them():
     assert json.loads(report(summary, rows).splitlines()[-1])["bench"] == "names"
 
 
+def readings(heard: dict) -> tuple[str, str]:
+    """The name heard alone and the weighed reading of the hearings, as the benchmark reads them."""
+    return READERS["heard"](heard), READERS["weighed"](heard)
+
+
 def test_the_check_takes_the_name_heard_only_when_it_is_the_callers():
     letters_misheard = {Step.NAME: "It's Imran Khan.", Step.SPELL_FIRST: "M-A-R-E-N.", Step.SPELL: "K-T-L-N."}
-    assert checked(letters_misheard, "Imran Khan") == ("Imran Khan", True)
+    assert checked(*readings(letters_misheard), "Imran Khan") == ("Imran Khan", True)
     words_misheard = {Step.NAME: "Pretty Raiment.", Step.SPELL_FIRST: "P-R-I-Y-A.", Step.SPELL: "R-A-M-A-N."}
-    assert checked(words_misheard, "Priya Raman") == ("Priya Raman", True)  # a no: the spellings
+    assert checked(*readings(words_misheard), "Priya Raman") == ("Priya Raman", True)  # a no: the spellings
     alike = {Step.NAME: "Oscar Whitaker.", Step.SPELL_FIRST: "O-S-C-A-R.", Step.SPELL: "W-H-I-T-A-K-E-D."}
-    assert checked(alike, "Oscar Whitaker") == ("Oscar Whitaker", False)  # nothing asked
+    assert checked(*readings(alike), "Oscar Whitaker") == ("Oscar Whitaker", False)  # nothing asked
