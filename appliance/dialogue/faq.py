@@ -96,6 +96,10 @@ class FaqPolicy:
                 best, hits = answer, score
         return best
 
+    def take_back(self) -> bool:
+        """An answer keeps nothing here: the turn the caller went on with is answered whole."""
+        return True
+
     def silence(self, count: int, final: bool) -> Reply:
         """When the caller says nothing."""
         if not final:

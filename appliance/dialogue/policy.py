@@ -10,6 +10,7 @@ made only after a yes.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
 from appliance.dialogue.reply import Action, Reply
 from appliance.dialogue.sensitive import screen
-from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, Step
+from appliance.dialogue.state import APPOINTMENT_INTENTS, WANTS, CallState, Step
 from appliance.dialogue.understand import for_someone_else, only_closing, rule_intent, sounds_angry, yes_or_no
 from appliance.dialogue.unfinished import sounds_answered, sounds_unfinished
 from appliance.models.protocols import LlmEngine
@@ -84,6 +85,8 @@ class Dialogue:
             Step.CHECK_HEARD: self._then_advance(self.identity.take_heard_yes),
         }
         self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)
+        # the call as it was before the answer to the last turn, and the store's changes then (`take_back`)
+        self._before: tuple[CallState, bool, int] | None = None
 
     # --- the Policy interface ------------------------------------------------------------
     def greeting(self, caller_number: str) -> Reply:
@@ -142,7 +145,18 @@ class Dialogue:
         """The reply to one caller turn."""
         def go_on(words: str) -> Reply:
             return self._said(self._respond(words, confidence))
+        self._before = (copy.deepcopy(self.call.state), self.recorded, self.records.changes)
         return self.beside(text, go_on, self.again()) or go_on(text)
+
+    def take_back(self) -> bool:
+        """Forget the answer to the caller's last turn: they went on with that turn, and it is
+        answered whole instead. False when that answer changed the store (a booking, a new
+        patient, a message, a handover): it stands."""
+        before, self._before = self._before, None
+        if before is None or before[2] != self.records.changes:
+            return False
+        self.call.state, self.recorded = before[0], before[1]
+        return True
 
     def beside(self, text: str, respond: Callable[[str], Reply], again: str) -> Reply | None:
         """When `text` gives what must not be taken by voice, or declines the recording: the answer

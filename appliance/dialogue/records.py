@@ -35,6 +35,7 @@ class ClinicRecords:
     contacts: Contacts
     call_record: int | None = None
     spool: Spool | None = None  # where messages wait when the store refuses them
+    changes: int = 0  # writes this call has tried, done or not: an answer that made one stands
 
     def __post_init__(self) -> None:
         self.schedule = Schedule(self.db)
@@ -60,6 +61,7 @@ class ClinicRecords:
 
     def new_contact(self, name: str, date_of_birth: str, number: str) -> Contact:
         """Register a new patient from the call."""
+        self.changes += 1
         phones = [number] if self.contacts.phone_or_none(number) else []
         return self.contacts.add(name, phones, date_of_birth, actor="phone_agent")
 
@@ -90,6 +92,7 @@ class ClinicRecords:
 
     def book(self, contact_id: int, slot: Slot, key: str) -> Appointment:
         """Book `slot` (idempotent per `key`)."""
+        self.changes += 1
         return self.appointments.book(contact_id, slot.provider_id, slot.service_id, slot.starts_at,
                                       "phone_agent", idempotency_key=key, call_id=self.call_record)
 
@@ -99,21 +102,25 @@ class ClinicRecords:
 
     def cancel(self, appointment: Appointment) -> Appointment:
         """Cancel it (checking nobody changed it meanwhile)."""
+        self.changes += 1
         return self.appointments.cancel(appointment.id, appointment.version, "cancelled by phone",
                                         actor="phone_agent", call_id=self.call_record)
 
     def reschedule(self, appointment: Appointment, slot: Slot) -> Appointment:
         """Move it to `slot`."""
+        self.changes += 1
         return self.appointments.reschedule(appointment.id, slot.starts_at, slot.provider_id,
                                             appointment.version, actor="phone_agent", call_id=self.call_record)
 
     def take_message(self, text: str, number: str, name: str, contact_id: int | None, callback: bool) -> int | None:
         """Leave a message (or a callback request) for the front desk; None when the store
         refused it and it waits in the spool."""
+        self.changes += 1
         return leave_message(self.db, self.spool, text, number, name, contact_id, callback, self.call_record)
 
     def record_handover(self, reason: str, summary: str, target: str, mode: str) -> int:
         """Note a handover to staff."""
+        self.changes += 1
         with transaction(self.db) as conn:
             hid = conn.execute("INSERT INTO handovers (call_id, reason, summary, target, mode, created_at) "
                                "VALUES (?, ?, ?, ?, ?, ?)",

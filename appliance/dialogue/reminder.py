@@ -126,6 +126,11 @@ class ReminderDialogue:
             return self._hand_to_dialogue("human", text, confidence, "the reminder call was not understood twice")
         return self._said(SORRY_OPTIONS)
 
+    def take_back(self) -> bool:
+        """A reminder call's answers stand (a confirmation is written as it is said): a caller
+        going on with a turn is heard as a turn of its own."""
+        return False
+
     def dtmf(self, digit: str) -> Reply | None:
         """1 confirms, 2 cancels, 3 changes, 0 reaches the front desk; later, eight digits give a
         date of birth, 1 and 2 answer a yes or no, and 0 still reaches the front desk; the

@@ -18,6 +18,11 @@ class Policy(Protocol):
 
     def respond(self, text: str, confidence: float) -> Reply: ...
 
+    def take_back(self) -> bool:
+        """Forget the answer to the last turn (`respond`, the last decision made): the caller went
+        on with that turn, which is answered whole instead. False when that answer stands (it
+        changed the store): the caller's going on is then a turn of its own."""
+
     def hint(self) -> str:
         """Words the caller's next turn is likely to hold (the recogniser's context); read on
         the event loop, so it must be quick."""

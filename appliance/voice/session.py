@@ -13,6 +13,9 @@ call's own dialogue worker (`EngineHub.lane`), the call log on the store's worke
   said was a yes or a thanks (or too little to read: the "please" of "..., | please"), going on
   with their own turn ("Yes, | that's right.") or before the reply's question, the agent says
   again (once) what they talked over instead of answering it;
+- a caller going on with the turn just answered (the answer cut them off at a pause: "No, it's
+  Grace Whitfield. | W H I T ...") stops the answer as they start: the policy takes it back,
+  unless it changed the store, and the turn is recognised again whole;
 - `Handover`: whether the agent, a transfer or staff has the caller;
 - `AnsweringDetector` (calls the box places): a person is greeted once their "Hello?" ends; a
   mailbox's greeting is let play to its beep, then the policy's voicemail is left;
@@ -31,6 +34,7 @@ import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from appliance.audio import level_dbfs
 from appliance.config import Config
@@ -39,7 +43,7 @@ from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.understand import adds_nothing
 from appliance.dialogue.unfinished import says_something
-from appliance.models.protocols import SttResult
+from appliance.models.protocols import Spelling, SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
@@ -74,9 +78,20 @@ RECORD_CLOSE_S = 10.0  # longest wait at the end of a call for its record to be 
 MAX_WAITING_KEYS = 16
 DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is said
 # a caller who speaks again this soon after their last word goes on with their own turn: they
-# cannot be answering a reply that began after a pause of theirs (a comma's can be 300-600 ms)
+# cannot be answering a reply that began after a pause of theirs (a comma's can be 300-600 ms);
+# the answer is taken back and the turn heard whole, or, when it stands, said again if need be
 GOING_ON_MS = 800
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
+
+
+@dataclass(frozen=True)
+class AnsweredTurn:
+    """A caller's turn the agent has answered, as the caller may go on with it."""
+
+    audio: bytes
+    hint: str  # the recogniser's context for it
+    letters: Spelling | None
+    speech_end: float  # when its last word ended
 
 
 def _log_failure(future: Future) -> None:
@@ -109,6 +124,8 @@ class CallSession:
         self.speaker = Speaker(transport, self._synthesize, ready=self.hub.phrases.__contains__)
         self.handover = Handover()
         self.stt = None  # the turn's recognition stream while the caller speaks
+        self.context: tuple[str, Spelling | None] = ("", None)  # ...and the recogniser's context for it
+        self.answered_turn: AnsweredTurn | None = None  # the last turn, while its answer may be taken back
         self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
         self.speculative: Future | None = None
         self.sounds_done: Future | None = None  # the end-of-turn model's score of the pause
@@ -116,7 +133,7 @@ class CallSession:
         self.reading_stale = threading.Event()  # ...set once the caller went on: it stops
         self.reply: asyncio.Task | None = None  # answering a turn: recognition, policy, speech
         self.speaking: Reply | None = None  # the reply being spoken
-        self.thinking = False  # a decision is being made: frames wait (`backlog`) until it is
+        self.thinking = False  # a decision is being made (or taken back): frames wait (`backlog`) until it is
         self.backlog: list[tuple[float, bytes]] = []
         self.key: asyncio.Task | None = None  # a key press being handled
         self.handing_over: asyncio.Task | None = None  # the front desk's or a fail-over's hand-over
@@ -238,10 +255,7 @@ class CallSession:
             speech = self.bargein.counts(speech, level, agent_level)
         signal = self.turns.feed(pcm, speech, arrived)
         if signal == TurnSignal.START:
-            self.speculative = None
-            self.stt = self.hub.stt.stream(self.policy.hint(), letters=self.policy.spelled())
-            self.heard = bytearray(self.turns.onset_audio())
-            self._feed_stt(bytes(self.heard))
+            self._start_turn(arrived)
         elif self.stt is not None:
             self.heard += pcm
             self._feed_stt(pcm)
@@ -307,6 +321,43 @@ class CallSession:
         self.ended.set()
 
     # --- the caller's turn ---------------------------------------------------------------
+    def _start_turn(self, arrived: float) -> None:
+        """The caller began a turn: recognise it; when they go on with the turn the agent just
+        answered (within `GOING_ON_MS` of its last word: the answer cut them off at a pause), ask
+        the policy to take that answer back, their frames waiting meanwhile."""
+        self.speculative = None
+        self.context = (self.policy.hint(), self.policy.spelled())
+        self.stt = self.hub.stt.stream(self.context[0], letters=self.context[1])
+        self.heard = bytearray(self.turns.onset_audio())
+        self._feed_stt(bytes(self.heard))
+        answered, self.answered_turn = self.answered_turn, None
+        onset = arrived - self.turns.endpointer.speech_start_offset_ms / 1000
+        if answered is None or (onset - answered.speech_end) * 1000 > GOING_ON_MS:
+            return
+        self.thinking = True
+        taken_back = self.lane.submit(self.policy.take_back)
+        taken_back.add_done_callback(lambda f: self.loop.call_soon_threadsafe(self._went_on, f, answered))
+
+    def _went_on(self, taken_back: Future, answered: AnsweredTurn) -> None:
+        """The policy said whether it took back its answer to the turn the caller went on with;
+        if it did, the agent stops, and the turn is heard whole, from its first word, with the
+        recogniser's context of its start (else that answer stands, and they are heard as usual)."""
+        try:
+            if taken_back.cancelled() or taken_back.exception() is not None or not taken_back.result():
+                return
+            if self.speaking is not None or self.speaker.busy:
+                self._stop_speaking()
+            elif self.reply is not None:  # decided, not yet speaking
+                self.reply.cancel()
+            self.talked_over = None
+            log.info("call %s: the caller went on with turn %d, heard whole", self.call_id, self.turn)
+            self.context = (answered.hint, answered.letters)
+            self.stt = self.hub.stt.stream(answered.hint, letters=answered.letters)
+            self.heard = bytearray(answered.audio) + self.heard
+            self._feed_stt(bytes(self.heard))
+        finally:
+            self._thought()
+
     def _feed_stt(self, pcm: bytes) -> None:
         stream = self.stt
         future = self.hub.submit("stt", stream.feed, pcm)
@@ -366,9 +417,11 @@ class CallSession:
         spec, stream = self.speculative, self.stt
         self.speculative, self.stt, self.sounds_done = None, None, None
         if stream is not None:
-            self._start_reply(self._answer(timing, spec, stream))
+            turn = AnsweredTurn(bytes(self.heard), *self.context, self.turns.speech_end)
+            self._start_reply(self._answer(timing, spec, stream, turn))
 
-    async def _answer(self, timing: TurnTiming, spec: Future | None, stream) -> None:  # noqa: ANN001
+    async def _answer(self, timing: TurnTiming, spec: Future | None, stream,  # noqa: ANN001
+                      turn: AnsweredTurn) -> None:
         timeout = self.voice.engine_timeout_s
         self.thinking, self.ack_mark = True, ""
         missed, self.talked_over = self.talked_over, None
@@ -397,6 +450,7 @@ class CallSession:
                 self.said_again = None
                 reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
                                             timing)
+                self.answered_turn = turn if reply is not None else None
         finally:
             self._thought()
         if reply is not None:
@@ -450,7 +504,9 @@ class CallSession:
 
     async def _decide(self, decide, *args) -> Reply | None:  # noqa: ANN001
         """Run a policy decision on the call's dialogue worker (it may classify with the LLM or use the
-        store); when it fails or hangs, the caller is handed over instead (None is returned)."""
+        store); when it fails or hangs, the caller is handed over instead (None is returned). The
+        answer to the last turn cannot be taken back once another decision is made."""
+        self.answered_turn = None
         try:
             reply, card = await self.hub.decide(self.lane, self._with_card, decide, *args,
                                                 timeout=self.voice.engine_timeout_s)
@@ -491,7 +547,10 @@ class CallSession:
             log.error("a reply on %s failed", self.call_id, exc_info=task.exception())
 
     async def _synthesize(self, sentence: str) -> bytes:
-        return await self.hub.speech(sentence, self.voice.engine_timeout_s)
+        pcm = await self.hub.speech(sentence, self.voice.engine_timeout_s)
+        if asyncio.current_task().cancelling():  # the reply was stopped as its speech came in: a
+            raise asyncio.CancelledError  # timeout's wait may return that speech and drop the cancel
+        return pcm
 
     async def _say(self, reply: Reply, timing: TurnTiming | None, handing_over: bool = False) -> None:
         """Speak `reply` (after the recording notice, if the caller has not heard it yet), wait
@@ -532,6 +591,7 @@ class CallSession:
             latency = timing.breakdown_ms()
             self.emit(TurnLatencyEvent(call_id=self.call_id, turn=self.turn, stages_ms=latency))
         said = self.speaker.playback.full_text()
+        self.answered_turn = None  # heard to its end: what the caller says next answers it
         if not self.ended.is_set():  # played to its end (not cut off by a hang-up)
             self.window.heard(said)
         self._said(said.removeprefix(wording.ONE_MOMENT).lstrip() if ack else said, interrupted=False, latency=latency)
@@ -541,18 +601,25 @@ class CallSession:
             self._act(reply.action)
 
     def _barge_in(self) -> None:
+        reply = self.speaking
+        heard, dropped = self._stop_speaking()
+        self.talked_over = self._missed(reply, heard)
+        self.emit(BargeInEvent(call_id=self.call_id, frames_dropped=dropped,
+                               stopped_after_ms=round((self.loop.time() - self.barge_onset) * 1000, 1)))
+
+    def _stop_speaking(self) -> tuple[str, int]:
+        """Stop the reply being spoken where the caller is; return (what they heard of it, the
+        frames dropped)."""
         heard, dropped = self.speaker.interrupt()
         task, self.reply = self.reply, None
         if task is not None:
             task.cancel()
-        self.talked_over = self._missed(self.speaking, heard)
         self.speaking = None
-        self.emit(BargeInEvent(call_id=self.call_id, frames_dropped=dropped,
-                               stopped_after_ms=round((self.loop.time() - self.barge_onset) * 1000, 1)))
         self.window.heard(heard)
         self._said(heard, interrupted=True)
         self.bargein.reset()
         self._set_state(AgentState.LISTENING)
+        return heard, dropped
 
     def _missed(self, reply: Reply | None, heard: str) -> Reply | None:
         """What of `reply` the caller missed by talking over it, from the sentence they cut into,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.dialogue.state import Step
-from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call
+from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
 
 
 def test_every_step_has_one_handler(tmp_path):
@@ -47,3 +47,21 @@ def test_a_pause_is_read_by_the_question_being_answered(tmp_path):
     assert dialogue.unfinished("K-H.") and not dialogue.unfinished("K-H-A-N.")  # the last name is spelled
     dialogue.call.state.step = Step.SPELL_FIRST
     assert dialogue.unfinished("I-M-R.") and not dialogue.unfinished("I-M-R-A-N.")
+
+
+def test_an_answer_the_caller_went_on_from_is_taken_back_once_unless_it_changed_the_store(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA)
+    talk(dialogue, "Could I come in for a check-up tomorrow morning?")
+    s = dialogue.call.state
+    asked = (s.step, s.last_question, s.turns)
+    dialogue.respond("Yes.", 0.9)  # "Yes. | It's for my son." was cut at the full stop
+    assert dialogue.call.state.step != asked[0]
+    assert dialogue.take_back() and not dialogue.take_back()  # once: the answer before it stands
+    s = dialogue.call.state
+    assert (s.step, s.last_question, s.turns) == asked
+    talk(dialogue, "Yes, it's for me.", "The second one.")
+    assert dialogue.call.state.step == Step.CONFIRM
+    dialogue.respond("Yes.", 0.9)  # booked: that answer stands
+    assert not dialogue.take_back()
+    assert dialogue.call.state.outcome == "booked" and dialogue.call.state.step == Step.INTENT

@@ -148,13 +148,41 @@ def test_the_caller_talking_over_the_agent_stops_it_and_only_what_was_heard_is_k
     call.finish()
 
 
+class Standing(FaqPolicy):
+    """The FAQ policy, with answers that cannot be taken back (as a booking made cannot)."""
+
+    def take_back(self) -> bool:
+        return False
+
+
+def test_a_caller_going_on_with_the_turn_just_answered_stops_the_answer_and_is_heard_whole():
+    # "Where is the clinic? | When are you open?": the turn ended at the pause and the answer
+    # began; the caller went on: the answer is taken back, and the turn is recognised again from
+    # its first word, with the hint its start had, and answered once
+    call = Call(turn=FakeTurn([0.9]), barge_in_ms=160)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.stt.lines += ["Where is the clinic?", "When are you open?", "When are you open?"]
+    call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(1000))
+    call.run_until(lambda: len([e for e in call.of(TranscriptEvent) if e.final]) == 2)
+    call.run_for(3)
+    assert [e.text for e in call.of(TranscriptEvent) if e.final] == ["Where is the clinic?", "When are you open?"]
+    assert call.stt.streams == 3 and call.stt.asked[2] == call.stt.asked[0]
+    assert not call.of(BargeInEvent)
+    answers = call.of(AgentSaidEvent)[1:]
+    assert answers[0].interrupted and "We are at 12 Mill Street.".startswith(answers[0].text)
+    assert [a.text for a in answers[1:]] == ["We are open 8 to 6."]
+    assert call.hub.turn.heard[-1] >= 2000 * 32  # the end of the turn is judged on both parts
+    call.finish()
+
+
 @pytest.mark.parametrize("words, ms", [("That's right.", 600), ("", 400)])
-def test_a_yes_going_on_over_the_reply_hears_what_it_talked_over_again(words, ms):
+def test_a_yes_going_on_over_a_reply_that_stands_hears_what_it_talked_over_again(words, ms):
     # "Where is the clinic? | That's right.": the turn ended at the pause and the reply began; the
-    # caller, going on with their own turn, cut it off: the agent says it again, not answering
-    # "That's right." ("I'm sorry, I can't help with that"), nor a "please" too short to read
-    # ("Sorry, I didn't catch that", a turn not understood)
+    # caller, going on with their own turn, cut it off; the answer cannot be taken back: the agent
+    # says it again, not answering "That's right." ("I'm sorry, I can't help with that"), nor a
+    # "please" too short to read ("Sorry, I didn't catch that", a turn not understood)
     call = greeted(barge_in_ms=160)
+    call.session.policy = Standing(call.config.clinic)
     call.stt.lines += ["Where is the clinic?", words]
     call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(ms))
     call.run_until(lambda: len(call.of(BargeInEvent)) == 1 and said(call)[-1] == "We are at 12 Mill Street.")
@@ -207,11 +235,31 @@ def test_the_agent_s_own_echo_does_not_stop_it_but_a_voice_as_loud_does(echo_db,
     call.finish()
 
 
-def test_the_caller_speaking_on_while_the_agent_decides_loses_no_answer():
+def test_the_caller_going_on_while_the_agent_decides_is_heard_with_what_they_said_first():
     call = greeted()
     call.workers["dialogue"].delay_s = 1.5  # a slow decision
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: call.of(TranscriptEvent))
+    call.workers["dialogue"].delay_s = 0.0  # the next decisions are quick
+    call.stt.lines += ["And where is the clinic?", "What are your opening hours? And where is the clinic?"]
+    call.line.say(tone(1200))  # said while the first answer is being decided
+    call.run_until(lambda: len([e for e in call.of(TranscriptEvent) if e.final]) == 2)
+    call.run_for(5)
+    assert [e.text for e in call.of(TranscriptEvent) if e.final] == [
+        "What are your opening hours?", "What are your opening hours? And where is the clinic?"]
+    # the first answer was stopped as it began, and the whole turn answered once
+    assert [e.text for e in call.of(AgentSaidEvent) if not e.interrupted][1:] == ["We are open 8 to 6."]
+    assert not call.of(BargeInEvent)
+    call.finish()
+
+
+def test_the_caller_speaking_on_while_the_agent_decides_loses_no_answer():
+    call = greeted()
+    call.session.policy = Standing(call.config.clinic)
+    call.workers["dialogue"].delay_s = 1.5  # a slow decision
+    call.caller_says("What are your opening hours?")
+    call.run_until(lambda: call.of(TranscriptEvent))
+    call.workers["dialogue"].delay_s = 0.0  # the answer standing is quickly said
     call.caller_says("And where is the clinic?")  # said while the first answer is being decided
     call.run_until(lambda: "We are at 12 Mill Street." in said(call))
     call.run_for(3)
