@@ -128,7 +128,8 @@ def yes_or_no(text: str) -> bool | None:
 
 ASSENT = (r"\b(?:yes|yeah|yep|yup|ya|correct|right|exactly|sure|okay|ok|alright|all right|great|perfect|lovely|"
           r"good|fine|cool|absolutely|definitely|of course|sounds good|that works|please|thanks|thank you|cheers|"
-          r"that's|that is|it's|it is|mm-?hmm|mhm|hmm|uh-huh|um|uh|oh|so|very much|much)\b")
+          r"that's|that is|it's|it is|mm-?hmm|mhm|hmm|uh-huh|um|uh|oh|so|very much|much|"
+          r"(?:this|that) (?:number|one|time|day|date)(?: is| will do| works)?)\b")  # "this number is fine"
 
 
 def adds_nothing(text: str) -> bool:

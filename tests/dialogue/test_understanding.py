@@ -8,7 +8,7 @@ import pytest
 from appliance.dialogue.birthdate import parse_date_of_birth
 from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
 from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.understand import extract_name, pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import adds_nothing, extract_name, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import parse_when
 from appliance.models.protocols import ChatMessage
 from tests.dialogue.clinic import MARIA, NOW, TZ, build_store, make_dialogue
@@ -94,6 +94,14 @@ def test_rule_intents(said, intent):
                                           ("no, that's fine", False), ("hmm", None)])
 def test_yes_no(said, answer):
     assert yes_or_no(said) == answer
+
+
+@pytest.mark.parametrize("said, nothing", [
+    ("That's right.", True), ("Yes, please.", True), ("That number will do, thanks.", True), ("That one works.", True),
+    ("That one on Friday.", False), ("No, this number is wrong.", False), ("Use this number: 555 0134.", False),
+])
+def test_what_adds_nothing_to_an_answer_already_given(said, nothing):
+    assert adds_nothing(said) is nothing
 
 
 def test_speaking_times_and_dates():
