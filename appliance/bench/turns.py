@@ -117,7 +117,9 @@ def _pauses(clip: dict, vad, stt, model, options: TurnOptions) -> list[Pause]:  
         speech = detector.hears_speech(flags.feed(frame), vad.threshold, level_dbfs(frame))
         signal = detector.feed(frame, speech, (index + 1) * 0.02)  # a frame arrives whole, at its end
         if signal == TurnSignal.START and stream is None:
-            stream = stt.stream(CLINIC.hint(clip["step"]), letters=NameSpelling.asked(clip["step"], clip["spelling"]))
+            letters = NameSpelling.asked(clip["step"], clip["spelling"])
+            detector.spelling = letters is not None
+            stream = stt.stream(CLINIC.hint(clip["step"]), letters=letters)
             heard = detector.onset_audio()
             for piece in frames(heard):
                 stream.feed(piece)

@@ -105,13 +105,14 @@ class VoiceConfig:
     """Turn-taking: when the caller has finished, when they interrupt, when they are silent."""
 
     endpoint_silence_ms: int = 450  # silence that ends the caller's turn
-    early_endpoint_ms: int = 250  # ...or this much, after a full answer, or a finished sentence that sounds finished
+    early_endpoint_ms: int = 200  # ...or this much, after a full answer, or a finished sentence that sounds finished
     hold_silence_ms: int = 1200  # ...or this much, when the caller sounds unfinished (in a phone number, "um")
     turn_model: bool = True  # hear the end of a turn in the voice too (the end-of-turn model)
     turn_done_above: float = 0.5  # its score a finished sentence needs to end the turn early
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
-    speculative_stt_ms: int = 150  # start recognising after this much silence
+    speculative_stt_ms: int = 80  # start recognising after this much silence
+    spelled_stt_ms: int = 150  # ...or this much, where a word is spelled (letters read sooner are read worse)
     acknowledge_after_ms: int = 500  # a reply undecided this long after the caller stopped: "One moment." (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0
@@ -135,6 +136,8 @@ class VoiceConfig:
             raise ConfigError(f"voice.acknowledge_after_ms must be 0..10000, got {self.acknowledge_after_ms}")
         if not 0 <= self.speculative_stt_ms < self.endpoint_silence_ms:
             raise ConfigError("voice.speculative_stt_ms must be below voice.endpoint_silence_ms")
+        if not 0 <= self.spelled_stt_ms < self.endpoint_silence_ms:
+            raise ConfigError("voice.spelled_stt_ms must be below voice.endpoint_silence_ms")
         if not self.speculative_stt_ms <= self.early_endpoint_ms <= self.endpoint_silence_ms:
             raise ConfigError("voice.early_endpoint_ms must lie between voice.speculative_stt_ms "
                               "and voice.endpoint_silence_ms (equal to the latter turns it off)")

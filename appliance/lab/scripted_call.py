@@ -117,15 +117,21 @@ def _last_said(events: EventLog, said: Callable[[object], bool]) -> AgentSaidEve
 
 
 def _exchanges(events: EventLog, call_id: str, played: list[tuple[Path, int]]) -> list[tuple[Path, str]]:
-    """Each line played and the final transcripts the agent made of it (until the next line)."""
+    """Each line played and the final transcripts the agent made of it (until the next line; a
+    transcript of a turn heard whole replaces the one of its first part)."""
     from appliance.voice.events import TranscriptEvent
 
     out = []
     items = list(events.items)
     for index, (wav, mark) in enumerate(played):
         until = played[index + 1][1] if index + 1 < len(played) else len(items)
-        heard = [e.text for e in items[mark:until] if isinstance(e, TranscriptEvent) and e.final
-                 and e.call_id == call_id and e.text]
+        heard: list[str] = []
+        for e in items[mark:until]:
+            if isinstance(e, TranscriptEvent) and e.final and e.call_id == call_id and e.text:
+                if e.whole and heard:
+                    heard[-1] = e.text
+                else:
+                    heard.append(e.text)
         out.append((wav, " ".join(heard)))
     return out
 

@@ -110,6 +110,7 @@ class TranscriptEvent(Event):
     text: str
     confidence: float
     final: bool
+    whole: bool = False  # the turn before it went on into this one: this final transcript holds both
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class AnsweredTurn:
     hint: str  # the recogniser's context for it
     letters: Spelling | None
     speech_end: float  # when its last word ended
+    whole: bool  # it went on from the turn before, whose answer was taken back
 
 
 def _log_failure(future: Future) -> None:
@@ -125,6 +126,7 @@ class CallSession:
         self.handover = Handover()
         self.stt = None  # the turn's recognition stream while the caller speaks
         self.context: tuple[str, Spelling | None] = ("", None)  # ...and the recogniser's context for it
+        self.heard_whole = False  # ...which holds the turn before it, whose answer was taken back
         self.answered_turn: AnsweredTurn | None = None  # the last turn, while its answer may be taken back
         self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
         self.speculative: Future | None = None
@@ -325,8 +327,9 @@ class CallSession:
         """The caller began a turn: recognise it; when they go on with the turn the agent just
         answered (within `GOING_ON_MS` of its last word: the answer cut them off at a pause), ask
         the policy to take that answer back, their frames waiting meanwhile."""
-        self.speculative = None
+        self.speculative, self.heard_whole = None, False
         self.context = (self.policy.hint(), self.policy.spelled())
+        self.turns.spelling = self.context[1] is not None
         self.stt = self.hub.stt.stream(self.context[0], letters=self.context[1])
         self.heard = bytearray(self.turns.onset_audio())
         self._feed_stt(bytes(self.heard))
@@ -351,7 +354,8 @@ class CallSession:
                 self.reply.cancel()
             self.talked_over = None
             log.info("call %s: the caller went on with turn %d, heard whole", self.call_id, self.turn)
-            self.context = (answered.hint, answered.letters)
+            self.context, self.heard_whole = (answered.hint, answered.letters), True
+            self.turns.spelling = answered.letters is not None
             self.stt = self.hub.stt.stream(answered.hint, letters=answered.letters)
             self.heard = bytearray(answered.audio) + self.heard
             self._feed_stt(bytes(self.heard))
@@ -417,7 +421,7 @@ class CallSession:
         spec, stream = self.speculative, self.stt
         self.speculative, self.stt, self.sounds_done = None, None, None
         if stream is not None:
-            turn = AnsweredTurn(bytes(self.heard), *self.context, self.turns.speech_end)
+            turn = AnsweredTurn(bytes(self.heard), *self.context, self.turns.speech_end, self.heard_whole)
             self._start_reply(self._answer(timing, spec, stream, turn))
 
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream,  # noqa: ANN001
@@ -438,7 +442,8 @@ class CallSession:
             timing.stamp("stt_final")
             self.turn += 1
             kept = screen(result.text).text  # what is shown, stored and summed up: never card numbers
-            self.emit(TranscriptEvent(call_id=self.call_id, text=kept, confidence=result.confidence, final=True))
+            self.emit(TranscriptEvent(call_id=self.call_id, text=kept, confidence=result.confidence, final=True,
+                                      whole=turn.whole))
             self.last_caller_text = kept or self.last_caller_text
             self.reprompts = 0
             self._set_state(AgentState.THINKING)

@@ -3,7 +3,8 @@
 Fed one 20 ms frame at a time with the VAD's decision and the frame's arrival time:
 - `START`: the caller began a turn; `onset_audio()` holds the frames since the speech began
   (the VAD notices speech a little late, so the audio before it is kept too);
-- `PAUSED`: `speculative_ms` of silence, a good moment to start recognising what was said;
+- `PAUSED`: `speculative_ms` of silence (`spelled_ms` in a turn that spells a word), a good
+  moment to start recognising what was said;
 - `RESUMED`: the caller went on after a pause, so that early recognition is stale;
 - `END`: the endpoint: `end_ms` of silence, or the longest turn allowed.
 
@@ -70,6 +71,7 @@ class TurnOptions:
 
     endpoint: EndpointOptions
     speculative_ms: int = 200
+    spelled_ms: int = 200
     early_end_ms: int = 300
     end_ms: int = 450
     done_above: float = 0.5  # the end-of-turn model's score a finished sentence needs to end early
@@ -99,7 +101,8 @@ def turn_options(v: VoiceConfig) -> TurnOptions:
     return TurnOptions(
         EndpointOptions(start_speech_ms=v.min_speech_ms, start_window_ms=max(200, v.min_speech_ms + 80),
                         end_silence_ms=v.hold_silence_ms, max_utterance_ms=int(v.max_utterance_s * 1000)),
-        speculative_ms=v.speculative_stt_ms, early_end_ms=v.early_endpoint_ms, end_ms=v.endpoint_silence_ms,
+        speculative_ms=v.speculative_stt_ms, spelled_ms=v.spelled_stt_ms, early_end_ms=v.early_endpoint_ms,
+        end_ms=v.endpoint_silence_ms,
         done_above=v.turn_done_above, hold_below=v.turn_hold_below)
 
 
@@ -116,6 +119,7 @@ class TurnDetector:
         self.speech_end = 0.0  # arrival time of that frame
         self.paused = False
         self.verdict: Verdict | None = None  # of the current pause, once judged
+        self.spelling = False  # the turn spells a word, letter by letter (set by whoever hears it)
         self._levels: list[float] = []  # dBFS of the turn's speech frames, sorted
         self._recent: deque[float] = deque(maxlen=BACKGROUND_FRAMES)  # dBFS of the latest frames
         self._background = -math.inf  # of the line before the current turn (set as it starts)
@@ -169,7 +173,8 @@ class TurnDetector:
                 return TurnSignal.RESUMED
             return None
         self.trailing_ms += self.options.endpoint.frame_ms
-        if not self.paused and self.trailing_ms >= self.options.speculative_ms:
+        read_after = self.options.spelled_ms if self.spelling else self.options.speculative_ms
+        if not self.paused and self.trailing_ms >= read_after:
             self.paused = True
             return TurnSignal.PAUSED
         if self.trailing_ms >= self._end_after():

@@ -133,7 +133,7 @@ def test_after_an_acknowledged_turn_the_next_turn_times_its_own_reply():
     call.caller_says("What are your opening hours?")
     call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 2)
     quick = call.of(TurnLatencyEvent)[-1].stages_ms
-    assert "acknowledged" not in quick and quick["first_frame_out"] == pytest.approx(280, abs=21)
+    assert "acknowledged" not in quick and quick["first_frame_out"] == pytest.approx(220, abs=21)
     call.finish()
 
 
