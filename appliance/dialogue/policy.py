@@ -151,7 +151,7 @@ class Dialogue:
     def take_back(self) -> bool:
         """Forget the answer to the caller's last turn: they went on with that turn, and it is
         answered whole instead. False when that answer changed the store (a booking, a new
-        patient, a message, a handover): it stands."""
+        patient, a message, a handover), or another decision came after it: it stands."""
         before, self._before = self._before, None
         if before is None or before[2] != self.records.changes:
             return False
@@ -238,10 +238,12 @@ class Dialogue:
     def begin(self, intent: str, text: str = "") -> Reply:
         """Start what the caller is already known to want (a reminder call's cancel or change,
         its front desk or message), as if they had asked for it in `text`."""
+        self._before = None
         return self._said(self._act_on(text, intent))
 
     def silence(self, count: int, final: bool) -> Reply:
         """When the caller says nothing: reprompt, then (final) hang up or transfer."""
+        self._before = None
         return self._said(self.faq.silence(count, final))
 
     def takes_digits(self) -> bool:
@@ -250,6 +252,7 @@ class Dialogue:
 
     def dtmf(self, digit: str) -> Reply | None:
         """0 reaches the front desk from anywhere; the recording notice's key declines the recording."""
+        self._before = None
         if digit == DECLINE_KEY and self.recorded:
             return self.decline_recording(self.again())
         return self.escalation.hand_over("the caller pressed 0") if digit == "0" else None
@@ -261,10 +264,12 @@ class Dialogue:
 
     def transfer_failed(self) -> Reply:
         """Nobody answered the handover: take a message instead."""
+        self._before = None
         return self._said(self.escalation.transfer_failed())
 
     def handover(self, reason: str) -> str:
         """The front desk takes the call over: record it and return the summary for staff."""
+        self._before = None
         return self.escalation.desk_took_over(reason)
 
     def card(self) -> dict[str, str]:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from appliance.audio import level_dbfs
+from appliance.audio import SAMPLE_RATE, level_dbfs
 from appliance.config import Config
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
@@ -81,6 +81,7 @@ DECISION_GRACE_S = 0.15  # the least a decision is given before "One moment." is
 # cannot be answering a reply that began after a pause of theirs (a comma's can be 300-600 ms);
 # the answer is taken back and the turn heard whole, or, when it stands, said again if need be
 GOING_ON_MS = 800
+GOING_ON_MAX_S = 12.0  # ...unless what they said before is this long: it is not recognised again and again
 FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FAILED)
 
 
@@ -149,6 +150,7 @@ class CallSession:
         self.talked_over: Reply | None = None  # what of the reply the caller cut into they missed
         self.said_again: Reply | None = None  # ...being said again (once: not again if cut again)
         self.turn = 0
+        self.decisions = 0  # decisions started: an answer may be taken back only if none came after it
         self.outcome = ""  # completed | no_input | message, as decided on the call
         self.closed_as = ""  # the outcome the call's record was closed with
         self.last_caller_text = ""
@@ -335,10 +337,14 @@ class CallSession:
         self._feed_stt(bytes(self.heard))
         answered, self.answered_turn = self.answered_turn, None
         onset = arrived - self.turns.endpointer.speech_start_offset_ms / 1000
-        if answered is None or (onset - answered.speech_end) * 1000 > GOING_ON_MS:
+        if answered is None or (onset - answered.speech_end) * 1000 > GOING_ON_MS or (
+                len(answered.audio) > GOING_ON_MAX_S * SAMPLE_RATE * 2):
+            return
+        try:
+            taken_back = self.lane.submit(self.policy.take_back)
+        except RuntimeError:  # the call's dialogue is closed
             return
         self.thinking = True
-        taken_back = self.lane.submit(self.policy.take_back)
         taken_back.add_done_callback(lambda f: self.loop.call_soon_threadsafe(self._went_on, f, answered))
 
     def _went_on(self, taken_back: Future, answered: AnsweredTurn) -> None:
@@ -346,7 +352,8 @@ class CallSession:
         if it did, the agent stops, and the turn is heard whole, from its first word, with the
         recogniser's context of its start (else that answer stands, and they are heard as usual)."""
         try:
-            if taken_back.cancelled() or taken_back.exception() is not None or not taken_back.result():
+            if (taken_back.cancelled() or taken_back.exception() is not None or not taken_back.result()
+                    or self.ended.is_set() or not self.handover.agent_in_charge):
                 return
             if self.speaking is not None or self.speaker.busy:
                 self._stop_speaking()
@@ -453,9 +460,10 @@ class CallSession:
                 reply = self.said_again = missed  # a yes, a thanks or a sound too short to read answers nothing
             else:
                 self.said_again = None
+                decision = self.decisions + 1
                 reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
                                             timing)
-                self.answered_turn = turn if reply is not None else None
+                self.answered_turn = turn if reply is not None and self.decisions == decision else None
         finally:
             self._thought()
         if reply is not None:
@@ -512,6 +520,7 @@ class CallSession:
         store); when it fails or hangs, the caller is handed over instead (None is returned). The
         answer to the last turn cannot be taken back once another decision is made."""
         self.answered_turn = None
+        self.decisions += 1
         try:
             reply, card = await self.hub.decide(self.lane, self._with_card, decide, *args,
                                                 timeout=self.voice.engine_timeout_s)

@@ -65,3 +65,14 @@ def test_an_answer_the_caller_went_on_from_is_taken_back_once_unless_it_changed_
     dialogue.respond("Yes.", 0.9)  # booked: that answer stands
     assert not dialogue.take_back()
     assert dialogue.call.state.outcome == "booked" and dialogue.call.state.step == Step.INTENT
+
+
+def test_an_answer_stands_once_another_decision_came_after_it_and_the_recording_choice_comes_back(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA, recording=True)
+    dialogue.respond("Please don't record this. I'd like a check-up.", 0.9)
+    assert not dialogue.recorded
+    assert dialogue.take_back() and dialogue.recorded  # the whole turn will decline it again
+    dialogue.respond("I'd like a check-up.", 0.9)
+    dialogue.dtmf("5")
+    assert not dialogue.take_back()

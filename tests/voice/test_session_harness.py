@@ -27,6 +27,7 @@ from appliance.voice.events import (
 )
 from appliance.voice.handover import HandoverState
 from appliance.voice.recorder import CallRecorder
+from tests.dialogue.clinic import build_store, make_dialogue
 from tests.voice.harness import Call, FakeTurn, tone
 
 GREETING = ("Thank you for calling Riverside Dental. You're speaking with the clinic's automated assistant. "
@@ -173,6 +174,33 @@ def test_a_caller_going_on_with_the_turn_just_answered_stops_the_answer_and_is_h
     assert answers[0].interrupted and "We are at 12 Mill Street.".startswith(answers[0].text)
     assert [a.text for a in answers[1:]] == ["We are open 8 to 6."]
     assert call.hub.turn.heard[-1] >= 2000 * 32  # the end of the turn is judged on both parts
+    call.finish()
+
+
+def test_the_dialogue_hears_a_request_the_caller_went_on_with_whole_in_the_step_it_began_in(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = make_dialogue(db)
+    call = Call(policy=dialogue, barge_in_ms=160)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.stt.lines += ["I'd like to book a check-up.", "Tomorrow morning.",
+                       "I'd like to book a check-up. Tomorrow morning."]
+    call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(800))  # the name was asked at the pause
+    call.run_until(lambda: len([e for e in call.of(TranscriptEvent) if e.final]) == 2)
+    call.run_for(3)
+    hints = [hint for hint, _ in call.stt.asked]
+    assert hints[2] == hints[0] != hints[1]  # what is asked first, not the name
+    s = dialogue.call.state
+    assert s.turns == 1 and s.service.name == "check-up" and s.when is not None and s.when.from_hour == 8
+    assert said(call)[-1] == "Sure. May I have your first and last name?" and call.of(AgentSaidEvent)[-2].interrupted
+    call.finish()
+
+
+def test_a_long_turn_is_not_recognised_again_when_the_caller_goes_on():
+    call = greeted(barge_in_ms=160, max_utterance_s=30.0)
+    call.stt.lines += ["Where is the clinic?", "When are you open?"]
+    call.line.say(tone(13000) + b"\0" * 32 * 500 + tone(1000))  # more than 12 s said before the pause
+    call.run_until(lambda: len([e for e in call.of(TranscriptEvent) if e.final]) == 2)
+    assert call.stt.streams == 2 and not any(e.whole for e in call.of(TranscriptEvent))
     call.finish()
 
 

@@ -160,3 +160,12 @@ def test_a_knock_does_not_make_the_caller_quiet_and_the_next_turn_starts_afresh(
         d.hears_speech(0.9, 0.5, -60.0)
         d.feed(FRAME, True, 0.0)
     assert d.in_turn and d.hears_speech(0.9, 0.5, -60.0)  # a whisper of a caller next time
+
+
+def test_a_turn_that_spells_a_word_is_read_later_into_a_pause():
+    d = TurnDetector(TurnOptions(EndpointOptions(start_speech_ms=100, start_window_ms=200, end_silence_ms=1000),
+                                 speculative_ms=80, spelled_ms=160, early_end_ms=300, end_ms=400))
+    assert [i for i, s in run(d, "s" * 10 + "." * 6) if s == TurnSignal.PAUSED] == [13]  # 4 frames: 80 ms
+    d.endpointer.reset()
+    d.spelling = True
+    assert [i for i, s in run(d, "s" * 10 + "." * 10) if s == TurnSignal.PAUSED] == [17]  # 8 frames: 160 ms
