@@ -329,12 +329,8 @@ class CallSession:
         """The caller began a turn: recognise it; when they go on with the turn the agent just
         answered (within `GOING_ON_MS` of its last word: the answer cut them off at a pause), ask
         the policy to take that answer back, their frames waiting meanwhile."""
-        self.speculative, self.heard_whole = None, False
-        self.context = (self.policy.hint(), self.policy.spelled())
-        self.turns.spelling = self.context[1] is not None
-        self.stt = self.hub.stt.stream(self.context[0], letters=self.context[1])
-        self.heard = bytearray(self.turns.onset_audio())
-        self._feed_stt(bytes(self.heard))
+        self.speculative = None
+        self._recognise(self.policy.hint(), self.policy.spelled(), self.turns.onset_audio(), whole=False)
         answered, self.answered_turn = self.answered_turn, None
         onset = arrived - self.turns.endpointer.speech_start_offset_ms / 1000
         if answered is None or (onset - answered.speech_end) * 1000 > GOING_ON_MS or (
@@ -361,13 +357,18 @@ class CallSession:
                 self.reply.cancel()
             self.talked_over = None
             log.info("call %s: the caller went on with turn %d, heard whole", self.call_id, self.turn)
-            self.context, self.heard_whole = (answered.hint, answered.letters), True
-            self.turns.spelling = answered.letters is not None
-            self.stt = self.hub.stt.stream(answered.hint, letters=answered.letters)
-            self.heard = bytearray(answered.audio) + self.heard
-            self._feed_stt(bytes(self.heard))
+            self._recognise(answered.hint, answered.letters, answered.audio + self.heard, whole=True)
         finally:
             self._thought()
+
+    def _recognise(self, hint: str, letters: Spelling | None, audio: bytes, whole: bool) -> None:
+        """Recognise the turn in progress from `audio` on, in the context of `hint` and the word
+        spelled, if any (`whole`: it holds the turn before it)."""
+        self.context, self.heard_whole = (hint, letters), whole
+        self.turns.spelling = letters is not None
+        self.stt = self.hub.stt.stream(hint, letters=letters)
+        self.heard = bytearray(audio)
+        self._feed_stt(audio)
 
     def _feed_stt(self, pcm: bytes) -> None:
         stream = self.stt
