@@ -40,6 +40,7 @@ from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict
 
 NEVER_MS = 60_000  # the detector used to find pauses never ends a turn by itself
 TODAY = date(2026, 1, 15)
+IN_MIDDLE_MS = 100  # a pause that starts this long before the caller's last sound is in the middle of the turn
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,13 @@ class Pause:
     answered: bool  # the words read as a full answer to the question asked
     decode_ms: float
     score_ms: float
-    lag_ms: float  # at the turn's real end: from the caller's last sound to the detector's end of speech
+    lag_ms: float  # from the caller's last sound to the detector's end of speech here (below 0: said before it)
+
+    @property
+    def in_middle(self) -> bool:
+        """The caller said more after this pause (one the line's noise ended after the last word
+        is at the turn's end)."""
+        return self.lag_ms < -IN_MIDDLE_MS
 
 
 # name -> verdict of one pause: the ways of ending turns compared
@@ -157,8 +164,8 @@ def replay(measured: list[dict], options: TurnOptions) -> dict[str, dict]:
                     break
             if ended_at is None:
                 continue  # a clip whose speech the VAD never found
-            cut.setdefault(clip["kind"], []).append(math.isfinite(ended_at[0].gap_ms))
-            if not math.isfinite(ended_at[0].gap_ms):
+            cut.setdefault(clip["kind"], []).append(ended_at[0].in_middle)
+            if not ended_at[0].in_middle:
                 waits.append((clip["kind"], ended_at[1] + ended_at[0].lag_ms))
         counted = [c for kind in COUNTED for c in cut.get(kind, [])]
         out[name] = {

@@ -112,7 +112,7 @@ class VoiceConfig:
     turn_hold_below: float = 0.0  # ...and below which the turn is held (0: it never holds one)
     min_speech_ms: int = 120  # shorter sounds are not a turn
     speculative_stt_ms: int = 80  # start recognising after this much silence
-    spelled_stt_ms: int = 150  # ...or this much, where a word is spelled (letters read sooner are read worse)
+    spelled_stt_ms: int = 80  # ...or this much, where a word is spelled
     acknowledge_after_ms: int = 500  # a reply undecided this long after the caller stopped: "One moment." (0: never)
     barge_in_ms: int = 160  # caller speech this long stops the agent
     barge_in_min_dbfs: float = -40.0

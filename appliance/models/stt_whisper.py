@@ -61,8 +61,12 @@ log = logging.getLogger(__name__)
 HINT_TOKENS = 60
 TOKENS_PER_S = 12  # twice fast speech or spelled letters
 LOOP = re.compile(r"\b((?=\w*[a-z])\w+(?:\W+\w+){0,2})(?:\W+\1\b){4,}", re.IGNORECASE)  # a word group 5 times
+SAID = re.compile(r"\d|[^\W\d_]+(?:'[^\W\d_]+)?")  # what takes a word's time to say: a word, or each digit
 LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one letter five times in a word
 MARK_LOOP = re.compile(r"([,;:!?-])\1{4,}")  # "February,,,,,,,,,": one mark five times in a row (dots: a pause)
+# silence added after spelled letters: read 80 ms into the pause, the last letter comes out as
+# well as 150 ms into it (156 and 154 of 222 spellings exact, against 146 unpadded)
+SPELLED_TAIL_S = 0.07
 LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, letters only
 SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
 SEPARATORS = ("-", ".", ",", " -", "'")  # what may stand between spelled letters
@@ -102,6 +106,8 @@ class WhisperStt:
         """Transcribe float samples at 16 kHz, with `hint` as the prompt; `letters`: a word
         spelled (an unsure reading is decoded again as letters only, and the candidates'
         spellings are weighed against it)."""
+        if letters is not None:
+            samples = np.concatenate([samples, np.zeros(int(SPELLED_TAIL_S * SAMPLE_RATE), dtype=samples.dtype)])
         audio_s = len(samples) / SAMPLE_RATE
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
@@ -185,15 +191,16 @@ class WhisperStt:
         return best[0] if score + best[1] >= reading else text
 
     def _scores(self, encoded, hint: str, frames: int, texts: list[str]) -> list[float]:  # noqa: ANN001
-        """The log probability per token of each of `texts` as the transcript of the encoding
-        (one at a time: the cost is per text either way, and the encoding stays where it is)."""
+        """The log probability per token of each of `texts` as the transcript of the encoding,
+        all in one batch (a third faster than one at a time)."""
+        import ctranslate2
+
         start = self._prompt_with(hint)[:-1]  # `align` adds the no-timestamps token itself
-        scores = []
-        for text in texts:
-            tokens = self._tokenizer.encode(" " + text)
-            probs = self._model.model.align(encoded, start, [tokens], frames)[0].text_token_probs
-            scores.append(sum(math.log(max(p, 1e-12)) for p in probs) / max(len(probs), 1))
-        return scores
+        batch = ctranslate2.StorageView.from_array(np.repeat(np.array(encoded), len(texts), axis=0))
+        tokens = [self._tokenizer.encode(" " + text) for text in texts]
+        results = self._model.model.align(batch, start, tokens, [frames] * len(texts))
+        return [sum(math.log(max(p, 1e-12)) for p in r.text_token_probs) / max(len(r.text_token_probs), 1)
+                for r in results]
 
     def _other_than_letters(self) -> list[int]:
         """The vocabulary's tokens but single capital letters and separators (of text, before
@@ -246,10 +253,10 @@ def spelled_out(word: str) -> str:
 
 
 def looks_looped(text: str, audio_s: float) -> bool:
-    """Far more words than time to say them, or one word group five times over ("no, no, no,
-    no" is said; five times is Whisper's), or one letter five times inside a word, or one
-    punctuation mark but a dot five times in a row."""
-    return (len(text.split()) > 6 * audio_s + 2 or LOOP.search(text) is not None
+    """Far more words than time to say them (a digit is a word: "415-5555-55-55-55-..."), or one
+    word group five times over ("no, no, no, no" is said; five times is Whisper's), or one letter
+    five times inside a word, or one punctuation mark but a dot five times in a row."""
+    return (len(SAID.findall(text)) > 6 * audio_s + 2 or LOOP.search(text) is not None
             or LETTER_LOOP.search(text) is not None or MARK_LOOP.search(text) is not None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 from appliance.bench.turns import Pause, replay, report, summarise
 from appliance.config import VoiceConfig
@@ -14,7 +15,7 @@ OPTIONS = turn_options(VoiceConfig(endpoint_silence_ms=450, early_endpoint_ms=30
 
 def pause(gap_ms: float, text: str, unfinished: bool = False, score: float | None = 0.9,
           answered: bool = False) -> Pause:
-    return Pause(gap_ms, text, score, unfinished, answered, 100.0, 30.0, lag_ms=20.0)
+    return Pause(gap_ms, text, score, unfinished, answered, 100.0, 30.0, lag_ms=20.0 if gap_ms == math.inf else -900.0)
 
 
 def clip(kind: str, *pauses: Pause, voice: str = "flite-slt") -> dict:
@@ -46,6 +47,14 @@ def test_each_way_of_ending_turns_is_replayed_over_the_same_pauses():
     assert model["wait_ms_whole_turns"] == {"p50": 470, "p95": 470}
     answered = rows["+ a full answer ends early (default)"]
     assert answered["wait_ms_whole_turns"] == {"p50": 395, "p95": 462}
+
+
+def test_a_turn_ended_at_a_pause_after_the_last_word_is_not_cut_off():
+    # the detector found the date's end 140 ms after the last sound, then the line's noise went on
+    noisy = clip("date", replace(pause(900, "August 23rd, 1991.", answered=True), lag_ms=140.0),
+                 pause(math.inf, "August 23rd, 1991.", answered=True, score=None))
+    row = replay([noisy], OPTIONS)["+ a full answer ends early (default)"]
+    assert row["cut_offs"] == {"date": 0.0} and row["wait_ms"] == {"p50": 440, "p95": 440}
 
 
 def test_the_report_is_a_table_and_one_json_line_by_voice():

@@ -94,6 +94,8 @@ def test_a_sentence_whisper_repeats_in_a_loop_is_kept_once(heard, kept):
     ("Thanks, that's all. Bye.", False), ("word " * 30, True), ("Dhamma Devvvvvvvvvvvvvvv", True),
     ("Mmm, yes.", False), ("Oooh, Anna Pfeiffer.", False), ("February,,,,,,,,,,,,,,,,,,,,", True),
     ("Well... yes.", False), ("Um..... yes.", False), ("Yes!!!!!", True),
+    ("You can reach me at 415-555-2671.", False), ("My number is 415-5555-55-55-55-55-55-55-55-55-55-55", True),
+    ("I'd like a check-up on the 23rd of August 1991, if you don't mind.", False),
 ])
 def test_a_loop_is_told_from_repeats_people_say(text, looped):
     from appliance.models.stt_whisper import looks_looped
