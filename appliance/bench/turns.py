@@ -40,7 +40,7 @@ from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict
 
 NEVER_MS = 60_000  # the detector used to find pauses never ends a turn by itself
 TODAY = date(2026, 1, 15)
-IN_MIDDLE_MS = 100  # a pause that starts this long before the caller's last sound is in the middle of the turn
+IN_MIDDLE_MS = 100  # a pause that starts more than this long before the caller's last sound is in the middle of the turn
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class Pause:
 
     @property
     def in_middle(self) -> bool:
-        """The caller said more after this pause (one the line's noise ended after the last word
-        is at the turn's end)."""
+        """The caller said more after this pause (a pause the line's noise ended after the last
+        word is at the turn's end)."""
         return self.lag_ms < -IN_MIDDLE_MS
 
 

@@ -106,11 +106,11 @@ class WhisperStt:
         """Transcribe float samples at 16 kHz, with `hint` as the prompt; `letters`: a word
         spelled (an unsure reading is decoded again as letters only, and the candidates'
         spellings are weighed against it)."""
-        if letters is not None:
-            samples = np.concatenate([samples, np.zeros(int(SPELLED_TAIL_S * SAMPLE_RATE), dtype=samples.dtype)])
-        audio_s = len(samples) / SAMPLE_RATE
+        audio_s = len(samples) / SAMPLE_RATE  # as heard: without the silence a spelling gets
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
+        if letters is not None:
+            samples = np.concatenate([samples, np.zeros(int(SPELLED_TAIL_S * SAMPLE_RATE), dtype=samples.dtype)])
         try:
             if self.window_s >= 30 or audio_s > 28:
                 text, logprob, no_speech = self._decode_full(samples, hint)
@@ -191,14 +191,17 @@ class WhisperStt:
         return best[0] if score + best[1] >= reading else text
 
     def _scores(self, encoded, hint: str, frames: int, texts: list[str]) -> list[float]:  # noqa: ANN001
-        """The log probability per token of each of `texts` as the transcript of the encoding,
-        all in one batch (a third faster than one at a time)."""
+        """The log probability per token of each of `texts` as the transcript of the encoding:
+        in one batch on the CPU (a third faster), one at a time where the encoding stays on a GPU."""
         import ctranslate2
 
         start = self._prompt_with(hint)[:-1]  # `align` adds the no-timestamps token itself
-        batch = ctranslate2.StorageView.from_array(np.repeat(np.array(encoded), len(texts), axis=0))
         tokens = [self._tokenizer.encode(" " + text) for text in texts]
-        results = self._model.model.align(batch, start, tokens, [frames] * len(texts))
+        if encoded.device == "cpu":
+            batch = ctranslate2.StorageView.from_array(np.repeat(np.array(encoded), len(texts), axis=0))
+            results = self._model.model.align(batch, start, tokens, [frames] * len(texts))
+        else:
+            results = [self._model.model.align(encoded, start, [t], frames)[0] for t in tokens]
         return [sum(math.log(max(p, 1e-12)) for p in r.text_token_probs) / max(len(r.text_token_probs), 1)
                 for r in results]
 
