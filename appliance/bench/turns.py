@@ -40,7 +40,7 @@ from appliance.voice.turns import TurnDetector, TurnOptions, TurnSignal, Verdict
 
 NEVER_MS = 60_000  # the detector used to find pauses never ends a turn by itself
 TODAY = date(2026, 1, 15)
-IN_MIDDLE_MS = 100  # a pause that starts more than this long before the caller's last sound is in the middle of the turn
+IN_MIDDLE_MS = 100  # a pause starting more than this long before the caller's last sound is in the middle of the turn
 
 
 @dataclass(frozen=True)

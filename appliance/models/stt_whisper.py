@@ -65,7 +65,7 @@ SAID = re.compile(r"\d|[^\W\d_]+(?:'[^\W\d_]+)?")  # what takes a word's time to
 LETTER_LOOP = re.compile(r"([a-z])\1{4,}", re.IGNORECASE)  # "Devvvvvvvvv": one letter five times in a word
 MARK_LOOP = re.compile(r"([,;:!?-])\1{4,}")  # "February,,,,,,,,,": one mark five times in a row (dots: a pause)
 # silence added after spelled letters: read 80 ms into the pause, the last letter comes out as
-# well as 150 ms into it (156 and 154 of 222 spellings exact, against 146 unpadded)
+# well as read 150 ms into it (156 of 222 spellings exact, against 154 at 150 ms and 146 unpadded)
 SPELLED_TAIL_S = 0.07
 LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, letters only
 SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
