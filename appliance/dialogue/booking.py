@@ -18,6 +18,7 @@ from appliance.dialogue.state import Step
 from appliance.dialogue.understand import TURNED_DOWN, firm_no, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
+PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 class Booking:
     """The appointment side of one call, once the caller's identity is settled."""
@@ -131,6 +132,10 @@ class Booking:
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         return self._commit()
 
+    def read_back_again(self) -> Reply:
+        """The slot chosen, read back once more (the name in it put right)."""
+        return self._read_back(self.call.state.chosen, wording.SORRY_SO_THATS)
+
     def take_appointment(self, text: str) -> Reply:
         """Which of the caller's appointments they mean."""
         s = self.call.state
@@ -237,21 +242,25 @@ class Booking:
         return index is not None
 
     def _chosen_slot(self, text: str) -> Slot | None:
-        """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11), or a yes to
-        the only one; a time said while turning the offer down picks none ("No, that doesn't work
-        for me, Tuesday around 9": 9 on another day)."""
+        """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11 of those on
+        the day said, if one is: "the Tuesday 9 o'clock one"), or a yes to the only one; a time
+        said while turning the offer down picks none ("No, that doesn't work for me, Tuesday
+        around 9": 9 on another day)."""
         offered = self.call.state.offered
         lowered = words_to_digits(text)
         index = ordinal_choice(lowered, len(offered))
         if index is not None:
             return offered[index]
-        clock = parse_clock(lowered)
+        clock = parse_clock(lowered) or parse_clock(words_to_digits(PICKED_ONE.sub("", text)))
         # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
         if clock is not None and not TURNED_DOWN.search(lowered):
-            locals_ = [self.call.local(slot.starts_at) for slot in offered]
-            exact = [slot for slot, local in zip(offered, locals_, strict=True)
+            said = parse_when(text, self.call.local_now())
+            on_day = [slot for slot in offered if said is None or not said.named_day  # "the Tuesday 9 o'clock one"
+                      or said.first <= self.call.local(slot.starts_at).date() <= said.last]
+            locals_ = [self.call.local(slot.starts_at) for slot in on_day]
+            exact = [slot for slot, local in zip(on_day, locals_, strict=True)
                      if (local.hour, local.minute) == (clock.hour, clock.minute)]
-            hour = [slot for slot, local in zip(offered, locals_, strict=True) if local.hour == clock.hour]
+            hour = [slot for slot, local in zip(on_day, locals_, strict=True) if local.hour == clock.hour]
             if len(exact) == 1:
                 return exact[0]
             if not exact and clock.minute == 0 and len(hour) == 1 and len(offered) > 1:

@@ -31,6 +31,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.CALLBACK: "a number to call back",
     Step.CALLER_ID: "a yes to calling back on this number",
     Step.ANOTHER: "another booking or a move",
+    Step.NAME_FIX: "the right name",
 }
 FIELDS = ("patient", "identity", "wants", "service", "dentist", "offered", "chosen", "appointment", "name",
           "date_of_birth", "message", "callback", "done", "waiting_for", "summary")  # the card's order

@@ -98,6 +98,7 @@ class Identity:
         """The appointment is for another person than the one known so far: ask who."""
         s = self.call.state
         s.contact, s.name, s.verified, s.spelled, s.for_whom_checked = None, None, False, False, True
+        s.registered = False
         s.near, s.first_spelled, s.last_name_only, s.first_heard, s.name_said = [], False, False, "", ""
 
     def take_name(self, text: str) -> Reply | None:
@@ -303,6 +304,7 @@ class Identity:
                     s.not_understood = 0
                     return self.call.ask(Step.CHECK_HEARD, self._name_check(heard))
                 s.contact = self.call.records.new_contact(s.name or "", dob, s.caller_number)
+                s.registered = True
                 s.done.append(f"registered {s.contact.name} as a new patient")
         s.verified = True
         s.not_understood = 0

@@ -29,6 +29,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.identity import Identity
+from appliance.dialogue.name_fix import NameFix
 from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.records import ClinicRecords
@@ -61,6 +62,7 @@ class Dialogue:
         self.escalation = Escalation(self.call, can_transfer, has_on_call)
         self.identity = Identity(self.call, self.escalation, self.reader)
         self.booking = Booking(self.call, self.escalation)
+        self.name_fix = NameFix(self.call, self.escalation)
         self.steps: dict[Step, Handler] = {
             Step.INTENT: self._take_intent,
             Step.CONFIRM_INTENT: self._take_intent_yes,
@@ -69,7 +71,7 @@ class Dialogue:
             Step.SERVICE: self.booking.take_service,
             Step.WHEN: self.booking.take_when,
             Step.CHOOSE: self.booking.take_choice,
-            Step.CONFIRM: self.booking.take_go_ahead,
+            Step.CONFIRM: self._take_go_ahead,
             Step.WHICH: self.booking.take_appointment,
             Step.CONFIRM_CANCEL: self.booking.take_cancel_go_ahead,
             Step.MESSAGE: self.escalation.take_message,
@@ -83,6 +85,7 @@ class Dialogue:
             Step.ANOTHER: self._then_advance(self.booking.take_another),
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
             Step.CHECK_HEARD: self._then_advance(self.identity.take_heard_yes),
+            Step.NAME_FIX: self._take_name_fix,
         }
         self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)
         # the call as it was before the answer to the last turn, and the store's changes then (`take_back`)
@@ -311,6 +314,18 @@ class Dialogue:
                 return self.escalation.not_understood(wording.JUST_TO_CHECK.format(wish=wish), Step.CONFIRM_INTENT)
             intent = guess
         return self._act_on(text, intent)
+
+    # --- the booking read back -------------------------------------------------------------
+    def _take_go_ahead(self, text: str) -> Reply:
+        """A no to the new patient's name read back puts the name right (`NameFix`); else a yes
+        or no to the booking itself."""
+        if self.name_fix.refused(text):
+            return self._take_name_fix(text)
+        return self.booking.take_go_ahead(text)
+
+    def _take_name_fix(self, text: str) -> Reply:
+        """The right name: the booking read back with it, or the name asked for."""
+        return self.name_fix.take(text) or self.booking.read_back_again()
 
     def _declines_more(self, text: str) -> bool:
         """A no to "Is there anything else?"."""

@@ -65,6 +65,11 @@ class ClinicRecords:
         phones = [number] if self.contacts.phone_or_none(number) else []
         return self.contacts.add(name, phones, date_of_birth, actor="phone_agent")
 
+    def rename_contact(self, contact: Contact, name: str) -> Contact:
+        """Put right the name of a patient registered on this call."""
+        self.changes += 1
+        return self.contacts.update(contact.id, actor="phone_agent", name=name)
+
     def services(self) -> list[Service]:
         """Bookable services."""
         return self.schedule.services()

@@ -42,6 +42,7 @@ class Step(StrEnum):
     CALLBACK = "callback"  # the number to call back
     CALLER_ID = "caller_id"  # a yes to calling back on the number calling, or another number
     ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
+    NAME_FIX = "name_fix"  # the right name, after a no to a new patient's name read back with the booking
 
 
 SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
@@ -75,6 +76,7 @@ class CallState:
     reading: tuple[Step, str] | None = None  # (step, value the LLM read) awaiting a yes
     for_whom_checked: bool = False  # the caller said whether the booking is for the caller-ID patient
     spelled: bool = False  # a new patient's last name was spelled
+    registered: bool = False  # `contact` is a new patient registered on this call
     first_spelled: bool = False  # the first name was spelled (a new patient's, or to choose a record)
     near: list[Contact] = field(default_factory=list)  # records the spelled first name chooses from
     message: str | None = None  # a message taken, not yet written (its name and number still asked)

@@ -38,7 +38,7 @@ SHORT_DAY = 3  # ...and of a day and time ("Wednesday afternoon")
 SENTENCE_WORDS = 3  # the fewest words of a sentence the end-of-turn model may end a turn on
 FULL_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 YEAR_LAST = re.compile(r"\b(?:1[89]|20)\d[1-9]\W*$")  # ...last, not ending in 0: "...eighty | eight" goes on
-NAMED = frozenset({Step.NAME, Step.MESSAGE_NAME})  # a full name is asked for
+NAMED = frozenset({Step.NAME, Step.MESSAGE_NAME, Step.NAME_FIX})  # a full name is asked for
 PARTICLES = frozenset("de del della di da dos du la le van von der den bin al mac st".split())  # "Megan de | la Cruz"
 # a last word no sentence ends with
 DANGLING = frozenset({"and", "or", "but", "because", "the", "a", "an", "my", "your", "our", "to", "at", "with", "of",

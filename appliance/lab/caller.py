@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from appliance.crm.contacts import name_key
+from appliance.crm.names import same_person_name
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICE_WORDS = ("check-up", "checkup", "check up", "cleaning", "filling", "whitening", "extraction",
                  "consultation", "hygienist")
@@ -17,6 +20,8 @@ ANOTHER_ANSWERS = {"reschedule": "No, I'd like to move the one I have.",
                    "cancel": "No, I want to cancel the one I have.",
                    "confirm": "No, I just want to check the one I have."}
 MAX_TURNS = 24  # a caller hangs up after this many lines, whatever happens
+READ_BACK_NAME = re.compile(r", for ([^,.?]+)\.\s+Shall I go ahead\?")  # whom the read-back books for
+LAST_NAME_SAID = re.compile(r"\bsurname\b|\blast name\b", re.IGNORECASE)
 
 
 class Ask(StrEnum):
@@ -201,6 +206,7 @@ class Caller:
         self.cancelling: tuple[int, int | None] | None = None  # (task, weekday) of the appointment agreed to cancel
         self.objections = 0
         self.corrected = False
+        self.name_fixes = 0  # names read back wrong that the caller put right
         self.want_weekday = plan.want_weekday
         self.last = ""
         self.said_goodbye = False
@@ -336,17 +342,20 @@ class Caller:
         static = plan.answer(Ask.CHOICE, self.asked[Ask.CHOICE] - 1)
         if static is not None:
             return static
-        day = said_weekday(text.lower(), self.today)
-        picked = pick_offered(text, plan.want_part)
-        wrong_day = self.want_weekday is not None and day is not None and day != self.want_weekday
-        if picked is None or wrong_day:
+        days = offered_days(text, self.today)
+        several = len({day for day, _ in days if day is not None}) > 1  # times on several days: say the day too
+        wanted = [(day, offer) for day, offer in days if day is None or self.want_weekday in (None, day)]
+        picked, day = next(((p, day) for day, offer in wanted
+                            if (p := pick_offered(offer, plan.want_part)) is not None), (None, None))
+        if picked is None:
             return self._object()
         if plan.choice not in ("first", "match"):
             return plan.choice
-        if plan.choice == "first" and picked == pick_offered(text, None):
+        if plan.choice == "first" and not several and picked == pick_offered(text, None):
             return "The first one, please."
         said = picked if ":" in picked else f"{picked} o'clock"
-        return f"The {said} one, please."
+        on = f"{WEEKDAYS[day].capitalize()} " if several and day is not None else ""
+        return f"The {on}{said} one, please."
 
     def _object(self) -> str | None:
         """Nothing offered or read back suits: say what is wanted again, twice at most; then give up."""
@@ -368,7 +377,23 @@ class Caller:
             return plan.correction
         if not self.fits(text):
             return self._object()
-        return plan.answer(Ask.READBACK, self.asked[Ask.READBACK] - 1) or plan.yes
+        return self._name_wrong(text) or plan.answer(Ask.READBACK, self.asked[Ask.READBACK] - 1) or plan.yes
+
+    def _name_wrong(self, text: str) -> str | None:
+        """A read-back naming someone else than the persona ("..., for Ema Devier. Shall I go
+        ahead?"): the name said again, the wrong parts spelled; twice at most, then let be."""
+        read = READ_BACK_NAME.search(text)
+        if not self.plan.name or read is None or same_person_name(read[1], self.plan.name) or self.name_fixes >= 2:
+            return None
+        self.name_fixes += 1
+        first, *rest = self.plan.name.split()
+        read_first, *read_rest = read[1].split()
+        key = lambda words: name_key(" ".join(words)).replace(" ", "")  # noqa: E731
+        spelled_last = self.plan.answer(Ask.SPELL, 0) or " ".join(key(rest).upper()) + "."
+        spelled = [self.plan.spelled_first_name()] if key([read_first]) != key([first]) else []
+        if key(read_rest) != key(rest):
+            spelled = [spelled_last] if LAST_NAME_SAID.search(spelled_last) else [*spelled, spelled_last]
+        return " ".join([f"No, the name is {self.plan.name}.", *spelled])
 
     def fits(self, text: str) -> bool:
         """Whether a read-back names the weekday and part of day the caller wants (unnamed: fits)."""
@@ -452,6 +477,14 @@ def said_weekday(lowered: str, today: date) -> int | None:
     if re.search(r"\btoday\b", lowered):
         return today.weekday()
     return None
+
+
+def offered_days(text: str, today: date) -> list[tuple[int | None, str]]:
+    """An offer cut where each day is named: (weekday or None, the words about it)."""
+    named = r"\b(?:%s|tomorrow|today)\b" % "|".join(WEEKDAYS)  # noqa: UP031
+    starts = [m.start() for m in re.finditer(named, text.lower())]
+    cuts = [0, *starts[1:], len(text)] if starts else [0, len(text)]
+    return [(said_weekday(text[a:b].lower(), today), text[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def said_part(lowered: str) -> str | None:

@@ -91,6 +91,25 @@ def test_the_caller_objects_to_a_read_back_of_the_wrong_day_and_accepts_the_righ
     assert caller.respond("So that's Wednesday the 2nd at 9 in the morning. Shall I go ahead?").startswith("Yes")
 
 
+def test_the_caller_puts_its_name_right_at_the_read_back_spelling_the_wrong_parts_twice_at_most():
+    caller = Caller(plan(), THURSDAY)
+    right = "So that's Wednesday the 2nd at 9 in the morning for a check-up, for Jo March. Shall I go ahead?"
+    assert caller.respond(right).startswith("Yes")
+    caller = Caller(plan(), THURSDAY)
+    wrong_last = right.replace("Jo March", "Jo Martin")
+    assert caller.respond(wrong_last) == "No, the name is Jo March. M A R C H."
+    assert caller.respond(right.replace("Jo March", "Dee Martin")) == "No, the name is Jo March. J O. M A R C H."
+    assert caller.respond(wrong_last).startswith("Yes")  # put right twice: the caller lets it be
+
+
+def test_offered_times_on_several_days_the_caller_picks_one_on_its_day_and_says_the_day():
+    caller = Caller(plan(), THURSDAY)
+    offer = ("I have Monday, November 30th, at 8 in the morning, Wednesday, December 2nd, at 8 in the morning or "
+             "Wednesday, December 2nd, at 9 in the morning. Which would you prefer?")
+    assert caller.respond(offer) == "The Wednesday 8 o'clock one, please."
+    assert Caller(plan(), THURSDAY).respond(offer.replace("Wednesday", "Friday")).startswith("No, that doesn't")
+
+
 def test_the_caller_corrects_once_then_picks_the_time_it_wants():
     caller = Caller(plan(correction="No, I meant Friday.", correction_weekday=4, choice="match"), THURSDAY)
     offer = "I have Wednesday at 9 in the morning or 2 in the afternoon. Which would you prefer?"

@@ -62,6 +62,14 @@ def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
     assert said(booking.take_choice("the second one")).startswith("So that's ")
 
 
+def test_a_time_offered_on_several_days_is_picked_with_its_day(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up at half past two")
+    second = booking.call.local(booking.call.state.offered[1].starts_at)
+    assert said(booking.take_choice(f"The {second:%A} 2:30 one, please.")).startswith("So that's ")
+    assert booking.call.state.chosen == booking.call.state.offered[1]
+
+
 def test_a_time_said_while_turning_the_offer_down_picks_none_of_the_slots(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = offering(db, "a check-up tomorrow morning")

@@ -1,0 +1,72 @@
+"""A new patient's name put right at the booking's read-back: the record renamed, the booking read
+back with the name and made only after a yes; the time turned down is still a time turned down,
+and a record on file is never renamed from the phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.dialogue import wording
+from appliance.dialogue.name_fix import fixed_name, spellings
+from tests.dialogue.clinic import MARIA, build_store, new_call, talk
+from tests.dialogue.scenarios import UNKNOWN
+
+TO_READ_BACK = ("I'd like to book a check-up.", "Robert Seen.", "June 5th, 1982.", "R O B E R T.", "S E E N.",
+                "Thursday morning.", "The first one, please.")
+
+
+def read_back_to_a_new_patient(tmp_path):  # noqa: ANN001, ANN201
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    said = talk(dialogue, *TO_READ_BACK)
+    assert said[-1].endswith("for Robert Seen. Shall I go ahead?")
+    return db, dialogue
+
+
+def booked_names(db) -> list[str]:  # noqa: ANN001
+    return [r["name"] for r in db.query("SELECT c.name FROM appointments a JOIN contacts c ON c.id = a.contact_id "
+                                        "WHERE a.status = 'booked' AND c.name NOT IN ('Maria Lopez', 'John Smith')")]
+
+
+def test_a_name_put_right_at_the_read_back_renames_the_new_record_and_is_read_back_before_booking(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    again = talk(dialogue, "No, the name is Robert Chen. C H E N.")[0]
+    assert again.startswith(wording.SORRY_SO_THATS) and again.endswith("for Robert Chen. Shall I go ahead?")
+    assert booked_names(db) == []
+    assert talk(dialogue, "Yes, that's right.")[0].startswith("You're booked")
+    assert booked_names(db) == ["Robert Chen"]
+    renamed = db.execute("SELECT actor FROM audit_log WHERE action = 'update' AND entity = 'contact'").fetchall()
+    assert renamed == [("phone_agent",)]
+
+
+def test_a_no_about_the_name_with_nothing_to_read_asks_for_it(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    assert talk(dialogue, "No, you have my name wrong.")[0] == wording.NAME_FIX
+    assert talk(dialogue, "Robert Chen.")[0].endswith("for Robert Chen. Shall I go ahead?")
+
+
+def test_a_no_to_the_time_is_still_a_no_to_the_time(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    assert talk(dialogue, "No, I'd rather come on Friday morning.")[0].startswith("I have Friday")
+    assert db.execute("SELECT name FROM contacts WHERE id > 2").fetchall() == [("Robert Seen",)]
+
+
+def test_a_record_on_file_is_not_renamed_from_the_phone(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA)
+    said = talk(dialogue, "I'd like to book a filling.", "Yes.", "Thursday morning.", "The first one, please.",
+                "No, the name is Anna Lopez.")
+    assert "for Maria Lopez. Shall I go ahead?" in said[-2] and wording.WHEN_ELSE in said[-1]
+    assert db.execute("SELECT name FROM contacts WHERE id = 1").fetchone() == ("Maria Lopez",)
+
+
+@pytest.mark.parametrize(("refused", "said", "spelled", "name"), [
+    ("Robert Seen", "Robert Chen", "No, C H E N.", "Robert Chen"),  # said and spelled alike
+    ("Robert Seen", None, "C-H-E-N.", "Robert Chen"),  # spelled only: the part it is nearest
+    ("Ema Devier", "Emma Davies", "E-M-A. D-A-V-I-E-S.", "Emma Davies"),  # letters heard as before: the words
+    ("Ema Devier", None, "E-M-M-A. D-A-V-I-E-S.", "Emma Davies"),  # two spelled: first and last
+    ("Nathan Holloway", "Megan Holloway", "M-E-N.", "Megan Holloway"),  # letters nearly the word said
+    ("Ema Devier", None, "", "Ema Devier"),  # nothing to read
+])
+def test_the_name_after_a_no_weighs_the_words_said_with_the_letters(refused, said, spelled, name):
+    assert fixed_name(refused, said, spellings(spelled)) == name
