@@ -276,7 +276,9 @@ class Identity:
         of birth match (on the patient's own phone, the record whose date of birth matches or
         was heard alike, however the name was heard); the question comes whether or not there
         is one, so it tells nothing. On the own phone, a last name spelled alike the record's
-        (the name said not understood) with its exact date of birth is enough. A new patient
+        (the name said not understood) with its exact date of birth is enough. Still not found,
+        a caller who wants to change an appointment spells the last name (the name heard may be
+        wrong: "Walter Brut" for Brooks) and is looked up again, then handed over; a new patient
         who books spells their last name too, then is registered."""
         s = self.call.state
         s.date_of_birth = dob
@@ -295,6 +297,9 @@ class Identity:
             if s.contact is None and not s.first_spelled:
                 return self._spell_first_name(self.call.records.near_contacts(name, dob))
             if s.contact is None:
+                if s.intent != "book" and not s.spelled:  # the last name misheard? spelled, it is looked up again
+                    s.not_understood = 0
+                    return self.call.ask(Step.SPELL, wording.SPELL_LAST_NAME_TO_FIND)
                 if s.intent != "book":
                     return self.escalation.hand_over("no record was found under that name and date of birth")
                 if not s.spelled:

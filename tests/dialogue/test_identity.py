@@ -77,7 +77,8 @@ def test_a_new_caller_is_registered_to_book_but_not_to_cancel(tmp_path):
     cancelling = identity_check(db, "+15550002222", "cancel")
     cancelling.take_name("Paula Parker")
     assert said(cancelling.take_date_of_birth("August tenth nineteen ninety")) == wording.SPELL_FIRST_NAME
-    reply = cancelling.take_first_name_spelling("P A U L A")
+    assert said(cancelling.take_first_name_spelling("P A U L A")) == wording.SPELL_LAST_NAME_TO_FIND
+    reply = cancelling.take_spelling("P A R K E R")  # looked up again, spelled: still nobody
     assert reply.action.kind == "transfer" and "no record was found" in reply.action.reason
     assert cancelling.call.state.contact is None
 
@@ -227,7 +228,8 @@ def test_names_said_as_words_are_no_spelling_and_guess_nothing(tmp_path):
     identity = asked_to_spell(db, UNKNOWN, "cancel", "Bob Smith", "November 20th 1975")
     guesses = "is it Michael, David, James, John or Robert"
     assert said(identity.take_first_name_spelling(guesses)) == wording.SPELL_FIRST_NAME
-    reply = identity.take_first_name_spelling(guesses)
+    assert said(identity.take_first_name_spelling(guesses)) == wording.SPELL_LAST_NAME_TO_FIND
+    reply = identity.take_spelling("S M I T H")
     assert reply.action.kind == "transfer" and not identity.call.state.verified
 
 
@@ -237,14 +239,20 @@ def test_the_spelling_question_comes_whether_or_not_a_record_is_near(tmp_path):
         asked_to_spell(db, UNKNOWN, "confirm", name, "November 20th 1975")
 
 
-def test_on_the_patients_phone_a_garbled_last_name_is_verified_by_the_spelled_first_name(tmp_path):
+def test_a_garbled_last_name_is_verified_by_the_spelled_first_name_on_the_phone_else_by_its_spelling(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     identity = asked_to_spell(db, MARIA, "confirm", "Maria O'Grill", "May 3rd 1980")
     assert identity.take_first_name_spelling("M A R I A") is None and identity.call.state.verified
     stranger = identity_check(db, UNKNOWN, "confirm")  # from another phone, the last name is needed
     stranger.take_name("Maria O'Grill")
     stranger.take_date_of_birth("May 3rd 1980")
-    assert stranger.take_first_name_spelling("M A R I A").action.kind == "transfer"
+    assert said(stranger.take_first_name_spelling("M A R I A")) == wording.SPELL_LAST_NAME_TO_FIND
+    assert stranger.take_spelling("L O P E Z") is None and stranger.call.state.verified  # the name misheard
+    wrong = identity_check(db, UNKNOWN, "confirm")
+    wrong.take_name("Maria O'Grill")
+    wrong.take_date_of_birth("May 3rd 1980")
+    wrong.take_first_name_spelling("M A R I A")
+    assert wrong.take_spelling("O G R I L L").action.kind == "transfer"
 
 
 @pytest.mark.parametrize("heard", ["Hand the cuddle", "Mother Lopes"])
