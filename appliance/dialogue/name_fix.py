@@ -66,25 +66,38 @@ def spellings(text: str) -> list[str]:
 
 def fixed_name(refused: str, said: str | None, spelled: list[str]) -> str:
     """The name after a no to `refused` (first and last): each part `said` replaces its own; each
-    word `spelled` (one: the part it is nearest; two: first and last) unlike the part said is
-    weighed with it (`best_spelling`), unless that comes back to the refused part ("Emma" said
-    again, "E M A" heard again: Emma)."""
+    word `spelled` (one: the part it is nearest; two, or one run as long as both: first and last)
+    replaces its part unless it is nearly the word said for it ("Emma" said, "E M A" heard), or
+    weighs with it (`best_spelling`); the part refused is no hearing of the name, and a reading
+    that comes back to it keeps the words said."""
     parts = refused.split() or [""]
     old = [parts[0], " ".join(parts[1:])]
-    new = list(old)
+    heard = ["", ""]  # the words said again for each part
     words = said.split() if said else []
     if len(words) >= 2:
-        new = [words[0], " ".join(words[1:])]
+        heard = [words[0], " ".join(words[1:])]
     elif words:
-        new[_nearest(old, words[0])] = words[0]
+        heard[_nearest(old, words[0])] = words[0]
+    new = [h or o for h, o in zip(heard, old, strict=True)]
+    if len(spelled) == 1 and all(new) and len(letters_of(spelled[0])) >= len(letters_of(" ".join(new))) - 2:
+        spelled = _cut(spelled[0], new)  # both spelled without a break: "M-E-G-A-N-H-O-L-L-O-W-A-Y"
     in_order = [(0, spelled[0]), (1, spelled[-1])] if len(spelled) >= 2 else [(_nearest(new, w), w) for w in spelled]
     for index, word in in_order:
-        said_again = letters_of(new[index]) != letters_of(old[index])
-        if not said_again or spelling_cost(new[index], word) > SPELLED_NEAR:  # letters nearly a word said: the word
-            respelled = best_spelling(new[index], word, first=index == 0)
-            if letters_of(respelled) != letters_of(old[index]):
-                new[index] = respelled
+        if heard[index] and spelling_cost(heard[index], word) <= SPELLED_NEAR:
+            continue  # letters nearly the word said: the word
+        unlike_refused = heard[index] if letters_of(heard[index]) != letters_of(old[index]) else ""
+        respelled = best_spelling(unlike_refused, word, first=index == 0)
+        if letters_of(respelled) != letters_of(old[index]):
+            new[index] = respelled
     return " ".join(part for part in new if part)
+
+
+def _cut(run: str, parts: list[str]) -> list[str]:
+    """One run of letters cut into first and last name where each half is most like its part."""
+    letters = letters_of(run)
+    cut = min(range(2, len(letters) - 1), key=lambda k: spelling_cost(parts[0], letters[:k])
+              + spelling_cost(parts[1], letters[k:]))
+    return [letters[:cut].capitalize(), letters[cut:].capitalize()]
 
 
 def _nearest(parts: list[str], word: str) -> int:

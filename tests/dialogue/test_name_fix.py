@@ -66,6 +66,8 @@ def test_a_record_on_file_is_not_renamed_from_the_phone(tmp_path):
     ("Ema Devier", "Emma Davies", "E-M-A. D-A-V-I-E-S.", "Emma Davies"),  # letters heard as before: the words
     ("Ema Devier", None, "E-M-M-A. D-A-V-I-E-S.", "Emma Davies"),  # two spelled: first and last
     ("Nathan Holloway", "Megan Holloway", "M-E-N.", "Megan Holloway"),  # letters nearly the word said
+    ("Robert Seen", "Robert Seen", "C-H-E-N.", "Robert Chen"),  # heard as before: the letters
+    ("Nathan Holloway", "Maiden Holloway", "M-E-G-A-N-H-O-L-L-O-W-A-Y.", "Megan Holloway"),  # one run: cut in two
     ("Ema Devier", None, "", "Ema Devier"),  # nothing to read
 ])
 def test_the_name_after_a_no_weighs_the_words_said_with_the_letters(refused, said, spelled, name):
