@@ -251,7 +251,8 @@ class Booking:
         index = ordinal_choice(lowered, len(offered))
         if index is not None:
             return offered[index]
-        clock = parse_clock(lowered) or parse_clock(words_to_digits(PICKED_ONE.sub("", text)))
+        # "the two thirty one": a time, then "one" for the slot (not 2:31), unless no time is left ("at one")
+        clock = parse_clock(words_to_digits(PICKED_ONE.sub("", text))) or parse_clock(lowered)
         # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
         if clock is not None and not TURNED_DOWN.search(lowered):
             said = parse_when(text, self.call.local_now())

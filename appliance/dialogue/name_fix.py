@@ -17,11 +17,12 @@ from appliance.dialogue.name_spelling import SPELLED_NEAR, best_spelling, letter
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import extract_name, full_name_in, yes_or_no
+from appliance.dialogue.understand import TURNED_DOWN, for_someone_else, full_name_in, yes_or_no
 from appliance.dialogue.when import parse_when
 
 NAME_WORDS = re.compile(r"\b(?:name|spell(?:ed|t)?|surname)\b", re.IGNORECASE)
-CLAUSES = re.compile(r"[.,;!?]\s+")
+NAME_RIGHT = re.compile(r"\bname(?:'s| is)? (?:right|correct|fine|ok(?:ay)?)\b", re.IGNORECASE)
+CLAUSES = re.compile(r"[.;!?]\s+|(?<!apostrophe),\s+(?!apostrophe\b)", re.IGNORECASE)  # "O, apostrophe, N E I L L": one
 
 
 class NameFix:
@@ -33,34 +34,46 @@ class NameFix:
 
     def refused(self, text: str) -> bool:
         """Whether `text`, the answer to the read-back, says the name read is wrong: not a yes,
-        and the word "name", or a name or letters where no day or time is said."""
+        no other day or time nor anything turned down, nobody else it is for, and the name
+        called wrong, or a name or letters said."""
         s = self.call.state
-        if not s.registered or s.chosen is None or yes_or_no(text) is True:
+        if not s.registered or s.chosen is None or yes_or_no(text) is True or for_someone_else(text):
             return False
-        if NAME_WORDS.search(text):
-            return True
-        named = full_name_in(text) is not None or spelled_word(text) is not None
-        return named and parse_when(text, self.call.local_now()) is None
+        if parse_when(text, self.call.local_now()) is not None or TURNED_DOWN.search(text.lower()):
+            return False
+        if NAME_RIGHT.search(text):
+            return False
+        return NAME_WORDS.search(text) is not None or full_name_in(text) is not None or bool(spellings(text))
 
     def take(self, text: str) -> Reply | None:
-        """The name said (and spelled) again: the record renamed, None (read the booking back);
-        nothing new to read: ask for the name, a miss."""
+        """The name said (first and last) or spelled again: the record renamed, or the caller's
+        own record if the name and date of birth find one; None (read the booking back, as it is
+        after a yes). Nothing to read asks for the name (a miss the second time)."""
         s = self.call.state
-        said = full_name_in(text) or extract_name(text)
-        name = fixed_name(s.caller_name, said, spellings(text))
+        if yes_or_no(text) is True:  # "never mind, it's fine": read back as it is
+            return None
+        name = fixed_name(s.caller_name, full_name_in(text), spellings(text))
         if letters_of(name) == letters_of(s.caller_name):
-            return self.escalation.not_understood(wording.NAME_FIX, Step.NAME_FIX)
-        s.contact = self.call.records.rename_contact(s.contact, name)
-        s.name, s.not_understood = name, 0
-        s.done.append(f"corrected the new patient's name to {name}")
+            if s.step != Step.NAME_FIX:
+                s.not_understood = 0
+                return self.call.ask(Step.NAME_FIX, wording.NAME_FIX)
+            return self.escalation.not_understood(wording.NAME_FIX)
+        on_file = self.call.records.find_contact(name, s.date_of_birth or "")
+        if on_file is not None and on_file.id != s.contact.id:  # registered anew under a misheard name
+            s.contact, s.registered = on_file, False
+            s.done.append(f"found on file as {on_file.name} (the record registered on this call is spare)")
+        else:
+            s.contact = self.call.records.rename_contact(s.contact, name)
+            s.done.append(f"corrected the new patient's name to {name}")
+        s.name, s.not_understood = s.contact.name, 0
         return None
 
 
 def spellings(text: str) -> list[str]:
     """The words spelled in `text`, each sentence or clause its own ("E-M-M-A. D-A-V-I-E-S."),
     or the one spelled across them ("K. H. A. N.")."""
-    apart = [word for piece in CLAUSES.split(text) if (word := spelled_word(piece)) is not None]
-    whole = spelled_word(text)
+    apart = [word for piece in CLAUSES.split(text) if (word := _spelled(piece)) is not None]
+    whole = _spelled(text)
     return apart or ([whole] if whole else [])
 
 
@@ -90,6 +103,12 @@ def fixed_name(refused: str, said: str | None, spelled: list[str]) -> str:
         if letters_of(respelled) != letters_of(old[index]):
             new[index] = respelled
     return " ".join(part for part in new if part)
+
+
+def _spelled(text: str) -> str | None:
+    """A word spelled, not the letters of a time of day ("P M")."""
+    word = spelled_word(text)
+    return None if word is None or word.lower() in ("am", "pm") else word
 
 
 def _cut(run: str, parts: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ ANOTHER_ANSWERS = {"reschedule": "No, I'd like to move the one I have.",
                    "confirm": "No, I just want to check the one I have."}
 MAX_TURNS = 24  # a caller hangs up after this many lines, whatever happens
 READ_BACK_NAME = re.compile(r", for ([^,.?]+)\.\s+Shall I go ahead\?")  # whom the read-back books for
+DAY_NAMED = r"\b(?:%s|tomorrow|today)\b" % "|".join(WEEKDAYS)  # noqa: UP031
 LAST_NAME_SAID = re.compile(r"\bsurname\b|\blast name\b", re.IGNORECASE)
 
 
@@ -345,8 +346,8 @@ class Caller:
         days = offered_days(text, self.today)
         several = len({day for day, _ in days if day is not None}) > 1  # times on several days: say the day too
         wanted = [(day, offer) for day, offer in days if day is None or self.want_weekday in (None, day)]
-        picked, day = next(((p, day) for day, offer in wanted
-                            if (p := pick_offered(offer, plan.want_part)) is not None), (None, None))
+        picked, offer = next(((p, offer) for _, offer in wanted
+                              if (p := pick_offered(offer, plan.want_part)) is not None), (None, ""))
         if picked is None:
             return self._object()
         if plan.choice not in ("first", "match"):
@@ -354,7 +355,10 @@ class Caller:
         if plan.choice == "first" and not several and picked == pick_offered(text, None):
             return "The first one, please."
         said = picked if ":" in picked else f"{picked} o'clock"
-        on = f"{WEEKDAYS[day].capitalize()} " if several and day is not None else ""
+        named = re.match(DAY_NAMED, offer.lower())
+        if several and named and named[0] in ("today", "tomorrow"):  # the day as offered
+            return f"{named[0].capitalize()}'s {said} one, please."
+        on = f"{named[0].capitalize()} " if several and named else ""
         return f"The {on}{said} one, please."
 
     def _object(self) -> str | None:
@@ -481,8 +485,7 @@ def said_weekday(lowered: str, today: date) -> int | None:
 
 def offered_days(text: str, today: date) -> list[tuple[int | None, str]]:
     """An offer cut where each day is named: (weekday or None, the words about it)."""
-    named = r"\b(?:%s|tomorrow|today)\b" % "|".join(WEEKDAYS)  # noqa: UP031
-    starts = [m.start() for m in re.finditer(named, text.lower())]
+    starts = [m.start() for m in re.finditer(DAY_NAMED, text.lower())]
     cuts = [0, *starts[1:], len(text)] if starts else [0, len(text)]
     return [(said_weekday(text[a:b].lower(), today), text[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
 

@@ -22,6 +22,7 @@ from appliance.crm.appointments import Appointments
 from appliance.crm.db import open_store
 from appliance.crm.messages import Messages
 from appliance.crm.schedule import Schedule
+from appliance.dialogue import wording
 from appliance.lab.caller import Ask, Caller, CallerPlan, Task, classify, pick_offered
 from appliance.lab.demo import seed_demo_store
 
@@ -108,6 +109,13 @@ def test_offered_times_on_several_days_the_caller_picks_one_on_its_day_and_says_
              "Wednesday, December 2nd, at 9 in the morning. Which would you prefer?")
     assert caller.respond(offer) == "The Wednesday 8 o'clock one, please."
     assert Caller(plan(), THURSDAY).respond(offer.replace("Wednesday", "Friday")).startswith("No, that doesn't")
+    today = Caller(plan(want_weekday=THURSDAY.weekday()), THURSDAY)  # a day said as offered: "today", not Thursday
+    assert today.respond(offer.replace("Wednesday, December 2nd,", "today,")) == "Today's 8 o'clock one, please."
+
+
+def test_the_caller_reads_the_name_in_the_agents_own_read_back():
+    read_back = wording.read_back("So that's", "Wednesday the 2nd at 9 in the morning", "check-up", "Jo Martin")
+    assert Caller(plan(), THURSDAY).respond(read_back).startswith("No, the name is Jo March.")
 
 
 def test_the_caller_corrects_once_then_picks_the_time_it_wants():

@@ -45,6 +45,37 @@ def test_a_no_about_the_name_with_nothing_to_read_asks_for_it(tmp_path):
     assert talk(dialogue, "Robert Chen.")[0].endswith("for Robert Chen. Shall I go ahead?")
 
 
+def test_a_yes_when_asked_for_the_name_reads_the_booking_back_as_it_is(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    talk(dialogue, "No, you have my name wrong.")
+    assert talk(dialogue, "Never mind, it's fine.")[0].endswith("for Robert Seen. Shall I go ahead?")
+    assert db.execute("SELECT name FROM contacts WHERE id > 2").fetchall() == [("Robert Seen",)]
+
+
+def test_asked_for_the_name_after_a_miss_the_caller_is_not_handed_over_at_once(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    dialogue.call.state.not_understood = 1  # a miss earlier on
+    assert talk(dialogue, "No, you have my name wrong.")[0] == wording.NAME_FIX
+
+
+def test_a_name_found_on_file_takes_that_record_not_a_second_one(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    said = talk(dialogue, "I'd like to book a check-up.", "Maria Lump.", "May 3rd, 1980.", "M A R I A.", "L U M P.",
+                "Thursday morning.", "The first one, please.", "No, the name is Maria Lopez. L O P E Z.", "Yes.")
+    assert "for Maria Lopez. Shall I go ahead?" in said[-2] and said[-1].startswith("You're booked")
+    assert booked_names(db) == []  # booked for Maria Lopez's own record (id 1), which `booked_names` leaves out
+    assert db.execute("SELECT COUNT(*) FROM appointments WHERE contact_id = 1 AND status = 'booked'").fetchone()[0] >= 1
+
+
+@pytest.mark.parametrize("answer", ["No, the name is right, but I wanted the afternoon.",
+                                    "Hmm, no, it's for my son, Jack Davies.", "No, P M."])
+def test_answers_about_other_things_are_no_name_fix(answer, tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    assert talk(dialogue, answer)[0] != wording.NAME_FIX
+    assert db.execute("SELECT name FROM contacts WHERE id > 2").fetchall() == [("Robert Seen",)]
+
+
 def test_a_no_to_the_time_is_still_a_no_to_the_time(tmp_path):
     db, dialogue = read_back_to_a_new_patient(tmp_path)
     assert talk(dialogue, "No, I'd rather come on Friday morning.")[0].startswith("I have Friday")
@@ -69,6 +100,7 @@ def test_a_record_on_file_is_not_renamed_from_the_phone(tmp_path):
     ("Robert Seen", "Robert Seen", "C-H-E-N.", "Robert Chen"),  # heard as before: the letters
     ("Nathan Holloway", "Maiden Holloway", "M-E-G-A-N-H-O-L-L-O-W-A-Y.", "Megan Holloway"),  # one run: cut in two
     ("Ema Devier", None, "", "Ema Devier"),  # nothing to read
+    ("Siobhan Oneal", None, "O, apostrophe, N E I L L.", "Siobhan O'Neill"),  # the apostrophe kept
 ])
 def test_the_name_after_a_no_weighs_the_words_said_with_the_letters(refused, said, spelled, name):
     assert fixed_name(refused, said, spellings(spelled)) == name
