@@ -20,6 +20,7 @@ from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
+
 class Booking:
     """The appointment side of one call, once the caller's identity is settled."""
 
@@ -255,13 +256,12 @@ class Booking:
         clock = parse_clock(words_to_digits(PICKED_ONE.sub("", text))) or parse_clock(lowered)
         # a time picks the one slot offered at it ("2:30" of three days at 2:30 picks none)
         if clock is not None and not TURNED_DOWN.search(lowered):
-            said = parse_when(text, self.call.local_now())
-            on_day = [slot for slot in offered if said is None or not said.named_day  # "the Tuesday 9 o'clock one"
-                      or said.first <= self.call.local(slot.starts_at).date() <= said.last]
-            locals_ = [self.call.local(slot.starts_at) for slot in on_day]
-            exact = [slot for slot, local in zip(on_day, locals_, strict=True)
-                     if (local.hour, local.minute) == (clock.hour, clock.minute)]
-            hour = [slot for slot, local in zip(on_day, locals_, strict=True) if local.hour == clock.hour]
+            said = parse_when(text, self.call.local_now())  # a day named picks among its slots: "the Tuesday 9 one"
+            day = (said.first, said.last) if said is not None and said.named_day else None
+            slots = [(slot, self.call.local(slot.starts_at)) for slot in offered]
+            on_day = [(slot, local) for slot, local in slots if day is None or day[0] <= local.date() <= day[1]]
+            exact = [slot for slot, local in on_day if (local.hour, local.minute) == (clock.hour, clock.minute)]
+            hour = [slot for slot, local in on_day if local.hour == clock.hour]
             if len(exact) == 1:
                 return exact[0]
             if not exact and clock.minute == 0 and len(hour) == 1 and len(offered) > 1:
