@@ -49,11 +49,17 @@ class Talk:
             time.sleep(0.05)
 
     def say(self, server: SoundServer, text: str, timeout: float = 60) -> str:
-        """Say `text` once the agent has finished, then return the agent's answer."""
+        """Say `text` once the agent has finished, then return the agent's answer: the first reply
+        not cut off (the turn may end at a comma, and an answer begun there is taken back when the
+        caller goes on; the turn is then answered whole)."""
         before = len(self.agent())
         server.play(espeak(text, voice=CALLER_VOICE) + silence(0.2))
-        self.wait(lambda: len(self.agent()) > before, timeout, f"answer to {text!r}")
-        return self.agent()[before]
+        self.wait(lambda: self.answers(before), timeout, f"answer to {text!r}")
+        return self.answers(before)[0]
+
+    def answers(self, before: int) -> list[str]:
+        """What the agent said to its end after its first `before` lines."""
+        return [line for line in self.agent()[before:] if not line.rstrip().endswith("(interrupted)")]
 
     def stop(self) -> int:
         """End the call as the front desk's Stop button does (SIGTERM); return the exit code."""
