@@ -5,8 +5,8 @@
 'seven nine seventy two', '7 9 70 2', '712-69' and '712, 69' (Whisper grouping the digits like a
 phone number), 'October 30th, 1900, 88', 'April 2nd, 1900, 1990' and '4 July, 19th, 1980'
 (Whisper's nineteen eighty-eight, nineteen ninety and nineteen eighty, the 'nineteen' said
-apart), 'June 30th, 1960, too' (sixty-two), 'the first on March 1983' ('of' misheard), with
-other words around them.
+apart), 'June 30th, 1960, too' (sixty-two), 'the first on March 1983' ('of' misheard), 'May 3rd,
+1,970' (the year written as a number), with other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -44,8 +44,9 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
-    t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", numerals(text).lower())  # "1900, 1990": "nineteen", the year
-    t = re.sub(r"\b1900,? (\d{2})\b", r"19 \1", t)  # "1900, 88": nineteen eighty-eight
+    t = re.sub(r"\b([12]),(\d{3})\b", r"\1\2", numerals(text).lower())  # "1,970": a year written as a number
+    t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen", the year
+    t = re.sub(r"\b1900,? (\d{2})\b", r"19\1", t)  # "1900, 88": nineteen eighty-eight ("August 19 88" is no day)
     # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart
     t = re.sub(r"\b((?:19|20)[1-9])0,? (?:([1-9])|too|to)[.!]?\s*$", lambda m: f"{m[1]}{m[2] or 2}", t)
     named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())

@@ -1,7 +1,7 @@
 """A new patient's name put right at the read-back: "So that's Tuesday at 2 pm for a check-up,
 for Ema Devier. Shall I go ahead?" "No, the name is Emma Davies. E M M A." A caller who hears
 their name wrong says so there, often with the letters; the read-back took it for a no to the
-time and asked for another. Now the record registered on this call takes the name as said again,
+time and asked for another ("Yes, but the name is..." booked under the name read). Now the record registered on this call takes the name as said again,
 weighed with any letters, and the booking is read back with it; a no that gives nothing to read
 asks for the name.
 """
@@ -22,6 +22,7 @@ from appliance.dialogue.when import parse_when
 
 NAME_WORDS = re.compile(r"\b(?:name|spell(?:ed|t)?|surname)\b", re.IGNORECASE)
 NAME_RIGHT = re.compile(r"\bname(?:'s| is)? (?:right|correct|fine|ok(?:ay)?)\b", re.IGNORECASE)
+BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 CLAUSES = re.compile(r"[.;!?]\s+|(?<!apostrophe),\s+(?!apostrophe\b)", re.IGNORECASE)  # "O, apostrophe, N E I L L": one
 
 
@@ -33,11 +34,12 @@ class NameFix:
         self.escalation = escalation
 
     def refused(self, text: str) -> bool:
-        """Whether `text`, the answer to the read-back, says the name read is wrong: not a yes,
-        no other day or time nor anything turned down, nobody else it is for, and the name
-        called wrong, or a name or letters said."""
+        """Whether `text`, the answer to the read-back, says the name read is wrong: not a yes
+        (but for what follows its "but"), no other day or time nor anything turned down, nobody
+        else it is for, and the name called wrong, or a name or letters said."""
         s = self.call.state
-        if not s.registered or s.chosen is None or yes_or_no(text) is True or for_someone_else(text):
+        text = objection(text)
+        if not s.registered or s.chosen is None or not text or for_someone_else(text):
             return False
         if parse_when(text, self.call.local_now()) is not None or TURNED_DOWN.search(text.lower()):
             return False
@@ -50,7 +52,8 @@ class NameFix:
         own record if the name and date of birth find one; None (read the booking back, as it is
         after a yes). Nothing to read asks for the name (a miss the second time)."""
         s = self.call.state
-        if yes_or_no(text) is True:  # "never mind, it's fine": read back as it is
+        text = objection(text)
+        if not text:  # "never mind, it's fine": read back as it is
             return None
         name = fixed_name(s.caller_name, full_name_in(text), spellings(text))
         if letters_of(name) == letters_of(s.caller_name):
@@ -67,6 +70,15 @@ class NameFix:
             s.done.append(f"corrected the new patient's name to {name}")
         s.name, s.not_understood = s.contact.name, 0
         return None
+
+
+def objection(text: str) -> str:
+    """What in `text` may say the name is wrong: all of it, but after a yes only what follows its
+    "but" ("Yes, but the name is Emma Davies"; a plain yes: nothing)."""
+    if yes_or_no(text) is not True:
+        return text
+    parts = BUT.split(text, maxsplit=1)
+    return parts[1] if len(parts) == 2 and yes_or_no(parts[1]) is not True else ""
 
 
 def spellings(text: str) -> list[str]:

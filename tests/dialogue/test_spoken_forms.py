@@ -245,6 +245,8 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("March 3rd 1890", False, None),  # over 120 years ago
     ("The 2nd of April, 1900, 64.", False, date(1964, 4, 2)),  # Whisper's "nineteen sixty-four"
     ("April, 2nd, 1900, 1990.", False, date(1990, 4, 2)),  # "nineteen" said apart, then the year
+    ("The third of May, 1,970.", False, date(1970, 5, 3)),  # the year written as a number
+    ("The 20th and the August, 1900 91.", False, None),  # "twenty second of August": no 19th of August
     ("April 2nd, nineteen hundred, nineteen ninety", False, date(1990, 4, 2)),
     ("The first on March, 1983.", False, date(1983, 3, 1)),  # "of" heard "on"
     ("4 July, 19th, 1980.", False, date(1980, 7, 4)),  # "nineteen" written as a day, then the year
