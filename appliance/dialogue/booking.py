@@ -5,6 +5,7 @@ The confirmation is spoken from what the store returned."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from appliance.crm.appointments import Appointment, SlotTakenError
@@ -106,6 +107,8 @@ class Booking:
             return self._read_back(slot)
         correction = parse_when(text, self.call.local_now())
         s = self.call.state
+        if self._other_dentist(text, s.offered):  # "Is Dr. Okafor free then?": that dentist's times
+            return self._offer_with_dentist(correction)
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
         if correction is not None or yes_or_no(text) is False:  # these times do not suit
@@ -121,10 +124,15 @@ class Booking:
         s = self.call.state
         answer = yes_or_no(text)
         correction = parse_when(text, self.call.local_now())
+        other_dentist = answer is not True and self._other_dentist(text, [s.chosen])
         if answer is not True and correction is not None:
+            if other_dentist:
+                return self._offer_with_dentist(correction)
             if s.when is not None and s.when.merged(correction) == s.when:  # the same wish: read back again
                 return self.escalation.not_understood(self._read_back(s.chosen).text)
             return self._offer_around(correction)
+        if other_dentist:  # "No, with Dr. Okafor, please": that dentist's times for the same wish
+            return self._offer_with_dentist(None)
         if answer is None:
             return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)
         if answer is False:
@@ -173,6 +181,14 @@ class Booking:
             s.not_understood = 0
         s.when = wish
         return self._offer()
+
+    def _offer_with_dentist(self, correction: When | None) -> Reply:
+        """Offer the dentist the caller asked for, around the wish as corrected, if it was."""
+        s = self.call.state
+        reply = self._offer_around(correction) if correction is not None else self._offer()
+        if reply.action is not None or s.step not in (Step.CHOOSE, Step.CONFIRM):
+            return reply  # nothing free, or handed over: said as it is
+        return replace(reply, text=wording.with_dentist(s.provider.name, reply.text))
 
     def _offer(self) -> Reply:
         """Up to three free slots that fit, none near a time the caller turned down; none: the
@@ -241,6 +257,17 @@ class Booking:
         if chosen is not None:
             s.provider = providers[chosen]
         return index is not None
+
+    def _other_dentist(self, text: str, seen: list[Slot]) -> bool:
+        """Whether `text` names a dentist of the service other than those of the slots `seen`
+        (offered or read back); that one is noted as the caller's (misses count again from here)."""
+        s = self.call.state
+        providers = self.records.providers(s.service.id)
+        index = pick_by_name(text, [p.name for p in providers])
+        if index is None or providers[index].id in {slot.provider_id for slot in seen}:
+            return False
+        s.provider, s.chosen, s.not_understood = providers[index], None, 0
+        return True
 
     def _chosen_slot(self, text: str) -> Slot | None:
         """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11 of those on

@@ -209,7 +209,7 @@ def pick_by_name(text: str, options: Sequence[str], nearly: bool = False) -> int
     keys = [([w for w in re.findall(r"[a-z]+", option.lower()) if len(w) > 2 and w != "dr"] or [""])[-1]
             for option in options]
     for index, key in enumerate(keys):
-        if key and key in lowered:
+        if key and re.search(rf"\b{re.escape(key)}", lowered):  # a word's start: "Lee" is not in "asleep"
             return index
     if not nearly:
         return None

@@ -171,6 +171,13 @@ def slots(moments: Sequence[datetime], today: date) -> str:
     return f"{one_of([say_moment(m, today) for m in moments])}."
 
 
+def with_dentist(provider: str, offer: str) -> str:
+    """An offer once the caller asked for another dentist: 'With Dr. Okafor, I have ...'."""
+    first, _, rest = offer.partition(" ")
+    kept = first if first in ("I", "I'm") else first[:1].lower() + first[1:]
+    return f"With {provider}, {kept} {rest}".strip()
+
+
 def read_back(lead: str, slot: str, service: str | None, patient: str = "") -> str:
     """What exactly will be booked, and for whom (`service` None: the caller's appointment is moved)."""
     what = f"for a {service}" if service else "for your appointment"

@@ -150,3 +150,35 @@ def test_a_slot_picked_by_its_number_is_read_back(tmp_path):
     second = booking.call.state.offered[1]
     assert said(booking.take_choice("Number two, please.")).startswith("So that's ")
     assert booking.call.state.chosen == second
+
+
+@pytest.mark.parametrize("answer, day", [("No, with Doctor Okafor please.", "tomorrow, Thursday, December 3rd"),
+                                         ("No, Dr. Okafor on Friday.", "Friday, December 4th")])
+def test_another_dentist_asked_for_at_the_read_back_offers_their_times(answer, day, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    before = booked(db)
+    patel = said(booking.take_choice("the first one"))
+    assert "with Dr. Patel" in patel
+    offer = said(booking.take_go_ahead(answer))
+    assert offer.startswith(f"With Dr. Okafor, I have {day}") and booking.call.state.step == Step.CHOOSE
+    assert "with Dr. Okafor" in said(booking.take_choice("the first one"))
+    assert booked(db) == before
+
+
+def test_another_dentist_asked_for_among_the_times_offered_offers_theirs(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    assert {slot.provider_id for slot in booking.call.state.offered} == {1}
+    assert said(booking.take_choice("Is Dr. Okafor free then?")).startswith("With Dr. Okafor, I have tomorrow")
+    assert {slot.provider_id for slot in booking.call.state.offered} == {2}
+
+
+def test_a_dentist_who_does_not_do_the_service_is_no_other_choice(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a cleaning tomorrow morning", "book")
+    booking.call.state.another_checked = True  # another cleaning than the one she has
+    booking.next()
+    assert "with Dr. Patel" in said(booking.take_choice("the first one"))
+    assert said(booking.take_go_ahead("No, with Doctor Okafor please.")) == wording.WHEN_ELSE
