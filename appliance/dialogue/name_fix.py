@@ -1,9 +1,9 @@
 """A new patient's name put right at the read-back: "So that's Tuesday at 2 pm for a check-up,
 for Ema Devier. Shall I go ahead?" "No, the name is Emma Davies. E M M A." A caller who hears
 their name wrong says so there, often with the letters; the read-back took it for a no to the
-time and asked for another ("Yes, but the name is..." booked under the name read). Now the record registered on this call takes the name as said again,
-weighed with any letters, and the booking is read back with it; a no that gives nothing to read
-asks for the name.
+time and asked for another ("Yes, but the name is..." booked under the name read). Now the record
+registered on this call takes the name as said again, weighed with any letters, and the booking
+is read back with it; a no that gives nothing to read asks for the name.
 """
 
 from __future__ import annotations
