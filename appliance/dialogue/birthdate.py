@@ -44,7 +44,7 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
-    t = re.sub(r"\b([12]),(\d{3})\b", r"\1\2", numerals(text).lower())  # "1,970": a year written as a number
+    t = re.sub(r"\b(?:1,[89]|2,0)\d\d\b", lambda m: m[0].replace(",", ""), numerals(text).lower())  # "1,970": a year
     t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen", the year
     t = re.sub(r"\b1900,? (\d{2})\b", r"19\1", t)  # "1900, 88": nineteen eighty-eight ("August 19 88" is no day)
     # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart

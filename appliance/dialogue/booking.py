@@ -16,9 +16,10 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import TURNED_DOWN, firm_no, pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import TURNED_DOWN, firm_no, objection, pick_by_name, rule_intent, yes_or_no
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
+NOT_NAMED = re.compile(r"\bnot\s+(?:with\s+|see\s+)?(?:dr\.?|doctor)?\s*[\w'-]+", re.IGNORECASE)  # "not Dr. Patel"
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
@@ -107,6 +108,10 @@ class Booking:
             return self._read_back(slot)
         correction = parse_when(text, self.call.local_now())
         s = self.call.state
+        if (theirs := self._dentists_slots(text)) is not None:  # "Which one is with Dr. Okafor?"
+            s.offered = theirs
+            return self._read_back(theirs[0]) if len(theirs) == 1 else Reply.say(wording.with_dentist(
+                s.provider.name, wording.OFFER.format(slots=self._slots_said(theirs))))
         if self._other_dentist(text, s.offered):  # "Is Dr. Okafor free then?": that dentist's times
             return self._offer_with_dentist(correction)
         if correction is not None and s.when.merged(correction) != s.when:
@@ -122,10 +127,10 @@ class Booking:
     def take_go_ahead(self, text: str) -> Reply:
         """A yes to the read-back books (or moves); a no or another time asks again."""
         s = self.call.state
-        answer = yes_or_no(text)
-        correction = parse_when(text, self.call.local_now())
-        other_dentist = answer is not True and self._other_dentist(text, [s.chosen])
-        if answer is not True and correction is not None:
+        answer, said = yes_or_no(text), objection(text)  # after a yes, only what its "but" asks
+        correction = parse_when(said, self.call.local_now()) if said else None
+        other_dentist = bool(said) and self._other_dentist(said, [s.chosen])
+        if correction is not None:
             if other_dentist:
                 return self._offer_with_dentist(correction)
             if s.when is not None and s.when.merged(correction) == s.when:  # the same wish: read back again
@@ -259,15 +264,28 @@ class Booking:
         return index is not None
 
     def _other_dentist(self, text: str, seen: list[Slot]) -> bool:
-        """Whether `text` names a dentist of the service other than those of the slots `seen`
-        (offered or read back); that one is noted as the caller's (misses count again from here)."""
+        """Whether `text` asks for a dentist of the service other than those of the slots `seen`
+        (offered or read back; "not Dr. Patel, Dr. Okafor"); that one is noted as the caller's
+        (misses count again from here)."""
         s = self.call.state
-        providers = self.records.providers(s.service.id)
-        index = pick_by_name(text, [p.name for p in providers])
-        if index is None or providers[index].id in {slot.provider_id for slot in seen}:
+        others = [p for p in self.records.providers(s.service.id) if p.id not in {slot.provider_id for slot in seen}]
+        index = pick_by_name(NOT_NAMED.sub(" ", text), [p.name for p in others])
+        if index is None:
             return False
-        s.provider, s.chosen, s.not_understood = providers[index], None, 0
+        s.provider, s.chosen, s.not_understood = others[index], None, 0
         return True
+
+    def _dentists_slots(self, text: str) -> list[Slot] | None:
+        """The slots offered with the dentist `text` asks for, when the offer has others' too
+        (the offer does not say whose each time is); None otherwise."""
+        s = self.call.state
+        offered_by = {slot.provider_id for slot in s.offered}
+        mine = [p for p in self.records.providers(s.service.id) if p.id in offered_by]
+        index = pick_by_name(NOT_NAMED.sub(" ", text), [p.name for p in mine])
+        if index is None or len(offered_by) < 2:
+            return None
+        s.provider = mine[index]
+        return [slot for slot in s.offered if slot.provider_id == s.provider.id]
 
     def _chosen_slot(self, text: str) -> Slot | None:
         """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11 of those on

@@ -17,12 +17,11 @@ from appliance.dialogue.name_spelling import SPELLED_NEAR, best_spelling, letter
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import TURNED_DOWN, for_someone_else, full_name_in, yes_or_no
+from appliance.dialogue.understand import TURNED_DOWN, for_someone_else, full_name_in, objection, pick_by_name
 from appliance.dialogue.when import parse_when
 
 NAME_WORDS = re.compile(r"\b(?:name|spell(?:ed|t)?|surname)\b", re.IGNORECASE)
 NAME_RIGHT = re.compile(r"\bname(?:'s| is)? (?:right|correct|fine|ok(?:ay)?)\b", re.IGNORECASE)
-BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 CLAUSES = re.compile(r"[.;!?]\s+|(?<!apostrophe),\s+(?!apostrophe\b)", re.IGNORECASE)  # "O, apostrophe, N E I L L": one
 
 
@@ -35,17 +34,19 @@ class NameFix:
 
     def refused(self, text: str) -> bool:
         """Whether `text`, the answer to the read-back, says the name read is wrong: not a yes
-        (but for what follows its "but"), no other day or time nor anything turned down, nobody
-        else it is for, and the name called wrong, or a name or letters said."""
+        (but for what follows its "but"), nothing turned down, no dentist asked for, nobody else
+        it is for, and the name called wrong, or (no other day or time said) a name or letters."""
         s = self.call.state
-        text = objection(text)
-        if not s.registered or s.chosen is None or not text or for_someone_else(text):
+        said = objection(text)
+        if not s.registered or s.chosen is None or not said or for_someone_else(text) or NAME_RIGHT.search(said):
             return False
-        if parse_when(text, self.call.local_now()) is not None or TURNED_DOWN.search(text.lower()):
-            return False
-        if NAME_RIGHT.search(text):
-            return False
-        return NAME_WORDS.search(text) is not None or full_name_in(text) is not None or bool(spellings(text))
+        dentists = [p.name for p in self.call.records.providers()]
+        if TURNED_DOWN.search(said.lower()) or pick_by_name(said, dentists) is not None:
+            return False  # "Can I see Dr. Okafor instead?"
+        if NAME_WORDS.search(said):  # "the first name is Bob": no first of the month
+            return True
+        return parse_when(said, self.call.local_now()) is None and (
+            full_name_in(said) is not None or bool(spellings(said)))
 
     def take(self, text: str) -> Reply | None:
         """The name said (first and last) or spelled again: the record renamed, or the caller's
@@ -70,15 +71,6 @@ class NameFix:
             s.done.append(f"corrected the new patient's name to {name}")
         s.name, s.not_understood = s.contact.name, 0
         return None
-
-
-def objection(text: str) -> str:
-    """What in `text` may say the name is wrong: all of it, but after a yes only what follows its
-    "but" ("Yes, but the name is Emma Davies"; a plain yes: nothing)."""
-    if yes_or_no(text) is not True:
-        return text
-    parts = BUT.split(text, maxsplit=1)
-    return parts[1] if len(parts) == 2 and yes_or_no(parts[1]) is not True else ""
 
 
 def spellings(text: str) -> list[str]:

@@ -4,6 +4,7 @@ services and providers (pure; what rules miss, `reading` asks the language model
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
@@ -67,6 +68,8 @@ YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ah
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
       r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
+LONG_KEY = 5  # a name's key this long is found inside a word too ("recheck", "Obrien"); shorter, at its start
+BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 NEARLY = 70  # rapidfuzz ratio (0..100): a word said this close to a name may be it ("declining", "cleaning": 71)
 NOT_NAMES = frozenset("""
 a about actually again ah all already also am an and any anyway appointment are as at be because been before
@@ -163,7 +166,7 @@ def extract_name(text: str) -> str | None:
     unless it looks like a name: words a caller says that are not names ("actually", "yeah",
     "do", "I'll", "1972") are not taken for one."""
     lowered = re.sub(r"\b(mr|mrs|ms|dr)\.", r"\1", text.lower().replace("\u2019", "'").strip())
-    match = re.search(r"\b(?:my name is|my name's|name is|this is|it's|it is|i am|i'm|call me)\s+(.+)", lowered)
+    match = re.search(r"\b(?:surname is|last name is|my name is|my name's|name is|name's|this is|it's|it is|i am|i'm|call me)\s+(.+)", lowered)
     candidate = re.split(r"\b(?:and|my date|date of birth|born|calling|speaking|here|please)\b|[,.;:!?]",
                          match.group(1) if match else lowered)[0]
     candidate = re.sub(r"\b([a-z])[\s\-.]+(?=[a-z]\b)", r"\1", candidate)  # l o p e z -> lopez
@@ -201,15 +204,30 @@ def looks_like_name_word(word: str) -> bool:
             and word not in NOT_NAMES and not word.endswith("'ll") and not word.endswith("'ve"))
 
 
+def plain(text: str) -> str:
+    """Lower case without accents: 'Dr. Gómez' -> 'dr. gomez'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def objection(text: str) -> str:
+    """What in an answer to a yes-or-no question may ask for something else: all of it, but
+    after a yes only what follows its "but" ("Yes, but the name is Emma Davies"; a plain yes:
+    nothing)."""
+    if yes_or_no(text) is not True:
+        return text
+    parts = BUT.split(text, maxsplit=1)
+    return parts[1] if len(parts) == 2 and yes_or_no(parts[1]) is not True else ""
+
+
 def pick_by_name(text: str, options: Sequence[str], nearly: bool = False) -> int | None:
     """Index of the option (a service or provider name) the caller mentioned; `nearly`: or the
     one a word said is spelled nearly like ("declining" heard for "the cleaning"), when only one
     is (for a choice the agent names back before acting on it)."""
-    lowered = text.lower()
-    keys = [([w for w in re.findall(r"[a-z]+", option.lower()) if len(w) > 2 and w != "dr"] or [""])[-1]
+    lowered = plain(text)
+    keys = [([w for w in re.findall(r"[a-z]+", plain(option)) if len(w) > 2 and w != "dr"] or [""])[-1]
             for option in options]
-    for index, key in enumerate(keys):
-        if key and re.search(rf"\b{re.escape(key)}", lowered):  # a word's start: "Lee" is not in "asleep"
+    for index, key in enumerate(keys):  # a short one at a word's start: "Lee" is not in "asleep"
+        if key and re.search(rf"{'' if len(key) >= LONG_KEY else chr(92) + 'b'}{re.escape(key)}", lowered):
             return index
     if not nearly:
         return None

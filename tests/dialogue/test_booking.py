@@ -3,6 +3,8 @@ taken meanwhile offered again; one of several appointments picked and cancelled.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlite_utils import Database
 
@@ -13,6 +15,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice
 from appliance.dialogue.state import Step
+from appliance.dialogue.understand import pick_by_name
 from tests.dialogue.clinic import JOHN, MARIA, TZ, build_store, make_call
 
 
@@ -153,6 +156,8 @@ def test_a_slot_picked_by_its_number_is_read_back(tmp_path):
 
 
 @pytest.mark.parametrize("answer, day", [("No, with Doctor Okafor please.", "tomorrow, Thursday, December 3rd"),
+                                         ("Yes, but with Dr. Okafor please.", "tomorrow, Thursday, December 3rd"),
+                                         ("No, not Dr. Patel, Dr. Okafor please.", "tomorrow, Thursday, December 3rd"),
                                          ("No, Dr. Okafor on Friday.", "Friday, December 4th")])
 def test_another_dentist_asked_for_at_the_read_back_offers_their_times(answer, day, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
@@ -182,3 +187,27 @@ def test_a_dentist_who_does_not_do_the_service_is_no_other_choice(tmp_path):
     booking.next()
     assert "with Dr. Patel" in said(booking.take_choice("the first one"))
     assert said(booking.take_go_ahead("No, with Doctor Okafor please.")) == wording.WHEN_ELSE
+
+
+def test_a_yes_whose_but_asks_for_another_time_books_nothing_yet(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    before = booked(db)
+    booking.take_choice("the first one")
+    assert said(booking.take_go_ahead("Yes, but can you make it Friday morning?")).startswith("I have Friday")
+    assert booked(db) == before
+
+
+def test_a_dentist_asked_for_among_times_of_several_dentists_narrows_the_offer_to_theirs(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up Friday morning")
+    s = booking.call.state
+    s.offered = [replace(slot, provider_id=2 if i == 1 else 1) for i, slot in enumerate(s.offered)]
+    assert said(booking.take_choice("Which one is with Dr. Okafor?")).startswith("So that's Friday")
+    assert s.chosen.provider_id == 2 and s.not_understood == 0
+
+
+@pytest.mark.parametrize("said_, index", [("Dr. Gomez, please", 0), ("Dr. Gómez", 0), ("a recheck", 1),
+                                         ("I'll be asleep", None), ("Sam Lee", 2)])
+def test_a_dentist_or_service_is_found_by_name(said_, index):
+    assert pick_by_name(said_, ["Dr. Gómez", "check-up", "Sam Lee"]) == index

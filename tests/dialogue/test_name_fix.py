@@ -53,9 +53,10 @@ def test_a_yes_with_a_but_about_nothing_wrong_books(answer, tmp_path):
     assert booked_names(db) == ["Robert Seen"]
 
 
-def test_a_no_about_the_name_with_nothing_to_read_asks_for_it(tmp_path):
+@pytest.mark.parametrize("answer", ["No, you have my name wrong.", "Yes, but the surname is Chen."])
+def test_a_no_about_the_name_with_nothing_to_read_asks_for_it(answer, tmp_path):
     db, dialogue = read_back_to_a_new_patient(tmp_path)
-    assert talk(dialogue, "No, you have my name wrong.")[0] == wording.NAME_FIX
+    assert talk(dialogue, answer)[0] == wording.NAME_FIX
     assert talk(dialogue, "Robert Chen.")[0].endswith("for Robert Chen. Shall I go ahead?")
 
 
@@ -83,7 +84,9 @@ def test_a_name_found_on_file_takes_that_record_not_a_second_one(tmp_path):
 
 
 @pytest.mark.parametrize("answer", ["No, the name is right, but I wanted the afternoon.",
-                                    "Hmm, no, it's for my son, Jack Davies.", "No, P M."])
+                                    "Hmm, no, it's for my son, Jack Davies.", "No, P M.",
+                                    "Yes, it's for my son, but the name is Tom Seen.",
+                                    "Can I see Dr. Okafor instead?"])
 def test_answers_about_other_things_are_no_name_fix(answer, tmp_path):
     db, dialogue = read_back_to_a_new_patient(tmp_path)
     assert talk(dialogue, answer)[0] != wording.NAME_FIX
