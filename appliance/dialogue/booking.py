@@ -121,8 +121,10 @@ class Booking:
             if correction is not None:  # the same wish again: saying them again won't help
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
-        offered = self._slots_said(self.call.state.offered)
-        return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=offered))
+        if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
+            s.one_by_one = True
+            return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
+        return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=self._slots_said(s.offered)))
 
     def take_go_ahead(self, text: str) -> Reply:
         """A yes to the read-back books (or moves); a no or another time asks again."""
@@ -142,6 +144,9 @@ class Booking:
             return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)
         if answer is False:
             s.declined.append(s.chosen.starts_at)
+            later = s.offered[s.offered.index(s.chosen) + 1:] if s.one_by_one and s.chosen in s.offered else []
+            if later:  # the times offered, one at a time: the next
+                return self._read_back(later[0], wording.HOW_ABOUT)
             s.chosen = None
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         return self._commit()
@@ -215,7 +220,7 @@ class Booking:
             if not slots:
                 return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
             return self._read_back(slots[0], wording.NEAREST)
-        s.offered, s.step = slots, Step.CHOOSE
+        s.offered, s.step, s.one_by_one = slots, Step.CHOOSE, False
         if len(slots) == 1:
             return self._read_back(slots[0], wording.ONE_FREE)
         return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))

@@ -70,6 +70,7 @@ class CallState:
     offered: list[Slot] = field(default_factory=list)
     declined: list[datetime] = field(default_factory=list)  # times offered that the caller turned down
     chosen: Slot | None = None
+    one_by_one: bool = False  # the times offered are read back one at a time (a choice not heard twice)
     target: Appointment | None = None
     candidates: list[Appointment] = field(default_factory=list)
     pending: tuple[str, str] | None = None  # (intent the LLM read, the caller's words) awaiting a yes
@@ -107,6 +108,7 @@ class CallState:
         """One task is over: forget its details, keep who the caller is and what was done."""
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
         self.offered, self.declined, self.candidates = [], [], []
+        self.one_by_one = False
         self.service = self.provider = None
         self.not_understood = 0
         self.offered_more = True

@@ -211,3 +211,18 @@ def test_a_dentist_asked_for_among_times_of_several_dentists_narrows_the_offer_t
                                          ("I'll be asleep", None), ("Sam Lee", 2)])
 def test_a_dentist_or_service_is_found_by_name(said_, index):
     assert pick_by_name(said_, ["Dr. Gómez", "check-up", "Sam Lee"]) == index
+
+
+def test_a_choice_not_heard_twice_is_asked_one_time_at_a_time_as_a_yes_or_no(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    s, before = booking.call.state, booked(db)
+    first, second = s.offered[0], s.offered[1]
+    assert said(booking.take_choice("The A to class one, please.")).startswith("Sorry, which time would you like?")
+    assert said(booking.take_choice("The A to clap one, please.")).startswith(
+        f"{wording.ONE_AT_A_TIME} {wording.SO_THATS} tomorrow, Thursday, December 3rd, at 8 in the morning")
+    assert s.chosen == first and s.step == Step.CONFIRM
+    assert said(booking.take_go_ahead("No.")).startswith(f"{wording.HOW_ABOUT} tomorrow, Thursday, December 3rd, at 9")
+    assert s.chosen == second and booked(db) == before
+    assert said(booking.take_go_ahead("Yes, please.")).startswith("You're booked")
+    assert booked(db) == before + 1
