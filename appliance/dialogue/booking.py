@@ -16,10 +16,18 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice, parse_clock, words_to_digits
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import TURNED_DOWN, firm_no, objection, pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import (
+    TURNED_DOWN,
+    adds_nothing,
+    asked_for,
+    firm_no,
+    objection,
+    pick_by_name,
+    rule_intent,
+    yes_or_no,
+)
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
-NOT_NAMED = re.compile(r"\bnot\s+(?:with\s+|see\s+)?(?:dr\.?|doctor)?\s*[\w'-]+", re.IGNORECASE)  # "not Dr. Patel"
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
@@ -73,6 +81,7 @@ class Booking:
         """Which service (and perhaps when)."""
         if not self._pick_service(text):
             return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
+        self.call.state.not_understood = 0
         if self.call.state.when is None:
             self.call.state.when = parse_when(text, self.call.local_now())
         return self.next()
@@ -130,6 +139,10 @@ class Booking:
         """A yes to the read-back books (or moves); a no or another time asks again."""
         s = self.call.state
         answer, said = yes_or_no(text), objection(text)  # after a yes, only what its "but" asks
+        picked = said and s.offered and PICKED_ONE.search(said)  # "No, the second one": of those offered, no date
+        index = ordinal_choice(words_to_digits(said), len(s.offered)) if picked else None
+        if index is not None:
+            return self._read_back(s.offered[index])
         correction = parse_when(said, self.call.local_now()) if said else None
         other_dentist = bool(said) and self._other_dentist(said, [s.chosen])
         if correction is not None:
@@ -140,7 +153,7 @@ class Booking:
             return self._offer_around(correction)
         if other_dentist:  # "No, with Dr. Okafor, please": that dentist's times for the same wish
             return self._offer_with_dentist(None)
-        if answer is None:
+        if answer is None or answer and said and not adds_nothing(said):  # "Yes, but not with Dr. Patel"
             return self.escalation.not_understood(wording.GO_AHEAD_AGAIN)
         if answer is False:
             s.declined.append(s.chosen.starts_at)
@@ -206,6 +219,7 @@ class Booking:
         then" would not be true; turned down again, the caller is handed over); still none: the
         nearest within the horizon; still none: ask again."""
         s = self.call.state
+        s.one_by_one = False
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
         slots = self.records.find_slots(s.service.id, s.when, earliest, provider, avoid=s.declined)
@@ -220,7 +234,7 @@ class Booking:
             if not slots:
                 return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
             return self._read_back(slots[0], wording.NEAREST)
-        s.offered, s.step, s.one_by_one = slots, Step.CHOOSE, False
+        s.offered, s.step = slots, Step.CHOOSE
         if len(slots) == 1:
             return self._read_back(slots[0], wording.ONE_FREE)
         return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
@@ -257,7 +271,7 @@ class Booking:
         """Note the service (and any provider) `text` names; whether a service was found."""
         s = self.call.state
         services = self.records.services()
-        index = pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services])
+        index = pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services], inside=True)
         if index is None and len(services) == 1:
             index = 0
         if index is not None:
@@ -274,7 +288,7 @@ class Booking:
         (misses count again from here)."""
         s = self.call.state
         others = [p for p in self.records.providers(s.service.id) if p.id not in {slot.provider_id for slot in seen}]
-        index = pick_by_name(NOT_NAMED.sub(" ", text), [p.name for p in others])
+        index = asked_for(text, [p.name for p in others])
         if index is None:
             return False
         s.provider, s.chosen, s.not_understood = others[index], None, 0
@@ -286,10 +300,10 @@ class Booking:
         s = self.call.state
         offered_by = {slot.provider_id for slot in s.offered}
         mine = [p for p in self.records.providers(s.service.id) if p.id in offered_by]
-        index = pick_by_name(NOT_NAMED.sub(" ", text), [p.name for p in mine])
+        index = asked_for(text, [p.name for p in mine])
         if index is None or len(offered_by) < 2:
             return None
-        s.provider = mine[index]
+        s.provider, s.one_by_one = mine[index], False
         return [slot for slot in s.offered if slot.provider_id == s.provider.id]
 
     def _chosen_slot(self, text: str) -> Slot | None:
@@ -331,7 +345,7 @@ class Booking:
             fitting = [a for a in candidates if when.allows(self.call.local(a.starts_at))]
             if len(fitting) == 1:
                 return fitting[0]
-        index = pick_by_name(text, [self._service_name(a) for a in candidates], nearly=True)
+        index = pick_by_name(text, [self._service_name(a) for a in candidates], nearly=True, inside=True)
         return candidates[index] if index is not None else None
 
     # --- saying it -------------------------------------------------------------------------

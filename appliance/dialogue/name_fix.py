@@ -40,11 +40,11 @@ class NameFix:
         said = objection(text)
         if not s.registered or s.chosen is None or not said or for_someone_else(text) or NAME_RIGHT.search(said):
             return False
+        if NAME_WORDS.search(said):  # "the first name is Bob": no first of the month; "my surname is Patel"
+            return True
         dentists = [p.name for p in self.call.records.providers()]
         if TURNED_DOWN.search(said.lower()) or pick_by_name(said, dentists) is not None:
             return False  # "Can I see Dr. Okafor instead?"
-        if NAME_WORDS.search(said):  # "the first name is Bob": no first of the month
-            return True
         return parse_when(said, self.call.local_now()) is None and (
             full_name_in(said) is not None or bool(spellings(said)))
 

@@ -68,6 +68,7 @@ YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ah
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
       r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
+NEGATED = re.compile(r"\b(?:not|never|except|anyone but|anybody but|no one but)\b|n't\b", re.IGNORECASE)
 LONG_KEY = 5  # a name's key this long is found inside a word too ("recheck", "Obrien"); shorter, at its start
 BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 NEARLY = 70  # rapidfuzz ratio (0..100): a word said this close to a name may be it ("declining", "cleaning": 71)
@@ -219,15 +220,25 @@ def objection(text: str) -> str:
     return parts[1] if len(parts) == 2 and yes_or_no(parts[1]) is not True else ""
 
 
-def pick_by_name(text: str, options: Sequence[str], nearly: bool = False) -> int | None:
-    """Index of the option (a service or provider name) the caller mentioned; `nearly`: or the
-    one a word said is spelled nearly like ("declining" heard for "the cleaning"), when only one
-    is (for a choice the agent names back before acting on it)."""
+def asked_for(text: str, options: Sequence[str]) -> int | None:
+    """Index of the option (a dentist) `text` asks for: named in a clause that does not turn it
+    down ("not Dr. Patel, Dr. Okafor please": Okafor; "anyone but Dr. Patel": none)."""
+    untitled = re.sub(r"\b(dr|mr|mrs|ms)\.", r"\1", text, flags=re.IGNORECASE)  # "Dr. Patel" is one clause
+    clauses = [c for c in re.split(r"[,.;!?]|\band\b", untitled) if not NEGATED.search(c)]
+    return pick_by_name(" , ".join(clauses), options)
+
+
+def pick_by_name(text: str, options: Sequence[str], nearly: bool = False, inside: bool = False) -> int | None:
+    """Index of the option (a service or provider name) the caller mentioned, at a word's start
+    ("Lee" is not in "asleep"; `inside`: a long one inside a word too, "recheck"); `nearly`: or
+    the one a word said is spelled nearly like ("declining" heard for "the cleaning"), when only
+    one is (for a choice the agent names back before acting on it)."""
     lowered = plain(text)
     keys = [([w for w in re.findall(r"[a-z]+", plain(option)) if len(w) > 2 and w != "dr"] or [""])[-1]
             for option in options]
-    for index, key in enumerate(keys):  # a short one at a word's start: "Lee" is not in "asleep"
-        if key and re.search(rf"{'' if len(key) >= LONG_KEY else chr(92) + 'b'}{re.escape(key)}", lowered):
+    for index, key in enumerate(keys):
+        start = "" if inside and len(key) >= LONG_KEY else r"\b"
+        if key and re.search(start + re.escape(key), lowered):
             return index
     if not nearly:
         return None

@@ -15,7 +15,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice
 from appliance.dialogue.state import Step
-from appliance.dialogue.understand import pick_by_name
+from appliance.dialogue.understand import asked_for, pick_by_name
 from tests.dialogue.clinic import JOHN, MARIA, TZ, build_store, make_call
 
 
@@ -208,9 +208,9 @@ def test_a_dentist_asked_for_among_times_of_several_dentists_narrows_the_offer_t
 
 
 @pytest.mark.parametrize("said_, index", [("Dr. Gomez, please", 0), ("Dr. Gómez", 0), ("a recheck", 1),
-                                         ("I'll be asleep", None), ("Sam Lee", 2)])
+                                         ("I'll be asleep", None), ("Sam Lee", 2), ("Robert McAllen", None)])
 def test_a_dentist_or_service_is_found_by_name(said_, index):
-    assert pick_by_name(said_, ["Dr. Gómez", "check-up", "Sam Lee"]) == index
+    assert pick_by_name(said_, ["Dr. Gómez", "check-up", "Sam Lee", "Dr. Allen"], inside=said_ == "a recheck") == index
 
 
 def test_a_choice_not_heard_twice_is_asked_one_time_at_a_time_as_a_yes_or_no(tmp_path):
@@ -226,3 +226,27 @@ def test_a_choice_not_heard_twice_is_asked_one_time_at_a_time_as_a_yes_or_no(tmp
     assert s.chosen == second and booked(db) == before
     assert said(booking.take_go_ahead("Yes, please.")).startswith("You're booked")
     assert booked(db) == before + 1
+
+
+@pytest.mark.parametrize("answer", ["Yes, but not with Dr. Patel.", "Yes, but can it be a cleaning instead?"])
+def test_a_yes_whose_but_asks_for_what_is_not_done_is_asked_again(answer, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    before = booked(db)
+    booking.take_choice("the first one")
+    assert said(booking.take_go_ahead(answer)) == wording.GO_AHEAD_AGAIN and booked(db) == before
+
+
+def test_at_the_read_back_the_second_one_is_the_second_time_offered(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    second = booking.call.state.offered[1]
+    booking.take_choice("the first one")
+    assert said(booking.take_go_ahead("No, the second one.")).startswith("So that's tomorrow")
+    assert booking.call.state.chosen == second
+
+
+@pytest.mark.parametrize("said_, index", [("No, not Dr. Patel, Dr. Okafor please", 1), ("Anyone but Dr. Patel", None),
+                                         ("I'd rather not have Dr. Patel", None), ("Dr. Patel is not good", None)])
+def test_a_dentist_asked_for_is_one_not_turned_down(said_, index):
+    assert asked_for(said_, ["Dr. Patel", "Dr. Okafor"]) == index
