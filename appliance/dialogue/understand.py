@@ -230,15 +230,20 @@ def asked_for(text: str, options: Sequence[str]) -> int | None:
 
 def pick_by_name(text: str, options: Sequence[str], nearly: bool = False, inside: bool = False) -> int | None:
     """Index of the option (a service or provider name) the caller mentioned, at a word's start
-    ("Lee" is not in "asleep"; `inside`: a long one inside a word too, "recheck"); `nearly`: or
-    the one a word said is spelled nearly like ("declining" heard for "the cleaning"), when only
-    one is (for a choice the agent names back before acting on it)."""
+    ("Lee" is not in "asleep"; `inside`, for services: a long one inside a word too, "recheck",
+    and as a verb, "my teeth cleaned"); `nearly`: or the one a word said is spelled nearly like
+    ("declining" heard for "the cleaning"), when only one is (for a choice the agent names back
+    before acting on it)."""
     lowered = plain(text)
     keys = [([w for w in re.findall(r"[a-z]+", plain(option)) if len(w) > 2 and w != "dr"] or [""])[-1]
             for option in options]
     for index, key in enumerate(keys):
         start = "" if inside and len(key) >= LONG_KEY else r"\b"
         if key and re.search(start + re.escape(key), lowered):
+            return index
+    for index, key in enumerate(keys):  # a service as a verb: "my teeth cleaned", "it filled"
+        stem = key.removesuffix("ing")
+        if inside and stem != key and len(stem) >= 4 and re.search(rf"\b{re.escape(stem)}ed\b", lowered):
             return index
     if not nearly:
         return None
