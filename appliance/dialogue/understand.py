@@ -69,7 +69,7 @@ NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|no
       r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 NEGATED = re.compile(r"\b(?:not|never|except|anyone but|anybody but|no one but)\b|n't\b", re.IGNORECASE)
-LONG_KEY = 5  # a name's key this long is found inside a word too ("recheck", "Obrien"); shorter, at its start
+LONG_KEY = 5  # a service's key this long is found inside a word too ("recheck"); shorter, at its start
 BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 NEARLY = 70  # rapidfuzz ratio (0..100): a word said this close to a name may be it ("declining", "cleaning": 71)
 NOT_NAMES = frozenset("""
