@@ -299,9 +299,11 @@ class Booking:
         (the offer does not say whose each time is); None otherwise."""
         s = self.call.state
         offered_by = {slot.provider_id for slot in s.offered}
+        if len(offered_by) < 2:
+            return None
         mine = [p for p in self.records.providers(s.service.id) if p.id in offered_by]
         index = asked_for(text, [p.name for p in mine])
-        if index is None or len(offered_by) < 2:
+        if index is None:
             return None
         s.provider, s.one_by_one = mine[index], False
         return [slot for slot in s.offered if slot.provider_id == s.provider.id]

@@ -70,6 +70,7 @@ NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|no
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 NEGATED = re.compile(r"\b(?:not|never|except|anyone but|anybody but|no one but)\b|n't\b", re.IGNORECASE)
 LONG_KEY = 5  # a service's key this long is found inside a word too ("recheck"); shorter, at its start
+TITLE_DOT = re.compile(r"\b(mr|mrs|ms|dr)\.", re.IGNORECASE)  # "Dr. Patel": the title's dot ends no sentence
 BUT = re.compile(r"\bbut\b[\s,]*", re.IGNORECASE)
 NEARLY = 70  # rapidfuzz ratio (0..100): a word said this close to a name may be it ("declining", "cleaning": 71)
 NOT_NAMES = frozenset("""
@@ -166,8 +167,9 @@ def extract_name(text: str) -> str | None:
     """'my name is maria lopez' -> 'Maria Lopez'; spelled letters ('L O P E Z') are joined. None
     unless it looks like a name: words a caller says that are not names ("actually", "yeah",
     "do", "I'll", "1972") are not taken for one."""
-    lowered = re.sub(r"\b(mr|mrs|ms|dr)\.", r"\1", text.lower().replace("\u2019", "'").strip())
-    match = re.search(r"\b(?:surname is|last name is|my name is|my name's|name is|name's|this is|it's|it is|i am|i'm|call me)\s+(.+)", lowered)
+    lowered = TITLE_DOT.sub(r"\1", text.lower().replace("\u2019", "'").strip())
+    match = re.search(r"\b(?:surname is|last name is|my name is|my name's|name is|name's|this is|it's|it is|i am|"
+                      r"i'm|call me)\s+(.+)", lowered)
     candidate = re.split(r"\b(?:and|my date|date of birth|born|calling|speaking|here|please)\b|[,.;:!?]",
                          match.group(1) if match else lowered)[0]
     candidate = re.sub(r"\b([a-z])[\s\-.]+(?=[a-z]\b)", r"\1", candidate)  # l o p e z -> lopez
@@ -223,7 +225,7 @@ def objection(text: str) -> str:
 def asked_for(text: str, options: Sequence[str]) -> int | None:
     """Index of the option (a dentist) `text` asks for: named in a clause that does not turn it
     down ("not Dr. Patel, Dr. Okafor please": Okafor; "anyone but Dr. Patel": none)."""
-    untitled = re.sub(r"\b(dr|mr|mrs|ms)\.", r"\1", text, flags=re.IGNORECASE)  # "Dr. Patel" is one clause
+    untitled = TITLE_DOT.sub(r"\1", text)  # "Dr. Patel" is one clause
     clauses = [c for c in re.split(r"[,.;!?]|\band\b", untitled) if not NEGATED.search(c)]
     return pick_by_name(" , ".join(clauses), options)
 
