@@ -62,7 +62,7 @@ CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|never ?mind|that's all|that is all|
            r"have a (good|nice|great) (day|one)|see you|take care)\b"
 FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
           r"well|then|um|uh|oh|o|yeah|yes|really|for now|for your help|i think|actually|by|" \
-          r"sorry|anyway|oops|bye)\b"
+          r"sorry|anyway|oops|bye|and)\b"
 YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
        r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|affirmative)\b")
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"

@@ -386,6 +386,7 @@ def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(a
 
 
 @pytest.mark.parametrize("said, intent", [("O, actually never mind.", "goodbye"), ("Thanks that's all by.", "goodbye"),
+                                          ("Oh, actually never mind, and that's all, bye.", "goodbye"),
                                           ("Never mind, I want to book a cleaning", "book"),
                                           ("I'd like to get my teeth clean please.", "book")])
 def test_how_the_recogniser_writes_closings_and_requests(said, intent):
