@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from appliance.crm.appointments import Appointment, SlotTakenError
 from appliance.crm.availability import Slot
+from appliance.crm.schedule import Service
 from appliance.dialogue import wording
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
@@ -78,12 +79,49 @@ class Booking:
 
     # --- the caller's answers, one method a step ------------------------------------------
     def take_service(self, text: str) -> Reply:
-        """Which service (and perhaps when)."""
+        """Which service (and perhaps when); asked again and still not heard, the services are
+        asked one at a time, each a yes or no (what every voice is heard best on)."""
+        s = self.call.state
         if not self._pick_service(text):
+            services = self.records.services()
+            if s.not_understood and len(services) > 1:
+                return self._ask_service(services[0], f"{wording.ONE_AT_A_TIME} ")
             return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
-        self.call.state.not_understood = 0
-        if self.call.state.when is None:
-            self.call.state.when = parse_when(text, self.call.local_now())
+        return self._service_taken(text)
+
+    def take_service_one(self, text: str) -> Reply:
+        """A yes to the service asked about is that service, a no asks the next one, and a
+        service named is that one ("No, a cleaning"); no to all, or not heard, asks again."""
+        s = self.call.state
+        asked, answer = s.service_asked, yes_or_no(text)
+        services = self.records.services()
+        named = self._service_in(text, services)
+        if named is not None and not (answer is False and services[named].id == asked.id):
+            s.service = services[named]
+        elif answer is True:
+            s.service = asked
+        elif answer is False:
+            later = services[[v.id for v in services].index(asked.id) + 1:]
+            if later:
+                return self._ask_service(later[0], "")
+            s.service_asked = None
+            return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()),
+                                                  Step.SERVICE)
+        else:
+            return self.escalation.not_understood(wording.IS_IT_SERVICE_AGAIN.format(service=asked.name))
+        s.service_asked = None
+        return self._service_taken(text)
+
+    def _ask_service(self, service: Service, lead: str) -> Reply:
+        self.call.state.service_asked = service
+        return self.call.ask(Step.SERVICE_ONE, lead + wording.IS_IT_SERVICE.format(service=service.name))
+
+    def _service_taken(self, text: str) -> Reply:
+        """The service is known: ask what is still missing (the day may have come with it)."""
+        s = self.call.state
+        s.not_understood = 0
+        if s.when is None:
+            s.when = parse_when(text, self.call.local_now())
         return self.next()
 
     def take_another(self, text: str) -> Reply | None:
@@ -271,7 +309,7 @@ class Booking:
         """Note the service (and any provider) `text` names; whether a service was found."""
         s = self.call.state
         services = self.records.services()
-        index = pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services], inside=True)
+        index = self._service_in(text, services)
         if index is None and len(services) == 1:
             index = 0
         if index is not None:
@@ -281,6 +319,11 @@ class Booking:
         if chosen is not None:
             s.provider = providers[chosen]
         return index is not None
+
+    @staticmethod
+    def _service_in(text: str, services: list[Service]) -> int | None:
+        """Which of `services` `text` names (as a verb too: "cleaned")."""
+        return pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services], inside=True)
 
     def _other_dentist(self, text: str, seen: list[Slot]) -> bool:
         """Whether `text` asks for a dentist of the service other than those of the slots `seen`

@@ -15,6 +15,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.NAME: "the caller's name",
     Step.DOB: "the date of birth",
     Step.SERVICE: "which treatment",
+    Step.SERVICE_ONE: "a yes to one treatment",
     Step.WHEN: "a day and time",
     Step.CHOOSE: "a choice of the times offered",
     Step.CONFIRM: "a yes to the booking",

@@ -69,6 +69,7 @@ class Dialogue:
             Step.NAME: self._then_advance(self.identity.take_name),
             Step.DOB: self._then_advance(self.identity.take_date_of_birth),
             Step.SERVICE: self.booking.take_service,
+            Step.SERVICE_ONE: self.booking.take_service_one,
             Step.WHEN: self.booking.take_when,
             Step.CHOOSE: self.booking.take_choice,
             Step.CONFIRM: self._take_go_ahead,

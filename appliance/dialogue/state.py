@@ -26,6 +26,7 @@ class Step(StrEnum):
     NAME = "name"
     DOB = "dob"  # date of birth
     SERVICE = "service"
+    SERVICE_ONE = "service_one"  # a yes to one service asked about (the service not heard twice)
     WHEN = "when"  # the day and time
     CHOOSE = "choose"  # one of the slots offered
     CONFIRM = "confirm"  # a yes to the booking read back
@@ -47,7 +48,7 @@ class Step(StrEnum):
 
 SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
-                       Step.CHECK_HEARD, Step.CALLER_ID})  # a yes or a no answers in full
+                       Step.CHECK_HEARD, Step.CALLER_ID, Step.SERVICE_ONE})  # a yes or a no answers in full
 
 
 @dataclass
@@ -65,6 +66,7 @@ class CallState:
     name_said: str = ""  # the name as said, before its spelling (checked with a new patient when unlike it)
     date_of_birth: str | None = None  # as the caller gave it (ISO)
     service: Service | None = None
+    service_asked: Service | None = None  # the service asked about one at a time
     provider: Provider | None = None
     when: When | None = None
     offered: list[Slot] = field(default_factory=list)
@@ -109,7 +111,7 @@ class CallState:
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
         self.offered, self.declined, self.candidates = [], [], []
         self.one_by_one = False
-        self.service = self.provider = None
+        self.service = self.provider = self.service_asked = None
         self.not_understood = 0
         self.offered_more = True
 

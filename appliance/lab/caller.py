@@ -34,6 +34,7 @@ class Ask(StrEnum):
     SPELL_FIRST = "spell_first"  # the first name, spelled
     DOB = "dob"
     SERVICE = "service"
+    SERVICE_CHECK = "service_check"  # yes/no: "is it for a check-up?"
     WHEN = "when"
     CHOICE = "choice"  # one of the times offered
     READBACK = "readback"  # yes/no: book or move exactly this?
@@ -81,6 +82,8 @@ def classify(agent_text: str) -> Ask:
     if _has(q, r"date of birth", r"\bbirthday", r"\bborn\b", r"\bbirth date") and not _has(
             q, r"\bis your (date of birth|birthday)\b"):
         return Ask.DOB
+    if _has(q, r"^(sorry, )?is it (for )?an? ") and any(word in q for word in SERVICE_WORDS):
+        return Ask.SERVICE_CHECK
     if _has(q, r"who (should|shall|do) i say", r"who('s| is) calling", r"who am i speaking", r"who is this",
             r"who (should|shall) i tell"):
         return Ask.WHO
@@ -133,6 +136,12 @@ def classify(agent_text: str) -> Ask:
     if not asks:
         return Ask.END if _has(whole, r"\bgoodbye\b") else Ask.UNKNOWN
     return Ask.UNKNOWN
+
+
+def services_in(text: str) -> set[str]:
+    """The services `text` names ("a check up", "checkup" and "check-up" alike)."""
+    t = re.sub(r"\bcheck ?up\b", "check-up", text.lower())
+    return {word for word in SERVICE_WORDS if word in t}
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,9 @@ class Caller:
             return self._for_whom(text)
         if ask is Ask.DID_YOU_SAY:
             return self._did_you_say(text)
+        if ask is Ask.SERVICE_CHECK:
+            wanted = services_in(plan.answer(Ask.SERVICE, 0) or (self.current.opening if self.current else ""))
+            return plan.yes if services_in(question_of(text)) & wanted else "No."
         if ask is Ask.NUMBER_CONFIRM:
             if plan.callback_is_caller_id:
                 return plan.answer(Ask.NUMBER_CONFIRM, count) or "Yes, this number is fine."
@@ -462,7 +474,8 @@ class Caller:
         return None, None
 
 
-YES_NO = frozenset({Ask.READBACK, Ask.CANCEL, Ask.INTENT_CHECK, Ask.FOR_WHOM, Ask.DID_YOU_SAY, Ask.NUMBER_CONFIRM})
+YES_NO = frozenset({Ask.READBACK, Ask.CANCEL, Ask.INTENT_CHECK, Ask.FOR_WHOM, Ask.DID_YOU_SAY, Ask.NUMBER_CONFIRM,
+                    Ask.SERVICE_CHECK})
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 WISHES = {"book": r"\bbook\b|new appointment|make an appointment", "reschedule": r"\bmove\b|reschedule|change",

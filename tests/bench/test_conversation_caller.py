@@ -48,6 +48,7 @@ THURSDAY = date(2026, 11, 26)
     ("You have a filling on Monday. Shall I cancel it?", Ask.CANCEL),
     ("Just to check, would you like to move an appointment?", Ask.INTENT_CHECK),
     ("Is this appointment for Mark?", Ask.FOR_WHOM),
+    ("Sorry, let me take them one at a time. Is it for a check-up?", Ask.SERVICE_CHECK),
     ("Did you say Tuesday?", Ask.DID_YOU_SAY),
     ("Just to check, is your name Jon Smith?", Ask.DID_YOU_SAY),
     ("Just to check, is the patient's name Leo Brennan?", Ask.DID_YOU_SAY),
@@ -132,6 +133,12 @@ def test_checks_of_its_name_and_birth_date_are_answered_from_the_persona():
     assert caller.respond("Is your date of birth May 12th, 1990?") == "No. May 2nd 1990."
     assert caller.respond("Just to check, is your name Joe Marsh?").startswith("No, it's Jo March.")
     assert caller.respond("Is this appointment for Jo?").startswith("Yes")
+
+
+def test_a_service_asked_about_is_a_yes_only_when_it_is_the_one_wanted():
+    caller = Caller(plan(answers={"service": ("Just a regular checkup.",)}), THURSDAY)
+    assert caller.respond("Let me take them one at a time. Is it for a cleaning?") == "No."
+    assert caller.respond("Is it for a check-up?").startswith("Yes")
 
 
 def test_a_caller_not_understood_rephrases_twice_then_says_goodbye():

@@ -256,3 +256,49 @@ def test_at_the_read_back_the_second_one_is_the_second_time_offered(tmp_path):
                                          ("I'd rather not have Dr. Patel", None), ("Dr. Patel is not good", None)])
 def test_a_dentist_asked_for_is_one_not_turned_down(said_, index):
     assert asked_for(said_, ["Dr. Patel", "Dr. Okafor"]) == index
+
+
+def test_a_service_not_heard_twice_is_asked_one_at_a_time(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like to book an appointment", "book")
+    s = booking.call.state
+    assert said(booking.next()).startswith("What would you like to come in for")
+    assert said(booking.take_service("I can't go up.")).startswith("Which would you like")
+    assert said(booking.take_service("I can't come up.")) == f"{wording.ONE_AT_A_TIME} Is it for a check-up?"
+    assert s.step == Step.SERVICE_ONE
+    assert said(booking.take_service_one("No.")) == "Is it for a cleaning?"
+    assert said(booking.take_service_one("No, it isn't.")) == "Is it for a filling?"
+    assert said(booking.take_service_one("Yes, please.")) == wording.ASK_WHEN
+    assert s.service.name == "filling" and s.service_asked is None and s.not_understood == 0
+
+
+@pytest.mark.parametrize("answer, service", [("No, a filling.", "filling"), ("Yes, a check-up.", "check-up"),
+                                             ("Yeah, that's right.", "check-up")])
+def test_a_service_asked_one_at_a_time_may_be_answered_with_its_name(answer, service, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like to book an appointment", "book")
+    booking.next()
+    booking.take_service("Mumble.")
+    booking.take_service("Mumble.")
+    booking.take_service_one(answer)
+    assert booking.call.state.service.name == service
+
+
+def test_no_to_every_service_or_a_miss_while_asked_one_at_a_time_hands_over(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like to book an appointment", "book")
+    booking.next()
+    booking.take_service("Mumble.")
+    booking.take_service("Mumble.")
+    assert said(booking.take_service_one("No, not a check-up.")) == "Is it for a cleaning?"
+    assert said(booking.take_service_one("No.")) == "Is it for a filling?"
+    assert booking.take_service_one("No.").action.kind in ("transfer", "message")
+    booking = verified(db, MARIA)
+    booking.start("I'd like to book an appointment", "book")
+    booking.next()
+    booking.take_service("Mumble.")
+    booking.take_service("Mumble.")
+    assert booking.take_service_one("Mumble.").action.kind in ("transfer", "message")
