@@ -19,6 +19,7 @@ but a first number over 12 can only be a day.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from appliance.dialogue.spoken import MONTHS, numerals
@@ -37,6 +38,8 @@ _NAMED = [  # month said by name
     # "on": "of" misheard
     re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
 ]
+_MONTH_AND_DAY = [re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}"),  # a date of birth's month and day alone
+                  re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}")]
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
 _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # numbers said one after another
@@ -44,11 +47,7 @@ _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # num
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
-    t = re.sub(r"\b(?:1,[89]|2,0)\d\d\b", lambda m: m[0].replace(",", ""), numerals(text).lower())  # "1,970": a year
-    t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen", the year
-    t = re.sub(r"\b1900,? (\d{2})\b", r"19\1", t)  # "1900, 88": nineteen eighty-eight ("August 19 88" is no day)
-    # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart
-    t = re.sub(r"\b((?:19|20)[1-9])0,? (?:([1-9])|too|to)[.!]?\s*$", lambda m: f"{m[1]}{m[2] or 2}", t)
+    t = _normalised(text)
     named = sorted((m for pattern in _NAMED for m in pattern.finditer(t)), key=lambda m: m.start())
     for match in named:  # the earliest: "the 23rd of august 19 91", not "august 19 91"
         born = _date(match["year"], MONTH_NAMES[match["month"]], int(match["day"]), today)
@@ -68,6 +67,59 @@ def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
             if born is not None:
                 return born
     return None
+
+
+def _normalised(text: str) -> str:
+    """`text` in lower case with its spoken numbers as digits and the years Whisper writes in two
+    pieces joined."""
+    t = re.sub(r"\b(?:1,[89]|2,0)\d\d\b", lambda m: m[0].replace(",", ""), numerals(text).lower())  # "1,970": a year
+    t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen", the year
+    t = re.sub(r"\b1900,? (\d{2})\b", r"19\1", t)  # "1900, 88": nineteen eighty-eight ("August 19 88" is no day)
+    # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart
+    return re.sub(r"\b((?:19|20)[1-9])0,? (?:([1-9])|too|to)[.!]?\s*$", lambda m: f"{m[1]}{m[2] or 2}", t)
+
+
+@dataclass(frozen=True)
+class BirthParts:
+    """The parts of a date of birth heard so far, when the whole was not: a month said by name,
+    its day said next to it, a year in four digits."""
+
+    month: int | None = None
+    day: int | None = None
+    year: int | None = None
+
+    def merged(self, other: BirthParts) -> BirthParts:
+        """These parts, with the ones missing here taken from `other`."""
+        return BirthParts(self.month or other.month, self.day or other.day, self.year or other.year)
+
+    @property
+    def complete(self) -> bool:
+        """Every part is known."""
+        return None not in (self.month, self.day, self.year)
+
+    def born(self, today: date) -> date | None:
+        """The date, when every part is known and it is a possible date of birth."""
+        return _date(str(self.year), self.month, self.day, today) if self.complete else None
+
+
+def birth_parts(text: str, today: date, day_asked: bool = False) -> BirthParts:
+    """The parts of a date of birth in `text` ("the Einstein O'Member, 1964": the year; "August
+    8th, 1900, Adventy": the month and day; a number alone is no day, unless `day_asked`: "The
+    ninth.")."""
+    t = _normalised(text)
+    month = day = year = None
+    alone = re.findall(r"(?<!\d)(?<!\d,)(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\d)", t) if day_asked else []
+    if len(alone) == 1 and 1 <= int(alone[0]) <= 31:
+        day = int(alone[0])
+    said = min((m for pattern in _MONTH_AND_DAY if (m := pattern.search(t))), key=lambda m: m.start(), default=None)
+    if said is not None or (said := re.search(rf"\b(?!may\b){_MONTH}", t)):  # "may" alone: "May I ask why?"
+        month = MONTH_NAMES[said["month"]]
+        day = int(said["day"]) if said.groupdict().get("day") and 1 <= int(said["day"]) <= 31 else day
+    years = [int(y.replace(" ", "")) for y in re.findall(r"(?<![\d,])(?:19|20) ?\d\d(?![\d,])", t)
+             if today.year - OLDEST_YEARS <= int(y.replace(" ", "")) <= today.year]
+    if len(set(years)) == 1:  # two years: neither
+        year = years[0]
+    return BirthParts(month, day, year)
 
 
 def _said(groups: list[str], day_first: bool, today: date) -> date | None:

@@ -13,7 +13,7 @@ from datetime import date
 from appliance.crm.contacts import Contact
 from appliance.crm.names import same_person_name
 from appliance.dialogue import wording
-from appliance.dialogue.birthdate import heard_alike, parse_date_of_birth
+from appliance.dialogue.birthdate import BirthParts, birth_parts, heard_alike, parse_date_of_birth
 from appliance.dialogue.call import Call
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.name_spelling import (
@@ -134,22 +134,35 @@ class Identity:
         return Reply.say(wording.DOB_AFTER_SPELLING)
 
     def take_date_of_birth(self, text: str) -> Reply | None:
-        """The caller's date of birth, read by rules, else by the model and checked. Letters
-        spell the name just given (callers spell an unusual name unasked, often after a pause
-        that ends their turn: "It's Grace Whitfield. | W H I T F I E L D."); the date of birth
-        is then asked again, no miss counted."""
+        """The caller's date of birth, read by rules, else by the model and checked. Only part
+        of it heard ("the Einstein O'Member, 1964"): the rest is asked for, once and without a
+        miss ("I have 1964. And the day and month you were born?"), and the whole, once heard,
+        checked. Letters spell the name just given (callers spell an unusual name unasked, often
+        after a pause that ends their turn: "It's Grace Whitfield. | W H I T F I E L D."); the
+        date of birth is then asked again, no miss counted."""
         s = self.call.state
         spelled = spelled_word(text)
         if spelled is not None and s.name and not s.last_name_only:
             s.name, s.spelled = respelled(s.name, spelled), True
-        born = parse_date_of_birth(text, self.day_first(), self.call.local_now().date())
+        today = self.call.local_now().date()
+        born = parse_date_of_birth(text, self.day_first(), today)
         if born is None and spelled is not None and s.spelled:
             return Reply.say(wording.DOB_AFTER_SPELLING)
         if born is None:
-            born = self.reader.date_of_birth(text, wording.ASK_DOB, self.call.local_now().date())
-            if born is not None:
+            before = s.birth_parts
+            day_asked = before.day is None and None not in (before.month, before.year)
+            s.birth_parts = before.merged(birth_parts(text, today, day_asked))
+            if s.birth_parts.complete:
+                born, s.birth_parts = s.birth_parts.born(today), BirthParts()
+            if born is None:
+                born = self.reader.date_of_birth(text, wording.ASK_DOB, today)
+            if born is not None:  # the rest of a date heard in part, or the model's reading: checked
+                s.birth_parts = BirthParts()
                 return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)))
+            if before == BirthParts() and s.birth_parts != BirthParts():  # the rest asked for, once, no miss
+                return Reply.say(wording.birth_part(s.birth_parts.month, s.birth_parts.day, s.birth_parts.year))
             return self.escalation.not_understood(wording.DOB_AGAIN)
+        s.birth_parts = BirthParts()
         return self._use_date_of_birth(born.isoformat())
 
     def take_spelling(self, text: str) -> Reply | None:

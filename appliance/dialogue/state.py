@@ -10,6 +10,7 @@ from appliance.crm.appointments import Appointment
 from appliance.crm.availability import Slot
 from appliance.crm.contacts import Contact
 from appliance.crm.schedule import Provider, Service
+from appliance.dialogue.birthdate import BirthParts
 from appliance.dialogue.when import When
 
 WANTS = {"book": "book an appointment", "reschedule": "move an appointment", "cancel": "cancel an appointment",
@@ -65,6 +66,7 @@ class CallState:
     first_heard: str = ""  # the first word of a name reading the caller said no to (it may still be right)
     name_said: str = ""  # the name as said, before its spelling (checked with a new patient when unlike it)
     date_of_birth: str | None = None  # as the caller gave it (ISO)
+    birth_parts: BirthParts = field(default_factory=BirthParts)  # of a date of birth not heard whole
     service: Service | None = None
     service_asked: Service | None = None  # the service asked about one at a time
     provider: Provider | None = None

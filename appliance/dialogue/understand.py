@@ -177,6 +177,9 @@ def extract_name(text: str) -> str | None:
     words = [w for w in words if w and w not in ("spelled", "that's", "is", "the")]
     while words and words[0] in TITLES:  # "Mr. Hano": the name, not the title
         words = words[1:]
+    half = len(words) // 2
+    if len(words) == 2 * half and words[:half] == words[half:]:  # "Walter Brooks Walter Brooks": said twice
+        words = words[:half]
     if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
     return " ".join(capitalised(w) for w in words)

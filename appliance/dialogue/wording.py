@@ -11,7 +11,7 @@ from datetime import date, datetime
 from appliance.config import ClinicConfig
 from appliance.config.clinic import discloses
 from appliance.dialogue.consent import DECLINE_KEY
-from appliance.dialogue.spoken import say_date, say_moment, say_time
+from appliance.dialogue.spoken import MONTHS, ordinal, say_date, say_moment, say_time
 
 # --- the call's frame -------------------------------------------------------------------
 DISCLOSURE = "You're speaking with the clinic's automated assistant."  # the default in the greeting
@@ -187,6 +187,19 @@ def read_back(lead: str, slot: str, service: str | None, patient: str = "") -> s
     what = f"for a {service}" if service else "for your appointment"
     whom = f", for {patient}" if patient and service else ""
     return f"{lead} {slot} {what}{whom}. Shall I go ahead?"
+
+
+def birth_part(month: int | None, day: int | None, year: int | None) -> str:
+    """What was heard of a date of birth, and the part still wanted: 'I have August 8th. And the
+    year you were born?'."""
+    name = MONTHS[month - 1].capitalize() if month else ""
+    if name and day:
+        return f"I have {name} {ordinal(day)}. And the year you were born?"
+    if name and year:
+        return f"I have {name} {year}. And which day of {name} were you born?"
+    if name:
+        return f"I have {name}. And the day and year you were born?"
+    return f"I have {year}. And the day and month you were born?"
 
 
 def putting_through(is_open: bool) -> str:

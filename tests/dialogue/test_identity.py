@@ -3,12 +3,14 @@ caller who books is registered as a new patient."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlite_utils import Database
 
 from appliance.crm.contacts import Contacts
 from appliance.dialogue import wording
-from appliance.dialogue.birthdate import heard_alike
+from appliance.dialogue.birthdate import BirthParts, birth_parts, heard_alike
 from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.identity import Identity, matches
 from appliance.dialogue.reading import Reader
@@ -293,3 +295,45 @@ def test_a_record_without_a_date_of_birth_on_its_own_phone_asks_for_the_spelling
     assert said(identity.take_date_of_birth("May 3rd 1980")) == wording.SPELL_FIRST_NAME
     assert not identity.call.state.verified
 
+
+
+@pytest.mark.parametrize("first, asked, rest", [
+    ("The Einstein O'Member, 1964.", "I have 1964. And the day and month you were born?", "The 9th of November."),
+    ("August 9th, 1900, Adventy.", "I have August 9th. And the year you were born?", "Nineteen sixty four."),
+    ("I'm not November, 1964.", "I have November 1964. And which day of November were you born?", "The ninth."),
+])
+def test_a_date_of_birth_heard_in_part_asks_for_the_rest_then_checks_the_whole(first, asked, rest, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    s = identity.call.state
+    assert said(identity.take_date_of_birth(first)) == asked and s.not_understood == 0
+    expected = "August 9th, 1964" if first.startswith("August") else "November 9th, 1964"
+    assert said(identity.take_date_of_birth(rest)) == wording.IS_YOUR_DOB.format(date=expected)
+    assert s.step == Step.CHECK_READING and s.birth_parts.complete is False
+
+
+def test_a_date_of_birth_heard_in_part_twice_is_asked_again_and_then_handed_over(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    assert said(identity.take_date_of_birth("Avery, Perkins, 1970.")).startswith("I have 1970.")
+    assert said(identity.take_date_of_birth("Avery, Perkins, 1970.")) == wording.DOB_AGAIN
+    assert identity.take_date_of_birth("Avery, Perkins, 1970.").action.kind == "transfer"
+
+
+def test_a_number_alone_is_a_day_only_when_the_day_is_what_is_missing():
+    today = date(2026, 12, 2)
+    assert birth_parts("The ninth.", today) == BirthParts()
+    assert birth_parts("The ninth.", today, day_asked=True) == BirthParts(day=9)
+    assert birth_parts("Nine, 1964.", today, day_asked=True) == BirthParts(day=9, year=1964)
+    assert birth_parts("May I ask why?", today) == BirthParts()
+
+
+def test_parts_that_make_no_date_are_dropped_and_asked_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    s = identity.call.state
+    assert said(identity.take_date_of_birth("February the 30th, hmm.")).startswith("I have February 30th.")
+    assert said(identity.take_date_of_birth("1980")) == wording.DOB_AGAIN and s.birth_parts.complete is False

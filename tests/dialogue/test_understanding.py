@@ -64,6 +64,7 @@ def test_date_of_birth(said, iso):
 @pytest.mark.parametrize("said, name", [
     ("my name is maria lopez", "Maria Lopez"), ("this is Anna K O W A L S K I", "Anna Kowalski"),
     ("Peter Parker", "Peter Parker"), ("I want to book an appointment please now", None),
+    ("Walter Brut Walter Brut", "Walter Brut"),  # the recogniser wrote it twice
 ])
 def test_names(said, name):
     assert extract_name(said) == name
