@@ -40,6 +40,7 @@ _NAMED = [  # month said by name
 ]
 _MONTH_AND_DAY = [re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}"),  # a date of birth's month and day alone
                   re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}")]
+_YEAR_ALONE = re.compile(r"(?<!\d)(?<!\d,)(?:19|20) ?\d\d(?!,?\d)")  # "1964", "19 64"; not "1,964"
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
 _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # numbers said one after another
@@ -75,6 +76,9 @@ def _normalised(text: str) -> str:
     t = re.sub(r"\b(?:1,[89]|2,0)\d\d\b", lambda m: m[0].replace(",", ""), numerals(text).lower())  # "1,970": a year
     t = re.sub(r"\b1900,? ((?:19|20) ?\d{2})\b", r"\1", t)  # "1900, 1990": "nineteen", the year
     t = re.sub(r"\b1900,? (\d{2})\b", r"19\1", t)  # "1900, 88": nineteen eighty-eight ("August 19 88" is no day)
+    # "november 19 64" with nothing after: the year alone (nineteen sixty-four), no 19th
+    t = re.sub(rf"\b{_MONTH} (?P<century>19|20) (?P<year>\d\d)\b(?!\W*\d)",
+               lambda m: f"{m['month']} {m['century']}{m['year']}", t)
     # "1960, too." at the end: "nineteen sixty-two" with its last digit written apart
     return re.sub(r"\b((?:19|20)[1-9])0,? (?:([1-9])|too|to)[.!]?\s*$", lambda m: f"{m[1]}{m[2] or 2}", t)
 
@@ -108,17 +112,17 @@ def birth_parts(text: str, today: date, day_asked: bool = False) -> BirthParts:
     ninth.")."""
     t = _normalised(text)
     month = day = year = None
-    alone = re.findall(r"(?<!\d)(?<!\d,)(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\d)", t) if day_asked else []
-    if len(alone) == 1 and 1 <= int(alone[0]) <= 31:
-        day = int(alone[0])
+    years = {int(y.replace(" ", "")) for y in re.findall(_YEAR_ALONE, t)}
+    years = {y for y in years if today.year - OLDEST_YEARS <= y <= today.year}
+    if len(years) == 1:  # two years: neither
+        year = years.pop()
     said = min((m for pattern in _MONTH_AND_DAY if (m := pattern.search(t))), key=lambda m: m.start(), default=None)
     if said is not None or (said := re.search(rf"\b(?!may\b){_MONTH}", t)):  # "may" alone: "May I ask why?"
         month = MONTH_NAMES[said["month"]]
-        day = int(said["day"]) if said.groupdict().get("day") and 1 <= int(said["day"]) <= 31 else day
-    years = [int(y.replace(" ", "")) for y in re.findall(r"(?<![\d,])(?:19|20) ?\d\d(?![\d,])", t)
-             if today.year - OLDEST_YEARS <= int(y.replace(" ", "")) <= today.year]
-    if len(set(years)) == 1:  # two years: neither
-        year = years[0]
+        day = int(said["day"]) if said.groupdict().get("day") and 1 <= int(said["day"]) <= 31 else None
+    alone = re.findall(r"(?<!\d)(?<!\d,)(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\d)", re.sub(_YEAR_ALONE, " ", t))
+    if day is None and day_asked and len(alone) == 1 and 1 <= int(alone[0]) <= 31:
+        day = int(alone[0])
     return BirthParts(month, day, year)
 
 

@@ -83,38 +83,39 @@ class Booking:
         asked one at a time, each a yes or no (what every voice is heard best on)."""
         s = self.call.state
         if not self._pick_service(text):
-            services = self.records.services()
-            if s.not_understood and len(services) > 1:
-                return self._ask_service(services[0], f"{wording.ONE_AT_A_TIME} ")
+            if s.not_understood:  # a new, plainer question: misses count from here
+                s.not_understood = 0
+                return self._ask_service(self.records.services()[0], f"{wording.ONE_AT_A_TIME} ")
             return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
         return self._service_taken(text)
 
     def take_service_one(self, text: str) -> Reply:
         """A yes to the service asked about is that service, a no asks the next one, and a
-        service named is that one ("No, a cleaning"); no to all, or not heard, asks again."""
+        service named in a clause that does not turn it down is that one ("Not the check-up, the
+        cleaning": a cleaning); not heard, the question is asked again; no to all, the caller is
+        handed over (what they want is none of them)."""
         s = self.call.state
         asked, answer = s.service_asked, yes_or_no(text)
         services = self.records.services()
-        named = self._service_in(text, services)
-        if named is not None and not (answer is False and services[named].id == asked.id):
+        named = asked_for(text, [v.name for v in services], services=True)
+        turned_down = pick_by_name(text, [asked.name], inside=True) is not None and answer is not True
+        if named is not None and services[named].id != asked.id:
             s.service = services[named]
-        elif answer is True:
+        elif answer is True or named is not None:
             s.service = asked
-        elif answer is False:
+        elif answer is False or turned_down:  # "Not a check-up."
             later = services[[v.id for v in services].index(asked.id) + 1:]
-            if later:
-                return self._ask_service(later[0], "")
-            s.service_asked = None
-            return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()),
-                                                  Step.SERVICE)
+            if not later:
+                return self.escalation.hand_over("the caller wants none of the services offered")
+            return self._ask_service(later[0], "")
         else:
-            return self.escalation.not_understood(wording.IS_IT_SERVICE_AGAIN.format(service=asked.name))
+            return self.escalation.not_understood(wording.IS_IT_SERVICE_AGAIN.format(service=wording.a(asked.name)))
         s.service_asked = None
         return self._service_taken(text)
 
     def _ask_service(self, service: Service, lead: str) -> Reply:
         self.call.state.service_asked = service
-        return self.call.ask(Step.SERVICE_ONE, lead + wording.IS_IT_SERVICE.format(service=service.name))
+        return self.call.ask(Step.SERVICE_ONE, lead + wording.IS_IT_SERVICE.format(service=wording.a(service.name)))
 
     def _service_taken(self, text: str) -> Reply:
         """The service is known: ask what is still missing (the day may have come with it)."""
@@ -169,7 +170,7 @@ class Booking:
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
-            s.one_by_one = True
+            s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
             return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
         return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=self._slots_said(s.offered)))
 
@@ -309,7 +310,7 @@ class Booking:
         """Note the service (and any provider) `text` names; whether a service was found."""
         s = self.call.state
         services = self.records.services()
-        index = self._service_in(text, services)
+        index = pick_by_name(text, [v.name for v in services], inside=True)
         if index is None and len(services) == 1:
             index = 0
         if index is not None:
@@ -319,11 +320,6 @@ class Booking:
         if chosen is not None:
             s.provider = providers[chosen]
         return index is not None
-
-    @staticmethod
-    def _service_in(text: str, services: list[Service]) -> int | None:
-        """Which of `services` `text` names (as a verb too: "cleaned")."""
-        return pick_by_name(text.replace("checkup", "check-up"), [v.name for v in services], inside=True)
 
     def _other_dentist(self, text: str, seen: list[Slot]) -> bool:
         """Whether `text` asks for a dentist of the service other than those of the slots `seen`

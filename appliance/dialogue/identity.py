@@ -150,13 +150,15 @@ class Identity:
             return Reply.say(wording.DOB_AFTER_SPELLING)
         if born is None:
             before = s.birth_parts
-            day_asked = before.day is None and None not in (before.month, before.year)
-            s.birth_parts = before.merged(birth_parts(text, today, day_asked))
+            heard = birth_parts(text, today, day_asked=before.month is not None and before.day is None)
+            s.birth_parts = heard.merged(before)  # what is said now wins: "Sorry, 1954."
             if s.birth_parts.complete:
                 born, s.birth_parts = s.birth_parts.born(today), BirthParts()
-            if born is None:
-                born = self.reader.date_of_birth(text, wording.ASK_DOB, today)
-            if born is not None:  # the rest of a date heard in part, or the model's reading: checked
+                if born is not None:  # the rest of a date heard in part: checked, no miss (it was heard)
+                    return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(
+                        date=said(born)), miss=False)
+            born = self.reader.date_of_birth(text, wording.ASK_DOB, today)
+            if born is not None:  # the model's reading: checked
                 s.birth_parts = BirthParts()
                 return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)))
             if before == BirthParts() and s.birth_parts != BirthParts():  # the rest asked for, once, no miss
@@ -278,6 +280,7 @@ class Identity:
             s.near, s.first_spelled = [], False
         s.last_name_only, s.name_said = False, name if said is None else said
         s.name, s.step, s.not_understood = name, Step.DOB, 0  # understood: misses count again from here
+        s.birth_parts = BirthParts()
         if text and parse_date_of_birth(text, self.day_first(), self.call.local_now().date()):
             return self.take_date_of_birth(text)
         return Reply.say(wording.DOB_AFTER_NAME.format(first_name=name.split()[0]))
@@ -334,9 +337,12 @@ class Identity:
         self.call.state.near, self.call.state.not_understood = near, 0
         return self.call.ask(Step.SPELL_FIRST, wording.SPELL_FIRST_NAME)
 
-    def _check_reading(self, step: Step, value: str, question: str) -> Reply:
-        """Ask the caller whether the model read them right (a miss until they say yes)."""
+    def _check_reading(self, step: Step, value: str, question: str, miss: bool = True) -> Reply:
+        """Ask the caller whether the model read them right (a miss until they say yes; not
+        `miss`: a reading of the rules, pieced together)."""
         self.call.state.reading = (step, value)
+        if not miss:
+            return self.call.ask(Step.CHECK_READING, question)
         return self.escalation.not_understood(question, Step.CHECK_READING)
 
     def _mismatch(self, contact: Contact) -> Reply:

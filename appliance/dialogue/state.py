@@ -112,7 +112,7 @@ class CallState:
         """One task is over: forget its details, keep who the caller is and what was done."""
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
         self.offered, self.declined, self.candidates = [], [], []
-        self.one_by_one = False
+        self.one_by_one, self.birth_parts = False, BirthParts()
         self.service = self.provider = self.service_asked = None
         self.not_understood = 0
         self.offered_more = True

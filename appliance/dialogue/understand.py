@@ -178,7 +178,7 @@ def extract_name(text: str) -> str | None:
     while words and words[0] in TITLES:  # "Mr. Hano": the name, not the title
         words = words[1:]
     half = len(words) // 2
-    if len(words) == 2 * half and words[:half] == words[half:]:  # "Walter Brooks Walter Brooks": said twice
+    if half >= 2 and len(words) == 2 * half and words[:half] == words[half:]:  # "Walter Brut Walter Brut"
         words = words[:half]
     if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
@@ -225,12 +225,13 @@ def objection(text: str) -> str:
     return parts[1] if len(parts) == 2 and yes_or_no(parts[1]) is not True else ""
 
 
-def asked_for(text: str, options: Sequence[str]) -> int | None:
-    """Index of the option (a dentist) `text` asks for: named in a clause that does not turn it
-    down ("not Dr. Patel, Dr. Okafor please": Okafor; "anyone but Dr. Patel": none)."""
+def asked_for(text: str, options: Sequence[str], services: bool = False) -> int | None:
+    """Index of the option (a dentist, or one of `services`) `text` asks for: named in a clause
+    that does not turn it down ("not Dr. Patel, Dr. Okafor please": Okafor; "anyone but Dr.
+    Patel": none)."""
     untitled = TITLE_DOT.sub(r"\1", text)  # "Dr. Patel" is one clause
     clauses = [c for c in re.split(r"[,.;!?]|\band\b", untitled) if not NEGATED.search(c)]
-    return pick_by_name(" , ".join(clauses), options)
+    return pick_by_name(" , ".join(clauses), options, inside=services)
 
 
 def pick_by_name(text: str, options: Sequence[str], nearly: bool = False, inside: bool = False) -> int | None:

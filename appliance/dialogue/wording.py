@@ -73,14 +73,14 @@ APPOINTMENT = "a {service} with {provider} {moment}"
 SLOT = "{moment} with {provider}"
 ASK_SERVICE = "What would you like to come in for: {services}?"
 SERVICE_AGAIN = "Which would you like: {services}?"
-IS_IT_SERVICE = "Is it for a {service}?"
-IS_IT_SERVICE_AGAIN = "Sorry, is it for a {service}? Please say yes or no."
+IS_IT_SERVICE = "Is it for {service}?"  # 'a check-up'
+IS_IT_SERVICE_AGAIN = "Sorry, is it for {service}? Please say yes or no."
 ASK_WHEN = "What day and time would suit you?"
 WHEN_AGAIN = "What day and time would suit you? For example, Tuesday afternoon."
 WHEN_ELSE = "No problem. What day and time would suit you better?"
 OFFER = "I have {slots} Which would you prefer?"
 CHOICE_AGAIN = "Sorry, which time would you like? {slots}"
-ONE_AT_A_TIME = "Sorry, let me take them one at a time."  # read-back leads
+ONE_AT_A_TIME = "Sorry, let me take them one at a time."  # leads a read-back or a service asked about
 HOW_ABOUT = "Then how about"
 NOTHING_FREE = "I'm sorry, I have nothing free around then. Could another day or time work?"
 NEAREST = "I don't have anything then. The nearest I have is"  # read-back leads
@@ -163,6 +163,11 @@ def aside(said: str, question: str) -> str:
     return f"{said} {' '.join(question.replace(RECORDING_NOTICE, '').split())}".strip()
 
 
+def a(noun: str) -> str:
+    """'a check-up', 'an extraction'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def one_of(items: Sequence[str]) -> str:
     """'a, b or c'."""
     return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else items[0]
@@ -184,7 +189,7 @@ def with_dentist(provider: str, offer: str) -> str:
 
 def read_back(lead: str, slot: str, service: str | None, patient: str = "") -> str:
     """What exactly will be booked, and for whom (`service` None: the caller's appointment is moved)."""
-    what = f"for a {service}" if service else "for your appointment"
+    what = f"for {a(service)}" if service else "for your appointment"
     whom = f", for {patient}" if patient and service else ""
     return f"{lead} {slot} {what}{whom}. Shall I go ahead?"
 

@@ -275,7 +275,8 @@ class Caller:
         if ask is Ask.DID_YOU_SAY:
             return self._did_you_say(text)
         if ask is Ask.SERVICE_CHECK:
-            wanted = services_in(plan.answer(Ask.SERVICE, 0) or (self.current.opening if self.current else ""))
+            latest = plan.answer(Ask.SERVICE, max(self.asked.get(Ask.SERVICE, 0) - 1, 0))  # the one said last
+            wanted = services_in(latest or (self.current.opening if self.current else ""))
             return plan.yes if services_in(question_of(text)) & wanted else "No."
         if ask is Ask.NUMBER_CONFIRM:
             if plan.callback_is_caller_id:

@@ -286,6 +286,21 @@ def test_a_service_asked_one_at_a_time_may_be_answered_with_its_name(answer, ser
     assert booking.call.state.service.name == service
 
 
+@pytest.mark.parametrize("answer, then", [("Not the check-up, the cleaning.", "cleaning"),
+                                          ("Not a check-up.", "Is it for a cleaning?"),
+                                          ("Mm-hmm.", "Sorry, is it for a check-up? Please say yes or no.")])
+def test_a_service_turned_down_while_asked_one_at_a_time_is_not_booked(answer, then, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, JOHN)
+    booking.start("I'd like to book an appointment", "book")
+    booking.next()
+    booking.take_service("Mumble.")
+    booking.take_service("Mumble.")
+    reply = booking.take_service_one(answer)
+    s = booking.call.state
+    assert (s.service.name if s.service else said(reply)) == then
+
+
 def test_no_to_every_service_or_a_miss_while_asked_one_at_a_time_hands_over(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = verified(db, MARIA)
@@ -301,4 +316,9 @@ def test_no_to_every_service_or_a_miss_while_asked_one_at_a_time_hands_over(tmp_
     booking.next()
     booking.take_service("Mumble.")
     booking.take_service("Mumble.")
+    assert booking.take_service_one("Mumble.").action is None
     assert booking.take_service_one("Mumble.").action.kind in ("transfer", "message")
+
+
+def test_a_noun_gets_its_article():
+    assert (wording.a("check-up"), wording.a("extraction")) == ("a check-up", "an extraction")

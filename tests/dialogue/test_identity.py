@@ -310,7 +310,39 @@ def test_a_date_of_birth_heard_in_part_asks_for_the_rest_then_checks_the_whole(f
     assert said(identity.take_date_of_birth(first)) == asked and s.not_understood == 0
     expected = "August 9th, 1964" if first.startswith("August") else "November 9th, 1964"
     assert said(identity.take_date_of_birth(rest)) == wording.IS_YOUR_DOB.format(date=expected)
-    assert s.step == Step.CHECK_READING and s.birth_parts.complete is False
+    assert s.step == Step.CHECK_READING and s.birth_parts == BirthParts() and s.not_understood == 0
+
+
+def test_the_part_said_last_wins_and_a_miss_before_does_not_hand_over_the_whole_heard(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    assert said(identity.take_date_of_birth("Um, hang on.")) == wording.DOB_AGAIN
+    assert said(identity.take_date_of_birth("The Einstein O'Member, 1964.")).startswith("I have 1964.")
+    assert said(identity.take_date_of_birth("Sorry, 1954. November the 9th.")) == wording.IS_YOUR_DOB.format(
+        date="November 9th, 1954")
+
+
+def test_the_day_and_year_asked_for_are_read_together(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    assert said(identity.take_date_of_birth("I was born in November.")) == (
+        "I have November. And the day and year you were born?")
+    assert said(identity.take_date_of_birth("The ninth, nineteen sixty-four.")) == wording.IS_YOUR_DOB.format(
+        date="November 9th, 1964")
+
+
+def test_parts_heard_are_forgotten_when_the_name_is_taken_again_or_the_task_ends(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
+    identity.take_date_of_birth("The Einstein O'Member, 1964.")
+    identity.take_name("Walter Brooks")
+    assert identity.call.state.birth_parts == BirthParts()
+    identity.take_date_of_birth("The Einstein O'Member, 1964.")
+    identity.call.state.next_task("message")
+    assert identity.call.state.birth_parts == BirthParts()
 
 
 def test_a_date_of_birth_heard_in_part_twice_is_asked_again_and_then_handed_over(tmp_path):
@@ -328,6 +360,8 @@ def test_a_number_alone_is_a_day_only_when_the_day_is_what_is_missing():
     assert birth_parts("The ninth.", today, day_asked=True) == BirthParts(day=9)
     assert birth_parts("Nine, 1964.", today, day_asked=True) == BirthParts(day=9, year=1964)
     assert birth_parts("May I ask why?", today) == BirthParts()
+    assert birth_parts("November 9th, 1964, yeah.", today) == BirthParts(11, 9, 1964)
+    assert birth_parts("November nineteen sixty-four.", today) == BirthParts(11, None, 1964)  # no 19th
 
 
 def test_parts_that_make_no_date_are_dropped_and_asked_again(tmp_path):
