@@ -59,7 +59,7 @@ RULES: list[tuple[str, str]] = [
 ]
 CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|never ?mind|that's all|that is all|that's it|that'll be all|" \
            r"that's everything|nothing else|all set|i'm good|no thanks|no thank you|" \
-           r"have a (good|nice|great) (day|one)|see you|take care)\b"
+           r"have a (good|nice|great) (day|one)|see you|take care|sorry about that|sorry to bother you|my mistake)\b"
 FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
           r"well|then|um|uh|oh|o|yeah|yes|really|for now|for your help|i think|actually|by|" \
           r"sorry|anyway|oops|bye|and)\b"

@@ -393,6 +393,14 @@ def test_how_the_recogniser_writes_closings_and_requests(said, intent):
     assert rule_intent(said) == intent
 
 
+def test_an_apology_and_goodbye_asked_who_is_calling_ends_the_call_not_a_name(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=False)
+    talk(dialogue, "Can I leave a message?", "I was trying to order a pizza.")
+    assert dialogue.respond("Sorry about that, bye.", 0.9).action.kind == "hangup"
+    dialogue.close()
+
+
 def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writes_nothing(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN, can_transfer=False)
