@@ -29,6 +29,7 @@ from appliance.dialogue.understand import (
 )
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
+REFUSES = re.compile(r"\W*(?:no|nope|neither|none)\b", re.IGNORECASE)  # an answer that starts by turning down
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
@@ -164,11 +165,13 @@ class Booking:
             return self._offer_with_dentist(correction)
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
-        if correction is not None or yes_or_no(text) is False:  # these times do not suit
+        refused = REFUSES.match(text) is not None or TURNED_DOWN.search(text.lower()) is not None
+        if refused if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
             if correction is not None:  # the same wish again: saying them again won't help
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
+        # not read, or the same day again with nothing turned down: a pick not heard ("Monday, the clock won't")
         if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
             s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
             return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")

@@ -322,3 +322,12 @@ def test_no_to_every_service_or_a_miss_while_asked_one_at_a_time_hands_over(tmp_
 
 def test_a_noun_gets_its_article():
     assert (wording.a("check-up"), wording.a("extraction")) == ("a check-up", "an extraction")
+
+
+def test_the_same_day_said_again_without_turning_the_times_down_is_a_pick_not_heard(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    s = booking.call.state
+    assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith("Sorry, which time would you like?")
+    assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith(wording.ONE_AT_A_TIME)
+    assert s.declined == [] and s.step == Step.CONFIRM
