@@ -87,7 +87,7 @@ wrong incorrect close different
 """.split())
 # what was offered does not suit ("Neither of those", "That doesn't work for me")
 TURNED_DOWN = re.compile(r"\b(?:doesn't|does not|don't|do not|won't|will not|can't|cannot) (?:work|suit|do)\b|"
-                         r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b")
+                         r"\bnone of (?:those|them|these)\b|\bneither of (?:those|them|these)\b|\bno good\b")
 INTRODUCED = re.compile(r"\b(?:this is|my name is|my name's)\s", re.IGNORECASE)  # a name follows
 TITLES = ("mr", "mrs", "ms", "miss", "dr", "doctor", "sir")
 

@@ -331,3 +331,10 @@ def test_the_same_day_said_again_without_turning_the_times_down_is_a_pick_not_he
     assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith("Sorry, which time would you like?")
     assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith(wording.ONE_AT_A_TIME)
     assert s.declined == [] and s.step == Step.CONFIRM
+
+
+def test_the_same_day_said_again_turning_the_times_down_asks_for_another_time(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    assert said(booking.take_choice("Tomorrow morning's no good.")) == wording.WHEN_ELSE
+    assert len(booking.call.state.declined) == len(booking.call.state.offered)
