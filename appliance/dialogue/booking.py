@@ -29,7 +29,10 @@ from appliance.dialogue.understand import (
 )
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
 
-REFUSES = re.compile(r"\W*(?:no|nope|neither|none)\b", re.IGNORECASE)  # an answer that starts by turning down
+# the times offered turned down: a no first (after fillers), or the day said to be bad ("Monday's not good")
+REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|nope|neither|none|not)\b|\bnot\b|"
+                     r"n't (?:good|great|possible|ideal|going to)\b|\b(?:can't|cannot|couldn't) (?:make|come|do)\b|"
+                     r"\b(?:bad|busy|out|impossible|no use|else|other)\b")
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
@@ -165,7 +168,8 @@ class Booking:
             return self._offer_with_dentist(correction)
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
-        refused = REFUSES.match(text) is not None or TURNED_DOWN.search(text.lower()) is not None
+        lowered = text.lower().replace("\u2019", "'")
+        refused = REFUSES.search(lowered) is not None or TURNED_DOWN.search(lowered) is not None
         if refused if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
             if correction is not None:  # the same wish again: saying them again won't help

@@ -59,13 +59,15 @@ RULES: list[tuple[str, str]] = [
 ]
 CLOSINGS = r"\b(bye|bye-bye|goodbye|good bye|never ?mind|that's all|that is all|that's it|that'll be all|" \
            r"that's everything|nothing else|all set|i'm good|no thanks|no thank you|" \
-           r"have a (good|nice|great) (day|one)|see you|take care|sorry about that|sorry to bother you|my mistake)\b"
-FILLERS = r"\b(ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
+           r"have a (good|nice|great) (day|one)|see you|take care)\b"
+FILLERS = r"\b(sorry about that|sorry to bother you|my mistake|" \
+          r"ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
           r"well|then|um|uh|oh|o|yeah|yes|really|for now|for your help|i think|actually|by|" \
           r"sorry|anyway|oops|bye|and)\b"
 YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
        r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|affirmative)\b")
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
+      r"not (okay|ok|great|good|fine|perfect|alright|all right|ideal)|"
       r"(of course|absolutely|definitely) not|don't|doesn't|won't|can't|wait|hold on)\b")
 ANGRY = r"\b(ridiculous|useless|stupid|terrible|furious|angry|fed up|waste of time|unacceptable)\b"
 NEGATED = re.compile(r"\b(?:not|never|except|anyone but|anybody but|no one but)\b|n't\b", re.IGNORECASE)

@@ -327,8 +327,11 @@ def test_the_same_day_said_again_without_turning_the_times_down_is_a_pick_not_he
     assert s.declined == [] and s.step == Step.CONFIRM
 
 
-def test_the_same_day_said_again_turning_the_times_down_asks_for_another_time(tmp_path):
+@pytest.mark.parametrize("answer", ["Tomorrow morning's no good.", "Tomorrow's not good.", "Not tomorrow morning.",
+                                    "I can't make tomorrow morning.", "Um, no, not tomorrow.", "Tomorrow's bad for me.",
+                                    "I'm busy tomorrow morning.", "Tomorrow won\u2019t work."])
+def test_the_same_day_said_again_turning_the_times_down_asks_for_another_time(answer, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = offering(db, "a check-up tomorrow morning")
-    assert said(booking.take_choice("Tomorrow morning's no good.")) == wording.WHEN_ELSE
+    assert said(booking.take_choice(answer)) == wording.WHEN_ELSE
     assert len(booking.call.state.declined) == len(booking.call.state.offered)

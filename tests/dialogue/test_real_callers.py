@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
-from appliance.dialogue.understand import extract_name, rule_intent
+from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
 from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
 
@@ -400,6 +400,16 @@ def test_an_apology_and_goodbye_asked_who_is_calling_ends_the_call_not_a_name(tm
     talk(dialogue, "Can I leave a message?", "I was trying to order a pizza.")
     assert dialogue.respond("Sorry about that, bye.", 0.9).action.kind == "hangup"
     dialogue.close()
+
+
+@pytest.mark.parametrize("said", ["Sorry to bother you.", "Sorry about that.", "My mistake."])
+def test_an_apology_alone_is_no_goodbye(said):
+    assert rule_intent(said) is None
+
+
+@pytest.mark.parametrize("said", ["Hmm, not okay.", "That's not great either."])
+def test_not_okay_is_no_yes(said):
+    assert yes_or_no(said) is not True
 
 
 def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writes_nothing(tmp_path):
