@@ -112,7 +112,7 @@ def birth_parts(text: str, today: date, day_asked: bool = False) -> BirthParts:
     ninth.")."""
     t = _normalised(text)
     month = day = year = None
-    years = {int(y.replace(" ", "")) for y in re.findall(_YEAR_ALONE, t)}
+    years = {int(y.replace(" ", "")) for y in _YEAR_ALONE.findall(t)}
     years = {y for y in years if today.year - OLDEST_YEARS <= y <= today.year}
     if len(years) == 1:  # two years: neither
         year = years.pop()
@@ -120,7 +120,7 @@ def birth_parts(text: str, today: date, day_asked: bool = False) -> BirthParts:
     if said is not None or (said := re.search(rf"\b(?!may\b){_MONTH}", t)):  # "may" alone: "May I ask why?"
         month = MONTH_NAMES[said["month"]]
         day = int(said["day"]) if said.groupdict().get("day") and 1 <= int(said["day"]) <= 31 else None
-    alone = re.findall(r"(?<!\d)(?<!\d,)(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\d)", re.sub(_YEAR_ALONE, " ", t))
+    alone = re.findall(r"(?<!\d)(?<!\d,)(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\d)", _YEAR_ALONE.sub(" ", t))
     if day is None and day_asked and len(alone) == 1 and 1 <= int(alone[0]) <= 31:
         day = int(alone[0])
     return BirthParts(month, day, year)

@@ -36,6 +36,13 @@ REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
+def refuses(text: str) -> bool:
+    """Whether `text`, naming the day offered again, turns its times down ("Monday's not good");
+    not "Monday, the clock won't please" (a pick not heard)."""
+    lowered = text.lower().replace("\u2019", "'")
+    return REFUSES.search(lowered) is not None or TURNED_DOWN.search(lowered) is not None
+
+
 class Booking:
     """The appointment side of one call, once the caller's identity is settled."""
 
@@ -168,9 +175,7 @@ class Booking:
             return self._offer_with_dentist(correction)
         if correction is not None and s.when.merged(correction) != s.when:
             return self._offer_around(correction)
-        lowered = text.lower().replace("\u2019", "'")
-        refused = REFUSES.search(lowered) is not None or TURNED_DOWN.search(lowered) is not None
-        if refused if correction is not None else yes_or_no(text) is False:  # these times do not suit
+        if refuses(text) if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
             if correction is not None:  # the same wish again: saying them again won't help
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)

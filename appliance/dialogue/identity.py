@@ -152,15 +152,14 @@ class Identity:
             before = s.birth_parts
             heard = birth_parts(text, today, day_asked=before.month is not None and before.day is None)
             s.birth_parts = heard.merged(before)  # what is said now wins: "Sorry, 1954."
+            pieced = s.birth_parts.born(today)  # the rest of a date heard in part: no miss (it was heard)
             if s.birth_parts.complete:
-                born, s.birth_parts = s.birth_parts.born(today), BirthParts()
-                if born is not None:  # the rest of a date heard in part: checked, no miss (it was heard)
-                    return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(
-                        date=said(born)), miss=False)
-            born = self.reader.date_of_birth(text, wording.ASK_DOB, today)
-            if born is not None:  # the model's reading: checked
                 s.birth_parts = BirthParts()
-                return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)))
+            born = pieced or self.reader.date_of_birth(text, wording.ASK_DOB, today)
+            if born is not None:  # pieced together, or the model's reading: checked
+                s.birth_parts = BirthParts()
+                return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)),
+                                           miss=pieced is None)
             if before == BirthParts() and s.birth_parts != BirthParts():  # the rest asked for, once, no miss
                 return Reply.say(wording.birth_part(s.birth_parts.month, s.birth_parts.day, s.birth_parts.year))
             return self.escalation.not_understood(wording.DOB_AGAIN)

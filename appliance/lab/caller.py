@@ -82,7 +82,7 @@ def classify(agent_text: str) -> Ask:
     if _has(q, r"date of birth", r"\bbirthday", r"\bborn\b", r"\bbirth date") and not _has(
             q, r"\bis your (date of birth|birthday)\b"):
         return Ask.DOB
-    if _has(q, r"^(sorry, )?is it (for )?an? ") and any(word in q for word in SERVICE_WORDS):
+    if _has(q, r"^(sorry, )?is it (for )?an? ") and services_in(q):
         return Ask.SERVICE_CHECK
     if _has(q, r"who (should|shall|do) i say", r"who('s| is) calling", r"who am i speaking", r"who is this",
             r"who (should|shall) i tell"):
