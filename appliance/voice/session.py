@@ -346,10 +346,16 @@ class CallSession:
     def _went_on(self, taken_back: Future, answered: AnsweredTurn) -> None:
         """The policy said whether it took back its answer to the turn the caller went on with;
         if it did, the agent stops, and the turn is heard whole, from its first word, with the
-        recogniser's context of its start (else that answer stands, and they are heard as usual)."""
+        recogniser's context of its start; else that answer stands, and what they go on with is a
+        turn of its own, still recognised in that context (not the next question's: "Yes, | that's
+        right." after a booking, heard with the doctors' names the next question expects, was
+        written "Dr. Okafor. Dr. O" in noise, and read as a new booking)."""
         try:
-            if (taken_back.cancelled() or taken_back.exception() is not None or not taken_back.result()
-                    or self.ended.is_set() or not self.handover.agent_in_charge):
+            if (taken_back.cancelled() or taken_back.exception() is not None or self.ended.is_set()
+                    or not self.handover.agent_in_charge):
+                return
+            if not taken_back.result():  # the answer stands: the rest is a turn of its own, heard as part of
+                self._recognise(answered.hint, answered.letters, bytes(self.heard), whole=False)  # that answer
                 return
             if self.speaking is not None or self.speaker.busy:
                 self._stop_speaking()

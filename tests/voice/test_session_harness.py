@@ -212,12 +212,42 @@ def test_a_yes_going_on_over_a_reply_that_stands_hears_what_it_talked_over_again
     # "please" too short to read ("Sorry, I didn't catch that", a turn not understood)
     call = greeted(barge_in_ms=160)
     call.session.policy = Standing(call.config.clinic)
-    call.stt.lines += ["Where is the clinic?", words]
+    call.stt.lines += ["Where is the clinic?", words, words]  # the rest, heard again in the answer's context
     call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(ms))
     call.run_until(lambda: len(call.of(BargeInEvent)) == 1 and said(call)[-1] == "We are at 12 Mill Street.")
     call.run_for(2)
     assert said(call)[1] != "We are at 12 Mill Street."  # cut off
     assert said(call)[2:] == ["We are at 12 Mill Street."]
+    call.finish()
+
+
+class StandingAsking(Standing):
+    """A standing answer after which the next question expects other words."""
+
+    answers = 0
+
+    def respond(self, text: str, confidence: float) -> Reply:
+        self.answers += 1
+        return super().respond(text, confidence)
+
+    def hint(self) -> str:
+        return f"{self.clinic.name}: question {self.answers}."
+
+
+def test_what_the_caller_goes_on_with_after_an_answer_that_stands_is_heard_in_that_answer_s_context():
+    # "Yes, | that's right." after a booking: the next question's hint (the doctors' names) made
+    # the recogniser write "Dr. Okafor. Dr. O" for "that's right" in noise: the rest of the turn
+    # is heard in the context its start had, as a turn of its own (not whole)
+    call = greeted(barge_in_ms=160)
+    call.session.policy = StandingAsking(call.config.clinic)
+    call.stt.lines += ["Where is the clinic?", "Dr. Okafor. Dr. O", "That's right."]
+    call.line.say(tone(1000) + b"\0" * 32 * 500 + tone(600))
+    call.run_until(lambda: len([e for e in call.of(TranscriptEvent) if e.final]) == 2)
+    call.run_for(2)
+    hints = [hint for hint, _ in call.stt.asked]
+    assert len(hints) == 3 and hints[0] == hints[2] != hints[1]  # the next question's, then the answer's
+    assert not any(e.whole for e in call.of(TranscriptEvent) if e.final)
+    assert said(call)[-1] == "We are at 12 Mill Street."
     call.finish()
 
 
@@ -290,6 +320,7 @@ def test_the_caller_speaking_on_while_the_agent_decides_loses_no_answer():
     call.run_until(lambda: call.of(TranscriptEvent))
     call.workers["dialogue"].delay_s = 0.0  # the answer standing is quickly said
     call.caller_says("And where is the clinic?")  # said while the first answer is being decided
+    call.stt.lines.append("And where is the clinic?")  # heard again in the context the first answer had
     call.run_until(lambda: "We are at 12 Mill Street." in said(call))
     call.run_for(3)
     assert [e.text for e in call.of(TranscriptEvent) if e.final] == [
