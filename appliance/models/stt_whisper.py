@@ -266,12 +266,19 @@ def looks_looped(text: str, audio_s: float) -> bool:
 def copies_prompt(text: str, hint: str, run: int = 3, others: int = 2) -> bool:
     """Whisper writing its prompt instead of the audio ("Dr. Patel, Dr. Okafor. Dr. Oka" for
     "cancel that one", where the prompt lists the clinic's dentists): `run` words or more of the
-    prompt in a row, and at most `others` other words."""
+    prompt in a row, and at most `others` other words; or nothing but the prompt's words, two or
+    more in a row, some written again or the last cut off as the copy ran out ("Dr. Patel, Dr.
+    Patel, Dr. Patel", "Dr. Okafor. Dr. O"; not "Dr. Okafor.")."""
     said, prompt = _words(text), _words(hint)
-    if len(said) < run or len(prompt) < run:
+    if len(said) < 2 or len(prompt) < 2:
         return False
     longest = SequenceMatcher(None, said, prompt, autojunk=False).find_longest_match().size
-    return longest >= run and len(said) - longest <= others
+    if longest >= run and len(said) - longest <= others:
+        return True
+    *whole, last = said
+    cut = last not in prompt and any(word.startswith(last) for word in prompt)
+    again = len(set(said)) < len(said)
+    return longest >= 2 and (cut or again) and all(word in prompt for word in whole) and (cut or last in prompt)
 
 
 def without_repeats(text: str, longest_cycle: int = 3) -> str:
