@@ -173,14 +173,16 @@ class Booking:
                 s.provider.name, wording.OFFER.format(slots=self._slots_said(theirs))))
         if self._other_dentist(text, s.offered):  # "Is Dr. Okafor free then?": that dentist's times
             return self._offer_with_dentist(correction)
-        if correction is not None and s.when.merged(correction) != s.when:
+        if correction is not None and s.when.merged(correction) not in (s.when, *s.wishes):
             return self._offer_around(correction)
         if refuses(text) if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
             if correction is not None:  # the same wish again: saying them again won't help
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
-        # not read, or the same day again with nothing turned down: a pick not heard ("Monday, the clock won't")
+        # not read, or a wish already offered for, with nothing turned down: a pick not heard ("Monday,
+        # the clock won't"; "Tonight, Miss Blackone, please" for "The 9 o'clock one, please", twice,
+        # went back and forth between tonight's nearest time and the times offered)
         if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
             s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
             return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
@@ -248,10 +250,11 @@ class Booking:
     # --- offering and committing ----------------------------------------------------------
     def _offer_around(self, when: When) -> Reply:
         """Offer slots for the caller's wish, `when` correcting what was said before (a new wish
-        the rules read: misses count again from here; the same again is no progress)."""
+        the rules read: misses count again from here; the same again, or one offered for before,
+        is no progress)."""
         s = self.call.state
         wish = s.when.merged(when) if s.when else when
-        if wish != s.when:
+        if wish != s.when and wish not in s.wishes:
             s.not_understood = 0
         s.when = wish
         return self._offer()
@@ -271,6 +274,7 @@ class Booking:
         nearest within the horizon; still none: ask again."""
         s = self.call.state
         s.one_by_one = False
+        s.wishes += [s.when] if s.when not in s.wishes else []
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
         slots = self.records.find_slots(s.service.id, s.when, earliest, provider, avoid=s.declined)

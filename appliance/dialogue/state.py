@@ -71,6 +71,7 @@ class CallState:
     service_asked: Service | None = None  # the service asked about one at a time
     provider: Provider | None = None
     when: When | None = None
+    wishes: list[When] = field(default_factory=list)  # the days and times times were offered for, in this task
     offered: list[Slot] = field(default_factory=list)
     declined: list[datetime] = field(default_factory=list)  # times offered that the caller turned down
     chosen: Slot | None = None
@@ -111,7 +112,7 @@ class CallState:
     def next_task(self, intent: str) -> None:
         """One task is over: forget its details, keep who the caller is and what was done."""
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
-        self.offered, self.declined, self.candidates = [], [], []
+        self.offered, self.declined, self.candidates, self.wishes = [], [], [], []
         self.one_by_one, self.birth_parts = False, BirthParts()
         self.service = self.provider = self.service_asked = None
         self.not_understood = 0

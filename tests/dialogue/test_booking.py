@@ -327,6 +327,20 @@ def test_the_same_day_said_again_without_turning_the_times_down_is_a_pick_not_he
     assert s.declined == [] and s.step == Step.CONFIRM
 
 
+def test_a_wish_offered_for_before_said_among_other_times_is_a_pick_not_heard(tmp_path):
+    # "Tonight, Miss Blackone, please" for "The 9 o'clock one, please", after the caller had gone
+    # from tonight back to Friday: offering for tonight again went round in circles
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    s = booking.call.state
+    assert said(booking.take_choice("Hmm, Friday afternoon then.")).startswith("I have Friday")
+    friday = list(s.offered)
+    assert said(booking.take_choice("Tomorrow morning, the clock one, please.")).startswith("Sorry, which time")
+    assert said(booking.take_choice("Tomorrow morning, the clock one, please.")).startswith(
+        f"{wording.ONE_AT_A_TIME} {wording.SO_THATS} Friday")
+    assert s.offered == friday and s.chosen == friday[0] and s.declined == []
+
+
 @pytest.mark.parametrize("answer", ["Tomorrow morning's no good.", "Tomorrow's not good.", "Not tomorrow morning.",
                                     "I can't make tomorrow morning.", "Um, no, not tomorrow.", "Tomorrow's bad for me.",
                                     "I'm busy tomorrow morning.", "Tomorrow won\u2019t work."])
