@@ -211,6 +211,8 @@ class Dialogue:
         if not text.strip():
             return self.escalation.not_understood(wording.DID_NOT_CATCH)
         s.last_caller_text = text
+        if confidence < self.low_confidence and s.step in (Step.SPELL, Step.SPELL_FIRST) and s.name:
+            return self.steps[s.step]("")  # unclear letters spell nothing: asked again, then the name as heard
         if confidence < self.low_confidence:
             s.low_confidence += 1
             if s.low_confidence == 2 and s.step == Step.NAME:  # heard unclearly twice: spelled, not said again

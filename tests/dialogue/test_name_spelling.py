@@ -141,6 +141,20 @@ def test_a_name_heard_unclearly_twice_is_spelled_and_unclear_letters_are_handed_
     assert replies[2].action is not None and replies[2].action.kind == "transfer"
 
 
+def test_a_new_patient_s_names_spelled_unclearly_twice_keep_the_name_as_heard(tmp_path):
+    # "Robert Chen" heard right, then "R-L-D-D-R-T" and "P-E-T-N" heard unclearly in noise: the
+    # unclear letters are not used, and the name heard is read back before anything is booked
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=True)
+    assert talk(dialogue, "I'd like to book a check-up", "Robert Chen", "June 5th 1982")[-1] == wording.SPELL_FIRST_NAME
+    first = [dialogue.respond("R-L-D-D-R-T.", 0.1) for _ in range(2)]
+    assert first[0].text == wording.SPELL_FIRST_NAME and first[1].text == wording.SPELL_LAST_NAME
+    last = [dialogue.respond("P-E-T-N.", 0.1) for _ in range(2)]
+    assert last[0].text == wording.SPELL_LAST_NAME and last[1].action is None
+    s = dialogue.call.state
+    assert s.registered and s.contact.name == "Robert Chen" and s.low_confidence == 0
+
+
 def test_on_the_patients_own_phone_a_last_name_spelled_and_the_exact_date_of_birth_are_enough(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     for born, verified in (("May 3rd 1980", True), ("June 9th 2004", False)):  # a family member: first name asked
