@@ -179,7 +179,8 @@ def _date(year_said: str, month: int, day: int, today: date) -> date | None:
 def heard_alike(heard: str, on_file: str) -> bool:
     """Whether the date of birth `heard` (ISO) may be `on_file` misheard: the same, or a day
     recognisers confuse in the same month and year ("third", "thirteenth" and "thirtieth"; a
-    day from the 3rd to the 9th and its teen: "sixth" and "sixteenth"). No date: no."""
+    day from the 3rd to the 9th and its teen: "sixth" and "sixteenth"; a day with "twenty" or
+    "thirty" heard or lost: "April 22" for "April second", "first" and "thirty-first"). No date: no."""
     if not heard or not on_file:
         return False
     if heard == on_file:
@@ -187,4 +188,4 @@ def heard_alike(heard: str, on_file: str) -> bool:
     if heard[:8] != on_file[:8] or len(heard) != 10 or len(on_file) != 10:
         return False
     a, b = sorted((int(heard[8:]), int(on_file[8:])))
-    return {a, b} <= {3, 13, 30} or (b - a == 10 and 3 <= a <= 9)
+    return {a, b} <= {3, 13, 30} or (b - a == 10 and 3 <= a <= 9) or (b - a == 20 and a <= 9) or (a, b) == (1, 31)

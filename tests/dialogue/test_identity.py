@@ -276,7 +276,8 @@ def test_on_the_patients_phone_a_name_heard_as_anything_is_verified_by_the_date_
 
 
 @pytest.mark.parametrize("born, verified", [("May 13th 1980", True), ("May 30th, 1980", True),
-                                            ("May 23rd 1980", False)])
+                                            ("May 23rd 1980", True), ("May 24th 1980", False),
+                                            ("June 3rd 1980", False)])
 def test_on_the_patients_phone_a_day_heard_alike_is_verified_by_the_spelled_first_name(born, verified, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     identity = asked_to_spell(db, MARIA, "confirm", "Mario Lopes", born)
@@ -284,9 +285,11 @@ def test_on_the_patients_phone_a_day_heard_alike_is_verified_by_the_spelled_firs
     assert identity.call.state.verified is verified
 
 
-def test_days_heard_alike_are_the_teens_and_the_thirtieth():
+def test_days_heard_alike_are_the_teens_the_thirtieth_and_the_twenties():
     assert heard_alike("1962-06-03", "1962-06-30") and heard_alike("1990-01-16", "1990-01-06")
+    assert heard_alike("1990-04-22", "1990-04-02") and heard_alike("1990-05-01", "1990-05-31")
     assert not heard_alike("1962-06-03", "1962-07-30") and not heard_alike("1990-01-01", "1990-01-11")
+    assert not heard_alike("1990-04-12", "1990-04-22") and not heard_alike("1990-04-02", "1990-04-12")
 
 
 def test_a_spelling_of_another_listed_name_is_no_near_fit_however_alike_it_sounds(tmp_path):
