@@ -4,6 +4,7 @@ The confirmation is spoken from what the store returned."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -28,6 +29,8 @@ from appliance.dialogue.understand import (
     yes_or_no,
 )
 from appliance.dialogue.when import HORIZON_DAYS, When, parse_when
+
+log = logging.getLogger(__name__)
 
 # the times offered turned down: a no first (after fillers), or the day said to be bad ("Monday's not good")
 REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|nope|neither|none|not)\b|\bnot\b|"
@@ -89,10 +92,13 @@ class Booking:
         return self._offer()
 
     # --- the caller's answers, one method a step ------------------------------------------
-    def take_service(self, text: str) -> Reply:
+    def take_service(self, text: str) -> Reply | None:
         """Which service (and perhaps when); asked again and still not heard, the services are
-        asked one at a time, each a yes or no (what every voice is heard best on)."""
+        asked one at a time, each a yes or no (what every voice is heard best on). None: another
+        task was asked for (`other_task`)."""
         s = self.call.state
+        if self.other_task(text):
+            return None
         if not self._pick_service(text):
             if s.not_understood:  # a new, plainer question: misses count from here
                 s.not_understood = 0
@@ -100,12 +106,14 @@ class Booking:
             return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
         return self._service_taken(text)
 
-    def take_service_one(self, text: str) -> Reply:
+    def take_service_one(self, text: str) -> Reply | None:
         """A yes to the service asked about is that service, a no asks the next one, and a
         service named in a clause that does not turn it down is that one ("Not the check-up, the
         cleaning": a cleaning); not heard, the question is asked again; no to all, the caller is
-        handed over (what they want is none of them)."""
+        handed over (what they want is none of them). None: another task was asked for."""
         s = self.call.state
+        if self.other_task(text):
+            return None
         asked, answer = s.service_asked, yes_or_no(text)
         services = self.records.services()
         named = asked_for(text, [v.name for v in services], services=True)
@@ -159,6 +167,19 @@ class Booking:
         if when is None:
             return self.escalation.not_understood(wording.WHEN_AGAIN)
         return self._offer_around(when)
+
+    def other_task(self, text: str) -> bool:
+        """Asked what a booking is for, the caller asks, in words the rules read, to cancel, move
+        or check an appointment ("I'd like to cancel my appointment", twice, after "take it off
+        the books" was heard "take a doctor book"): that is the task now, and what was gathered
+        for the booking is dropped. (Asked for a day, "another day" or "I can't make it Monday"
+        are no other task.)"""
+        intent = rule_intent(text)
+        if intent not in ("cancel", "reschedule", "confirm") or intent == self.call.state.intent:
+            return False
+        log.info("%s: the caller asked to %s instead", self.call.key, intent)
+        self.call.state.next_task(intent)
+        return True
 
     def take_choice(self, text: str) -> Reply:
         """One of the slots offered, or another day or time."""

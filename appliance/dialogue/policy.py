@@ -68,8 +68,8 @@ class Dialogue:
             Step.CONFIRM_INTENT: self._take_intent_yes,
             Step.NAME: self._then_advance(self.identity.take_name),
             Step.DOB: self._then_advance(self.identity.take_date_of_birth),
-            Step.SERVICE: self.booking.take_service,
-            Step.SERVICE_ONE: self.booking.take_service_one,
+            Step.SERVICE: self._then_advance(self.booking.take_service),
+            Step.SERVICE_ONE: self._then_advance(self.booking.take_service_one),
             Step.WHEN: self.booking.take_when,
             Step.CHOOSE: self.booking.take_choice,
             Step.CONFIRM: self._take_go_ahead,
@@ -400,6 +400,7 @@ class Dialogue:
         return self.identity.question() or self.booking.next()
 
     def _then_advance(self, take: Callable[[str], Reply | None]) -> Handler:
-        """An identity step (name, date of birth, for whom, spelling, a reading's yes): its
-        question again, or, once answered, what comes next."""
+        """An identity step (name, date of birth, for whom, spelling, a reading's yes), or a
+        booking's step that may turn to another task: its question again, or, once answered or
+        turned, what comes next."""
         return lambda text: take(text) or self._advance()

@@ -273,6 +273,32 @@ def test_a_service_not_heard_twice_is_asked_one_at_a_time(tmp_path):
     assert s.service.name == "filling" and s.service_asked is None and s.not_understood == 0
 
 
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_asked_what_a_booking_is_for_a_caller_who_asks_to_cancel_cancels(one_at_a_time, tmp_path):
+    # "take it off the books" heard "take a doctor book" began a booking; asked what it was for,
+    # the caller said "I'd like to cancel my appointment", twice, and was asked about services
+    db, _ = build_store(tmp_path / "store.db")
+    booking = asked_one_at_a_time(db, MARIA) if one_at_a_time else verified(db, MARIA)
+    s = booking.call.state
+    if not one_at_a_time:
+        booking.start("Could you take a doctor book?", "book")
+        booking.next()
+    take = booking.take_service_one if one_at_a_time else booking.take_service
+    assert take("I'd like to cancel my appointment.") is None
+    assert s.intent == "cancel" and s.service is None and s.not_understood == 0
+    assert said(booking.next()).endswith("Shall I cancel it?") and s.step == Step.CONFIRM_CANCEL
+
+
+def test_asked_for_a_day_another_day_or_a_day_that_cannot_be_made_is_no_other_task(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like a check-up", "book")
+    booking.next()
+    for answer in ("Another day, maybe Thursday.", "I can't make it Monday, Tuesday is fine."):
+        booking.take_when(answer)
+        assert booking.call.state.intent == "book"
+
+
 def asked_one_at_a_time(db: Database, caller: str) -> Booking:
     """A booking whose service was not heard twice: the first service is asked about."""
     booking = verified(db, caller)
