@@ -179,9 +179,10 @@ def extract_name(text: str) -> str | None:
     words = [w for w in words if w and w not in ("spelled", "that's", "is", "the")]
     while words and words[0] in TITLES:  # "Mr. Hano": the name, not the title
         words = words[1:]
-    half = len(words) // 2
-    if half >= 2 and len(words) == 2 * half and words[:half] == words[half:]:  # "Walter Brut Walter Brut"
-        words = words[:half]
+    for size in range(2, len(words) // 2 + 1):  # "Walter Britt Walter Britt Walter Britt": written again and again
+        if words == words[:size] * (len(words) // size):
+            words = words[:size]
+            break
     if not 1 <= len(words) <= 4 or any(not looks_like_name_word(w) for w in words):
         return None
     return " ".join(capitalised(w) for w in words)

@@ -65,6 +65,8 @@ def test_date_of_birth(said, iso):
     ("my name is maria lopez", "Maria Lopez"), ("this is Anna K O W A L S K I", "Anna Kowalski"),
     ("Peter Parker", "Peter Parker"), ("I want to book an appointment please now", None),
     ("Walter Brut Walter Brut", "Walter Brut"),  # the recogniser wrote it twice
+    ("Walter Britt Walter Britt Walter Britt Walter Britt", "Walter Britt"),  # ...or more
+    ("Anna Kay Lee Anna Kay Lee Anna Kay Lee", "Anna Kay Lee"),
 ])
 def test_names(said, name):
     assert extract_name(said) == name
