@@ -103,20 +103,23 @@ def test_a_loop_is_told_from_repeats_people_say(text, looped):
     assert looks_looped(text, 3.0) is looped
 
 
+DENTISTS = "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor."
+
+
 @pytest.mark.parametrize("text, hint, copied", [
-    ("Dr. Patel, Dr. Okafor. Dr. Oka", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", True),
+    ("Dr. Patel, Dr. Okafor. Dr. Oka", DENTISTS, True),
     ("Monday, Tuesday, Wednesday.", "Riverside Dental: Monday, Tuesday, Wednesday, Thursday, Friday; morning.", True),
     ("A cleaning with Dr. Patel, please.", "Riverside Dental: check-up, cleaning, filling, Dr. Patel.", False),
     ("Is this Riverside Dental?", "Riverside Dental.", False),
     ("Tuesday or Wednesday afternoon would be best for me.", "Monday, Tuesday, Wednesday; morning, afternoon.", False),
     ("Dr. Patel, Dr. Okafor.", "", False),
-    ("Dr. Okafor. Dr. O", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", True),
-    ("Dr. Okafor.", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", False),
-    ("Check-up.", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", False),
-    ("Dr. Okafor, please.", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", False),
-    ("A clean", "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor.", False),
-    ("Dr. Patel, Dr. Patel, Dr. Patel, Dr. Patel", "Riverside Dental: filling, Dr. Patel, Dr. Okafor.", True),
-    ("Dr. Patel or Dr. Okafor.", "Riverside Dental: filling, Dr. Patel, Dr. Okafor.", False),
+    ("Dr. Okafor. Dr. O", DENTISTS, True),
+    ("Dr. Okafor.", DENTISTS, False),
+    ("Check-up.", DENTISTS, False),
+    ("Dr. Okafor, please.", DENTISTS, False),
+    ("A clean", DENTISTS, False),
+    ("Dr. Patel, Dr. Patel, Dr. Patel, Dr. Patel", DENTISTS, True),
+    ("Dr. Patel or Dr. Okafor.", DENTISTS, False),
 ])
 def test_a_transcript_that_copies_the_prompt_is_told_from_words_said(text, hint, copied):
     from appliance.models.stt_whisper import copies_prompt
