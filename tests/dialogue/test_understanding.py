@@ -82,6 +82,7 @@ def test_names(said, name):
     ("I'm unable to make it on weekdays, can I book a Saturday", "book"), ("I can't keep it clean", None),
     ("I can't make my appointment Tuesday, is there anything on Thursday", None),
     ("could you take a message", "message"), ("let me talk to a real person", "human"),
+    ("Can an I seek to real persons, please?", "human"), ("Let me watch you somebody at the front desk.", "human"),
     ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
     ("okay bye", "goodbye"), ("purple monkey", None),
     ("no, just put me through to the office", "human"), ("can I speak with the doctor please", "human"),
