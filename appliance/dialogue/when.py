@@ -39,6 +39,7 @@ _APPROXIMATE = re.compile(r"\b(?:around|about|roughly|approximately|ish)\b|\d ?i
 # at the start of an answer (after a yes, a no or a filler at most) that names no other day
 _TUESDAY_HEARD = re.compile(r"^(\W*(?:(?:no|yes|yeah|um|uh|oh|well|next|this|maybe|how about)\W+)*)(?:to the|to be|"
                             r"choose the|chooses the|tues the|two's day)\s+(?=(?:morning|afternoon|evening)\b)")
+_GREETING = re.compile(r"\bgood (?:morning|afternoon|evening|day)\b", re.IGNORECASE)  # "Good afternoon, I'd like..."
 _OPEN = re.compile(r"\b(?:as soon as possible|asap|a s a p|soonest|earliest|first available|next available|"
                    r"any ?time|whenever)\b")
 
@@ -86,10 +87,11 @@ def _before(moment: datetime, limit: datetime) -> bool:
 def parse_when(text: str, now: datetime) -> When | None:
     """The caller's wish in `text`, or None when it names no day or time. A date with a past
     year is no wish ("born June 5th, 1982, and I'd like a check-up next Wednesday"); the year of
-    another is no time ("January 4th, 2027" is not at 20:27)."""
+    another is no time ("January 4th, 2027" is not at 20:27); a greeting is none ("Good afternoon,
+    I'd like to come in for a check-up" was offered afternoons)."""
     today = now.date()
     t = _DATED.sub(lambda m: m[0][:m.start("year") - m.start()] if int(m["year"]) >= today.year else " ",
-                   _tuesday_heard(words_to_digits(text)))
+                   _tuesday_heard(words_to_digits(_GREETING.sub(" ", text))))
     days = _days(t, today)
     clock = clock_span(t)
     exact = clock[0] if clock else None

@@ -45,6 +45,16 @@ def test_when(said, first, hours, exact):
     assert (when.first, (when.from_hour, when.to_hour), when.exact) == (first, hours, exact)
 
 
+@pytest.mark.parametrize("said, wish", [
+    ("Good afternoon, I'd like to come in for a check-up, please.", None),
+    ("Good morning! Can I book a cleaning?", None),
+    ("Good evening, I need a filling next Tuesday morning.", (date(2026, 12, 8), (8, 12))),
+])
+def test_a_greeting_is_no_part_of_the_day(said, wish):
+    when = parse_when(said, NOW)
+    assert (when and (when.first, (when.from_hour, when.to_hour))) == wish
+
+
 def test_a_correction_keeps_what_it_does_not_change():
     before = parse_when("Tuesday afternoon", NOW)
     after = before.merged(parse_when("no, Wednesday", NOW))
