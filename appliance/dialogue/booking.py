@@ -292,10 +292,16 @@ class Booking:
         """Up to three free slots that fit, none near a time the caller turned down; none: the
         times turned down, offered again as a miss (a no may have been misheard, and "nothing
         then" would not be true; turned down again, the caller is handed over); still none: the
-        nearest within the horizon; still none: ask again."""
+        nearest within the horizon; still none: ask again, as a miss (nothing free twice: the
+        caller is handed over, not asked on and on). A dentist asked for who does not do the
+        service is said so, and dropped."""
         s = self.call.state
         s.one_by_one = False
         s.wishes += [s.when] if s.when not in s.wishes else []
+        if s.provider is not None and s.provider.id not in {p.id for p in self.records.providers(s.service.id)}:
+            lead, s.provider = wording.NOT_THEIRS.format(service=s.service.name.capitalize(), provider=s.provider.name), None
+            reply = self._offer()
+            return replace(reply, text=f"{lead} {reply.text}")
         provider = s.provider.id if s.provider else None
         earliest = self.call.now() + timedelta(minutes=self.call.clinic.lead_time_minutes)
         slots = self.records.find_slots(s.service.id, s.when, earliest, provider, avoid=s.declined)
@@ -308,6 +314,9 @@ class Booking:
             wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
             slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1, avoid=s.declined)
             if not slots:
+                s.not_understood += 1
+                if s.not_understood >= 2:
+                    return self.escalation.hand_over("nothing was free around the times the caller asked for, twice")
                 return self.call.ask(Step.WHEN, wording.NOTHING_FREE)
             return self._read_back(slots[0], wording.NEAREST)
         s.offered, s.step = slots, Step.CHOOSE

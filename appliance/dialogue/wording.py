@@ -83,6 +83,7 @@ CHOICE_AGAIN = "Sorry, which time would you like? {slots}"
 ONE_AT_A_TIME = "Sorry, let me take them one at a time."  # leads a read-back or a service asked about
 HOW_ABOUT = "Then how about"
 NOTHING_FREE = "I'm sorry, I have nothing free around then. Could another day or time work?"
+NOT_THEIRS = "{service} appointments are not with {provider}."
 NEAREST = "I don't have anything then. The nearest I have is"  # read-back leads
 ONE_FREE = "I have"
 ONLY_TIMES = "The only times I have then are"  # the times turned down, asked for again (a lead of its own)

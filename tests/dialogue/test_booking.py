@@ -299,6 +299,28 @@ def test_asked_for_a_day_another_day_or_a_day_that_cannot_be_made_is_no_other_ta
         assert booking.call.state.intent == "book"
 
 
+def test_a_dentist_asked_for_who_does_not_do_the_service_is_said_so_and_the_others_times_offered(tmp_path):
+    # "Dr. Okafor. I need to book a cleaning." (the dentist's name copied from the recogniser's
+    # hint): only Dr. Patel does cleanings, and "nothing free" was said to every day asked for
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("Dr. Okafor. I need to book a cleaning.", "book")
+    assert booking.call.state.provider.name == "Dr. Okafor"
+    offer = said(booking.take_when("Thursday morning."))
+    assert offer.startswith("Cleaning appointments are not with Dr. Okafor. I have tomorrow, Thursday")
+    assert booking.call.state.provider is None and {o.provider_name for o in booking.call.state.offered} == {"Dr. Patel"}
+
+
+def test_nothing_free_twice_hands_over_rather_than_asking_on(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("a check-up", "book")
+    booking.next()
+    assert said(booking.take_when("Tuesday, any time after 7 pm.")) == wording.NOTHING_FREE  # never open then
+    handed = booking.take_when("Tuesday, any time after 7 pm.")
+    assert handed.action is not None and handed.action.kind == "transfer"
+
+
 def asked_one_at_a_time(db: Database, caller: str) -> Booking:
     """A booking whose service was not heard twice: the first service is asked about."""
     booking = verified(db, caller)
