@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rapidfuzz.distance import Levenshtein
+
 from appliance.config import ClinicConfig
 from appliance.dialogue import wording
 from appliance.dialogue.reply import NO_INPUT, Action, Reply
@@ -17,20 +19,17 @@ BUILTIN_TOPICS = {
     "parking": ("parking", "park", "car"),
     "insurance": ("insurance", "insured", "cover", "coverage", "plan"),
 }
+ENDINGS = ("s", "es", "d", "ed", "ing")  # a key word as said in a sentence
 GOODBYE = ("bye", "goodbye", "that's all", "that is all", "nothing else")
 HUMAN = ("person", "human", "someone", "receptionist", "staff", "operator", "representative", "real")
 
 
 def sounds_like(word: str, key: str) -> bool:
-    """Equal, or for longer words one letter off: speech recognition hears "barking" for "parking"."""
-    if word == key:
+    """Equal, the key with an ending ("opened", "Saturdays", "cars"), or for longer words one
+    letter off: speech recognition hears "barking" for "parking"."""
+    if word == key or word in (key + ending for ending in ENDINGS):
         return True
-    if len(key) < 6 or abs(len(word) - len(key)) > 1:
-        return False
-    if len(word) == len(key):
-        return sum(a != b for a, b in zip(word, key, strict=True)) == 1
-    short, long_ = sorted((word, key), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return len(key) >= 6 and Levenshtein.distance(word, key) == 1
 
 
 class FaqPolicy:

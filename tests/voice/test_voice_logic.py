@@ -116,6 +116,7 @@ def policy():
 
 @pytest.mark.parametrize("said, expected, action", [
     ("When do you open on Monday?", "Open nine to five.", None),
+    ("Have you opened on Saturdays?", "Open nine to five.", None),
     ("is they're barking at the clinic", "Park behind.", None),
     ("Do you do an xray?", "We take X-rays on site.", None),
     ("Can I talk to a real person", "put you through", "transfer"),
@@ -139,6 +140,7 @@ def test_silence_and_dtmf(policy):
 def test_sounds_like():
     assert sounds_like("barking", "parking") and sounds_like("parkin", "parking")
     assert not sounds_like("car", "bar") and not sounds_like("working", "parking")
+    assert sounds_like("opened", "open") and sounds_like("cars", "car") and not sounds_like("opera", "open")
 
 
 def test_a_service_with_an_engine_hung_for_good_asks_for_a_restart_between_calls(tmp_path):
