@@ -299,7 +299,8 @@ class Booking:
         s.one_by_one = False
         s.wishes += [s.when] if s.when not in s.wishes else []
         if s.provider is not None and s.provider.id not in {p.id for p in self.records.providers(s.service.id)}:
-            lead, s.provider = wording.NOT_THEIRS.format(service=s.service.name.capitalize(), provider=s.provider.name), None
+            lead = wording.NOT_THEIRS.format(service=s.service.name.capitalize(), provider=s.provider.name)
+            s.provider = None
             reply = self._offer()
             return replace(reply, text=f"{lead} {reply.text}")
         provider = s.provider.id if s.provider else None

@@ -233,6 +233,9 @@ class Dialogue:
         if intent == "goodbye" and (s.step == Step.INTENT or (
                 only_closing(text) if taking_message else yes_or_no(text) is None)):
             return self._act_on(text, intent)
+        if s.step == Step.MESSAGE and s.intent is None and intent == "faq" and text.rstrip().endswith("?") and (
+                answer := self._answer(text)):  # not understood before, asked again as the message: answered
+            return answer
         try:
             return self.steps[s.step](text)
         except (sqlite3.Error, OSError) as exc:

@@ -33,8 +33,8 @@ RULES: list[tuple[str, str]] = [
                   r"(pain|hurts?|hurting) (is |was |'s |has been |got |gets )?(so |really |just )?"
                   r"(terrible|awful|unbearable|severe|excruciating)|"
                   r"(terrible|awful|unbearable|severe|excruciating|really bad) (pain|toothache))\b"),
-    ("human", r"\b(real (person|people)s?|humans?|receptionist|(someone|somebody|anyone|anybody) (at|from) the (front )?desk|"
-              r"speak (to|with) (someone|"
+    ("human", r"\b(real (person|people)s?|humans?|receptionist|"
+              r"(someone|somebody|anyone|anybody) (at|from) the (front )?desk|speak (to|with) (someone|"
               r"a person|somebody|staff)|talk (to|with) (someone|a person|somebody|staff)|operator|representative|"
               r"manager|put me through|transfer me|connect me (to|with)|"
               r"(speak|talk) (to|with) (the )?(dr|doctor|dentist|hygienist)\b)\b"),

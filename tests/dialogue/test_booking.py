@@ -308,7 +308,8 @@ def test_a_dentist_asked_for_who_does_not_do_the_service_is_said_so_and_the_othe
     assert booking.call.state.provider.name == "Dr. Okafor"
     offer = said(booking.take_when("Thursday morning."))
     assert offer.startswith("Cleaning appointments are not with Dr. Okafor. I have tomorrow, Thursday")
-    assert booking.call.state.provider is None and {o.provider_name for o in booking.call.state.offered} == {"Dr. Patel"}
+    s = booking.call.state
+    assert s.provider is None and {o.provider_name for o in s.offered} == {"Dr. Patel"}
 
 
 def test_nothing_free_twice_hands_over_rather_than_asking_on(tmp_path):

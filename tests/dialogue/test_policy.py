@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from appliance.dialogue import wording
 from appliance.dialogue.state import Step
 from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
+from tests.dialogue.scenarios import UNKNOWN
 
 
 def test_every_step_has_one_handler(tmp_path):
@@ -76,3 +78,16 @@ def test_an_answer_stands_once_another_decision_came_after_it_and_the_recording_
     dialogue.respond("I'd like a check-up.", 0.9)
     dialogue.dtmf("5")
     assert not dialogue.take_back()
+
+
+@pytest.mark.parametrize("asked, answered", [("Do you have parking?", True),
+                                             ("Please tell them I have a question about parking.", False)])
+def test_a_question_asked_again_as_the_message_after_it_was_not_understood_is_answered(asked, answered, tmp_path):
+    # "Do you have party?", "Is there somewhere to part-live you?": handed over, the caller asked
+    # again, heard right, and the question was written down as a message for staff
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=False)
+    assert talk(dialogue, "Do you have party?", "Is there somewhere to part-live you?")[-1] == wording.NO_TRANSFER
+    reply = dialogue.respond(asked, 0.9)
+    s = dialogue.call.state
+    assert (s.step == Step.INTENT and s.message is None and "behind the building" in reply.text) is answered
