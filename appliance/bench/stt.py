@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from appliance.bench.wer import corpus_word_error_rate
 from appliance.config import Config
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.state import Step
+from appliance.errors import EngineError
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone, with_noise
 from appliance.models.engines import load_engine
@@ -74,7 +76,10 @@ def run(config: Config, store: ModelStore, models: list[str], voices: list[str],
     results = {}
     for name in models:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results.update(pool.submit(_measure, config, store.dir, name, audio).result())
+            try:
+                results.update(pool.submit(_measure, config, store.dir, name, audio).result())
+            except EngineError as exc:  # a model this machine cannot run (Moonshine without AVX-512)
+                print(f"{name} left out: {exc}", file=sys.stderr)
     return results
 
 

@@ -24,7 +24,8 @@ def model_store(config: Config) -> ModelStore:
 def load_engine(role: Role, config: Config, store: ModelStore | None = None, name: str = "") -> Any:
     """Load the model for `role` (named, else the config's choice, else the manifest default).
 
-    Without `name`, an STT engine comes with the config's `stt_fallback` model behind it."""
+    Without `name`, an STT engine comes with the config's `stt_fallback` model behind it (either
+    answers alone when the other cannot be loaded)."""
     store = store or model_store(config)
     backup = config.models.stt_fallback if role == Role.STT and not name else ""
     try:
@@ -38,7 +39,10 @@ def load_engine(role: Role, config: Config, store: ModelStore | None = None, nam
     if backup and backup != entry.name:
         from appliance.models.stt_fallback import FallbackStt
 
-        return FallbackStt(engine, _load(*store.resolve(Role.STT, backup), config))
+        try:
+            return FallbackStt(engine, _load(*store.resolve(Role.STT, backup), config))
+        except (ModelError, EngineError) as exc:
+            log.error("the STT fallback %s could not be loaded (%s): %s answers alone", backup, exc, entry.name)
     return engine
 
 

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import ctypes
 import re
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -42,6 +45,31 @@ FILES = ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin")
 
 _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
+_runs: dict[Path, str] = {}  # model folder -> "" when a child process loaded it, else why not
+PROBE = ("import sys; from pathlib import Path; from appliance.models.stt_moonshine import BASE, FILES, library; "
+         "sys.exit(0 if library().moonshine_load_model(*(str(Path(sys.argv[1]) / f).encode() for f in FILES), "
+         "BASE) >= 0 else 3)")
+
+
+def check_runs_here(path: Path) -> None:
+    """Raise EngineError unless a child process can load the model at `path`: the wheel's
+    library is built for CPUs with AVX-512, and on others it kills the process that loads it
+    with an illegal instruction (seen on an AMD EPYC with AVX2 only). Asked once per folder."""
+    if path not in _runs:
+        try:
+            done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True,
+                                  timeout=120)
+            code, said = done.returncode, done.stderr.strip()[-200:]
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            code, said = None, str(exc)
+        if code == -signal.SIGILL:
+            _runs[path] = "its library needs CPU instructions this machine lacks (AVX-512)"
+        elif code != 0:
+            _runs[path] = f"a test load failed (exit {code}): {said}"
+        else:
+            _runs[path] = ""
+    if _runs[path]:
+        raise EngineError(f"moonshine cannot run here: {_runs[path]}")
 
 
 def library() -> ctypes.CDLL:
@@ -77,6 +105,7 @@ class MoonshineStt:
         if missing:
             raise EngineError(f"moonshine model at {path} lacks {', '.join(missing)}")
         self._path = path
+        check_runs_here(path)
         self._lib = library()
         self._lock = threading.Lock()  # one decode at a time per handle
         self._handle = self._load()

@@ -1,10 +1,11 @@
 """Moonshine, Whisper's context hint, the STT fallback, and missing models."""
 
+import signal
+import subprocess
 from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from rapidfuzz.distance import Levenshtein
 
 from appliance.bench.wer import word_error_rate
@@ -14,12 +15,13 @@ from appliance.dialogue.spelling import spelled_word
 from appliance.errors import EngineError, ModelError
 from appliance.lab.speech import silence
 from appliance.lab.voices import synthesize, telephone
+from appliance.models import stt_moonshine
 from appliance.models.engines import load_engine
 from appliance.models.manifest import Role
 from appliance.models.protocols import SttResult
 from appliance.models.store import ModelStore
 from appliance.models.stt_fallback import FallbackStt
-from appliance.models.stt_moonshine import MoonshineStt
+from appliance.models.stt_moonshine import MoonshineStt, check_runs_here
 from tests.speech import feed_all
 
 LINES = [
@@ -49,8 +51,19 @@ def engines(store):
         each.close()
 
 
+def moonshine_runs_here(store) -> bool:
+    """Whether this machine's CPU runs the Moonshine library (built for AVX-512)."""
+    try:
+        check_runs_here(store.resolve(Role.STT, "moonshine-base-en")[1])
+    except EngineError:
+        return False
+    return True
+
+
 @pytest.fixture
-def moonshine(engines):
+def moonshine(engines, store):
+    if not moonshine_runs_here(store):
+        pytest.skip("the Moonshine library needs AVX-512, which this CPU lacks")
     return engines("moonshine-base-en")
 
 
@@ -180,9 +193,21 @@ def test_config_fallback_wraps_the_configured_engine(store):
     config = replace(config, models=replace(config.models, stt="whisper-tiny.en",
                                             stt_fallback="moonshine-base-en"))
     engine = load_engine(Role.STT, config, store)
-    assert isinstance(engine, FallbackStt) and engine.backup.name == "moonshine-base-en"
+    if moonshine_runs_here(store):
+        assert isinstance(engine, FallbackStt) and engine.backup.name == "moonshine-base-en"
+    else:  # a fallback that cannot run here is left out, not a failure to start
+        assert not isinstance(engine, FallbackStt) and engine.name == "whisper-tiny.en"
     assert not isinstance(load_engine(Role.STT, config, store, "whisper-tiny.en"), FallbackStt)
     engine.close()
+
+
+@pytest.mark.parametrize("code, why", [(-signal.SIGILL, "lacks \\(AVX-512\\)"), (3, "test load failed \\(exit 3\\)")])
+def test_a_library_that_cannot_run_on_this_cpu_is_a_clear_error_not_a_crash(code, why, monkeypatch, tmp_path):
+    monkeypatch.setattr(stt_moonshine.subprocess, "run",
+                        lambda *args, **kw: subprocess.CompletedProcess(args, code, "", ""))
+    for _ in range(2):  # asked once, remembered
+        with pytest.raises(EngineError, match=f"moonshine cannot run here: .*{why}"):
+            stt_moonshine.check_runs_here(tmp_path)
 
 
 def test_a_missing_model_gives_a_clear_error(empty_models, tmp_path):
