@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|nope|neither|none|not)\b|\bnot\b|"
                      r"n't (?:good|great|possible|ideal|going to)\b|\b(?:can't|cannot|couldn't) (?:make|come|do)\b|"
                      r"\b(?:bad|busy|out|impossible|no use|else|other)\b")
+TASK_NAMED = re.compile(r"\b(?:cancel|call off|re-? ?schedul|move|confirm)", re.IGNORECASE)  # another task, said
 PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
 
 
@@ -172,11 +173,14 @@ class Booking:
         """Asked what a booking is for, the caller asks, in words the rules read, to cancel, move
         or check an appointment ("I'd like to cancel my appointment", twice, after "take it off
         the books" was heard "take a doctor book"): that is the task now, and what was gathered
-        for the booking is dropped. (Asked for a day, "another day" or "I can't make it Monday"
-        are no other task.)"""
+        for the booking is dropped. Only when the task is named ("cancel", "move", "reschedule",
+        "confirm") and no service is: "A check-up, but I can't make it Mondays" books. (Asked for a
+        day, "another day" or "I can't make it Monday" are no other task.)"""
         intent = rule_intent(text)
-        if intent not in ("cancel", "reschedule", "confirm") or intent == self.call.state.intent:
-            return False
+        if (intent not in ("cancel", "reschedule", "confirm") or intent == self.call.state.intent
+                or not TASK_NAMED.search(text)
+                or pick_by_name(text, [v.name for v in self.records.services()], inside=True) is not None):
+            return False  # "A check-up, but I can't make it Mondays", "A cleaning. I had to cancel my last one."
         log.info("%s: the caller asked to %s instead", self.call.key, intent)
         self.call.state.next_task(intent)
         return True
@@ -194,16 +198,17 @@ class Booking:
                 s.provider.name, wording.OFFER.format(slots=self._slots_said(theirs))))
         if self._other_dentist(text, s.offered):  # "Is Dr. Okafor free then?": that dentist's times
             return self._offer_with_dentist(correction)
-        if correction is not None and s.when.merged(correction) not in (s.when, *s.wishes):
+        again = correction is not None and s.when.merged(correction) in s.wishes and PICKED_ONE.search(text)
+        if correction is not None and s.when.merged(correction) != s.when and not again:
             return self._offer_around(correction)
         if refuses(text) if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
             if correction is not None:  # the same wish again: saying them again won't help
                 return self.escalation.not_understood(wording.WHEN_ELSE, Step.WHEN)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
-        # not read, or a wish already offered for, with nothing turned down: a pick not heard ("Monday,
-        # the clock won't"; "Tonight, Miss Blackone, please" for "The 9 o'clock one, please", twice,
-        # went back and forth between tonight's nearest time and the times offered)
+        # not read, or the same wish, or one offered for before said as a pick ("... one, please"), with
+        # nothing turned down: a pick not heard ("Monday, the clock won't"; "Tonight, Miss Blackone,
+        # please" for "The 9 o'clock one, please" went back and forth between tonight and Friday)
         if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
             s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
             return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")

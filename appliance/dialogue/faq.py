@@ -19,13 +19,13 @@ BUILTIN_TOPICS = {
     "parking": ("parking", "park", "car"),
     "insurance": ("insurance", "insured", "cover", "coverage", "plan"),
 }
-ENDINGS = ("s", "es", "d", "ed", "ing")  # a key word as said in a sentence
+ENDINGS = ("ed", "ing")  # a key word as said in a sentence ("opened"; not "card" for "car")
 GOODBYE = ("bye", "goodbye", "that's all", "that is all", "nothing else")
 HUMAN = ("person", "human", "someone", "receptionist", "staff", "operator", "representative", "real")
 
 
 def sounds_like(word: str, key: str) -> bool:
-    """Equal, the key with an ending ("opened", "Saturdays", "cars"), or for longer words one
+    """Equal, the key with an ending ("opened", "parked"), or for longer words one
     letter off: speech recognition hears "barking" for "parking"."""
     if word == key or word in (key + ending for ending in ENDINGS):
         return True

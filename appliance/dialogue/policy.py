@@ -211,9 +211,10 @@ class Dialogue:
         if not text.strip():
             return self.escalation.not_understood(wording.DID_NOT_CATCH)
         s.last_caller_text = text
-        if confidence < self.low_confidence and s.step in (Step.SPELL, Step.SPELL_FIRST) and s.name:
-            return self.steps[s.step]("")  # unclear letters spell nothing: asked again, then the name as heard
-        if confidence < self.low_confidence:
+        if confidence < self.low_confidence and s.step in (Step.SPELL, Step.SPELL_FIRST) and s.name and (
+                s.contact is None):  # a new patient's unclear letters spell nothing: asked again, then the name
+            text = ""  # as heard
+        elif confidence < self.low_confidence:
             s.low_confidence += 1
             if s.low_confidence == 2 and s.step == Step.NAME:  # heard unclearly twice: spelled, not said again
                 return self.call.ask(Step.SPELL_NAME, wording.NAME_SPELL)
@@ -233,9 +234,9 @@ class Dialogue:
         if intent == "goodbye" and (s.step == Step.INTENT or (
                 only_closing(text) if taking_message else yes_or_no(text) is None)):
             return self._act_on(text, intent)
-        if s.step == Step.MESSAGE and s.intent is None and intent == "faq" and text.rstrip().endswith("?") and (
-                answer := self._answer(text)):  # not understood before, asked again as the message: answered
-            return answer
+        if s.step == Step.MESSAGE and s.intent is None and s.not_understood >= 2 and intent == "faq" and (
+                text.rstrip().endswith("?") and (answer := self._answer(text))):
+            return answer  # not understood twice, then asked again as the message: answered
         try:
             return self.steps[s.step](text)
         except (sqlite3.Error, OSError) as exc:

@@ -46,15 +46,17 @@ FILES = ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin")
 _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 _runs: dict[Path, str] = {}  # model folder -> "" when a child process loaded it, else why not
-PROBE = ("import sys; from pathlib import Path; from appliance.models.stt_moonshine import BASE, FILES, library; "
-         "sys.exit(0 if library().moonshine_load_model(*(str(Path(sys.argv[1]) / f).encode() for f in FILES), "
-         "BASE) >= 0 else 3)")
+PROBE = ("import ctypes, sys; from pathlib import Path; from appliance.models.stt_moonshine import BASE, FILES, "
+         "library; lib = library(); h = lib.moonshine_load_model(*(str(Path(sys.argv[1]) / f).encode() for f in FILES), "
+         "BASE); h >= 0 or sys.exit(3); text = ctypes.c_void_p(); "
+         "sys.exit(lib.moonshine_transcribe(h, (ctypes.c_float * 8000)(), 8000, ctypes.byref(text)) and 4)")
 
 
 def check_runs_here(path: Path) -> None:
-    """Raise EngineError unless a child process can load the model at `path`: the wheel's
-    library is built for CPUs with AVX-512, and on others it kills the process that loads it
-    with an illegal instruction (seen on an AMD EPYC with AVX2 only). Asked once per folder."""
+    """Raise EngineError unless a child process can load the model at `path` and decode half a
+    second of silence with it: the wheel's library is built for CPUs with AVX-512, and on others
+    it kills the process that loads it with an illegal instruction (seen on an AMD EPYC with AVX2
+    only). Asked once per folder and process."""
     if path not in _runs:
         try:
             done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True,

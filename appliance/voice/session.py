@@ -349,13 +349,14 @@ class CallSession:
         recogniser's context of its start; else that answer stands, and what they go on with is a
         turn of its own, still recognised in that context (not the next question's: "Yes, | that's
         right." after a booking, heard with the doctors' names the next question expects, was
-        written "Dr. Okafor. Dr. O" in noise, and read as a new booking)."""
+        written "Dr. Okafor. Dr. O" in noise, and read as a new booking), unless that was a spelling."""
         try:
             if (taken_back.cancelled() or taken_back.exception() is not None or self.ended.is_set()
                     or not self.handover.agent_in_charge):
                 return
-            if not taken_back.result():  # the answer stands: the rest is a turn of its own, heard as part of
-                self._recognise(answered.hint, answered.letters, bytes(self.heard), whole=False)  # that answer
+            if not taken_back.result():  # the answer stands: the rest is a turn of its own, heard in that
+                if answered.letters is None:  # answer's context (not as letters: "C H E N. | Next Tuesday")
+                    self._recognise(answered.hint, None, bytes(self.heard), whole=False)
                 return
             if self.speaking is not None or self.speaker.busy:
                 self._stop_speaking()

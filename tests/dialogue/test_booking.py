@@ -289,6 +289,16 @@ def test_asked_what_a_booking_is_for_a_caller_who_asks_to_cancel_cancels(one_at_
     assert said(booking.next()).endswith("Shall I cancel it?") and s.step == Step.CONFIRM_CANCEL
 
 
+@pytest.mark.parametrize("answer", ["A check-up, but I can't make it in the mornings.",
+                                    "A cleaning. I had to cancel my last one.", "I can't make it Mondays."])
+def test_asked_what_a_booking_is_for_a_service_or_a_day_that_cannot_be_made_is_no_other_task(answer, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like to book an appointment", "book")
+    booking.next()
+    assert booking.take_service(answer) is not None and booking.call.state.intent == "book"
+
+
 def test_asked_for_a_day_another_day_or_a_day_that_cannot_be_made_is_no_other_task(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     booking = verified(db, MARIA)
@@ -388,6 +398,9 @@ def test_a_wish_offered_for_before_said_among_other_times_is_a_pick_not_heard(tm
     assert said(booking.take_choice("Tomorrow morning, the clock one, please.")).startswith(
         f"{wording.ONE_AT_A_TIME} {wording.SO_THATS} Friday")
     assert s.offered == friday and s.chosen == friday[0] and s.declined == []
+    back = offering(db, "a check-up tomorrow morning")  # not said as a pick: the caller goes back to it
+    back.take_choice("Hmm, Friday afternoon then.")
+    assert said(back.take_choice("Actually, tomorrow morning, please.")).startswith("I have tomorrow")
 
 
 @pytest.mark.parametrize("answer", ["Tomorrow morning's no good.", "Tomorrow's not good.", "Not tomorrow morning.",

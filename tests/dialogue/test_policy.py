@@ -91,3 +91,11 @@ def test_a_question_asked_again_as_the_message_after_it_was_not_understood_is_an
     reply = dialogue.respond(asked, 0.9)
     s = dialogue.call.state
     assert (s.step == Step.INTENT and s.message is None and "behind the building" in reply.text) is answered
+
+
+def test_a_question_left_as_a_message_after_asking_for_a_person_is_taken_down(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=False)
+    assert talk(dialogue, "I'd like to speak to someone, please.")[-1] == wording.NO_TRANSFER
+    dialogue.respond("Could someone tell me if there is parking?", 0.9)
+    assert dialogue.call.state.message == "Could someone tell me if there is parking?"

@@ -203,11 +203,13 @@ def test_config_fallback_wraps_the_configured_engine(store):
 
 @pytest.mark.parametrize("code, why", [(-signal.SIGILL, "lacks \\(AVX-512\\)"), (3, "test load failed \\(exit 3\\)")])
 def test_a_library_that_cannot_run_on_this_cpu_is_a_clear_error_not_a_crash(code, why, monkeypatch, tmp_path):
+    runs = []
     monkeypatch.setattr(stt_moonshine.subprocess, "run",
-                        lambda *args, **kw: subprocess.CompletedProcess(args, code, "", ""))
-    for _ in range(2):  # asked once, remembered
+                        lambda *args, **kw: runs.append(args) or subprocess.CompletedProcess(args, code, "", ""))
+    for _ in range(2):
         with pytest.raises(EngineError, match=f"moonshine cannot run here: .*{why}"):
             stt_moonshine.check_runs_here(tmp_path)
+    assert len(runs) == 1  # asked once, remembered
 
 
 def test_a_missing_model_gives_a_clear_error(empty_models, tmp_path):
