@@ -47,8 +47,9 @@ _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 _runs: dict[Path, str] = {}  # model folder -> "" when a child process loaded it, else why not
 PROBE = ("import ctypes, sys; from pathlib import Path; from appliance.models.stt_moonshine import BASE, FILES, "
-         "library; lib = library(); h = lib.moonshine_load_model(*(str(Path(sys.argv[1]) / f).encode() for f in FILES), "
-         "BASE); h >= 0 or sys.exit(3); text = ctypes.c_void_p(); "
+         "library; lib = library(); "
+         "h = lib.moonshine_load_model(*(str(Path(sys.argv[1]) / f).encode() for f in FILES), BASE); "
+         "h >= 0 or sys.exit(3); text = ctypes.c_void_p(); "
          "sys.exit(lib.moonshine_transcribe(h, (ctypes.c_float * 8000)(), 8000, ctypes.byref(text)) and 4)")
 
 
