@@ -198,8 +198,8 @@ class Booking:
                 s.provider.name, wording.OFFER.format(slots=self._slots_said(theirs))))
         if self._other_dentist(text, s.offered):  # "Is Dr. Okafor free then?": that dentist's times
             return self._offer_with_dentist(correction)
-        again = correction is not None and s.when.merged(correction) in s.wishes and PICKED_ONE.search(text)
-        if correction is not None and s.when.merged(correction) != s.when and not again:
+        wish = s.when.merged(correction) if correction is not None else None
+        if wish is not None and wish != s.when and not (wish in s.wishes and PICKED_ONE.search(text)):
             return self._offer_around(correction)
         if refuses(text) if correction is not None else yes_or_no(text) is False:  # these times do not suit
             s.declined += [slot.starts_at for slot in s.offered]
@@ -302,7 +302,8 @@ class Booking:
         service is said so, and dropped."""
         s = self.call.state
         s.one_by_one = False
-        s.wishes += [s.when] if s.when not in s.wishes else []
+        if s.when not in s.wishes:
+            s.wishes.append(s.when)
         if s.provider is not None and s.provider.id not in {p.id for p in self.records.providers(s.service.id)}:
             lead = wording.NOT_THEIRS.format(service=s.service.name.capitalize(), provider=s.provider.name)
             s.provider = None
