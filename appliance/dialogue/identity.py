@@ -198,7 +198,8 @@ class Identity:
         elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
-        found = [c for c in s.near if spelled is not None and first_name_fits(spelled, heard, c.name.split()[0])]
+        own = s.contact is not None and s.contact.date_of_birth == s.date_of_birth  # caller ID's record, its birthday
+        found = [c for c in s.near if spelled is not None and first_name_fits(spelled, heard, c.name.split()[0], own)]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
             return None

@@ -110,17 +110,20 @@ def spelled_alike(spelled: str, word: str) -> bool:
     return spelling_cost(word, spelled) <= SPELLED_ALIKE
 
 
-def first_name_fits(spelled: str, heard: str, on_file: str) -> bool:
+def first_name_fits(spelled: str, heard: str, on_file: str, own: bool = False) -> bool:
     """Whether the first name on a record may be the one the caller spelled: spelled alike, or
     nearly with the word heard for it alike in sound and spelling (two weak hearings that agree:
-    "Marie" spelled "N-A-R-E" for Maria) and the letters no other listed first name ("J-E-A-N"
-    with "Jean" heard is not John: sounds alike, but Jean is a name of its own)."""
+    "Marie" spelled "N-A-R-E" for Maria), or nearly on the patient's `own` phone with its exact
+    date of birth ("H-E-N-N-H" for Hannah, the name said not understood); nearly, only when the
+    letters are no other listed first name ("J-E-A-N" with "Jean" heard is not John: sounds
+    alike, but Jean is a name of its own)."""
     cost = spelling_cost(on_file, spelled)
     if cost <= SPELLED_ALIKE:
         return True
     letters, listed = letters_of(spelled), _lexicon(True)
-    return (cost <= SPELLED_NEAR and bool(heard) and sounds_alike(heard, on_file)
-            and fuzz.ratio(letters_of(heard), letters_of(on_file)) >= HEARD_ALIKE
+    heard_alike = (bool(heard) and sounds_alike(heard, on_file)
+                   and fuzz.ratio(letters_of(heard), letters_of(on_file)) >= HEARD_ALIKE)
+    return (cost <= SPELLED_NEAR and (own or heard_alike)
             and (letters not in listed or letters == letters_of(on_file)))
 
 

@@ -275,6 +275,19 @@ def test_on_the_patients_phone_a_name_heard_as_anything_is_verified_by_the_date_
     assert said(wrong.take_first_name_spelling("J-O-S-E")) == wording.NO_MATCH and not wrong.call.state.verified
 
 
+@pytest.mark.parametrize("born, spelled, verified", [("May 3rd 1980", "M E R E A", True),
+                                                     ("May 13th 1980", "M E R E A", False),
+                                                     ("May 3rd 1980", "M I R N A", False)])
+def test_on_the_patients_phone_its_exact_birthday_takes_a_first_name_spelled_nearly(born, spelled, verified, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")  # not with a day heard alike, nor letters of another name
+    identity = asked_to_spell(db, MARIA, "confirm", "Hand the cuddle", born)
+    identity.take_first_name_spelling(spelled)
+    assert identity.call.state.verified is verified
+    stranger = asked_to_spell(db, UNKNOWN, "confirm", "Hand the cuddle", born)  # from another phone
+    stranger.take_first_name_spelling(spelled)
+    assert not stranger.call.state.verified
+
+
 @pytest.mark.parametrize("born, verified", [("May 13th 1980", True), ("May 30th, 1980", True),
                                             ("May 23rd 1980", True), ("May 24th 1980", False),
                                             ("June 3rd 1980", False)])
