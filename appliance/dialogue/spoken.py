@@ -44,15 +44,18 @@ ORDINAL_CHOICE = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "second": 1
 
 def prepare_numbers(text: str) -> str:
     """Lower-case `text` and rewrite what text2num misreads or ignores (still words): 'oh' in a
-    run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' -> "o'clock", 'half pass' ->
-    'half past', 'half past Tuesday' -> 'half past two', 'tenish' -> 'ten ish', hyphens between
-    words -> spaces (not between digits: '1980-05-03' stays), a year whose last digit came
+    run of numbers -> 'zero', 'double five' -> 'five five', 'o clock' and '12 clock' -> "o'clock",
+    'half pass', 'half pest' and 'f past' -> 'half past', 'half past Tuesday' -> 'half past two',
+    'tenish' -> 'ten ish', hyphens between words or a number and a word -> spaces (not between
+    digits: '1980-05-03' stays), a year whose last digit came
     hyphened ('1960-2', Whisper's 'nineteen sixty-two') -> '1962'."""
     t = text.lower().replace("\u2019", "'")
     t = re.sub(r"(?<![\d-])((?:1[89]|20)\d)0-([1-9])(?![\d-])", r"\g<1>\2", t)
-    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
-    t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b", "o'clock", t)
-    t = re.sub(r"\b(half|quarter|ten|twenty|five) pass\b", r"\1 past", t)  # "half pass two", as recognisers write it
+    t = re.sub(r"(?<=[a-z])-(?=[a-z\d])|(?<=\d)-(?=[a-z])", " ", t)  # "12-o'clock", "f-pest 2"
+    t = re.sub(r"\bo\s*'?\s*clock\b|\boclock\b|(?<=\d )clock\b", "o'clock", t)  # "12 clock" too
+    # "half pass two", "half pest two", "f past two", as recognisers write them
+    t = re.sub(r"\b(half|f|quarter|ten|twenty|five) (?:pass|pest|past)\b",
+               lambda m: f"{'half' if m[1] == 'f' else m[1]} past", t)
     # "two" written as a weekday when the recogniser was told to expect days: "half past Tuesday"
     t = re.sub(r"\b(half past|quarter past|quarter to) tuesday\b|\btuesday (?=o'clock\b)",
                lambda m: f"{m[1]} two" if m[1] else "two ", t)

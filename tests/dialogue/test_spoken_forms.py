@@ -74,6 +74,16 @@ def test_times_as_callers_say_them(said, expected):
     assert parse_clock(words_to_digits(said)) == expected  # the callers' way: digits first
 
 
+@pytest.mark.parametrize("heard, expected", [
+    ("The 12-clock one, please.", time(12, 0)), ("The 12-O'clock one, please.", time(12, 0)),
+    ("Monday at F past two.", time(14, 30)), ("Monday at F-pest 2.", time(14, 30)),
+    ("Wednesday, around half-pest-two.", time(14, 30)), ("quarter pass ten", time(10, 15)),
+    ("I have past appointments at the clinic", None), ("the clock", None),
+])
+def test_times_as_recognisers_write_them(heard, expected):
+    assert parse_clock(heard) == expected
+
+
 def test_words_to_digits_keeps_its_readings():
     assert words_to_digits("nineteen oh five") == "1905"
     assert words_to_digits("oh seven twelve nineteen sixty nine") == "07 12 1969"
