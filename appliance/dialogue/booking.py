@@ -404,7 +404,8 @@ class Booking:
         """The offered slot `text` picks: 'the first one', '11 am' (the only one at 11 of those on
         the day said, if one is: "the Tuesday 9 o'clock one"), or a yes to the only one; a time
         said while turning the offer down picks none ("No, that doesn't work for me, Tuesday
-        around 9": 9 on another day)."""
+        around 9": 9 on another day). A minute past an offered time is "one" run into it ("the
+        1231" for "the 12:30 one")."""
         offered = self.call.state.offered
         lowered = words_to_digits(text)
         index = ordinal_choice(lowered, len(offered))
@@ -420,6 +421,8 @@ class Booking:
             on_day = [(slot, local) for slot, local in slots if day is None or day[0] <= local.date() <= day[1]]
             exact = [slot for slot, local in on_day if (local.hour, local.minute) == (clock.hour, clock.minute)]
             hour = [slot for slot, local in on_day if local.hour == clock.hour]
+            if not exact and clock.minute % 10 == 1:  # "the 1231" written for "the 12:30 one"
+                exact = [slot for slot, local in on_day if (local.hour, local.minute) == (clock.hour, clock.minute - 1)]
             if len(exact) == 1:
                 return exact[0]
             if not exact and clock.minute == 0 and len(hour) == 1 and len(offered) > 1:

@@ -155,6 +155,16 @@ def test_a_slot_picked_by_its_number_is_read_back(tmp_path):
     assert booking.call.state.chosen == second
 
 
+def test_a_minute_past_a_time_offered_is_the_time_with_one_run_into_it(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")  # Whisper writes "the 12:30 one" as "the 1231"
+    booking = offering(db, "a check-up tomorrow afternoon")
+    second = booking.call.state.offered[1]
+    local = booking.call.local(second.starts_at)
+    hour = local.hour - 12 if local.hour > 12 else local.hour
+    assert said(booking.take_choice(f"The {hour}{local.minute + 1:02d}, please.")).startswith("So that's ")
+    assert booking.call.state.chosen == second
+
+
 @pytest.mark.parametrize("answer, day", [("No, with Doctor Okafor please.", "tomorrow, Thursday, December 3rd"),
                                          ("Yes, but with Dr. Okafor please.", "tomorrow, Thursday, December 3rd"),
                                          ("No, not Dr. Patel, Dr. Okafor please.", "tomorrow, Thursday, December 3rd"),
