@@ -106,8 +106,11 @@ def rule_intent(text: str) -> str | None:
 
 
 def is_goodbye(text: str) -> bool:
-    """The whole turn is a closing ("thanks, that's all, bye"); a request that ends in "bye" is not."""
+    """The whole turn is a closing ("thanks, that's all, bye"), its last word perhaps cut off
+    ("Thanks, that's all my-"); a request that ends in "bye" is not."""
     lowered = text.lower().replace("\u2019", "'")
+    if re.search(r"\w-\W*$", lowered) and only_closing(re.sub(r"\S+-\W*$", "", lowered)):
+        return True
     if re.search(r"\b(bye|goodbye)\W*$", lowered) and len(lowered.split()) <= 6:  # "and, let's all, bye!"
         return True
     if re.search(r"\b(thanks|thank you|that's all)\b.*\bbuy\W*$", lowered) and len(lowered.split()) <= 6:
