@@ -2,11 +2,12 @@
 
 'January first nineteen eighty', 'Jan. 1, 1980.', 'the third of May 1975', 'May 3rd, 75', '3 May
 1975', '1/1/1980', '7/9/72', '07-09-1972', '1980-05-03', 'oh seven twelve nineteen sixty nine',
-'seven nine seventy two', '7 9 70 2', '712-69' and '712, 69' (Whisper grouping the digits like a
-phone number), 'October 30th, 1900, 88', 'April 2nd, 1900, 1990' and '4 July, 19th, 1980'
-(Whisper's nineteen eighty-eight, nineteen ninety and nineteen eighty, the 'nineteen' said
-apart), 'June 30th, 1960, too' (sixty-two), 'the first on March 1983' ('of' misheard), 'May 3rd,
-1,970' (the year written as a number), with other words around them.
+'seven nine seventy two', '7 9 70 2', '712-69', '712, 69' and '1022 1990' (Whisper grouping the
+digits like a phone number), 'October 30th, 1900, 88', 'April 2nd, 1900, 1990' and '4 July,
+19th, 1980' (Whisper's nineteen eighty-eight, nineteen ninety and nineteen eighty, the
+'nineteen' said apart), 'June 30th, 1960, too' (sixty-two), 'the first on March 1983' and 'the
+19th, the February 1975' ('of' misheard), 'May 3rd, 1,970' (the year written as a number),
+with other words around them.
 
 Which library does what: `text2num` (through `spoken.numerals`) turns the spoken numbers into
 digits ("twenty third" -> "23rd", "nineteen eighty" -> "19 80", "oh seven" -> "07"); the rules
@@ -35,8 +36,8 @@ _SEP = r"[\s,.]*"
 _APART = rf"(?:(?:19|20)th{_SEP})?"  # "4 July, 19th, 1980": the year's "nineteen" written apart as a day
 _NAMED = [  # month said by name
     re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
-    # "on": "of" misheard
-    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
+    # "on" or "the": "of" misheard
+    re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+|the\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
 ]
 _MONTH_AND_DAY = [re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}"),  # a date of birth's month and day alone
                   re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}")]
@@ -140,6 +141,8 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         readings.append((digits[:2], digits[2:4], digits[4:]))
     if len(digits) == 4 and len(groups) == 1 and digits[:2] not in ("18", "19", "20"):  # not a year
         readings.append((digits[0], digits[1], digits[2:]))  # "seven nine seventy two" written "7972"
+    if len(groups) == 2 and len(groups[0]) == 4 and re.fullmatch(r"(?:19|20)\d\d", groups[1]):
+        readings.append((groups[0][:2], groups[0][2:], groups[1]))  # "ten twenty two, 1990" written "1022 1990"
     for first, second, year in readings:
         if len(first) > 2 or len(second) > 2 or len(year) not in (2, 4):
             continue
@@ -147,8 +150,9 @@ def _said(groups: list[str], day_first: bool, today: date) -> date | None:
         if born is not None:
             return born
     # "71269", "712 69"; not "712 19": half of "seven twelve nineteen sixty-nine"
-    run_together = len(groups) == 1 or (len(groups) == 2 and len(groups[0]) == 3 and groups[1] not in ("19", "20"))
-    if len(digits) in (5, 7) and run_together:  # "7 12 69" so written: one digit of the two said alone
+    run_together = len(groups) == 1 or (len(groups) == 2 and len(groups[0]) == 3 and groups[1] not in ("19", "20")
+                                         and len(groups[1]) in (2, 4))
+    if len(digits) in (5, 7) and run_together:  # "7 12 69", "712 1969" so written: one digit of the two said alone
         dates = {_ordered(int(digits[:n]), int(digits[n:3]), digits[3:], day_first, today) for n in (1, 2)} - {None}
         if len(dates) == 1:  # "12569" may be 1/25 or 12/5: not guessed
             return dates.pop()

@@ -240,6 +240,9 @@ def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
     ("12569", False, None),  # January 25th or December 5th: not guessed
     ("Of 812, 73.", False, date(1973, 8, 12)),  # "oh eight, twelve, seventy three": month and day run together
     ("112, 1970", False, None),  # January 12th or November 2nd
+    ("1022 1990.", False, date(1990, 10, 22)),  # "ten twenty two, nineteen ninety": month and day run together
+    ("712 1969", False, date(1969, 7, 12)),
+    ("My birth date is the 19th, the February 1975.", False, date(1975, 2, 19)),  # "of" heard "the"
     ("712, 19", False, None),  # half of "seven twelve nineteen sixty-nine"
     ("March 2nd, 11th.", False, None),  # an ordinal is no year
     ("55512", False, None),
