@@ -47,6 +47,18 @@ _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![
 _SAID = re.compile(r"(?<![\d/.-])(?:\d+(?:[ ,]+\d+)+|\d{4,8})(?![\d/-])")  # numbers said one after another
 
 
+@dataclass(frozen=True)
+class DateOfBirthAsked:
+    """A date of birth asked for: the recogniser may prefer a reading of the answer with one in."""
+
+    day_first: bool
+    today: date
+
+    def readable(self, text: str) -> bool:
+        """Whether `text` holds a whole date of birth."""
+        return parse_date_of_birth(text, self.day_first, self.today) is not None
+
+
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:
     """The date of birth in `text`, or None (also when impossible, in the future or too old)."""
     t = _normalised(text)

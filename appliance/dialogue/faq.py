@@ -50,7 +50,7 @@ class FaqPolicy:
         """The first words on answer."""
         return Reply.say(wording.greeting(self.clinic))
 
-    def respond(self, text: str, confidence: float) -> Reply:
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
         """The reply to one caller turn."""
         words = set(re.findall(r"[a-z']+", text.lower()))
         lowered = text.lower()
@@ -71,6 +71,10 @@ class FaqPolicy:
 
     def spelled(self) -> None:
         """Nothing is spelled here."""
+        return None
+
+    def expected(self) -> None:
+        """No kind of answer is asked for here."""
         return None
 
     def unfinished(self, text: str) -> bool:

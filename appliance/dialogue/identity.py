@@ -133,13 +133,14 @@ class Identity:
         s.near, s.first_spelled, s.step, s.not_understood = [], False, Step.DOB, 0
         return Reply.say(wording.DOB_AFTER_SPELLING)
 
-    def take_date_of_birth(self, text: str) -> Reply | None:
+    def take_date_of_birth(self, text: str, unsure: bool = False) -> Reply | None:
         """The caller's date of birth, read by rules, else by the model and checked. Only part
         of it heard ("the Einstein O'Member, 1964"): the rest is asked for, once and without a
         miss ("I have 1964. And the day and month you were born?"), and the whole, once heard,
         checked. Letters spell the name just given (callers spell an unusual name unasked, often
         after a pause that ends their turn: "It's Grace Whitfield. | W H I T F I E L D."); the
-        date of birth is then asked again, no miss counted."""
+        date of birth is then asked again, no miss counted. `unsure`: the recogniser's reading
+        was not its likeliest (the likeliest with a date of birth in): the date is checked."""
         s = self.call.state
         spelled = spelled_word(text)
         if spelled is not None and s.name and not s.last_name_only:
@@ -164,6 +165,9 @@ class Identity:
                 return Reply.say(wording.birth_part(s.birth_parts.month, s.birth_parts.day, s.birth_parts.year))
             return self.escalation.not_understood(wording.DOB_AGAIN)
         s.birth_parts = BirthParts()
+        if unsure:
+            return self._check_reading(Step.DOB, born.isoformat(), wording.IS_YOUR_DOB.format(date=said(born)),
+                                       miss=False)
         return self._use_date_of_birth(born.isoformat())
 
     def take_spelling(self, text: str) -> Reply | None:

@@ -21,6 +21,7 @@ from sqlcipher3 import dbapi2 as sqlite3
 from appliance.config import ClinicConfig
 from appliance.crm.appointments import AppointmentError
 from appliance.dialogue import wording
+from appliance.dialogue.birthdate import BirthParts, DateOfBirthAsked
 from appliance.dialogue.booking import Booking
 from appliance.dialogue.call import Call
 from appliance.dialogue.card import call_card
@@ -119,6 +120,13 @@ class Dialogue:
         part asked first); None when nothing is spelled."""
         return NameSpelling.asked(self.call.state.step, self.call.state.heard_name())
 
+    def expected(self) -> DateOfBirthAsked | None:
+        """A date of birth, when one is asked for whole (not the rest of one heard in part)."""
+        s = self.call.state
+        if s.step != Step.DOB or s.birth_parts != BirthParts():
+            return None
+        return DateOfBirthAsked(self.identity.day_first(), self.call.local_now().date())
+
     def unfinished(self, text: str) -> bool:
         """`text`, the caller's answer so far, sounds like it goes on (see `unfinished`)."""
         return sounds_unfinished(text, *self._reading_context())
@@ -145,10 +153,11 @@ class Dialogue:
                 and not self._declines_more(text) and not screen(text).refused):
             self.reader.intent(text, s.last_question, s.known(), stale)
 
-    def respond(self, text: str, confidence: float) -> Reply:
-        """The reply to one caller turn."""
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
+        """The reply to one caller turn (`alternative`: read as a date of birth by a less
+        likely reading of the recogniser's, so checked with the caller)."""
         def go_on(words: str) -> Reply:
-            return self._said(self._respond(words, confidence))
+            return self._said(self._respond(words, confidence, alternative))
         self._before = (copy.deepcopy(self.call.state), self.recorded, self.records.changes)
         return self.beside(text, go_on, self.again()) or go_on(text)
 
@@ -203,7 +212,7 @@ class Dialogue:
         self.call.state.last_question = reply.text
         return reply
 
-    def _respond(self, text: str, confidence: float) -> Reply:
+    def _respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
         s = self.call.state
         s.turns += 1
         if s.turns == MAX_TURNS + 1:  # once: a message can still be left afterwards
@@ -238,6 +247,8 @@ class Dialogue:
                 text.rstrip().endswith("?") and (answer := self._answer(text))):
             return answer  # not understood twice, then asked again as the message: answered
         try:
+            if alternative and s.step == Step.DOB:
+                return self._then_advance(lambda words: self.identity.take_date_of_birth(words, unsure=True))(text)
             return self.steps[s.step](text)
         except (sqlite3.Error, OSError) as exc:
             return self.escalation.store_failed(exc)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from appliance.dialogue import wording
+from appliance.dialogue.birthdate import DateOfBirthAsked
 from appliance.dialogue.card import FIELDS, short_time
 from appliance.dialogue.consent import DECLINE_KEY
 from appliance.dialogue.name_spelling import NameSpelling
@@ -94,11 +95,11 @@ class ReminderDialogue:
                           Action("hangup", "voicemail"))
 
     # --- the answers ---------------------------------------------------------------------
-    def respond(self, text: str, confidence: float) -> Reply:
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
         """Confirm, cancel, change, the front desk, or an opt-out; a cancel or change goes on
         in the receptionist's dialogue."""
         if self.delegated:
-            return self._aimed(self.dialogue.respond(text, confidence))
+            return self._aimed(self.dialogue.respond(text, confidence, alternative))
         beside = self.dialogue.beside(text, lambda rest: self.respond(rest, confidence), OPTIONS)
         if beside is not None:
             return beside
@@ -179,6 +180,10 @@ class ReminderDialogue:
     def spelled(self) -> NameSpelling | None:
         """The name part being spelled (only once the dialogue took over)."""
         return self.dialogue.spelled() if self.delegated else None
+
+    def expected(self) -> DateOfBirthAsked | None:
+        """The kind of answer asked for (only once the dialogue took over)."""
+        return self.dialogue.expected() if self.delegated else None
 
     def unfinished(self, text: str) -> bool:
         """The answer so far sounds like it goes on."""

@@ -20,6 +20,7 @@ class SttResult:
     confidence: float  # 0..1, the engine's own estimate
     final: bool
     audio_s: float  # seconds of audio this result covers
+    alternative: bool = False  # not the engine's likeliest reading: the likeliest one the dialogue can read
 
 
 class SttStream(Protocol):
@@ -41,16 +42,26 @@ class Spelling(Protocol):
         its spelling than `text` and still take it; none when `text` spells nothing."""
 
 
+class Expected(Protocol):
+    """The kind of answer the caller was asked for (a date of birth), as the dialogue reads it."""
+
+    def readable(self, text: str) -> bool:
+        """Whether the dialogue can read the answer it asked for in `text`."""
+
+
 class SttEngine(Protocol):
     """A loaded speech recogniser."""
 
     name: str
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> SttStream:
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> SttStream:
         """Start recognising a new utterance. `hint` is short context text (the clinic's
         words, the forms of the answer expected) that an engine may use to bias recognition or ignore;
         `letters`: a word is being spelled, letter by letter (an engine may write letters only,
-        or weigh the candidates' spellings against the audio)."""
+        or weigh the candidates' spellings against the audio); `expected`: the kind of answer
+        asked for (an engine whose likeliest reading is not one may return a less likely reading
+        that is, marked `alternative`)."""
 
     def close(self) -> None:
         """Free the model."""

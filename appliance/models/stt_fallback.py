@@ -10,7 +10,7 @@ import numpy as np
 
 from appliance.audio import FRAME_BYTES, FRAME_MS, to_float
 from appliance.errors import EngineError
-from appliance.models.protocols import Spelling, SttEngine, SttResult, SttStream
+from appliance.models.protocols import Expected, Spelling, SttEngine, SttResult, SttStream
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,10 @@ class FallbackStt:
         self.backup = backup
         self.name = primary.name
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> FallbackStream:
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> FallbackStream:
         """Start a new utterance on the primary; the audio is kept for the backup."""
-        return FallbackStream(self, hint, letters)
+        return FallbackStream(self, hint, letters, expected)
 
     def close(self) -> None:
         """Free both models."""
@@ -43,10 +44,10 @@ class FallbackStt:
 class FallbackStream:
     """One utterance: fed to the primary as it comes, to the backup only when needed."""
 
-    def __init__(self, engine: FallbackStt, hint: str, letters: Spelling | None) -> None:
+    def __init__(self, engine: FallbackStt, hint: str, letters: Spelling | None, expected: Expected | None) -> None:
         self._engine = engine
-        self._hint, self._letters = hint, letters
-        self._primary: SttStream = engine.primary.stream(hint, letters)
+        self._hint, self._letters, self._expected = hint, letters, expected
+        self._primary: SttStream = engine.primary.stream(hint, letters, expected)
         self._chunks: list[bytes] = []
         self.answered_by = ""
 
@@ -74,7 +75,7 @@ class FallbackStream:
             self.answered_by = primary.name
             return first
         try:
-            stream = backup.stream(self._hint, self._letters)
+            stream = backup.stream(self._hint, self._letters, self._expected)
             stream.feed(pcm)
             second = stream.finish()
         except EngineError:

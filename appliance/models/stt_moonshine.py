@@ -37,7 +37,7 @@ from appliance.audio import to_float
 from appliance.errors import EngineError, PackageError
 from appliance.models.manifest import Part
 from appliance.models.packages import part_path
-from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Expected, Spelling, SttResult
 
 BASE = 1  # MOONSHINE_MODEL_TYPE_BASE; 0 is tiny
 WHEEL = "moonshine-cpp"
@@ -119,8 +119,9 @@ class MoonshineStt:
             raise EngineError(f"moonshine could not load the model at {self._path}")
         return handle
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> MoonshineStream:
-        """Start a new utterance (Moonshine takes no context hint and writes what it hears)."""
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> MoonshineStream:
+        """Start a new utterance (Moonshine takes no context hint or expectation and writes what it hears)."""
         return MoonshineStream(self)
 
     def decode(self, samples: np.ndarray) -> SttResult:

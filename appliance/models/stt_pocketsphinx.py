@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from appliance.errors import EngineError
-from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Expected, Spelling, SttResult
 
 NON_WORDS = {"<s>", "</s>", "<sil>"}
 
@@ -23,9 +23,10 @@ class PocketsphinxStt:
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"pocketsphinx could not load its model: {exc}") from exc
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> "PocketsphinxStream":
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> "PocketsphinxStream":
         """Start a new utterance (each stream has its own decoder: decoders are not shared; the
-        context hint and `letters` are not used)."""
+        context hint, `letters` and `expected` are not used)."""
         return PocketsphinxStream(self._decoder_class(self._config), self.partial_interval_s)
 
     def close(self) -> None:

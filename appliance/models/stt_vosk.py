@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from appliance.errors import EngineError
-from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Expected, Spelling, SttResult
 
 
 class VoskStt:
@@ -23,8 +23,9 @@ class VoskStt:
         except Exception as exc:  # noqa: BLE001 - vosk raises a bare Exception
             raise EngineError(f"vosk could not load {path}: {exc}") from exc
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> "VoskStream":
-        """Start a new utterance (the context hint and `letters` are not used)."""
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> "VoskStream":
+        """Start a new utterance (the context hint, `letters` and `expected` are not used)."""
         recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         recognizer.SetWords(True)
         return VoskStream(recognizer)

@@ -35,6 +35,16 @@ text scored costs about 20 ms on 2 cores (the cross-attention over the whole win
 scored against the encoding cut to the speech they no longer tell right from wrong). Not on
 the full 30 s path either.
 
+Where the dialogue asked for a date of birth (`Expected`), a reading it cannot read ("It's
+your life, 4th, 1980.") is searched for in the beam's `READINGS` likeliest readings of the same
+encoding, and the likeliest that holds one ("It's July 4th, 1980."), if within
+`READABLE_ALLOWANCE` of the beam's best, replaces it, marked `alternative` (the dialogue checks
+it with the caller). On 16 dates of birth apart from the conversation benchmark's, in espeak-ng
+and three flite voices, clean and with noise 20 dB below (128 answers, 41 unreadable at first),
+it took the dates read right from 76 to 86, and those read wrong from 11 to 21 (each of those
+checked, and refused, as an unreadable answer would have been asked again), at about 0.3 s more
+on the unreadable answers only.
+
 Whisper can loop ("It It It ...", "18th, 18th, 18th ..."): the text may hold at most
 `TOKENS_PER_S` tokens per second of audio (a loop stops there, not at the window's limit), and a
 looped text is decoded once more without the hint and with repeats of four tokens barred, and
@@ -54,7 +64,7 @@ import numpy as np
 
 from appliance.audio import to_float
 from appliance.errors import EngineError
-from appliance.models.protocols import SAMPLE_RATE, Spelling, SttResult
+from appliance.models.protocols import SAMPLE_RATE, Expected, Spelling, SttResult
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +81,8 @@ LETTERS_UNSURE = -0.5  # a spelling decoded at or below this is decoded again, l
 SPELLED_LOOP = re.compile(r"((?:[A-Z]\W+){1,2})\1{3,}")  # "I-I-I-I-", "T-A-T-A-T-A-T-A-"
 SEPARATORS = ("-", ".", ",", " -", "'")  # what may stand between spelled letters
 LETTER_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}(?:[-.,' ]+[A-Z]{1,3}(?![A-Za-z]))+")  # "K-E-T-E-N", "PR-I-Y-A"
+READINGS = 5  # the likeliest readings searched (beam) for one the dialogue can read
+READABLE_ALLOWANCE = 0.5  # how much less likely (log probability per token) than the likeliest it may be
 
 
 class WhisperStt:
@@ -98,19 +110,24 @@ class WhisperStt:
         self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self._not_letters = self._other_than_letters()  # built now (75 ms), not in a call
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> WhisperStream:
-        """Start a new utterance, prompted with `hint` when hints are on; `letters`: spelled."""
-        return WhisperStream(self, hint.strip() if self.use_hint else "", letters)
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> WhisperStream:
+        """Start a new utterance, prompted with `hint` when hints are on; `letters`: spelled;
+        `expected`: the kind of answer asked for."""
+        return WhisperStream(self, hint.strip() if self.use_hint else "", letters, expected)
 
-    def decode(self, samples: np.ndarray, final: bool, hint: str = "", letters: Spelling | None = None) -> SttResult:
+    def decode(self, samples: np.ndarray, final: bool, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> SttResult:
         """Transcribe float samples at 16 kHz, with `hint` as the prompt; `letters`: a word
         spelled (an unsure reading is decoded again as letters only, and the candidates'
-        spellings are weighed against it)."""
+        spellings are weighed against it); `expected`: a reading the dialogue cannot read is
+        replaced by the likeliest of the beam's that it can, if one is near enough."""
         audio_s = len(samples) / SAMPLE_RATE  # as heard: without the silence a spelling gets
         if audio_s < 0.1:
             return SttResult("", 0.0, final, audio_s)
         if letters is not None:
             samples = np.concatenate([samples, np.zeros(int(SPELLED_TAIL_S * SAMPLE_RATE), dtype=samples.dtype)])
+        alternative = False
         try:
             if self.window_s >= 30 or audio_s > 28:
                 text, logprob, no_speech = self._decode_full(samples, hint)
@@ -123,6 +140,10 @@ class WhisperStt:
                     if logprob <= LETTERS_UNSURE or re.fullmatch(r"[\d\W]*\d[\d\W]*", text):
                         text = self._as_letters(encoded, hint, audio_s) or text
                     text = self._best_spelled(encoded, hint, samples, text, letters)
+                elif expected is not None and text.strip() and not _readable(expected, text):
+                    found = self._likeliest_readable(encoded, hint, audio_s, expected)
+                    if found is not None:
+                        (text, logprob), alternative = found, True
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
@@ -131,7 +152,7 @@ class WhisperStt:
         confidence = math.exp(logprob) * (0.5 + 0.5 * (1.0 - no_speech))
         if looks_looped(text, audio_s):  # still
             confidence *= 0.3
-        return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s)
+        return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s, alternative)
 
     def _encode_window(self, samples: np.ndarray):  # noqa: ANN202 - a ctranslate2.StorageView
         """The encoder's output for the samples padded to a short window."""
@@ -156,6 +177,24 @@ class WhisperStt:
             suppress_tokens=[-1] if barred is None else barred)[0]
         text = self._tokenizer.decode(result.sequences_ids[0]).strip()
         return text, result.scores[0], result.no_speech_prob
+
+    def _likeliest_readable(self, encoded, hint: str, audio_s: float,  # noqa: ANN001 - a StorageView
+                            expected: Expected) -> tuple[str, float] | None:
+        """The likeliest of the beam's `READINGS` readings that the dialogue can read, with its log
+        probability per token, when within `READABLE_ALLOWANCE` of the beam's best; else None."""
+        prompt = self._prompt_with(hint)
+        result = self._model.model.generate(
+            encoded, [prompt], beam_size=READINGS, num_hypotheses=READINGS,
+            max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8, return_scores=True, suppress_blank=True,
+            suppress_tokens=[-1])[0]
+        best = result.scores[0]
+        for ids, score in zip(result.sequences_ids, result.scores, strict=True):
+            text = self._tokenizer.decode(ids).strip()
+            if score < best - READABLE_ALLOWANCE:
+                break
+            if not looks_looped(text, audio_s) and not copies_prompt(text, hint) and _readable(expected, text):
+                return text, score
+        return None
 
     def _as_letters(self, encoded, hint: str, audio_s: float) -> str | None:  # noqa: ANN001 - a StorageView
         """The encoding decoded as spelled letters only; None when that loops or is letters of
@@ -236,6 +275,15 @@ class WhisperStt:
         self._model = None
 
 
+def _readable(expected: Expected, text: str) -> bool:
+    """Whether the dialogue can read `text`; its failure leaves the reading as it is."""
+    try:
+        return expected.readable(text)
+    except Exception:  # the dialogue's part
+        log.exception("whether a reading can be read could not be told")
+        return True
+
+
 def respelled_text(text: str, word: str) -> str:
     """`text` with its longest run of letters spelling `word` instead, the words around it and its
     ending kept ("No, K-E-N." -> "No, K-H-A-N."); "" without a run or a word to spell."""
@@ -308,9 +356,10 @@ def _words(sentence: str) -> list[str]:
 class WhisperStream:
     """One utterance: audio accumulates, partials every `partial_interval_s` if enabled."""
 
-    def __init__(self, engine: WhisperStt, hint: str = "", letters: Spelling | None = None) -> None:
+    def __init__(self, engine: WhisperStt, hint: str = "", letters: Spelling | None = None,
+                 expected: Expected | None = None) -> None:
         self._engine = engine
-        self._hint, self._letters = hint, letters
+        self._hint, self._letters, self._expected = hint, letters, expected
         self._chunks: list[bytes] = []
         self._bytes = 0
         self._last_partial_bytes = 0
@@ -327,7 +376,8 @@ class WhisperStream:
 
     def finish(self) -> SttResult:
         """Decode the whole utterance."""
-        return self._engine.decode(self._samples(), final=True, hint=self._hint, letters=self._letters)
+        return self._engine.decode(self._samples(), final=True, hint=self._hint, letters=self._letters,
+                                   expected=self._expected)
 
     def _samples(self) -> np.ndarray:
         pcm = b"".join(self._chunks)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from appliance.dialogue.reply import Reply
-from appliance.models.protocols import Spelling
+from appliance.models.protocols import Expected, Spelling
 
 
 class Policy(Protocol):
@@ -16,7 +16,9 @@ class Policy(Protocol):
 
     def greeting(self, caller_number: str) -> Reply: ...
 
-    def respond(self, text: str, confidence: float) -> Reply: ...
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
+        """The reply to the caller's turn `text`; `alternative`: the recogniser's reading of it
+        is not its likeliest, but the likeliest that holds what `expected` asked for."""
 
     def take_back(self) -> bool:
         """Forget the answer to the last turn (`respond`, the last decision made): the caller went
@@ -30,6 +32,11 @@ class Policy(Protocol):
     def spelled(self) -> Spelling | None:
         """What the caller's next turn spells, letter by letter, if anything (the recogniser
         may write letters only, and weigh the candidates); read on the event loop, so it must be
+        quick."""
+
+    def expected(self) -> Expected | None:
+        """The kind of answer the caller's next turn should hold, if the policy can tell (the
+        recogniser may prefer a reading that holds one); read on the event loop, so it must be
         quick."""
 
     def unfinished(self, text: str) -> bool:

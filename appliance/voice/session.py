@@ -43,7 +43,7 @@ from appliance.dialogue.reply import NO_INPUT, Action, Reply
 from appliance.dialogue.sensitive import screen
 from appliance.dialogue.understand import adds_nothing
 from appliance.dialogue.unfinished import says_something
-from appliance.models.protocols import Spelling, SttResult
+from appliance.models.protocols import Expected, Spelling, SttResult
 from appliance.voice.answering import AnsweringDetector, Heard
 from appliance.voice.bargein import BargeInDetector, BargeInOptions
 from appliance.voice.events import (
@@ -86,12 +86,20 @@ FAILED_TRANSFER = (TransferState.BUSY, TransferState.NO_ANSWER, TransferState.FA
 
 
 @dataclass(frozen=True)
+class Listening:
+    """What the recogniser is told of a turn: `Policy.hint`, `spelled` and `expected` when it began."""
+
+    hint: str = ""
+    letters: Spelling | None = None
+    expected: Expected | None = None
+
+
+@dataclass(frozen=True)
 class AnsweredTurn:
     """A caller's turn the agent has answered, as the caller may go on with it."""
 
     audio: bytes
-    hint: str  # the recogniser's context for it
-    letters: Spelling | None
+    context: Listening  # the recogniser's, for it
     speech_end: float  # when its last word ended
     whole: bool  # it went on from the turn before, whose answer was taken back
 
@@ -126,7 +134,7 @@ class CallSession:
         self.speaker = Speaker(transport, self._synthesize, ready=self.hub.phrases.__contains__)
         self.handover = Handover()
         self.stt = None  # the turn's recognition stream while the caller speaks
-        self.context: tuple[str, Spelling | None] = ("", None)  # ...and the recogniser's context for it
+        self.context = Listening()  # ...and the recogniser's context for it
         self.heard_whole = False  # ...which holds the turn before it, whose answer was taken back
         self.answered_turn: AnsweredTurn | None = None  # the last turn, while its answer may be taken back
         self.heard = bytearray()  # the turn's audio so far, for the end-of-turn model
@@ -330,7 +338,8 @@ class CallSession:
         answered (within `GOING_ON_MS` of its last word: the answer cut them off at a pause), ask
         the policy to take that answer back, their frames waiting meanwhile."""
         self.speculative = None
-        self._recognise(self.policy.hint(), self.policy.spelled(), self.turns.onset_audio(), whole=False)
+        context = Listening(self.policy.hint(), self.policy.spelled(), self.policy.expected())
+        self._recognise(context, self.turns.onset_audio(), whole=False)
         answered, self.answered_turn = self.answered_turn, None
         onset = arrived - self.turns.endpointer.speech_start_offset_ms / 1000
         if answered is None or (onset - answered.speech_end) * 1000 > GOING_ON_MS or (
@@ -355,8 +364,8 @@ class CallSession:
                     or not self.handover.agent_in_charge):
                 return
             if not taken_back.result():  # the answer stands: the rest is a turn of its own, heard in that
-                if answered.letters is None:  # answer's context (not as letters: "C H E N. | Next Tuesday")
-                    self._recognise(answered.hint, None, bytes(self.heard), whole=False)
+                if answered.context.letters is None:  # answer's context (not as letters: "C H E N. | Next Tuesday")
+                    self._recognise(Listening(answered.context.hint), bytes(self.heard), whole=False)
                 return
             if self.speaking is not None or self.speaker.busy:
                 self._stop_speaking()
@@ -364,16 +373,16 @@ class CallSession:
                 self.reply.cancel()
             self.talked_over = None
             log.info("call %s: the caller went on with turn %d, heard whole", self.call_id, self.turn)
-            self._recognise(answered.hint, answered.letters, answered.audio + self.heard, whole=True)
+            self._recognise(answered.context, answered.audio + self.heard, whole=True)
         finally:
             self._thought()
 
-    def _recognise(self, hint: str, letters: Spelling | None, audio: bytes, whole: bool) -> None:
-        """Recognise the turn in progress from `audio` on, in the context of `hint` and the word
-        spelled, if any (`whole`: it holds the turn before it)."""
-        self.context, self.heard_whole = (hint, letters), whole
-        self.turns.spelling = letters is not None
-        self.stt = self.hub.stt.stream(hint, letters=letters)
+    def _recognise(self, context: Listening, audio: bytes, whole: bool) -> None:
+        """Recognise the turn in progress from `audio` on, in `context` (`whole`: it holds the
+        turn before it)."""
+        self.context, self.heard_whole = context, whole
+        self.turns.spelling = context.letters is not None
+        self.stt = self.hub.stt.stream(context.hint, letters=context.letters, expected=context.expected)
         self.heard = bytearray(audio)
         self._feed_stt(audio)
 
@@ -436,7 +445,7 @@ class CallSession:
         spec, stream = self.speculative, self.stt
         self.speculative, self.stt, self.sounds_done = None, None, None
         if stream is not None:
-            turn = AnsweredTurn(bytes(self.heard), *self.context, self.turns.speech_end, self.heard_whole)
+            turn = AnsweredTurn(bytes(self.heard), self.context, self.turns.speech_end, self.heard_whole)
             self._start_reply(self._answer(timing, spec, stream, turn))
 
     async def _answer(self, timing: TurnTiming, spec: Future | None, stream,  # noqa: ANN001
@@ -469,8 +478,8 @@ class CallSession:
             else:
                 self.said_again = None
                 decision = self.decisions + 1
-                reply = await self._decided(self._decide(self.policy.respond, result.text, result.confidence),
-                                            timing)
+                heard = (result.text, result.confidence, *([True] if result.alternative else []))
+                reply = await self._decided(self._decide(self.policy.respond, *heard), timing)
                 self.answered_turn = turn if reply is not None and self.decisions == decision else None
         finally:
             self._thought()

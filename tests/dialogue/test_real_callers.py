@@ -452,3 +452,26 @@ def test_a_request_that_names_nobody_or_someone_else_is_followed_by_the_name_que
                  "check-up.", "My name is on the list, I'd like a cleaning."):
         dialogue = new_call(db, UNKNOWN)
         assert talk(dialogue, said)[0] == wording.ASK_NAME, said
+
+
+def test_a_date_of_birth_asked_whole_is_what_the_recogniser_is_told_to_expect(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    assert dialogue.expected() is None
+    talk(dialogue, "I'd like to book a check-up.", "Walter Brooks.")
+    expected = dialogue.expected()
+    assert expected.readable("It's the 9th of November, 1964.") and not expected.readable("Permanent Perman")
+    talk(dialogue, "November 1964.")  # part of it heard: the rest is no whole date
+    assert dialogue.expected() is None
+
+
+@pytest.mark.parametrize("answer, then", [("Yes.", wording.SPELL_FIRST_NAME), ("No.", wording.DOB_AGAIN)])
+def test_a_date_of_birth_from_a_less_likely_reading_is_checked_with_the_caller(answer, then, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    talk(dialogue, "I'd like to book a check-up.", "Walter Brooks.")
+    checked = dialogue.respond("March 3rd, 1986.", 0.4, alternative=True).text
+    assert checked == wording.IS_YOUR_DOB.format(date="March 3rd, 1986")
+    assert dialogue.call.state.date_of_birth is None
+    assert talk(dialogue, answer) == [then]
+    assert dialogue.call.state.date_of_birth == ("1986-03-03" if answer == "Yes." else None)

@@ -3,6 +3,7 @@
 import signal
 import subprocess
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from rapidfuzz.distance import Levenshtein
 
 from appliance.bench.wer import word_error_rate
 from appliance.config import Config
+from appliance.dialogue.birthdate import DateOfBirthAsked, parse_date_of_birth
 from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.spelling import spelled_word
 from appliance.errors import EngineError, ModelError
@@ -31,8 +33,8 @@ LINES = [
 ]
 
 
-def transcribe(engine, pcm, hint="", letters=None):
-    stream = engine.stream(hint, letters)
+def transcribe(engine, pcm, hint="", letters=None, expected=None):
+    stream = engine.stream(hint, letters, expected)
     feed_all(stream, pcm)
     return stream.finish()
 
@@ -130,7 +132,7 @@ class Fake:
         self.name, self.text, self.fail, self.hints, self.closed = name, text, fail, [], False
         self.confidence = confidence
 
-    def stream(self, hint="", letters=None):
+    def stream(self, hint="", letters=None, expected=None):
         self.hints.append(hint)
         return FakeStream(self)
 
@@ -154,6 +156,31 @@ class FakeStream:
 
 
 SPEECH = (np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes()  # 1 s, loud
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("said, voice, born", [
+    ("Um, it's July 4th 1980.", "flite-slt", date(1980, 7, 4)),  # read first: "It's your life, 4th, 1980."
+    ("August the thirty first, 1966.", "flite-awb", date(1966, 8, 31)),  # "August the 3rd, 1st, 1966."
+    ("Fourteenth October nineteen eighty two.", "espeak", date(1982, 10, 14)),  # "14th October, until 1982."
+])
+def test_a_date_of_birth_asked_for_is_read_from_a_less_likely_reading_when_the_likeliest_has_none(
+        whisper_base, said, voice, born):
+    hint, today = "Riverside Dental: date of birth, January 1st, 1980.", date(2026, 11, 29)
+    asked = DateOfBirthAsked(False, today)
+    pcm = telephone(synthesize(said, voice))
+    first = transcribe(whisper_base, pcm, hint)
+    assert not first.alternative and not asked.readable(first.text), first.text
+    reread = transcribe(whisper_base, pcm, hint, expected=asked)
+    assert reread.alternative and parse_date_of_birth(reread.text, False, today) == born, reread.text
+
+
+@pytest.mark.slow
+def test_a_reading_that_holds_what_was_asked_for_stands(whisper_base):
+    hint, asked = "Riverside Dental: date of birth, January 1st, 1980.", DateOfBirthAsked(False, date(2026, 11, 29))
+    pcm = telephone(synthesize("September ninth, nineteen ninety three.", "festival-hts"))
+    first, again = transcribe(whisper_base, pcm, hint), transcribe(whisper_base, pcm, hint, expected=asked)
+    assert asked.readable(first.text) and again == first
 
 
 @pytest.mark.parametrize("primary, pcm, answer", [

@@ -22,7 +22,7 @@ import numpy as np
 from appliance.audio import frames, level_dbfs
 from appliance.config import ClinicConfig, Config, TransferConfig, VoiceConfig
 from appliance.dialogue.faq import FaqPolicy
-from appliance.models.protocols import FRAME_BYTES, Spelling, SttResult
+from appliance.models.protocols import FRAME_BYTES, Expected, Spelling, SttResult
 from appliance.voice.answering import AnsweringDetector
 from appliance.voice.events import Event, TransferEvent, TransferState
 from appliance.voice.hub import EngineHub
@@ -106,16 +106,21 @@ class FakeVad:
 
 class FakeStt:
     """Recognises the caller's lines in order: turn n reads as `lines[n]`; a tuple there is what
-    each decode of that turn reads in turn (the pauses' early decodes, then the last)."""
+    each decode of that turn reads in turn (the pauses' early decodes, then the last); turns in
+    `alternatives` read as the likeliest reading that holds what was expected, not the likeliest."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.streams = 0
         self.fail = False
         self.asked: list[tuple[str, Spelling | None]] = []  # each turn's hint and what it spells
+        self.expected: list[Expected | None] = []  # ...and the kind of answer it was to hold
+        self.alternatives: set[int] = set()
 
-    def stream(self, hint: str = "", letters: Spelling | None = None) -> SimpleNamespace:
+    def stream(self, hint: str = "", letters: Spelling | None = None,
+               expected: Expected | None = None) -> SimpleNamespace:
         self.asked.append((hint, letters))
+        self.expected.append(expected)
         index = self.streams
         self.streams += 1
 
@@ -129,7 +134,7 @@ class FakeStt:
             if isinstance(text, tuple):
                 text = text[min(decodes, len(text) - 1)]
             decodes += 1
-            return SttResult(text, 0.9, True, 1.0)
+            return SttResult(text, 0.9, True, 1.0, alternative=index in self.alternatives)
         return SimpleNamespace(feed=lambda pcm: [], finish=finish)
 
 

@@ -20,7 +20,7 @@ class Reminding:
     def voicemail(self) -> Reply:
         return Reply.say("A reminder from the clinic, please call us back.", Action("hangup", "voicemail"))
 
-    def respond(self, text: str, confidence: float) -> Reply:
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
         return Reply.say("Thank you, goodbye.", Action("hangup", "done"))
 
     def dtmf(self, digit: str) -> Reply:
@@ -33,6 +33,9 @@ class Reminding:
         return ""
 
     def spelled(self) -> None:
+        return None
+
+    def expected(self) -> None:
         return None
 
     def answered(self, text: str) -> bool:

@@ -6,6 +6,7 @@ from sqlcipher3 import dbapi2 as sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import date
 
 import pytest
 import sqlite_utils
@@ -13,6 +14,7 @@ import sqlite_utils
 from appliance.config import TransferConfig
 from appliance.crm.calls import CallLog
 from appliance.crm.db import open_store
+from appliance.dialogue.birthdate import DateOfBirthAsked
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.reply import Reply
@@ -226,7 +228,7 @@ class StandingAsking(Standing):
 
     answers = 0
 
-    def respond(self, text: str, confidence: float) -> Reply:
+    def respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
         self.answers += 1
         return super().respond(text, confidence)
 
@@ -510,12 +512,41 @@ class Spelling(FaqPolicy):
         super().__init__(clinic, "hangup")
         self.replies = 0
 
-    def respond(self, text: str, confidence: float):  # noqa: ANN201
+    def respond(self, text: str, confidence: float, alternative: bool = False):  # noqa: ANN201
         self.replies += 1
         return super().respond(text, confidence)
 
     def spelled(self) -> NameSpelling | None:
         return NameSpelling(("Khan",), first=False) if self.replies > 0 else None
+
+
+class DateAsked(FaqPolicy):
+    """The FAQ policy, asking for a date of birth after its first answer and noting how each
+    reply's turn was read."""
+
+    def __init__(self, clinic) -> None:  # noqa: ANN001
+        super().__init__(clinic, "hangup")
+        self.alternatives: list[bool] = []
+
+    def respond(self, text: str, confidence: float, alternative: bool = False):  # noqa: ANN201
+        self.alternatives.append(alternative)
+        return super().respond(text, confidence)
+
+    def expected(self) -> DateOfBirthAsked | None:
+        return DateOfBirthAsked(False, date(2026, 11, 29)) if self.alternatives else None
+
+
+def test_the_recogniser_is_told_the_answer_expected_and_the_policy_that_its_reading_is_an_alternative():
+    call = Call()
+    call.session.policy = policy = DateAsked(call.config.clinic)
+    call.stt.alternatives = {1}  # the second turn: a less likely reading, with the date asked for in
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    for line in ("What are your opening hours?", "March 3rd, 1986."):
+        call.caller_says(line)
+        call.run_until(lambda: len(call.of(TurnLatencyEvent)) == 1 + (line[0] == "M"))
+    assert call.stt.expected == [None, DateOfBirthAsked(False, date(2026, 11, 29))]
+    assert policy.alternatives == [False, True]
+    call.finish()
 
 
 def test_the_recogniser_hears_the_policys_hint_and_is_told_when_a_word_is_spelled():
