@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from appliance.crm.appointments import Appointment, SlotTakenError
 from appliance.crm.availability import Slot
@@ -297,7 +297,7 @@ class Booking:
         """Up to three free slots that fit, none near a time the caller turned down; none: the
         times turned down, offered again as a miss (a no may have been misheard, and "nothing
         then" would not be true; turned down again, the caller is handed over); still none: the
-        nearest within the horizon; still none: ask again, as a miss (nothing free twice: the
+        nearest within the horizon (to the time asked for, if one was: else the first); still none: ask again, as a miss (nothing free twice: the
         caller is handed over, not asked on and on). A dentist asked for who does not do the
         service is said so, and dropped."""
         s = self.call.state
@@ -317,9 +317,11 @@ class Booking:
             if len(again) == 1:
                 return self.escalation.not_understood(self._read_back(again[0], wording.ONLY_THAT).text)
             return self.escalation.not_understood(wording.ONLY_THESE.format(slots=self._slots_said(again)), Step.CHOOSE)
-        if not slots:
+        if not slots:  # the nearest to the time asked for, if one was; else the first
             wider = When(s.when.first, s.when.first + timedelta(days=HORIZON_DAYS), s.when.from_hour, s.when.to_hour)
-            slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1, avoid=s.declined)
+            near = datetime.combine(s.when.first, s.when.exact, self.records.tz) if s.when.exact else None
+            slots = self.records.find_slots(s.service.id, wider, earliest, provider, count=1, avoid=s.declined,
+                                            near=near)
             if not slots:
                 s.not_understood += 1
                 if s.not_understood >= 2:

@@ -79,14 +79,16 @@ class ClinicRecords:
         return self.schedule.providers(service_id)
 
     def find_slots(self, service_id: int, when: When, now: datetime, provider_id: int | None = None,
-                   count: int = 3, avoid: Collection[datetime] = ()) -> list[Slot]:
+                   count: int = 3, avoid: Collection[datetime] = (), near: datetime | None = None) -> list[Slot]:
         """Up to `count` free slots that fit `when`, none within an hour of the times `avoid` (a
         caller who turned down 9 and 10 does not want 9:15 or 10:15), spread over the day when
-        possible."""
+        possible; the nearest to `near` first, when given."""
         start = datetime.combine(when.first, datetime.min.time(), self.tz)
         end = datetime.combine(when.last + timedelta(days=1), datetime.min.time(), self.tz)
         fitting = [s for s in free_slots(self.db, self.tz, service_id, start, end, provider_id, now=now)
                    if when.allows(s.starts_at) and all(abs(s.starts_at - a) >= APART for a in avoid)]
+        if near is not None:
+            fitting.sort(key=lambda s: abs(s.starts_at - near))
         chosen: list[Slot] = []
         for slot in fitting:  # no two offers within an hour of each other, so the choice is real
             if all(abs(slot.starts_at - c.starts_at) >= APART for c in chosen):

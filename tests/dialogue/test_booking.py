@@ -9,6 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from appliance.crm.appointments import Appointments
+from appliance.crm.availability import free_slots
 from appliance.dialogue import wording
 from appliance.dialogue.booking import Booking
 from appliance.dialogue.escalation import Escalation
@@ -16,7 +17,7 @@ from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import asked_for, pick_by_name
-from tests.dialogue.clinic import JOHN, MARIA, TZ, build_store, make_call
+from tests.dialogue.clinic import JOHN, MARIA, NOW, TZ, build_store, make_call
 
 
 def verified(db: Database, caller: str) -> Booking:
@@ -53,6 +54,19 @@ def test_slots_are_offered_read_back_and_booked_only_after_a_yes(tmp_path):
     before = booked(db)
     assert said(booking.take_go_ahead("yes")).startswith("You're booked: a check-up with Dr. ")
     assert booked(db) == before + 1 and s.outcome == "booked" and s.step == Step.INTENT
+
+
+def test_a_time_not_free_is_answered_with_the_free_time_nearest_it(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = verified(db, MARIA)
+    booking.start("I'd like a check-up tomorrow at 12", "book")
+    read_back = said(booking.next())
+    s = booking.call.state
+    asked = NOW.replace(day=3, hour=12, minute=0)
+    free = free_slots(db, TZ, s.service.id, asked.replace(hour=0), asked.replace(hour=23), now=NOW)
+    assert asked not in {slot.starts_at for slot in free}
+    nearest = min(abs(slot.starts_at - asked) for slot in free)
+    assert read_back.startswith(wording.NEAREST) and abs(s.chosen.starts_at - asked) == nearest, read_back
 
 
 def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):
