@@ -33,6 +33,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.CALLER_ID: "a yes to calling back on this number",
     Step.ANOTHER: "another booking or a move",
     Step.NAME_FIX: "the right name",
+    Step.NAME_FIX_SPELL: "the right last name, spelled",
 }
 FIELDS = ("patient", "identity", "wants", "service", "dentist", "offered", "chosen", "appointment", "name",
           "date_of_birth", "message", "callback", "done", "waiting_for", "summary")  # the card's order

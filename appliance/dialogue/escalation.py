@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 # steps where a second misunderstanding hands the caller over (elsewhere the agent keeps asking)
 GIVE_UP_AT = frozenset({Step.INTENT, Step.NAME, Step.DOB, Step.SERVICE, Step.SERVICE_ONE, Step.WHEN, Step.CHOOSE,
                         Step.CONFIRM, Step.WHICH, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.SPELL_FIRST, Step.SPELL_NAME,
-                        Step.ANOTHER, Step.CONFIRM_INTENT, Step.CHECK_READING, Step.NAME_FIX})
+                        Step.ANOTHER, Step.CONFIRM_INTENT, Step.CHECK_READING, Step.NAME_FIX,
+                        Step.NAME_FIX_SPELL})
 
 
 class Escalation:

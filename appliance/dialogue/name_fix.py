@@ -51,16 +51,21 @@ class NameFix:
     def take(self, text: str) -> Reply | None:
         """The name said (first and last) or spelled again: the record renamed, or the caller's
         own record if the name and date of birth find one; None (read the booking back, as it is
-        after a yes). Nothing to read asks for the name (a miss the second time)."""
+        after a yes). Nothing to read asks for the name (a miss the second time); the name said
+        again as it was heard before asks for the last name spelled."""
         s = self.call.state
         text = objection(text)
         if not text:  # "never mind, it's fine": read back as it is
             return None
-        name = fixed_name(s.caller_name, full_name_in(text), spellings(text))
+        said = full_name_in(text)
+        name = fixed_name(s.caller_name, said, spellings(text))
         if letters_of(name) == letters_of(s.caller_name):
-            if s.step != Step.NAME_FIX:
+            if s.step not in (Step.NAME_FIX, Step.NAME_FIX_SPELL):
                 s.not_understood = 0
                 return self.call.ask(Step.NAME_FIX, wording.NAME_FIX)
+            if s.step == Step.NAME_FIX and said is not None:  # said again, heard as before: it is spelled
+                return self.escalation.not_understood(wording.NAME_FIX_SPELL.format(name=s.caller_name),
+                                                      Step.NAME_FIX_SPELL)
             return self.escalation.not_understood(wording.NAME_FIX)
         on_file = self.call.records.find_contact(name, s.date_of_birth or "")
         if on_file is not None and on_file.id != s.contact.id:  # registered anew under a misheard name

@@ -88,6 +88,7 @@ class Dialogue:
             Step.CHECK_READING: self._then_advance(self.identity.take_reading_yes),
             Step.CHECK_HEARD: self._then_advance(self.identity.take_heard_yes),
             Step.NAME_FIX: self._take_name_fix,
+            Step.NAME_FIX_SPELL: self._take_name_fix,
         }
         self.words = ClinicWords(self.call.clinic.name)  # for the recogniser's hint (filled on greeting)
         # the call as it was before the answer to the last turn, and the store's changes then (`take_back`)

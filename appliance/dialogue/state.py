@@ -45,9 +45,10 @@ class Step(StrEnum):
     CALLER_ID = "caller_id"  # a yes to calling back on the number calling, or another number
     ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
     NAME_FIX = "name_fix"  # the right name, after a no to a new patient's name read back with the booking
+    NAME_FIX_SPELL = "name_fix_spell"  # the right last name spelled, the name said again heard as before
 
 
-SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME})  # a word spelled, letter by letter
+SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME, Step.NAME_FIX_SPELL})  # a word spelled, letter by letter
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
                        Step.CHECK_HEARD, Step.CALLER_ID, Step.SERVICE_ONE})  # a yes or a no answers in full
 

@@ -53,6 +53,7 @@ DOB_AFTER_NAME = "Thank you, {first_name}. And what's your date of birth?"
 NAME_AGAIN = "Sorry, could you tell me your first and last name?"
 NAME_SPELL = "Sorry, I didn't catch your name. Could you spell your last name for me?"
 NAME_FIX = "Sorry about that. What is the right name, please?"
+NAME_FIX_SPELL = "I still have {name}. Could you spell the last name for me, letter by letter?"
 NAME_SPELL_AFTER_NO = "Sorry about that. Could you spell your last name for me?"
 DOB_AFTER_SPELLING = "Thank you. And what's your date of birth?"
 # no example date: any full date is somebody's date of birth

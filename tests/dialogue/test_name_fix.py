@@ -62,6 +62,17 @@ def test_a_no_about_the_name_with_nothing_to_read_asks_for_it(answer, tmp_path):
     assert talk(dialogue, "Robert Chen.")[0].endswith("for Robert Chen. Shall I go ahead?")
 
 
+def test_the_name_said_again_as_it_was_heard_is_asked_spelled_then_handed_over(tmp_path):
+    db, dialogue = read_back_to_a_new_patient(tmp_path)
+    spell = wording.NAME_FIX_SPELL.format(name="Robert Seen")
+    assert talk(dialogue, "No, the name is Robert Seen.", "Robert Seen.") == [wording.NAME_FIX, spell]
+    assert talk(dialogue, "C H E N.")[0].endswith("for Robert Chen. Shall I go ahead?")
+    _, again = read_back_to_a_new_patient(tmp_path / "again")
+    talk(again, "No, the name is Robert Seen.", "Robert Seen.")
+    assert again.call.state.step.value == "name_fix_spell" and again.spelled() is not None  # letters expected
+    assert again.respond("S E E N.", 0.9).action.kind == "transfer"  # spelled as before: a person takes over
+
+
 def test_a_yes_when_asked_for_the_name_reads_the_booking_back_as_it_is(tmp_path):
     db, dialogue = read_back_to_a_new_patient(tmp_path)
     talk(dialogue, "No, you have my name wrong.")
