@@ -48,7 +48,7 @@ from appliance.dialogue.spoken import words_to_digits
 from appliance.lab.caller import Caller, CallerPlan
 from appliance.lab.demo import DEMO_PATIENT, demo_config
 from appliance.lab.speech import silence
-from appliance.models.protocols import Spelling
+from appliance.models.protocols import Expected, Spelling, SttResult
 
 log = logging.getLogger(__name__)
 NOISES = {"clean": None, "noise-20": 20.0}
@@ -486,14 +486,13 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
     db = open_store(reception.database)
     calls = CallLog(db)
 
-    def hear(pcm: bytes, hint: str, letters: Spelling | None) -> tuple[str, float]:
-        stream = hub.stt.stream(hint, letters)  # as the call loop asks: the clinic's words, the question
+    def hear(pcm: bytes, hint: str, letters: Spelling | None, expected: Expected | None) -> SttResult:
+        stream = hub.stt.stream(hint, letters, expected)  # as the call loop asks: the clinic's words, the question
         padded = silence(0.2) + pcm + silence(0.3)
         step = 16000 * 2 // 2  # half a second a feed, as audio arrives during a call
         for at in range(0, len(padded), step):
             stream.feed(padded[at:at + step])
-        result = stream.finish()
-        return result.text, result.confidence
+        return stream.finish()
 
     async def one(scenario: Scenario, audio: CallerAudio, seeded: Seeded, today: date,
                   result: ScenarioResult) -> None:
@@ -513,9 +512,9 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 wav = await asyncio.to_thread(audio.wav, line)
                 pcm = await asyncio.to_thread(lambda: voices.telephone(read_wav(wav)))
                 started = time.monotonic()
-                text, confidence = await hub.run("stt", hear, pcm, dialogue.hint(), dialogue.spelled())
-                heard = time.monotonic()
-                reply = await hub.decide(lane, dialogue.respond, text, confidence)
+                recognised = await hub.run("stt", hear, pcm, dialogue.hint(), dialogue.spelled(), dialogue.expected())
+                text, heard = recognised.text, time.monotonic()
+                reply = await hub.decide(lane, dialogue.respond, text, recognised.confidence, recognised.alternative)
                 decided = time.monotonic()
                 result.lines.append((line, text))
                 result.transcript += [("caller", text), ("agent", reply.text)]

@@ -40,7 +40,7 @@ _NAMED = [  # month said by name
     re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+|the\s+)?{_MONTH}{_SEP}(?:of\s+|in\s+)?{_APART}{_YEAR}"),
 ]
 _MONTH_AND_DAY = [re.compile(rf"\b{_MONTH}{_SEP}(?:the\s+)?{_DAY}"),  # a date of birth's month and day alone
-                  re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+)?{_MONTH}")]
+                  re.compile(rf"\b(?:the\s+)?{_DAY}{_SEP}(?:of\s+|on\s+|the\s+)?{_MONTH}")]
 _YEAR_ALONE = re.compile(r"(?<!\d)(?<!\d,)(?:19|20) ?\d\d(?!,?\d)")  # "1964", "19 64"; not "1,964"
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _WRITTEN = re.compile(r"(?<![\d/.-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
@@ -54,9 +54,15 @@ class DateOfBirthAsked:
     day_first: bool
     today: date
 
-    def readable(self, text: str) -> bool:
-        """Whether `text` holds a whole date of birth."""
-        return parse_date_of_birth(text, self.day_first, self.today) is not None
+    def readable(self, text: str, heard: str = "") -> bool:
+        """Whether `text` holds a whole date of birth, one that keeps the parts `heard` held, if
+        given ("August, the 33rd, 1936." is not August 31st, 1966: its year was heard)."""
+        born = parse_date_of_birth(text, self.day_first, self.today)
+        if born is None or not heard:
+            return born is not None
+        parts = birth_parts(heard, self.today)
+        return all(part in (None, value) for part, value in
+                   ((parts.month, born.month), (parts.day, born.day), (parts.year, born.year)))
 
 
 def parse_date_of_birth(text: str, day_first: bool, today: date) -> date | None:

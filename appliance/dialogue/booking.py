@@ -297,7 +297,8 @@ class Booking:
         """Up to three free slots that fit, none near a time the caller turned down; none: the
         times turned down, offered again as a miss (a no may have been misheard, and "nothing
         then" would not be true; turned down again, the caller is handed over); still none: the
-        nearest within the horizon (to the time asked for, if one was: else the first); still none: ask again, as a miss (nothing free twice: the
+        nearest within the horizon (to the time asked for, if one was, its day first: else the
+        first); still none: ask again, as a miss (nothing free twice: the
         caller is handed over, not asked on and on). A dentist asked for who does not do the
         service is said so, and dropped."""
         s = self.call.state

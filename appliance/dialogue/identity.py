@@ -202,8 +202,9 @@ class Identity:
         elif spelled is not None and s.name:
             s.name = respelled(s.name, spelled, first=True)
         s.last_name_only = False
-        own = s.contact is not None and s.contact.date_of_birth == s.date_of_birth  # caller ID's record, its birthday
-        found = [c for c in s.near if spelled is not None and first_name_fits(spelled, heard, c.name.split()[0], own)]
+        own = s.contact if s.contact is not None and s.contact.date_of_birth == s.date_of_birth else None
+        found = [c for c in s.near if spelled is not None and first_name_fits(  # own: caller ID's, its birthday
+            spelled, heard, c.name.split()[0], own is not None and c.id == own.id)]
         if len(found) == 1:
             s.contact, s.name, s.verified, s.not_understood = found[0], found[0].name, True, 0
             return None

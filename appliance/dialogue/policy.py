@@ -118,8 +118,9 @@ class Dialogue:
 
     def spelled(self) -> NameSpelling | None:
         """The name part the caller was asked to spell, with the words heard for the name (the
-        part asked first); None when nothing is spelled."""
-        return NameSpelling.asked(self.call.state.step, self.call.state.heard_name())
+        part asked first; none for the name the caller refused); None when nothing is spelled."""
+        s = self.call.state
+        return NameSpelling.asked(s.step, "" if s.step == Step.NAME_FIX_SPELL else s.heard_name())
 
     def expected(self) -> DateOfBirthAsked | None:
         """A date of birth, when one is asked for whole (not the rest of one heard in part)."""

@@ -82,13 +82,14 @@ class ClinicRecords:
                    count: int = 3, avoid: Collection[datetime] = (), near: datetime | None = None) -> list[Slot]:
         """Up to `count` free slots that fit `when`, none within an hour of the times `avoid` (a
         caller who turned down 9 and 10 does not want 9:15 or 10:15), spread over the day when
-        possible; the nearest to `near` first, when given."""
+        possible; when `near` is given, those on its day first, then the next days', each day's
+        nearest its time of day first."""
         start = datetime.combine(when.first, datetime.min.time(), self.tz)
         end = datetime.combine(when.last + timedelta(days=1), datetime.min.time(), self.tz)
         fitting = [s for s in free_slots(self.db, self.tz, service_id, start, end, provider_id, now=now)
                    if when.allows(s.starts_at) and all(abs(s.starts_at - a) >= APART for a in avoid)]
         if near is not None:
-            fitting.sort(key=lambda s: abs(s.starts_at - near))
+            fitting.sort(key=lambda s: _from(s.starts_at.astimezone(self.tz), near))
         chosen: list[Slot] = []
         for slot in fitting:  # no two offers within an hour of each other, so the choice is real
             if all(abs(slot.starts_at - c.starts_at) >= APART for c in chosen):
@@ -142,3 +143,9 @@ class ClinicRecords:
     def close(self) -> None:
         """Close this call's connection to the store."""
         self.db.conn.close()
+
+
+def _from(moment: datetime, near: datetime) -> tuple[int, int]:
+    """How far `moment` is from `near`: in days, then in minutes of the day."""
+    minutes = abs((moment.hour * 60 + moment.minute) - (near.hour * 60 + near.minute))
+    return abs((moment.date() - near.date()).days), minutes

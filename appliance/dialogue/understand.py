@@ -65,6 +65,7 @@ FILLERS = r"\b(sorry about that|sorry to bother you|my mistake|" \
           r"ok|okay|no|nope|thanks|thank you|thank|you|great|perfect|alright|all right|cheers|so|much|very|" \
           r"well|then|um|uh|oh|o|yeah|yes|really|for now|for your help|i think|actually|by|" \
           r"sorry|anyway|oops|bye|and)\b"
+CLOSING_WORDS = frozenset(re.findall(r"[a-z']+", re.sub(r"\\[a-z]", " ", CLOSINGS + FILLERS)))  # their words
 YES = (r"\b(yes|yeah|yep|yup|ya|correct|right|sure|okay|ok|please do|do it|go ahead|that works|sounds good|"
        r"perfect|great|fine|absolutely|definitely|of course|exactly|alright|all right|affirmative)\b")
 NO = (r"\b(no|nope|not really|wrong|incorrect|neither|none of|not (right|sure|now|yet|really|quite|correct|that)|"
@@ -107,9 +108,11 @@ def rule_intent(text: str) -> str | None:
 
 def is_goodbye(text: str) -> bool:
     """The whole turn is a closing ("thanks, that's all, bye"), its last word perhaps cut off
-    ("Thanks, that's all my-"); a request that ends in "bye" is not."""
+    ("Thanks, that's all my-": what is cut off may begin a closing's word or a filler; "bu-"
+    may be "but"); a request that ends in "bye" is not."""
     lowered = text.lower().replace("\u2019", "'")
-    if re.search(r"\w-\W*$", lowered) and only_closing(re.sub(r"\S+-\W*$", "", lowered)):
+    cut = re.search(r"(?<![\w'])([a-z']+)-\W*$", lowered)
+    if cut and any(word.startswith(cut[1]) for word in CLOSING_WORDS) and only_closing(lowered[:cut.start()]):
         return True
     if re.search(r"\b(bye|goodbye)\W*$", lowered) and len(lowered.split()) <= 6:  # "and, let's all, bye!"
         return True

@@ -20,7 +20,13 @@ class SttResult:
     confidence: float  # 0..1, the engine's own estimate
     final: bool
     audio_s: float  # seconds of audio this result covers
-    alternative: bool = False  # not the engine's likeliest reading: the likeliest one the dialogue can read
+    likeliest: str = ""  # the engine's likeliest reading, when `text` is not it but the likeliest that
+    # holds what was expected (an alternative, to be checked with the caller)
+
+    @property
+    def alternative(self) -> bool:
+        """`text` is not the engine's likeliest reading."""
+        return bool(self.likeliest)
 
 
 class SttStream(Protocol):
@@ -45,8 +51,9 @@ class Spelling(Protocol):
 class Expected(Protocol):
     """The kind of answer the caller was asked for (a date of birth), as the dialogue reads it."""
 
-    def readable(self, text: str) -> bool:
-        """Whether the dialogue can read the answer it asked for in `text`."""
+    def readable(self, text: str, heard: str = "") -> bool:
+        """Whether the dialogue can read the answer it asked for in `text` (another reading of
+        what was first `heard`, if given: and keeps what that holds of it)."""
 
 
 class SttEngine(Protocol):
@@ -60,8 +67,8 @@ class SttEngine(Protocol):
         words, the forms of the answer expected) that an engine may use to bias recognition or ignore;
         `letters`: a word is being spelled, letter by letter (an engine may write letters only,
         or weigh the candidates' spellings against the audio); `expected`: the kind of answer
-        asked for (an engine whose likeliest reading is not one may return a less likely reading
-        that is, marked `alternative`)."""
+        asked for (an engine whose likeliest reading holds none may return a less likely reading
+        that does, with the likeliest in `likeliest`)."""
 
     def close(self) -> None:
         """Free the model."""

@@ -127,7 +127,7 @@ class WhisperStt:
             return SttResult("", 0.0, final, audio_s)
         if letters is not None:
             samples = np.concatenate([samples, np.zeros(int(SPELLED_TAIL_S * SAMPLE_RATE), dtype=samples.dtype)])
-        alternative = False
+        likeliest = ""
         try:
             if self.window_s >= 30 or audio_s > 28:
                 text, logprob, no_speech = self._decode_full(samples, hint)
@@ -141,9 +141,9 @@ class WhisperStt:
                         text = self._as_letters(encoded, hint, audio_s) or text
                     text = self._best_spelled(encoded, hint, samples, text, letters)
                 elif expected is not None and text.strip() and not _readable(expected, text):
-                    found = self._likeliest_readable(encoded, hint, audio_s, expected)
+                    found = self._likeliest_readable(encoded, hint, audio_s, expected, text)
                     if found is not None:
-                        (text, logprob), alternative = found, True
+                        (text, logprob), likeliest = found, text
         except Exception as exc:
             raise EngineError(f"faster-whisper failed: {exc}") from exc
         text = without_repeats(text)
@@ -152,7 +152,7 @@ class WhisperStt:
         confidence = math.exp(logprob) * (0.5 + 0.5 * (1.0 - no_speech))
         if looks_looped(text, audio_s):  # still
             confidence *= 0.3
-        return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s, alternative)
+        return SttResult(text, max(0.0, min(1.0, confidence)), final, audio_s, likeliest)
 
     def _encode_window(self, samples: np.ndarray):  # noqa: ANN202 - a ctranslate2.StorageView
         """The encoder's output for the samples padded to a short window."""
@@ -179,9 +179,10 @@ class WhisperStt:
         return text, result.scores[0], result.no_speech_prob
 
     def _likeliest_readable(self, encoded, hint: str, audio_s: float,  # noqa: ANN001 - a StorageView
-                            expected: Expected) -> tuple[str, float] | None:
-        """The likeliest of the beam's `READINGS` readings that the dialogue can read, with its log
-        probability per token, when within `READABLE_ALLOWANCE` of the beam's best; else None."""
+                            expected: Expected, heard: str) -> tuple[str, float] | None:
+        """The likeliest of the beam's `READINGS` readings that the dialogue can read (keeping what
+        the reading `heard` held of the answer), with its log probability per token, when within
+        `READABLE_ALLOWANCE` of the beam's best; else None."""
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
             encoded, [prompt], beam_size=READINGS, num_hypotheses=READINGS,
@@ -192,7 +193,7 @@ class WhisperStt:
             text = self._tokenizer.decode(ids).strip()
             if score < best - READABLE_ALLOWANCE:
                 break
-            if not looks_looped(text, audio_s) and not copies_prompt(text, hint) and _readable(expected, text):
+            if not looks_looped(text, audio_s) and not copies_prompt(text, hint) and _readable(expected, text, heard):
                 return text, score
         return None
 
@@ -275,10 +276,10 @@ class WhisperStt:
         self._model = None
 
 
-def _readable(expected: Expected, text: str) -> bool:
-    """Whether the dialogue can read `text`; its failure leaves the reading as it is."""
+def _readable(expected: Expected, text: str, heard: str = "") -> bool:
+    """Whether the dialogue can read `text` (for `heard`); its failure leaves the reading as it is."""
     try:
-        return expected.readable(text)
+        return expected.readable(text, heard)
     except Exception:  # the dialogue's part
         log.exception("whether a reading can be read could not be told")
         return True
@@ -316,10 +317,13 @@ def copies_prompt(text: str, hint: str, run: int = 3, others: int = 2) -> bool:
     "cancel that one", where the prompt lists the clinic's dentists): `run` words or more of the
     prompt in a row, and at most `others` other words; or nothing but the prompt's words, two or
     more in a row, some written again or the last cut off as the copy ran out ("Dr. Patel, Dr.
-    Patel, Dr. Patel", "Dr. Okafor. Dr. O"; not "Dr. Okafor.")."""
+    Patel, Dr. Patel", "Dr. Okafor. Dr. O"; not "Dr. Okafor."); or a word of the prompt written
+    three times running ("The four o'clock, Wednesday, Wednesday, Wednesday,")."""
     said, prompt = _words(text), _words(hint)
     if len(said) < 2 or len(prompt) < 2:
         return False
+    if any(a == b == c and a in prompt for a, b, c in zip(said, said[1:], said[2:], strict=False)):
+        return True
     longest = SequenceMatcher(None, said, prompt, autojunk=False).find_longest_match().size
     if longest >= run and len(said) - longest <= others:
         return True

@@ -356,9 +356,10 @@ class CallSession:
         """The policy said whether it took back its answer to the turn the caller went on with;
         if it did, the agent stops, and the turn is heard whole, from its first word, with the
         recogniser's context of its start; else that answer stands, and what they go on with is a
-        turn of its own, still recognised in that context (not the next question's: "Yes, | that's
-        right." after a booking, heard with the doctors' names the next question expects, was
-        written "Dr. Okafor. Dr. O" in noise, and read as a new booking), unless that was a spelling."""
+        turn of its own, still recognised with that context's hint (not the next question's: "Yes,
+        | that's right." after a booking, heard with the doctors' names the next question expects,
+        was written "Dr. Okafor. Dr. O" in noise, and read as a new booking), unless that was a
+        spelling; the answer it expected is not expected of the rest."""
         try:
             if (taken_back.cancelled() or taken_back.exception() is not None or self.ended.is_set()
                     or not self.handover.agent_in_charge):
@@ -413,7 +414,7 @@ class CallSession:
             return False
         if spec.exception() is not None:
             return self.turns.judge(Verdict.UNSURE)
-        text = spec.result().text
+        text = spec.result().likeliest or spec.result().text  # judged as heard, not as another reading
         unfinished = self.policy.unfinished(text)
         answered = not unfinished and self.policy.answered(text)
         if not (unfinished or answered) and score is not None and not score.done():

@@ -4,6 +4,7 @@ taken meanwhile offered again; one of several appointments picked and cancelled.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlite_utils import Database
@@ -17,6 +18,7 @@ from appliance.dialogue.reply import Reply
 from appliance.dialogue.spoken import ordinal_choice
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import asked_for, pick_by_name
+from appliance.dialogue.when import When
 from tests.dialogue.clinic import JOHN, MARIA, NOW, TZ, build_store, make_call
 
 
@@ -67,6 +69,20 @@ def test_a_time_not_free_is_answered_with_the_free_time_nearest_it(tmp_path):
     assert asked not in {slot.starts_at for slot in free}
     nearest = min(abs(slot.starts_at - asked) for slot in free)
     assert read_back.startswith(wording.NEAREST) and abs(s.chosen.starts_at - asked) == nearest, read_back
+
+
+def test_the_nearest_free_time_is_on_the_day_asked_first_then_at_the_time_of_day_asked(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    records = verified(db, MARIA).records
+    service = records.services()[0].id
+    asked = NOW.replace(hour=12, minute=0)  # today at noon; today is left out of the days searched
+    days = When(NOW.date() + timedelta(days=1), NOW.date() + timedelta(days=7))
+    [slot] = records.find_slots(service, days, NOW, count=1, near=asked)
+    local = slot.starts_at.astimezone(TZ)
+    tomorrow = [s.starts_at.astimezone(TZ) for s in free_slots(db, TZ, service, asked + timedelta(hours=12),
+                                                                  asked + timedelta(hours=36), now=NOW)]
+    assert local.date() == NOW.date() + timedelta(days=1)
+    assert abs(local.hour * 60 + local.minute - 720) == min(abs(t.hour * 60 + t.minute - 720) for t in tomorrow)
 
 
 def test_a_time_offered_on_several_days_picks_none_of_them(tmp_path):

@@ -69,7 +69,8 @@ def test_the_name_said_again_as_it_was_heard_is_asked_spelled_then_handed_over(t
     assert talk(dialogue, "C H E N.")[0].endswith("for Robert Chen. Shall I go ahead?")
     _, again = read_back_to_a_new_patient(tmp_path / "again")
     talk(again, "No, the name is Robert Seen.", "Robert Seen.")
-    assert again.call.state.step.value == "name_fix_spell" and again.spelled() is not None  # letters expected
+    spelling = again.spelled()  # letters expected, not weighed against the name refused
+    assert again.call.state.step.value == "name_fix_spell" and spelling is not None and spelling.heard == ()
     assert again.respond("S E E N.", 0.9).action.kind == "transfer"  # spelled as before: a person takes over
 
 

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
+from appliance.dialogue.birthdate import DateOfBirthAsked
 from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
 from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
@@ -174,7 +175,8 @@ def test_goodbyes_end_the_call_and_a_no_to_anything_else_too(tmp_path):
     for line in ("Thanks, bye.", "No, that's all, thank you.", "Great, have a good day.", "Okay thank you, buy.",
                  "Thanks, that's all my-"):  # its last word cut off
         assert rule_intent(line) == "goodbye", line
-    for line in ("Where can I buy a toothbrush?", "I'd like to buy", "Thanks, that's all, but can I as-"):
+    for line in ("Where can I buy a toothbrush?", "I'd like to buy", "Thanks, that's all, but can I as-",
+                 "No thank you, bu-"):
         assert rule_intent(line) != "goodbye", line
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN)
@@ -463,6 +465,14 @@ def test_a_date_of_birth_asked_whole_is_what_the_recogniser_is_told_to_expect(tm
     assert expected.readable("It's the 9th of November, 1964.") and not expected.readable("Permanent Perman")
     talk(dialogue, "November 1964.")  # part of it heard: the rest is no whole date
     assert dialogue.expected() is None
+
+
+@pytest.mark.parametrize("reading, heard, readable", [
+    ("It's July 4th, 1980.", "It's your life, 4th, 1980.", True), ("August 31st, 1966.", "August to 31st, 1966.", True),
+    ("August 31st, 1966.", "August, the 33rd, 1936.", False),  # its year was heard, and another
+    ("May 1st, 1990.", "May, April, 1931.", False), ("12, 3, 80.", "Drift well, free-aided.", True)])
+def test_another_reading_of_a_date_of_birth_keeps_what_the_first_held(reading, heard, readable):
+    assert DateOfBirthAsked(False, NOW.date()).readable(reading, heard) is readable
 
 
 @pytest.mark.parametrize("answer, then", [("Yes.", wording.SPELL_FIRST_NAME), ("No.", wording.DOB_AGAIN)])

@@ -120,6 +120,8 @@ DENTISTS = "Riverside Dental: check-up, cleaning, filling, Dr. Patel, Dr. Okafor
     ("A clean", DENTISTS, False),
     ("Dr. Patel, Dr. Patel, Dr. Patel, Dr. Patel", DENTISTS, True),
     ("Dr. Patel or Dr. Okafor.", DENTISTS, False),
+    ("The four o'clock, Wednesday, Wednesday, Wednesday,", "Riverside Dental: Monday, Wednesday; morning.", True),
+    ("No, no, no, Wednesday.", "Riverside Dental: Monday, Wednesday; morning.", False),
 ])
 def test_a_transcript_that_copies_the_prompt_is_told_from_words_said(text, hint, copied):
     from appliance.models.stt_whisper import copies_prompt

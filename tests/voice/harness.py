@@ -107,7 +107,8 @@ class FakeVad:
 class FakeStt:
     """Recognises the caller's lines in order: turn n reads as `lines[n]`; a tuple there is what
     each decode of that turn reads in turn (the pauses' early decodes, then the last); turns in
-    `alternatives` read as the likeliest reading that holds what was expected, not the likeliest."""
+    `alternatives` read as the likeliest reading that holds what was expected, the likeliest
+    reading being the one given there."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -115,7 +116,7 @@ class FakeStt:
         self.fail = False
         self.asked: list[tuple[str, Spelling | None]] = []  # each turn's hint and what it spells
         self.expected: list[Expected | None] = []  # ...and the kind of answer it was to hold
-        self.alternatives: set[int] = set()
+        self.alternatives: dict[int, str] = {}
 
     def stream(self, hint: str = "", letters: Spelling | None = None,
                expected: Expected | None = None) -> SimpleNamespace:
@@ -134,7 +135,7 @@ class FakeStt:
             if isinstance(text, tuple):
                 text = text[min(decodes, len(text) - 1)]
             decodes += 1
-            return SttResult(text, 0.9, True, 1.0, alternative=index in self.alternatives)
+            return SttResult(text, 0.9, True, 1.0, likeliest=self.alternatives.get(index, ""))
         return SimpleNamespace(feed=lambda pcm: [], finish=finish)
 
 

@@ -122,6 +122,29 @@ def test_a_full_answer_ends_the_turn_early_without_waiting_for_the_model():
     call.finish()
 
 
+class AnsweredWithAYear(FaqPolicy):
+    """The FAQ policy, hearing a turn with a year in as a full answer."""
+
+    def __init__(self, clinic) -> None:  # noqa: ANN001
+        super().__init__(clinic, "hangup")
+
+    def answered(self, text: str) -> bool:
+        return "1980" in text
+
+
+@pytest.mark.parametrize("likeliest, endpoint", [("", 300), ("July 4th,", 1200)])
+def test_a_pause_is_judged_on_the_likeliest_reading_not_on_another_that_holds_what_was_expected(likeliest, endpoint):
+    call = Call(turn=FakeTurn([0.2]), endpoint_silence_ms=450, early_endpoint_ms=300, hold_silence_ms=1200,
+                turn_done_above=0.5)  # "July 4th, | 1980": a reading completed from the hint ends no turn (held)
+    call.session.policy = AnsweredWithAYear(call.config.clinic)
+    call.run_until(lambda: call.of(AgentSaidEvent))
+    call.stt.alternatives = {0: likeliest} if likeliest else {}
+    call.caller_says("July 4th, 1980.")
+    call.run_until(lambda: call.of(TurnLatencyEvent))
+    assert call.of(TurnLatencyEvent)[0].stages_ms["endpoint"] == pytest.approx(endpoint, abs=21)
+    call.finish()
+
+
 def test_a_short_pause_inside_a_turn_does_not_end_it():
     call = greeted(endpoint_silence_ms=450)
     call.stt.lines.append("where is the clinic located")  # no sentence end: no early end either
@@ -539,7 +562,7 @@ class DateAsked(FaqPolicy):
 def test_the_recogniser_is_told_the_answer_expected_and_the_policy_that_its_reading_is_an_alternative():
     call = Call()
     call.session.policy = policy = DateAsked(call.config.clinic)
-    call.stt.alternatives = {1}  # the second turn: a less likely reading, with the date asked for in
+    call.stt.alternatives = {1: "March furred, 1986."}  # the second turn: a less likely reading, with the date
     call.run_until(lambda: call.of(AgentSaidEvent))
     for line in ("What are your opening hours?", "March 3rd, 1986."):
         call.caller_says(line)
