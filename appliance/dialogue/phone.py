@@ -113,7 +113,8 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False, area: s
     'oh two oh seven nine four six oh oh one one' (region GB), 'double five', 'plus four four...'.
     A number must be possible for its country (phonenumbers: the right length); a number dialled
     only locally ('five five five, nine eight seven six' in the US), the only one said and ending
-    in a group of four or more, takes the `area` code when one is given, else it is none. Valid
+    in a group of four or more, takes the `area` code when one is given and the whole is then a
+    valid number ('1 2 3 4 5 6 7' is none: no exchange starts with 1), else it is none. Valid
     ones (an assigned area code) are preferred, and with `valid_only` required (the US 555
     numbers of films and tests are possible but not valid)."""
     candidates: list[phonenumbers.PhoneNumber] = []
@@ -126,6 +127,8 @@ def parse_phone(text: str, region: str = "US", valid_only: bool = False, area: s
                 number = phonenumbers.parse(digits, region)
                 if local and phonenumbers.is_possible_number_with_reason(number) == LOCAL_ONLY:
                     number = phonenumbers.parse(area + digits, region)
+                    if not phonenumbers.is_valid_number(number):  # "123 4567" is no local number here
+                        continue
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:

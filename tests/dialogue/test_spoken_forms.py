@@ -330,6 +330,7 @@ def test_a_number_dialled_locally_takes_the_area_code_given():
     assert parse_phone("eight four seven, five five five, one", area="212") is None  # the end of it missing
     assert parse_phone("5 5 5 9 8 7 6", area="212") == "+12125559876"  # digits written one by one: no groups known
     assert parse_phone("55559876", area="212") == "+12125559876"  # and a five too many
+    assert parse_phone("No, clean use time time time 1 2 3 4 5 6 7", area="212") is None  # no exchange starts with 1
     assert parse_phone("five five five, nine eight seven six, area code three one two", area="212") is None
     assert area_code("+12125550135", "US") == "212" and area_code("+442079460011", "GB") == "20"
     assert area_code("+442079460011", "US") == "" and area_code("", "US") == ""  # another country's, none
