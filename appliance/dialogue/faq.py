@@ -19,6 +19,10 @@ BUILTIN_TOPICS = {
     "parking": ("parking", "park", "car"),
     "insurance": ("insurance", "insured", "cover", "coverage", "plan"),
 }
+# key words said as often outside a question ("I am in my car", "when I came in"): counted in a question only
+WEAK = frozenset({"when", "where", "find", "car", "cover", "plan"})
+QUESTION = re.compile(r"\?\s*$|^\W*(?:(?:hi|hello|hey|um|uh|so|and|oh|yes|yeah|ok|okay|sorry)\W+)*"
+                      r"(?:what|when|where|how|which|who|do|does|did|is|are|was|can|could|will|would|may|have|has)\b")
 ENDINGS = ("ed", "ing")  # a key word as said in a sentence ("opened"; not "card" for "car")
 GOODBYE = ("bye", "goodbye", "that's all", "that is all", "nothing else")
 HUMAN = ("person", "human", "someone", "receptionist", "staff", "operator", "representative", "real")
@@ -90,11 +94,13 @@ class FaqPolicy:
 
     def answer(self, text: str) -> str | None:
         """The clinic's answer to the topic `text` matches best (key words, tolerant of one
-        misheard letter), or None."""
+        misheard letter; the `WEAK` ones only in a question), or None."""
         words = set(re.findall(r"[a-z']+", text.lower()))
+        asked = QUESTION.search(text.lower()) is not None
         best, hits = None, 0
         for keys, answer in self.topics.values():
-            score = sum(1 for key in keys if any(sounds_like(word, key) for word in words))
+            counted = [key for key in keys if asked or key not in WEAK]
+            score = sum(1 for key in counted if any(sounds_like(word, key) for word in words))
             if score > hits:
                 best, hits = answer, score
         return best

@@ -123,6 +123,9 @@ def policy():
     ("no that's all, bye", "Goodbye", "hangup"),
     ("", "didn't catch that", None),
     ("Tell me about quantum physics", "take a message", None),
+    ("Where can I leave the car", "Park behind.", None),  # a key word said as often outside a question...
+    ("Code report my chair-cup, American rid. I am a car-n-slicked.", "take a message", None),  # ...only in one
+    ("I'd like to know about parking.", "Park behind.", None),
 ])
 def test_faq_policy(policy, said, expected, action):
     reply = policy.respond(said, 0.9)
