@@ -37,7 +37,9 @@ REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|
                      r"n't (?:good|great|possible|ideal|going to)\b|\b(?:can't|cannot|couldn't) (?:make|come|do)\b|"
                      r"\b(?:bad|busy|out|impossible|no use|else|other)\b")
 TASK_NAMED = re.compile(r"\b(?:cancel|call off|re-? ?schedul|move|confirm)", re.IGNORECASE)  # another task, said
-PICKED_ONE = re.compile(r"\bone\b(?=\W*(?:please)?\W*$)", re.IGNORECASE)  # "the 2:30 one": no number after the time
+# "the 2:30 one": no number after the time; "Miss Blackone" (for "o'clock one"): written onto a word
+PICKED_ONE = re.compile(r"(?:\b|(?<=\w{3})(?<!some)(?<!any)(?<!every)(?<!postp))one\b(?=\W*(?:please)?\W*$)",
+                        re.IGNORECASE)
 
 
 def refuses(text: str) -> bool:

@@ -438,6 +438,9 @@ def test_a_wish_offered_for_before_said_among_other_times_is_a_pick_not_heard(tm
     assert said(booking.take_choice("Tomorrow morning, the clock one, please.")).startswith(
         f"{wording.ONE_AT_A_TIME} {wording.SO_THATS} Friday")
     assert s.offered == friday and s.chosen == friday[0] and s.declined == []
+    again = offering(db, "a check-up tomorrow morning")  # "one" written onto the word before it
+    again.take_choice("Hmm, Friday afternoon then.")
+    assert said(again.take_choice("Tomorrow morning, Miss Blackone, please.")).startswith("Sorry, which time")
     back = offering(db, "a check-up tomorrow morning")  # not said as a pick: the caller goes back to it
     back.take_choice("Hmm, Friday afternoon then.")
     assert said(back.take_choice("Actually, tomorrow morning, please.")).startswith("I have tomorrow")
