@@ -161,7 +161,7 @@ SPEECH = (np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes()  # 1 s, l
 @pytest.mark.slow
 @pytest.mark.parametrize("said, voice, born", [
     ("Um, it's July 4th 1980.", "flite-slt", date(1980, 7, 4)),  # read first: "It's your life, 4th, 1980."
-    ("August the thirty first, 1966.", "flite-awb", date(1966, 8, 31)),  # "August the 3rd, 1st, 1966."
+    ("It's, uh, May 28th, 1957.", "flite-awb", date(1957, 5, 28)),  # "It's not Mito and T8, 1957."
     ("Fourteenth October nineteen eighty two.", "espeak", date(1982, 10, 14)),  # "14th October, until 1982."
 ])
 def test_a_date_of_birth_asked_for_is_read_from_a_less_likely_reading_when_the_likeliest_has_none(

@@ -105,7 +105,7 @@ def staff(live, tmp_path):
 def test_speech_recognition_hanging_hands_the_caller_to_staff_after_an_apology(live, tmp_path, staff):
     live.set_voice(engine_timeout_s=1.5)
     stt = live.service.hub.stt
-    hanging = fault(live, stt, "stream", lambda hint="", letters=None: FailingStream("hang"))
+    hanging = fault(live, stt, "stream", lambda hint="", letters=None, expected=None: FailingStream("hang"))
     call_id, latencies, events = call_and_say(live, tmp_path, "What are your opening hours?", hanging, staff)
     assert latencies[0] is not None and latencies[0] < 6000, "the caller heard the agent after speaking"
     [handover] = [e for e in events if isinstance(e, HandoverEvent) and e.call_id == call_id]
@@ -115,7 +115,7 @@ def test_speech_recognition_hanging_hands_the_caller_to_staff_after_an_apology(l
 
 def test_speech_recognition_raising_asks_the_caller_again(live, tmp_path):
     stt = live.service.hub.stt
-    with fault(live, stt, "stream", lambda hint="", letters=None: FailingStream("raise")):
+    with fault(live, stt, "stream", lambda hint="", letters=None, expected=None: FailingStream("raise")):
         result = live.run(run_script(live.service, ["What are your opening hours?"], tmp_path))
     said = [text for speaker, text in result.transcript if speaker == "agent"]
     assert "didn't catch that" in said[1] and result.latencies_ms[0] is not None
