@@ -48,7 +48,8 @@ class Step(StrEnum):
     NAME_FIX_SPELL = "name_fix_spell"  # the right last name spelled, the name said again heard as before
 
 
-SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME, Step.NAME_FIX_SPELL})  # a word spelled, letter by letter
+# a word spelled, letter by letter
+SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME, Step.NAME_FIX_SPELL})
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
                        Step.CHECK_HEARD, Step.CALLER_ID, Step.SERVICE_ONE})  # a yes or a no answers in full
 

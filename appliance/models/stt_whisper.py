@@ -172,7 +172,7 @@ class WhisperStt:
         own few)."""
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.beam_size, max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8,
+            encoded, [prompt], beam_size=self.beam_size, max_length=_max_length(prompt, audio_s),
             no_repeat_ngram_size=4 if guarded else 0, repetition_penalty=1.1 if guarded else 1.0,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=[-1] if barred is None else barred)[0]
@@ -187,7 +187,7 @@ class WhisperStt:
         prompt = self._prompt_with(hint)
         result = self._model.model.generate(
             encoded, [prompt], beam_size=READINGS, num_hypotheses=READINGS,
-            max_length=len(prompt) + int(TOKENS_PER_S * audio_s) + 8, return_scores=True, suppress_blank=True,
+            max_length=_max_length(prompt, audio_s), return_scores=True, suppress_blank=True,
             suppress_tokens=[-1])[0]
         best = result.scores[0]
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
@@ -275,6 +275,11 @@ class WhisperStt:
     def close(self) -> None:
         """Drop the model."""
         self._model = None
+
+
+def _max_length(prompt: list[int], audio_s: float) -> int:
+    """The tokens a decode may hold: its prompt and `TOKENS_PER_S` a second of audio (a loop stops there)."""
+    return len(prompt) + int(TOKENS_PER_S * audio_s) + 8
 
 
 def _readable(expected: Expected, text: str, heard: str = "") -> bool:

@@ -479,8 +479,8 @@ class CallSession:
             else:
                 self.said_again = None
                 decision = self.decisions + 1
-                heard = (result.text, result.confidence, *([True] if result.alternative else []))
-                reply = await self._decided(self._decide(self.policy.respond, *heard), timing)
+                reply = await self._decided(
+                    self._decide(self.policy.respond, result.text, result.confidence, result.alternative), timing)
                 self.answered_turn = turn if reply is not None and self.decisions == decision else None
         finally:
             self._thought()

@@ -280,7 +280,8 @@ def test_a_thanks_over_a_reply_after_one_moment_hears_it_again_from_the_sentence
     call = greeted(barge_in_ms=160)
     call.workers["dialogue"].delay_s = 1.0  # the decision takes long: "One moment." first, on the same playback
     where = "We are at 12 Mill Street. Is there anything else?"
-    call.session.policy.respond = lambda text, confidence: Reply.say(where if "clinic" in text else "Sorry?")
+    call.session.policy.respond = lambda text, confidence, alternative=False: Reply.say(
+        where if "clinic" in text else "Sorry?")
     call.caller_says("Where is the clinic?")
     call.run_until(lambda: "We are at 12 Mill Street." in call.tts.spoken)
     call.run_for(0.3)
