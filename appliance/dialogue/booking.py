@@ -37,6 +37,11 @@ REFUSES = re.compile(r"^\W*(?:(?:um|uh|oh|hmm|well|actually|sorry|so)\W+)*(?:no|
                      r"n't (?:good|great|possible|ideal|going to)\b|\b(?:can't|cannot|couldn't) (?:make|come|do)\b|"
                      r"\b(?:bad|busy|out|impossible|no use|else|other)\b")
 TASK_NAMED = re.compile(r"\b(?:cancel|call off|re-? ?schedul|move|confirm)", re.IGNORECASE)  # another task, said
+# at "book another, or move the one you have?": moving it said, or the one they have named as
+# asked ("No, I like the movie one I have" for "I'd like to move the one I have") and not kept
+MOVE_IT = re.compile(r"\b(?:move|change|instead|rather)\b")
+THE_ONE_I_HAVE = re.compile(r"\bones? (?:i|we) (?:have|'ve got|already have)\b")
+ANOTHER = re.compile(r"\b(?:another|new one|second|as well|too|also|keep)\b")
 # "the 2:30 one": no number after the time; "Miss Blackone" (for "o'clock one"): written onto a word
 PICKED_ONE = re.compile(r"(?:\b|(?<=\w{3})(?<!some)(?<!any)(?<!every)(?<!postp))one\b(?=\W*(?:please)?\W*$)",
                         re.IGNORECASE)
@@ -79,6 +84,8 @@ class Booking:
             return self._offer()
         if s.target is None:
             s.candidates = self.records.upcoming(s.contact.id, self.call.now())
+            if not s.candidates and s.registered:
+                return self._look_again()
             if not s.candidates:
                 return self.call.then_anything_else(wording.NO_UPCOMING, s.intent)
             if len(s.candidates) > 1:
@@ -93,6 +100,17 @@ class Booking:
         if s.when is None:
             return self.call.ask(Step.WHEN, wording.MOVE_IT.format(appointment=self._describe(s.target)))
         return self._offer()
+
+    def _look_again(self) -> Reply:
+        """The patient registered on this call has no appointment to change: the caller is one on
+        file, under a name misheard ("Walter Brut" for Brooks), who first seemed to book. Their
+        last name, spelled again, looks them up once more (then, not found, a hand-over); the
+        record made stays, for staff to see in the call's summary."""
+        s = self.call.state
+        log.info("%s: no appointment under the patient registered on this call: looked up again", self.call.key)
+        name, s.contact, s.verified, s.registered, s.spelled = s.contact.name, None, False, False, False
+        s.not_understood = 0
+        return self.call.ask(Step.SPELL, wording.NOT_UNDER_NAME.format(name=name))
 
     # --- the caller's answers, one method a step ------------------------------------------
     def take_service(self, text: str) -> Reply | None:
@@ -152,14 +170,16 @@ class Booking:
         checked (a "reschedule" misheard as a booking is caught here); None: carry on."""
         s = self.call.state
         intent = rule_intent(text)
-        if re.search(r"\b(move|change|instead|rather)\b", text.lower()) and intent != "cancel":
+        lowered = text.lower()
+        if (MOVE_IT.search(lowered) or THE_ONE_I_HAVE.search(lowered) and not ANOTHER.search(lowered)) and (
+                intent != "cancel"):
             intent = "reschedule"
-        elif re.search(r"\b(check|confirm|when is)\b", text.lower()) and intent != "cancel":
+        elif re.search(r"\b(check|confirm|when is)\b", lowered) and intent != "cancel":
             intent = "confirm"
         if intent in ("reschedule", "cancel", "confirm"):
             s.intent, s.service, s.not_understood = intent, None, 0
             return None
-        if yes_or_no(text) is True or re.search(r"\b(another|new one|second|as well|too|also)\b", text.lower()):
+        if yes_or_no(text) is True or ANOTHER.search(lowered):
             s.another_checked, s.not_understood = True, 0
             return None
         return self.escalation.not_understood(wording.ANOTHER_AGAIN.format(service=s.service.name))

@@ -66,6 +66,7 @@ IS_YOUR_NAME = "Just to check, is your name {name}?"
 IS_PATIENTS_NAME = "Just to check, is the patient's name {name}?"
 IS_YOUR_DOB = "Just to check, is your date of birth {date}?"
 SPELL_LAST_NAME_TO_FIND = "Thank you. And could you spell your last name for me?"
+NOT_UNDER_NAME = "I can't find an appointment under {name}. Could you spell your last name for me, so I can look again?"
 SPELL_FIRST_NAME = "Thank you. And could you spell your first name for me?"
 NO_MATCH = "Sorry, that doesn't match our records. Could you tell me your first and last name again?"
 

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from appliance.dialogue import hints as hints_module
 from appliance.dialogue import wording
 from appliance.dialogue.birthdate import DateOfBirthAsked
+from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, rule_intent, yes_or_no
 from tests.dialogue.clinic import MARIA, NOW, build_store, make_dialogue, new_call, talk
 from tests.dialogue.scenarios import UNKNOWN
@@ -377,7 +378,10 @@ def test_a_no_at_the_cancel_question_keeps_it_unless_it_rests_on_a_cant(said, ke
 
 @pytest.mark.parametrize("answer, intent", [("No, I'd rather move the one I have", "reschedule"),
                                             ("I want to check my appointment", "confirm"),
-                                            ("Yes, another one please", "book")])
+                                            ("Yes, another one please", "book"),
+                                            # "move" misheard: the one they have, named as asked, is moved
+                                            ("No, I like the movie one I have.", "reschedule"),
+                                            ("Keep the one I have and book another.", "book")])
 def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(answer, intent, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, MARIA)
@@ -387,6 +391,30 @@ def test_a_patient_who_has_the_service_booked_is_asked_whether_to_book_another(a
     if intent != "book":  # a move or a check needs the patient's name and date of birth first
         assert replies[2] == wording.ASK_NAME_FOR_SECURITY
     assert not list(db.query("SELECT id FROM appointments WHERE source = 'phone_agent'"))
+
+
+def test_a_caller_registered_on_the_call_who_then_cancels_spells_the_last_name_and_is_found(tmp_path):
+    # "take it off the books" heard "take a doctor book" began a booking; Walter Brooks, on
+    # another phone and heard "Walter Brut", was registered anew, and his cancel found nothing
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    replies = talk(dialogue, "Could you take a doctor book?", "John Brut", "November 20th, 1975", "J-O-H-N",
+                   "B-R-U-T", "I'd like to cancel my appointment.")
+    assert dialogue.call.state.step == Step.SPELL
+    assert replies[-1] == wording.NOT_UNDER_NAME.format(name="John Brut")
+    replies = talk(dialogue, "S-M-I-T-H.", "The first one.", "Yes, please.")
+    assert dialogue.call.state.contact.name == "John Smith" and dialogue.call.state.outcome == "cancelled"
+    assert replies[-1].startswith("Done.")
+
+
+def test_a_caller_registered_on_the_call_spelled_again_as_before_is_told_nothing_is_booked(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    talk(dialogue, "I'd like to book an appointment.", "Anna Weber", "June 1st, 1990", "A-N-N-A", "W-E-B-E-R",
+         "Actually, I'd like to cancel my appointment.")
+    replies = talk(dialogue, "W-E-B-E-R.")
+    assert replies[-1].startswith(wording.NO_UPCOMING)
+    assert db.execute("SELECT COUNT(*) FROM contacts WHERE name = 'Anna Weber'").fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("said, intent", [("O, actually never mind.", "goodbye"), ("Thanks that's all by.", "goodbye"),
