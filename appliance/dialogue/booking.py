@@ -246,10 +246,11 @@ class Booking:
             return self._read_back(s.offered[index])
         correction = parse_when(said, self.call.local_now()) if said else None
         other_dentist = bool(said) and self._other_dentist(said, [s.chosen])
-        if correction is not None:
+        same_wish = correction is not None and s.when is not None and s.when.merged(correction) == s.when
+        if correction is not None and not (same_wish and answer is False):  # a no and the wish again: a no
             if other_dentist:
                 return self._offer_with_dentist(correction)
-            if s.when is not None and s.when.merged(correction) == s.when:  # the same wish: read back again
+            if same_wish:  # the same wish: read back again
                 return self.escalation.not_understood(self._read_back(s.chosen).text)
             return self._offer_around(correction)
         if other_dentist:  # "No, with Dr. Okafor, please": that dentist's times for the same wish
@@ -262,6 +263,8 @@ class Booking:
             if later:  # the times offered, one at a time: the next
                 return self._read_back(later[0], wording.HOW_ABOUT)
             s.chosen = None
+            if correction is not None:  # "No, that doesn't work. Monday at half past two": others then
+                return self._offer_around(correction)
             return self.call.ask(Step.WHEN, wording.WHEN_ELSE)
         return self._commit()
 

@@ -274,6 +274,28 @@ def test_a_choice_not_heard_twice_is_asked_one_time_at_a_time_as_a_yes_or_no(tmp
     assert booked(db) == before + 1
 
 
+@pytest.mark.parametrize("one_at_a_time", [True, False])
+def test_a_no_to_the_read_back_with_the_same_wish_said_again_turns_that_time_down(one_at_a_time, tmp_path):
+    # "No, that doesn't work for me. Monday at half past two." read the same time back, twice,
+    # until the caller was handed over
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    s = booking.call.state
+    if one_at_a_time:
+        booking.take_choice("The A to class one, please.")
+        booking.take_choice("The A to clap one, please.")
+    else:
+        booking.take_choice("The first one, please.")
+    refused = s.chosen
+    reply = said(booking.take_go_ahead("No, that doesn't work for me. Tomorrow morning."))
+    assert refused.starts_at in s.declined and s.chosen != refused and s.not_understood == 0
+    if one_at_a_time:
+        assert reply.startswith(f"{wording.HOW_ABOUT} tomorrow, Thursday, December 3rd, at 9")
+    else:
+        assert reply.startswith("I have tomorrow, Thursday, December 3rd, at 9 in the morning")
+        assert s.step == Step.CHOOSE
+
+
 @pytest.mark.parametrize("answer", ["Yes, but not with Dr. Patel.", "Yes, but can it be a cleaning instead?"])
 def test_a_yes_whose_but_asks_for_what_is_not_done_is_asked_again(answer, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
