@@ -22,8 +22,7 @@ from appliance.audio import frames
 from appliance.bench.stt import CLINIC, PAD_S
 from appliance.config import Config
 from appliance.crm.names import part_matches, same_person_name
-from appliance.dialogue.identity import respelled
-from appliance.dialogue.name_spelling import NameSpelling, heard_instead, load_lists
+from appliance.dialogue.name_spelling import NameSpelling, heard_instead, load_lists, respelled
 from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import capitalised, extract_name

@@ -21,8 +21,8 @@ from appliance.dialogue.name_spelling import (
     corrected,
     first_name_fits,
     heard_instead,
+    respelled,
     spelled_alike,
-    spelling_cost,
 )
 from appliance.dialogue.reading import Reader
 from appliance.dialogue.reply import Reply
@@ -34,7 +34,6 @@ from appliance.dialogue.understand import extract_name, for_someone_else, full_n
 log = logging.getLogger(__name__)
 LAST_NAME_SAID = re.compile(r"\b(?:sur ?name|last name|family name)\b(?:\s+is\b)?", re.IGNORECASE)
 PRIVATE_INTENTS = ("cancel", "reschedule", "confirm")  # these read or change an existing appointment
-UNLIKE = 0.5  # a spelling further than this from every word heard spells the part asked for
 
 
 class Identity:
@@ -392,43 +391,3 @@ def both_spelled(text: str) -> tuple[str, str] | None:
         return None
     before, after = text[:said.start()], text[said.end():]
     return (before, after) if spelled_word(before, asked=True) and spelled_word(after, asked=True) else None
-
-
-def respelled(name: str, spelled: str, first: bool = False) -> str:
-    """`name` with the part spelled as the word heard and its spelling best explain it together
-    (appliance/dialogue/name_spelling.py). A first name spelled replaces the word it is nearest
-    (the first on a tie or when it is like none), and words heard before it are dropped
-    ("Sheriff Peter Olympus" spelled "P E T E R"); a caller asked for their first name may spell
-    the last. A last name spelled replaces the words after the first that it is nearest, written
-    together ("Owen Bell ami" spelled "B E L L A M Y"; the last word when it is like none), or a
-    word before the last that it spells alike and better (the first name spelled instead: words
-    before it dropped). A name of one word the spelling is nothing like gets the part spelled
-    added, not replaced. Measured on the names benchmark's recognised names and spellings (four
-    voices, clean): 56 of 120 right, 53 before."""
-    parts = name.split()
-    if len(parts) == 1 and not spelled_alike(spelled, parts[0]):
-        added = best_spelling("", spelled, first)
-        return f"{added} {parts[0]}" if first else f"{parts[0]} {added}"
-    if not parts:
-        return best_spelling("", spelled, first)
-    if not first and len(parts) > 1:
-        return _last_respelled(parts, spelled)
-    index = min(range(len(parts)), key=lambda i: (spelling_cost(parts[i], spelled), i != 0))
-    if spelling_cost(parts[index], spelled) > UNLIKE:
-        index = 0
-    last = index == len(parts) - 1 and (len(parts) > 1 or not first)
-    parts[index] = best_spelling(parts[index], spelled, first=not last)
-    return " ".join(parts if last else parts[index:])
-
-
-def _last_respelled(parts: list[str], spelled: str) -> str:
-    """A name of two words or more with its last name spelled (see `respelled`)."""
-    runs = {start: spelling_cost("".join(parts[start:]), spelled) for start in range(1, len(parts))}
-    start = min(runs, key=lambda i: (runs[i], -i))  # on a tie, the shorter run
-    words = {i: spelling_cost(parts[i], spelled) for i in range(len(parts) - 1)}
-    word = min(words, key=words.__getitem__)
-    if words[word] < runs[start] and spelled_alike(spelled, parts[word]):  # the first name spelled instead
-        return " ".join([best_spelling(parts[word], spelled, first=True), *parts[word + 1:]])
-    if runs[start] > UNLIKE:
-        start = len(parts) - 1
-    return " ".join([*parts[:start], best_spelling("".join(parts[start:]), spelled, first=False)])

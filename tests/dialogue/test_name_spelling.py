@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appliance.dialogue import wording
-from appliance.dialogue.identity import both_spelled, respelled
+from appliance.dialogue.identity import both_spelled
 from appliance.dialogue.name_spelling import (
     SOUNDED_ALIKE,
     WEIGHED,
@@ -16,6 +16,7 @@ from appliance.dialogue.name_spelling import (
     best_spelling,
     corrected,
     heard_instead,
+    respelled,
     spelling_cost,
 )
 from appliance.dialogue.spelling import spelled_word
