@@ -29,6 +29,7 @@ WAITING_FOR = {  # the step the agent waits on, as the card says it
     Step.CHECK_READING: "a yes to what the agent read",
     Step.CHECK_HEARD: "a yes to the name as heard",
     Step.MESSAGE_NAME: "who leaves the message",
+    Step.MESSAGE_SPELL: "the spelling of the last name, for the message",
     Step.CALLBACK: "a number to call back",
     Step.CALLER_ID: "a yes to calling back on this number",
     Step.ANOTHER: "another booking or a move",

@@ -11,8 +11,10 @@ import phonenumbers
 
 from appliance.dialogue import wording
 from appliance.dialogue.call import Call
+from appliance.dialogue.name_spelling import respelled
 from appliance.dialogue.phone import area_code, parse_phone
 from appliance.dialogue.reply import Action, Reply
+from appliance.dialogue.spelling import spelled_word
 from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, yes_or_no
 
@@ -122,6 +124,17 @@ class Escalation:
         s.message_name = extract_name(text) or " ".join(text.split()[:4]).strip(" .,")
         return self._message_next()
 
+    def take_message_spelling(self, text: str) -> Reply:
+        """The last name of a caller not on file, spelled for the message; letters not heard, the
+        name as heard stands (a message is never held back for it)."""
+        s = self.call.state
+        spelled = spelled_word(text, asked=True)
+        if spelled is not None and s.name:
+            s.name = respelled(s.name, spelled)
+        elif spelled is not None:
+            s.message_name = respelled(s.message_name or "", spelled)
+        return self._message_next()
+
     def take_callback(self, text: str) -> Reply:
         """The number to call back: one said, or a yes to the caller ID; asked at most twice."""
         s, region = self.call.state, self.region()
@@ -165,6 +178,9 @@ class Escalation:
         s = self.call.state
         if not s.caller_name and s.step != Step.MESSAGE_NAME:
             return self.call.ask(Step.MESSAGE_NAME, wording.MESSAGE_WHO)
+        if s.contact is None and s.caller_name and not (s.spelled or s.message_spelled) and s.intent != "emergency":
+            s.message_spelled = True  # staff call back a caller not on file by the name they left: spelled, once
+            return self.call.ask(Step.MESSAGE_SPELL, wording.MESSAGE_SPELL)
         if s.callback_number is None and s.contact is not None and s.caller_number:
             s.callback_number = s.caller_number  # caller ID found the caller's record: call them there
         if s.callback_number is None and s.step not in (Step.CALLBACK, Step.CALLER_ID):

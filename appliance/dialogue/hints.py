@@ -22,6 +22,7 @@ SPELLED = "spelled S-M-I-T-H."
 NAME = "first and last name."
 FORMS = {Step.WHEN: DAYS, Step.CHOOSE: DAYS, Step.DOB: DATE_OF_BIRTH, Step.SPELL: SPELLED,
          Step.SPELL_FIRST: SPELLED, Step.SPELL_NAME: SPELLED, Step.NAME: NAME, Step.MESSAGE_NAME: NAME,
+         Step.MESSAGE_SPELL: SPELLED,
          Step.NAME_FIX: NAME, Step.NAME_FIX_SPELL: SPELLED}
 WANTS_SAID = frozenset({Step.INTENT, Step.CONFIRM_INTENT, Step.MESSAGE})  # where a caller may name a doctor
 

@@ -78,6 +78,7 @@ class Dialogue:
             Step.CONFIRM_CANCEL: self.booking.take_cancel_go_ahead,
             Step.MESSAGE: self.escalation.take_message,
             Step.MESSAGE_NAME: self.escalation.take_message_name,
+            Step.MESSAGE_SPELL: self.escalation.take_message_spelling,
             Step.CALLBACK: self.escalation.take_callback,
             Step.CALLER_ID: self.escalation.take_callback,
             Step.FOR_WHOM: self._then_advance(self.identity.take_for_whom),
@@ -234,7 +235,7 @@ class Dialogue:
             return Reply.say(wording.LINE_UNCLEAR)
         s.low_confidence = 0
         intent = rule_intent(text)
-        taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.CALLBACK, Step.CALLER_ID)
+        taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.MESSAGE_SPELL, Step.CALLBACK, Step.CALLER_ID)
         if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent in (
                 "human", "wrong_number"):
             return self._act_on(text, intent)

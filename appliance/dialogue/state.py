@@ -41,6 +41,7 @@ class Step(StrEnum):
     CHECK_READING = "check_reading"  # a yes to the language model's reading of a name or date of birth
     CHECK_HEARD = "check_heard"  # a yes to a new patient's name as said, where the spelling was not alike it
     MESSAGE_NAME = "message_name"  # who is leaving the message
+    MESSAGE_SPELL = "message_spell"  # the last name of a caller not on file who leaves a message, spelled
     CALLBACK = "callback"  # the number to call back
     CALLER_ID = "caller_id"  # a yes to calling back on the number calling, or another number
     ANOTHER = "another"  # the patient has this service booked already: another one, or move it?
@@ -49,7 +50,7 @@ class Step(StrEnum):
 
 
 # a word spelled, letter by letter
-SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME, Step.NAME_FIX_SPELL})
+SPELLING = frozenset({Step.SPELL, Step.SPELL_FIRST, Step.SPELL_NAME, Step.NAME_FIX_SPELL, Step.MESSAGE_SPELL})
 YES_OR_NO = frozenset({Step.CONFIRM, Step.CONFIRM_INTENT, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.CHECK_READING,
                        Step.CHECK_HEARD, Step.CALLER_ID, Step.SERVICE_ONE})  # a yes or a no answers in full
 
@@ -90,6 +91,7 @@ class CallState:
     message: str | None = None  # a message taken, not yet written (its name and number still asked)
     callback_number: str | None = None  # the number the caller gave for a call back
     message_name: str | None = None  # who left the message, when not known otherwise
+    message_spelled: bool = False  # the caller leaving a message was asked to spell their last name
     not_understood: int = 0
     mismatches: int = 0  # names and dates of birth that did not match the record
     another_checked: bool = False  # the caller said a second booking of the same service is wanted
@@ -138,7 +140,7 @@ class CallState:
         reading the caller refused ("Grace With Field": Grace may be right)."""
         if self.last_name_only and self.first_heard and self.name:
             return f"{self.first_heard} {self.name}"
-        return self.name or ""
+        return self.name or self.message_name or ""
 
     def summary(self, reason: str) -> str:
         """Who, verified or not, what they want, what was already done, and why we hand over (no

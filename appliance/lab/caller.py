@@ -180,13 +180,17 @@ class CallerPlan:
         """'R U T H.'"""
         return " ".join(self.name.split()[0].upper()) + "."
 
+    def spelled_last_name(self) -> str:
+        """'K O W A L S K I.' (what a caller with no spelling of their own says)."""
+        return " ".join(re.sub(r"[^A-Za-z]", "", self.name.split()[-1]).upper()) + "."
+
     def static_lines(self) -> list[str]:
         """Every line known before the call (to synthesize ahead)."""
         lines = [t.opening for t in self.tasks] + [r for t in self.tasks for r in t.rephrase]
         lines += [line for values in self.answers.values() for line in values]
         lines += [self.yes, self.goodbye, "No.", "Yes.", "The first one, please."]
         if self.name:
-            lines.append(self.spelled_first_name())
+            lines += [self.spelled_first_name(), self.spelled_last_name()]
         if self.correction:
             lines.append(self.correction)
         if self.choice not in ("first", "match"):
@@ -287,6 +291,8 @@ class Caller:
             return ANOTHER_ANSWERS.get(self.current.intent, "Another one, please.")
         if ask is Ask.SPELL_FIRST and plan.name:
             return plan.spelled_first_name() if count < 2 else self._unknown()
+        if ask is Ask.SPELL and plan.name and plan.answer(ask, 0) is None:
+            return plan.spelled_last_name() if count < 2 else self._unknown()
         if ask is Ask.WHO:
             return plan.answer(Ask.WHO, count) or plan.answer(Ask.NAME, 0) or self._unknown()
         if ask is Ask.WHEN and plan.correction:

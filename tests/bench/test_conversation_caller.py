@@ -86,6 +86,14 @@ def test_the_caller_answers_in_whatever_order_it_is_asked():
     assert caller.respond("What day suits you?") == "Wednesday morning."
 
 
+def test_a_caller_with_no_spelling_of_its_own_spells_its_last_name_twice_at_most():
+    caller = Caller(plan(answers={"message": ("It's Anna O'Neill, about my bill.",)}, name="Anna O'Neill"), THURSDAY)
+    for _ in range(2):
+        assert caller.respond("Thank you. And could you spell your last name for me?") == "O N E I L L."
+    assert caller.respond("Sorry, could you spell your last name for me?") == "Can I make an appointment?"
+    assert "O N E I L L." in caller.plan.static_lines()
+
+
 def test_the_caller_objects_to_a_read_back_of_the_wrong_day_and_accepts_the_right_one():
     caller = Caller(plan(), THURSDAY)
     wrong = caller.respond("So that's Friday the 27th at 9 in the morning. Shall I go ahead?")

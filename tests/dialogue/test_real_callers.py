@@ -64,20 +64,42 @@ def test_a_message_records_who_called_and_the_number_to_call_back(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready",
-                   "Tom Baker", "No, call me on five five five, two one two, three four five six")
-    assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
-    assert replies[3].startswith("Thank you, I've passed your message on") and "5 5 5 2 1 2 3 4 5 6" in replies[3]
+                   "Tom Baker", "B A K E R.", "No, call me on five five five, two one two, three four five six")
+    assert replies[1] == wording.MESSAGE_WHO and replies[2] == wording.MESSAGE_SPELL
+    assert replies[3] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
+    assert replies[4].startswith("Thank you, I've passed your message on") and "5 5 5 2 1 2 3 4 5 6" in replies[4]
     row = next(db.query("SELECT * FROM messages"))
     assert row["caller_name"] == "Tom Baker" and row["caller_number"].endswith("5552123456")
+
+
+@pytest.mark.parametrize("spelling, name", [("K O W A L S K I.", "Senator Kowalski"),  # for Anna Kowalski
+                                            ("Sorry, what?", "Senator Wolski")])  # no letters: the name stands
+def test_a_caller_not_on_file_who_leaves_a_message_spells_the_last_name_once(spelling, name, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    replies = talk(dialogue, "I'd like to leave a message.", "It's Senator Wolski. I have a question about my bill.",
+                   spelling, "Yes, this number is fine.")
+    assert replies[1] == wording.MESSAGE_SPELL and dialogue.call.state.step == Step.INTENT
+    row = next(db.query("SELECT caller_name FROM messages"))
+    assert row["caller_name"] == name
+
+
+def test_a_caller_on_file_or_in_an_emergency_is_not_asked_to_spell_for_a_message(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    assert wording.MESSAGE_SPELL not in talk(new_call(db, MARIA), "Could someone call me back about my bill?",
+                                             "It's about my bill, please call me.")
+    emergency = talk(new_call(db, UNKNOWN), "My face is swollen and I can't breathe properly.",
+                     "It's Dennis Ford, call me back.")
+    assert wording.MESSAGE_SPELL not in emergency
 
 
 def test_a_number_not_understood_twice_goes_to_staff_in_words_and_is_not_read_back(tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready", "Tom Baker",
-                   "No, please use another one", "212-555-01")
-    assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1") and replies[3] == wording.CALLBACK_ASK
-    assert replies[4].startswith(wording.MESSAGE_PASSED.format(back="")) and "1 1 1 1" not in replies[4]
+                   "B A K E R.", "No, please use another one", "212-555-01")
+    assert replies[3] == wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1") and replies[4] == wording.CALLBACK_ASK
+    assert replies[5].startswith(wording.MESSAGE_PASSED.format(back="")) and "1 1 1 1" not in replies[5]
     row = next(db.query("SELECT * FROM messages"))
     assert "not understood" in row["text"] and "212-555-01" in row["text"]
 
@@ -86,9 +108,9 @@ def test_a_callback_number_said_without_its_area_code_is_in_the_callers_area(tmp
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, "+12125550135")
     replies = talk(dialogue, "Can I leave a message?", "It's Gary Moore, born 7 12 1969. Call me about the price.",
-                   "No, please use five five five, nine eight seven six.")
-    assert replies[1] == wording.CALLBACK_CALLER_ID.format(last_digits="0 1 3 5")  # a date in a message is no number
-    assert "2 1 2 5 5 5 9 8 7 6" in replies[2]  # read back with the area code of the caller's own number
+                   "M O O R E.", "No, please use five five five, nine eight seven six.")
+    assert replies[2] == wording.CALLBACK_CALLER_ID.format(last_digits="0 1 3 5")  # a date in a message is no number
+    assert "2 1 2 5 5 5 9 8 7 6" in replies[3]  # read back with the area code of the caller's own number
     row = next(db.query("SELECT caller_number, text FROM messages"))
     assert row["caller_number"] == "+12125559876" and "212 assumed" in row["text"]
 
@@ -97,9 +119,9 @@ def test_an_answer_to_the_caller_id_offer_that_is_neither_yes_nor_a_number_hears
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN)
     replies = talk(dialogue, "Can I leave a message?", "Please tell Dr. Patel my x-rays are ready", "Tom Baker",
-                   "Well, hmm", "Yes, please")
+                   "B A K E R.", "Well, hmm", "Yes, please")
     offer = wording.CALLBACK_CALLER_ID.format(last_digits="1 1 1 1")
-    assert replies[2] == replies[3] == offer and replies[4].startswith("Thank you, I've passed your message on")
+    assert replies[3] == replies[4] == offer and replies[5].startswith("Thank you, I've passed your message on")
 
 
 def test_a_message_left_before_the_caller_hangs_up_is_still_written(tmp_path):
