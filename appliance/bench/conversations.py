@@ -45,7 +45,7 @@ from appliance.crm.names import same_person_name
 from appliance.crm.schedule import Schedule
 from appliance.crm.timeutil import now_utc
 from appliance.dialogue.spoken import words_to_digits
-from appliance.lab.caller import Caller, CallerPlan
+from appliance.lab.caller import Caller, CallerPlan, Keys
 from appliance.lab.demo import DEMO_PATIENT, demo_config
 from appliance.lab.speech import silence
 from appliance.models.protocols import Expected, Spelling, SttResult
@@ -294,9 +294,10 @@ def check(db, scenario: Scenario, seeded: Seeded, tz: ZoneInfo, call_ids: list[i
     if exp.kind == "message" or (exp.kind == "handover" and not can_transfer):
         want = number_digits if exp.callback == "caller" else exp.callback
         last_name = exp.name.split()[-1].lower()
-        # the caller named (in the message, or as its caller, spelled or sounding alike) and the
-        # number to call back (in the message or as its number)
-        good = [m for m in plain if (last_name in m[0].lower() or same_person_name(m[1], exp.name))
+        # the caller named (its last name in the message or its caller's name, or that name spelled or
+        # sounding alike) and the number to call back (in the message or as its number)
+        good = [m for m in plain if (last_name in m[0].lower() or last_name in (m[1] or "").lower().split()
+                                     or same_person_name(m[1], exp.name))
                 and (want in digits(m[0]) or want in digits(m[2])
                      or (exp.callback == "caller" and digits(m[2])[-10:] == number_digits))]
         if exp.kind == "handover" and handovers:
@@ -336,6 +337,7 @@ class ScenarioResult:
     emergency: bool = False
     flagged: bool = False
     after_hours: bool = False  # the call was made outside the demo clinic's opening hours
+    keyed: bool = False  # the caller keyed its date of birth in, told it could
     lines: list[tuple[str, str]] = field(default_factory=list)  # (what the caller said, what the agent heard)
     transcript: list[tuple[str, str]] = field(default_factory=list)
     voice_to_voice_ms: list[float] = field(default_factory=list)
@@ -455,8 +457,11 @@ async def _run_sip(base: Config, plan: Plan, workdir: Path,
             mark = db.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0]
             can_transfer = _staff_reachable(db, tz, config, result)
 
-            def respond(agent_text: str) -> Path | None:
+            def respond(agent_text: str) -> Path | Keys | None:
                 line = caller.respond(agent_text)
+                if isinstance(line, Keys):
+                    result.keyed = True
+                    return line
                 return audio.wav(line) if line is not None else None
 
             call = await converse(service, respond, workdir / "calls", caller_id=scenario.caller_number)
@@ -509,6 +514,12 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 line = await asyncio.to_thread(caller.respond, reply.text)
                 if line is None:
                     break
+                if isinstance(line, Keys):  # pressed, as the call loop passes keys: one at a time
+                    result.keyed = True
+                    for key in line:
+                        reply = await hub.decide(lane, dialogue.dtmf, key) or reply
+                    result.transcript += [("caller", f"[keys {line}]"), ("agent", reply.text)]
+                    continue
                 wav = await asyncio.to_thread(audio.wav, line)
                 pcm = await asyncio.to_thread(lambda: voices.telephone(read_wav(wav)))
                 started = time.monotonic()
@@ -571,6 +582,7 @@ def _group(results: list[ScenarioResult]) -> dict:
         "emergency_scenarios": sum(r.emergency for r in results),
         "errors": sum(bool(r.error) for r in results),
         "after_hours_calls": sum(r.after_hours for r in results),
+        "dates_of_birth_keyed": sum(r.keyed for r in results),
     }
 
 
@@ -600,6 +612,9 @@ def table(summary: dict) -> list[str]:
     if late:
         out.append(f"{late} calls after the demo clinic's hours (a request for a person goes to the on-call number "
                    "if one is set, else it is judged as a message)")
+    keyed = summary["overall"]["dates_of_birth_keyed"]
+    if keyed:
+        out.append(f"{keyed} callers keyed their date of birth in, told they could once it was not heard")
     stages = summary["overall"]["stages_ms"]
     if stages:
         out.append("agent stage times p50/p95 ms: " + ", ".join(

@@ -40,8 +40,8 @@ TASK_NAMED = re.compile(r"\b(?:cancel|call off|re-? ?schedul|move|confirm)", re.
 # at "book another, or move the one you have?": moving it said, or the one they have named as
 # asked ("No, I like the movie one I have" for "I'd like to move the one I have") and not kept
 MOVE_IT = re.compile(r"\b(?:move|change|instead|rather)\b")
-THE_ONE_I_HAVE = re.compile(r"\bones? (?:i|we) (?:have|'ve got|already have)\b")
-ANOTHER = re.compile(r"\b(?:another|new one|second|as well|too|also|keep)\b")
+THE_ONE_I_HAVE = re.compile(r"\bones? (?:i|we)(?: have| already have|'ve got| have got)\b")
+ANOTHER = re.compile(r"\b(?:another|new one|second|as well|too|also)\b")
 # "the 2:30 one": no number after the time; "Miss Blackone" (for "o'clock one"): written onto a word
 PICKED_ONE = re.compile(r"(?:\b|(?<=\w{3})(?<!some)(?<!any)(?<!every)(?<!postp))one\b(?=\W*(?:please)?\W*$)",
                         re.IGNORECASE)
@@ -108,7 +108,8 @@ class Booking:
         record made stays, for staff to see in the call's summary."""
         s = self.call.state
         log.info("%s: no appointment under the patient registered on this call: looked up again", self.call.key)
-        name, s.contact, s.verified, s.registered, s.spelled = s.contact.name, None, False, False, False
+        name, s.misregistered = s.contact.name, s.contact.id
+        s.contact, s.verified, s.registered, s.spelled = None, False, False, False
         s.not_understood = 0
         return self.call.ask(Step.SPELL, wording.NOT_UNDER_NAME.format(name=name))
 
@@ -171,7 +172,8 @@ class Booking:
         s = self.call.state
         intent = rule_intent(text)
         lowered = text.lower()
-        if (MOVE_IT.search(lowered) or THE_ONE_I_HAVE.search(lowered) and not ANOTHER.search(lowered)) and (
+        kept_or_another = ANOTHER.search(lowered) or re.search(r"\bkeep", lowered)
+        if (MOVE_IT.search(lowered) or THE_ONE_I_HAVE.search(lowered) and not kept_or_another) and (
                 intent != "cancel"):
             intent = "reschedule"
         elif re.search(r"\b(check|confirm|when is)\b", lowered) and intent != "cancel":
@@ -247,7 +249,8 @@ class Booking:
         correction = parse_when(said, self.call.local_now()) if said else None
         other_dentist = bool(said) and self._other_dentist(said, [s.chosen])
         same_wish = correction is not None and s.when is not None and s.when.merged(correction) == s.when
-        if correction is not None and not (same_wish and answer is False):  # a no and the wish again: a no
+        turned_down = same_wish and answer is False and refuses(text)  # "No, that doesn't work. Monday at 2:30"
+        if correction is not None and not turned_down:
             if other_dentist:
                 return self._offer_with_dentist(correction)
             if same_wish:  # the same wish: read back again

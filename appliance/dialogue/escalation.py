@@ -125,9 +125,10 @@ class Escalation:
         return self._message_next()
 
     def take_message_spelling(self, text: str) -> Reply:
-        """The last name of a caller not on file, spelled for the message; letters not heard, the
-        name as heard stands (a message is never held back for it)."""
+        """The last name of a caller not on file, spelled for the message (a number said with it
+        is kept); letters not heard, the name as heard stands (a message is never held back for it)."""
         s = self.call.state
+        s.callback_number = s.callback_number or parse_phone(text, self.region())
         spelled = spelled_word(text, asked=True)
         if spelled is not None and s.name:
             s.name = respelled(s.name, spelled)
@@ -178,7 +179,8 @@ class Escalation:
         s = self.call.state
         if not s.caller_name and s.step != Step.MESSAGE_NAME:
             return self.call.ask(Step.MESSAGE_NAME, wording.MESSAGE_WHO)
-        if s.contact is None and s.caller_name and not (s.spelled or s.message_spelled) and s.intent != "emergency":
+        if (s.contact is None and not s.for_whom_checked and s.caller_name and not (s.spelled or s.message_spelled)
+                and s.intent != "emergency"):  # not a caller on file (by caller ID, or booking for another)
             s.message_spelled = True  # staff call back a caller not on file by the name they left: spelled, once
             return self.call.ask(Step.MESSAGE_SPELL, wording.MESSAGE_SPELL)
         if s.callback_number is None and s.contact is not None and s.caller_number:

@@ -173,7 +173,8 @@ class Identity:
         """A new patient's last name, spelled; not understood twice, the heard one is kept."""
         s = self.call.state
         both = both_spelled(text)
-        spelled, again = self._spelling(both[1] if both else text, wording.SPELL_LAST_NAME)
+        question = wording.SPELL_LAST_NAME if s.intent == "book" else wording.SPELL_LAST_NAME_TO_FIND
+        spelled, again = self._spelling(both[1] if both else text, question)
         if again is not None:
             return again
         if both is not None:
@@ -313,7 +314,7 @@ class Identity:
                 # for the 30th): the spelled first name decides, however the name was heard
                 return self._spell_first_name([s.contact] if heard_alike(dob, s.contact.date_of_birth) else [])
         if s.contact is None:
-            s.contact = self.call.records.find_contact(name, dob)
+            s.contact = self.call.records.find_contact(name, dob, s.misregistered)
             if s.contact is None and not s.first_spelled:
                 return self._spell_first_name(self.call.records.near_contacts(name, dob))
             if s.contact is None:

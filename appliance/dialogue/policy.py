@@ -11,6 +11,7 @@ made only after a yes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from appliance.dialogue.escalation import Escalation
 from appliance.dialogue.faq import FaqPolicy
 from appliance.dialogue.hints import ClinicWords
 from appliance.dialogue.identity import Identity
+from appliance.dialogue.keyed import KeyedDate
 from appliance.dialogue.name_fix import NameFix
 from appliance.dialogue.name_spelling import NameSpelling
 from appliance.dialogue.reading import Reader
@@ -64,6 +66,8 @@ class Dialogue:
         self.identity = Identity(self.call, self.escalation, self.reader)
         self.booking = Booking(self.call, self.escalation)
         self.name_fix = NameFix(self.call, self.escalation)
+        self.keyed = KeyedDate()  # a date of birth keyed in
+        self.keys_at_first = False  # told at the first date-of-birth question (else once one was not heard)
         self.steps: dict[Step, Handler] = {
             Step.INTENT: self._take_intent,
             Step.CONFIRM_INTENT: self._take_intent_yes,
@@ -212,7 +216,10 @@ class Dialogue:
         return wording.ANYTHING_ELSE.format(done="").strip() if s.offered_more else wording.HOW_CAN_I_HELP
 
     def _said(self, reply: Reply) -> Reply:
-        self.call.state.last_question = reply.text
+        s = self.call.state
+        if s.step == Step.DOB and (self.keys_at_first or s.not_understood):
+            reply = dataclasses.replace(reply, text=self.keyed.offered(reply.text, self.identity.day_first()))
+        s.last_question = reply.text
         return reply
 
     def _respond(self, text: str, confidence: float, alternative: bool = False) -> Reply:
@@ -223,9 +230,9 @@ class Dialogue:
         if not text.strip():
             return self.escalation.not_understood(wording.DID_NOT_CATCH)
         s.last_caller_text = text
-        if confidence < self.low_confidence and s.step in (Step.SPELL, Step.SPELL_FIRST) and s.name and (
-                s.contact is None):  # a new patient's unclear letters spell nothing: asked again, then the name
-            text = ""  # as heard
+        if confidence < self.low_confidence and (s.step == Step.MESSAGE_SPELL or s.step in (
+                Step.SPELL, Step.SPELL_FIRST) and s.name and s.contact is None):
+            text = ""  # unclear letters spell nothing: a new patient is asked again; a message's name stands
         elif confidence < self.low_confidence:
             s.low_confidence += 1
             if s.low_confidence == 2 and s.step == Step.NAME:  # heard unclearly twice: spelled, not said again
@@ -243,7 +250,8 @@ class Dialogue:
             return self.escalation.hand_over("the caller is upset")
         # a yes or no in a goodbye ("perfect, thanks, bye") is the step's first; while a message is
         # taken, a goodbye with any other words ("tell them thanks, bye") is part of it
-        if intent == "goodbye" and (s.step == Step.INTENT or (
+        declines = s.step == Step.MESSAGE_SPELL and not re.search(r"\bbye\b|\bgoodbye\b", text.lower())
+        if intent == "goodbye" and not declines and (s.step == Step.INTENT or (  # "no thanks": not spelled
                 only_closing(text) if taking_message else yes_or_no(text) is None)):
             return self._act_on(text, intent)
         if s.step == Step.MESSAGE and s.intent is None and s.not_understood >= 2 and intent == "faq" and (
@@ -271,12 +279,18 @@ class Dialogue:
         return self._said(self.faq.silence(count, final))
 
     def takes_digits(self) -> bool:
-        """Keys are single choices here (0 for the front desk)."""
-        return False
+        """Keys spell a date of birth where one is asked (`keyed`); elsewhere they are single
+        choices (0 for the front desk)."""
+        return self.call.state.step == Step.DOB
 
     def dtmf(self, digit: str) -> Reply | None:
-        """0 reaches the front desk from anywhere; the recording notice's key declines the recording."""
+        """Where a date of birth is asked, eight keys are one, answered as if said; elsewhere 0
+        reaches the front desk and the recording notice's key declines the recording."""
         self._before = None
+        if self.takes_digits() and digit.isdigit():
+            keyed = self.keyed.key(digit)
+            return self.respond(keyed, 1.0) if keyed is not None else None
+        self.keyed.forget()
         if digit == DECLINE_KEY and self.recorded:
             return self.decline_recording(self.again())
         return self.escalation.hand_over("the caller pressed 0") if digit == "0" else None

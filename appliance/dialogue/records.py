@@ -46,12 +46,14 @@ class ClinicRecords:
         found = self.contacts.by_phone(number)
         return found[0] if len(found) == 1 else None
 
-    def find_contact(self, name: str, date_of_birth: str) -> Contact | None:
+    def find_contact(self, name: str, date_of_birth: str, besides: int | None = None) -> Contact | None:
         """The one contact with this date of birth and this name: as said, else nearly (the
-        recogniser's spelling of it: "Gonzales" finds "Gonzalez"); None when none or several."""
-        found = self.contacts.by_name_dob(name, date_of_birth)
+        recogniser's spelling of it: "Gonzales" finds "Gonzalez"); None when none or several.
+        `besides`: a contact left out (one registered on this call under a name misheard)."""
+        found = [c for c in self.contacts.by_name_dob(name, date_of_birth) if c.id != besides]
         if not found:
-            found = [c for c in self.contacts.by_dob(date_of_birth) if same_person_name(name, c.name)]
+            found = [c for c in self.contacts.by_dob(date_of_birth) if same_person_name(name, c.name)
+                     and c.id != besides]
         return found[0] if len(found) == 1 else None
 
     def near_contacts(self, name: str, date_of_birth: str) -> list[Contact]:

@@ -37,7 +37,6 @@ OPTING_OUT = r"\b(stop calling|don't call|do not call|no more (calls|reminders)|
 HEDGES = r"\b(not|never|maybe|perhaps|wait|hold on|might|unless)\b|n't\b"  # no confirmation
 WHO = r"\b(who( is|'s) (this|calling|that)|who are you|what is this( about)?|sorry,? who)\b"
 REPEAT = r"\b(repeat|say (that|it) again|pardon|what was that|come again|didn't (catch|hear))\b"
-DATE_KEYS = 8  # a date of birth keyed in: MMDDYYYY (DDMMYYYY where the day comes first)
 
 HELLO = "Hello, this is {clinic}."
 REMINDER = "I'm calling with a reminder: you have an appointment {moment}."
@@ -51,7 +50,6 @@ OPTED_OUT = ("Understood, we won't call you with reminders again. Your appointme
              "Goodbye!")
 VOICEMAIL = ("Hello, this is the automated assistant of {clinic} with a reminder of an appointment {moment}. "
              "If you need to change it, please call us{back}. Thank you, goodbye!")
-DOB_BY_KEYS = " You can also key it in as eight digits: {order}."
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,7 @@ class ReminderDialogue:
         self.delegated = False  # a cancel, change or hand-over goes on in the receptionist's dialogue
         self.result: str | None = None  # confirmed | voicemail | wrong_number | opted_out_by_phone
         self.misses = 0
-        self.keyed = ""  # digits of a date of birth keyed in
-        self.keys_told = False  # the caller heard that a date of birth can be keyed in
+        dialogue.keys_at_first = True  # a date of birth asked on a reminder call says it can be keyed in
 
     # --- what the call says first --------------------------------------------------------
     def greeting(self, caller_number: str) -> Reply:
@@ -145,24 +142,16 @@ class ReminderDialogue:
                 return self._hand_to_dialogue(KEYS[digit], "", 1.0)
             return None
         s = self.call.state
-        if s.step != Step.DOB:
-            self.keyed = ""
-        if s.step == Step.DOB and digit.isdigit():
-            self.keyed += digit
-            if len(self.keyed) < DATE_KEYS:
-                return None
-            keyed, self.keyed = self.keyed, ""
-            first, second, year = keyed[:2], keyed[2:4], keyed[4:]
-            return self._aimed(self.dialogue.respond(f"{first}/{second}/{year}", 1.0))
-        if digit == "0":
-            return self._aimed(self.dialogue.dtmf("0"))
+        if self.dialogue.takes_digits() or digit == "0":  # a date of birth keyed in, or the front desk
+            reply = self.dialogue.dtmf(digit)
+            return self._aimed(reply) if reply is not None else None
         if digit in KEY_ANSWERS and (s.step in YES_OR_NO or s.step == Step.ANOTHER):
             return self._aimed(self.dialogue.respond(KEY_ANSWERS[digit], 1.0))
         return None
 
     def takes_digits(self) -> bool:
-        """A date of birth may be keyed in."""
-        return self.delegated and self.call.state.step == Step.DOB
+        """A date of birth may be keyed in (in the dialogue the call was handed to)."""
+        return self.delegated and self.dialogue.takes_digits()
 
     def silence(self, count: int, final: bool) -> Reply:
         """Options again, then the call ends (a reminder never transfers a silent line)."""
@@ -278,14 +267,10 @@ class ReminderDialogue:
 
     def _aimed(self, reply: Reply) -> Reply:
         """The reminded appointment is acted on only for the reminded patient (someone else on the
-        line gets their own list); a date-of-birth question says it can be keyed in."""
+        line gets their own list)."""
         s = self.call.state
         if s.target is not None and s.contact is not None and s.target.contact_id != s.contact.id:
             s.target = None
-        if s.step == Step.DOB and not self.keys_told:
-            self.keys_told = True
-            order = "day, month and year" if self.dialogue.identity.day_first() else "month, day and year"
-            return Reply(reply.text + DOB_BY_KEYS.format(order=order), reply.action)
         return reply
 
     def _said(self, text: str, action: Action | None = None) -> Reply:

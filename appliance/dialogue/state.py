@@ -86,6 +86,7 @@ class CallState:
     for_whom_checked: bool = False  # the caller said whether the booking is for the caller-ID patient
     spelled: bool = False  # a new patient's last name was spelled
     registered: bool = False  # `contact` is a new patient registered on this call
+    misregistered: int | None = None  # a record registered on this call, then found not to be the caller's
     first_spelled: bool = False  # the first name was spelled (a new patient's, or to choose a record)
     near: list[Contact] = field(default_factory=list)  # records the spelled first name chooses from
     message: str | None = None  # a message taken, not yet written (its name and number still asked)
@@ -140,7 +141,7 @@ class CallState:
         reading the caller refused ("Grace With Field": Grace may be right)."""
         if self.last_name_only and self.first_heard and self.name:
             return f"{self.first_heard} {self.name}"
-        return self.name or self.message_name or ""
+        return self.name or (self.message_name if self.step == Step.MESSAGE_SPELL else "") or ""
 
     def summary(self, reason: str) -> str:
         """Who, verified or not, what they want, what was already done, and why we hand over (no

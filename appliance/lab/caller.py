@@ -23,6 +23,11 @@ MAX_TURNS = 24  # a caller hangs up after this many lines, whatever happens
 READ_BACK_NAME = re.compile(r", for ([^,.?]+)\.\s+Shall I go ahead\?")  # whom the read-back books for
 DAY_NAMED = r"\b(?:%s|tomorrow|today)\b" % "|".join(WEEKDAYS)  # noqa: UP031
 LAST_NAME_SAID = re.compile(r"\bsurname\b|\blast name\b", re.IGNORECASE)
+KEYS_OFFERED = re.compile(r"\bkey (?:it|them|your date of birth) in\b", re.IGNORECASE)  # "...key it in as eight digits"
+
+
+class Keys(str):
+    """Keys pressed on the phone's keypad (digits), not words said."""
 
 
 class Ask(StrEnum):
@@ -289,6 +294,8 @@ class Caller:
             return f"No, please use {number}" if number else "No."
         if ask is Ask.ANOTHER and self.current is not None:
             return ANOTHER_ANSWERS.get(self.current.intent, "Another one, please.")
+        if ask is Ask.DOB and plan.dob and KEYS_OFFERED.search(text):  # told it can be keyed in: a caller does
+            return self._keyed_date_of_birth(text)
         if ask is Ask.SPELL_FIRST and plan.name:
             return plan.spelled_first_name() if count < 2 else self._unknown()
         if ask is Ask.SPELL and plan.name and plan.answer(ask, 0) is None:
@@ -307,6 +314,12 @@ class Caller:
         if ask is Ask.MESSAGE and self.current is not None and self.current.intent in ("message", "human"):
             return self.current.opening
         return self._unknown()
+
+    def _keyed_date_of_birth(self, text: str) -> Keys:
+        """The date of birth as the keys the agent asked for: month, day and year (MMDDYYYY), or
+        day first when it said so."""
+        year, month, day = self.plan.dob.split("-")
+        return Keys(f"{day}{month}{year}" if re.search(r"day, month", text.lower()) else f"{month}{day}{year}")
 
     def _request(self) -> str | None:
         """The current task's request: its opening, then (asked again) other words; none left: goodbye."""

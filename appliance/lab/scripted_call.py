@@ -53,14 +53,16 @@ async def run_script(service: ApplianceService, lines: list[str], workdir: Path 
     return await converse(service, lambda _agent: next(wavs, None), workdir, pause_s, timeout_s, caller_id)
 
 
-Respond = Callable[[str], Path | None]  # the agent's last words -> the caller's next line (a WAV), None: hang up
+# the agent's last words -> the caller's next line (a WAV) or keys it presses (digits), None: hang up
+Respond = Callable[[str], Path | str | None]
 
 
 async def converse(service: ApplianceService, respond: Respond, workdir: Path | None = None,
                    pause_s: float = 0.4, timeout_s: float = 30.0, caller_id: str = "") -> CallResult:
-    """Call the service; after each agent reply (the greeting first), say what `respond` makes
-    of the agent's words (it runs on a worker thread), until it returns None or the call ends;
-    hang up; measure. `CallResult.exchanges` pairs each line with what the agent heard."""
+    """Call the service; after each agent reply (the greeting first), say (or key, RFC 4733)
+    what `respond` makes of the agent's words (it runs on a worker thread), until it returns None
+    or the call ends; hang up; measure. `CallResult.exchanges` pairs each line said with what the
+    agent heard."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="scripted-call-"))
     user = f"caller{next(_callers)}"
     events = EventLog()
@@ -79,12 +81,15 @@ async def converse(service: ApplianceService, respond: Respond, workdir: Path | 
         while not _ended(events, call_id):
             await asyncio.sleep(pause_s)
             last = _last_said(events, said) or last  # a reply in two parts: the latest counts
-            wav = await asyncio.to_thread(respond, last.text)
-            if wav is None or _ended(events, call_id):
+            answer = await asyncio.to_thread(respond, last.text)
+            if answer is None or _ended(events, call_id):
                 break
             mark = len(events.items)
-            played.append((wav, mark))
-            peer.send(cmd="play", wav=str(wav))
+            if isinstance(answer, Path):
+                played.append((answer, mark))
+                peer.send(cmd="play", wav=str(answer))
+            else:
+                peer.send(cmd="dtmf", digits=answer)
             last = await _wait(events, said, timeout_s, after=mark)
         await asyncio.sleep(pause_s)
         if not _ended(events, call_id):

@@ -23,7 +23,15 @@ from appliance.crm.db import open_store
 from appliance.crm.messages import Messages
 from appliance.crm.schedule import Schedule
 from appliance.dialogue import wording
-from appliance.lab.caller import Ask, Caller, CallerPlan, Task, classify, pick_offered
+from appliance.lab.caller import (
+    Ask,
+    Caller,
+    CallerPlan,
+    Keys,
+    Task,
+    classify,
+    pick_offered,
+)
 from appliance.lab.demo import seed_demo_store
 
 TZ = ZoneInfo("America/New_York")
@@ -84,6 +92,16 @@ def test_the_caller_answers_in_whatever_order_it_is_asked():
     assert caller.respond("Spell the last name for me?") == "M A R C H."
     assert caller.respond("And could you spell your first name?") == "J O."
     assert caller.respond("What day suits you?") == "Wednesday morning."
+
+
+def test_a_caller_told_it_can_key_its_date_of_birth_in_does_so_in_the_order_asked():
+    caller = Caller(plan(), THURSDAY)
+    assert caller.respond("And what's your date of birth?") == "May 2nd 1990."
+    keyed = caller.respond("Sorry, could you tell me your date of birth? You can also key it in as eight digits: "
+                           "month, day and year.")
+    assert isinstance(keyed, Keys) and keyed == "05021990"
+    assert Caller(plan(), THURSDAY).respond("Your date of birth? You can also key it in as eight digits: day, "
+                                            "month and year.") == "02051990"
 
 
 def test_a_caller_with_no_spelling_of_its_own_spells_its_last_name_twice_at_most():
@@ -220,6 +238,12 @@ def test_messages_need_the_name_and_callback_digits_and_emergencies_an_urgent_fl
     messages = Messages(db)
     messages.add("Please call back", "+12125550177", "", None, True)
     assert not check(db, s, seeded, TZ, [], False).ok
+    messages.add("Please call me on 555 123 4567", "+12125550177", "Tim Bakerman", None, True)
+    assert not check(db, s, seeded, TZ, [], False).ok  # another last name
+    messages.add("Please call me on 555 123 4567", "+12125550177", "Tim Baker", None, True)
+    assert check(db, s, seeded, TZ, [], False).ok  # the last name as the message's caller (spelled for it)
+    wipe(db)
+    seeded = seed(db, [s], TZ, THURSDAY)[s.name]
     messages.add("This is Tom Baker, call me on five five five, one two three, 4567", "+12125550177", "", None, True)
     assert check(db, s, seeded, TZ, [], False).ok
     nothing = scenario(Expect("nothing"))

@@ -296,6 +296,15 @@ def test_a_no_to_the_read_back_with_the_same_wish_said_again_turns_that_time_dow
         assert s.step == Step.CHOOSE
 
 
+def test_a_wish_said_again_at_the_read_back_without_a_firm_no_reads_the_time_back_again(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    booking = offering(db, "a check-up tomorrow morning")
+    booking.take_choice("The first one, please.")
+    chosen = booking.call.state.chosen
+    reply = said(booking.take_go_ahead("Wait, tomorrow morning?"))
+    assert booking.call.state.chosen == chosen and not booking.call.state.declined and "So that's" in reply
+
+
 @pytest.mark.parametrize("answer", ["Yes, but not with Dr. Patel.", "Yes, but can it be a cleaning instead?"])
 def test_a_yes_whose_but_asks_for_what_is_not_done_is_asked_again(answer, tmp_path):
     db, _ = build_store(tmp_path / "store.db")

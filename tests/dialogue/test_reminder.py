@@ -64,7 +64,7 @@ def test_a_keypad_cancel_checks_identity_then_cancels_the_reminded_appointment(d
     assert "first and last name" in asked and "filling" not in asked
     assert not reminder.takes_digits()
     dob = reminder.respond("John Smith", 0.9).text
-    assert "date of birth" in dob and "key it in" in dob and reminder.takes_digits()
+    assert "date of birth" in dob and "key your date of birth in" in dob and reminder.takes_digits()
     for digit in "1120197":
         assert reminder.dtmf(digit) is None
     question = reminder.dtmf("5").text
