@@ -23,7 +23,7 @@ from appliance.crm.scratch import MirroredCallLog
 from appliance.crm.spool import Spool
 from appliance.dialogue import name_spelling
 from appliance.dialogue.policy import Dialogue
-from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT
+from appliance.dialogue.reading import SYSTEM_PROMPT
 from appliance.dialogue.reminder import ReminderCall, ReminderDialogue
 from appliance.dialogue.records import ClinicRecords
 from appliance.voice.events import Event
@@ -62,7 +62,7 @@ class Reception:
         self.messages = db if self.records == self.database else open_store(self.records)
         self.call_log = CallLog(db) if self.messages is db else MirroredCallLog(db, self.messages)
         self.hub = await asyncio.to_thread(EngineHub.load, self.config)
-        warm_s = await asyncio.to_thread(self.hub.warm, INTENT_SYSTEM_PROMPT)
+        warm_s = await asyncio.to_thread(self.hub.warm, SYSTEM_PROMPT)
         await asyncio.to_thread(name_spelling.load_lists)
         log.info("engines loaded in %.1f s, warmed in %.1f s", self.hub.load_s, warm_s)
         self.speaking_ahead = asyncio.create_task(self._speak_ahead())

@@ -6,9 +6,15 @@ from datetime import date, datetime, time
 import pytest
 
 from appliance.dialogue.birthdate import parse_date_of_birth
-from appliance.dialogue.reading import INTENT_SYSTEM_PROMPT, Reader
+from appliance.dialogue.reading import SYSTEM_PROMPT, Reader, asking
 from appliance.dialogue.spoken import parse_clock, say_moment, say_time, words_to_digits
-from appliance.dialogue.understand import adds_nothing, extract_name, pick_by_name, rule_intent, yes_or_no
+from appliance.dialogue.understand import (
+    adds_nothing,
+    extract_name,
+    pick_by_name,
+    rule_intent,
+    yes_or_no,
+)
 from appliance.dialogue.when import parse_when
 from appliance.models.protocols import ChatMessage
 from tests.dialogue.clinic import MARIA, NOW, TZ, build_store, make_dialogue
@@ -140,9 +146,20 @@ class Classifier:
 def test_the_classifier_is_prompted_with_the_fixed_system_prompt():
     model = Classifier()
     assert Reader(model).intent("my tooth hurts when I drink cold water", "How can I help?") == "book"
-    assert model.sent[0] == ChatMessage("system", INTENT_SYSTEM_PROMPT)
+    assert model.sent[0] == ChatMessage("system", SYSTEM_PROMPT)
     assert "my tooth hurts when I drink cold water" in model.sent[1].content
     assert "How can I help?" in model.sent[1].content
+
+
+def test_every_reading_shares_the_system_prompt_and_is_asked_with_the_asking_sentence_only():
+    model = Classifier()
+    reader = Reader(model)
+    reader.intent("I'd like to get in next week", "Thank you for calling. How can I help you today? We're closed now.")
+    assert model.sent[1].content.startswith("Classify the request.") and "Thank you for calling" not in (
+        model.sent[1].content) and '"How can I help you today?"' in model.sent[1].content
+    reader.name("It's Grace With Field", "Thank you. May I have your first and last name?")
+    assert model.sent[0] == ChatMessage("system", SYSTEM_PROMPT) and model.sent[1].content.startswith("Read the")
+    assert asking("Thanks. Done. Anything else?") == "Anything else?" and asking("Goodbye. Bye.") == "Bye."
 
 
 class CountingClassifier(Classifier):
