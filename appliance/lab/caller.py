@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from appliance.crm.contacts import name_key
 from appliance.crm.names import same_person_name
+from appliance.dialogue.reading import asking
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICE_WORDS = ("check-up", "checkup", "check up", "cleaning", "filling", "whitening", "extraction",
@@ -59,13 +60,6 @@ class Ask(StrEnum):
     UNKNOWN = "unknown"
 
 
-def question_of(text: str) -> str:
-    """The sentence that asks: the last one with a question mark, else the last sentence."""
-    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
-    asking = [s for s in sentences if "?" in s]
-    return (asking or sentences or [""])[-1]
-
-
 def _has(text: str, *patterns: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
@@ -73,7 +67,7 @@ def _has(text: str, *patterns: str) -> bool:
 def classify(agent_text: str) -> Ask:
     """What the agent's words ask for (keyword rules on the asking sentence, some context from the rest)."""
     whole = agent_text.lower().replace("\u2019", "'")
-    q = question_of(whole)
+    q = asking(whole)
     asks = "?" in whole
     if not asks and _has(whole, r"\bgoodbye\b", r"\bbye\b", r"put you through", r"putting you through",
                          r"one moment"):
@@ -252,7 +246,7 @@ class Caller:
         if ask is Ask.END:
             return None
         if ask in YES_NO and self.turns and self.turns[-1].ask is ask and (
-                "yes or no" in text.lower() or question_of(text).lower().startswith("sorry")):
+                "yes or no" in text.lower() or asking(text).lower().startswith("sorry")):
             # the same yes/no question again: the answer was not understood; plainer words, twice at most
             if self.retries >= 2:
                 return self._goodbye()
@@ -286,7 +280,7 @@ class Caller:
         if ask is Ask.SERVICE_CHECK:
             latest = plan.answer(Ask.SERVICE, max(self.asked.get(Ask.SERVICE, 0) - 1, 0))  # the one said last
             wanted = services_in(latest or (self.current.opening if self.current else ""))
-            return plan.yes if services_in(question_of(text)) & wanted else "No."
+            return plan.yes if services_in(asking(text)) & wanted else "No."
         if ask is Ask.NUMBER_CONFIRM:
             if plan.callback_is_caller_id:
                 return plan.answer(Ask.NUMBER_CONFIRM, count) or "Yes, this number is fine."
@@ -455,14 +449,14 @@ class Caller:
 
     def _for_whom(self, text: str) -> str:
         first = self.plan.first_name.lower()
-        if first and re.search(rf"\b{re.escape(first)}\b", question_of(text).lower()):
+        if first and re.search(rf"\b{re.escape(first)}\b", asking(text).lower()):
             return self.plan.yes
         name = self.plan.answer(Ask.NAME, 0)
         return f"No, it's for me. {name}" if name else "No, it's for me."
 
     def _did_you_say(self, text: str) -> str:
         """A check of what the agent understood: the date of birth, the name, else the last line."""
-        q = question_of(text).lower()
+        q = asking(text).lower()
         right, about = self._reading_right(q)
         if right is False and about is not None:
             fix = self.plan.answer(about, 1) or self.plan.answer(about, 0)
