@@ -115,13 +115,18 @@ class Booking:
 
     # --- the caller's answers, one method a step ------------------------------------------
     def take_service(self, text: str) -> Reply | None:
-        """Which service (and perhaps when); asked again and still not heard, the services are
-        asked one at a time, each a yes or no (what every voice is heard best on). None: another
-        task was asked for (`other_task`)."""
+        """Which service (and perhaps when); a word spelled nearly like one ("a feeling") asks
+        whether it is that one; asked again and still not heard, the services are asked one at a
+        time, each a yes or no (what every voice is heard best on). None: another task was asked
+        for (`other_task`)."""
         s = self.call.state
         if self.other_task(text):
             return None
         if not self._pick_service(text):
+            services = self.records.services()
+            near = pick_by_name(text, [v.name for v in services], nearly=True, inside=True)
+            if near is not None:  # "a feeling": is it a filling?
+                return self._ask_service(services[near], "")
             if s.not_understood:  # a new, plainer question: misses count from here
                 s.not_understood = 0
                 return self._ask_service(self.records.services()[0], f"{wording.ONE_AT_A_TIME} ")
@@ -327,8 +332,9 @@ class Booking:
         then" would not be true; turned down again, the caller is handed over); still none: the
         nearest within the horizon (to the time asked for, if one was, its day first: else the
         first); still none: ask again, as a miss (nothing free twice: the
-        caller is handed over, not asked on and on). A dentist asked for who does not do the
-        service is said so, and dropped."""
+        caller is handed over, not asked on and on). The same times offered a second time are read
+        back one at a time (a pick not heard sent the caller round). A dentist asked for who does
+        not do the service is said so, and dropped."""
         s = self.call.state
         s.one_by_one = False
         if s.when not in s.wishes:
@@ -360,6 +366,11 @@ class Booking:
         s.offered, s.step = slots, Step.CHOOSE
         if len(slots) == 1:
             return self._read_back(slots[0], wording.ONE_FREE)
+        offer = [(slot.starts_at, slot.provider_id) for slot in slots]
+        if offer in s.offers:  # the same times again: the pick was not heard; each is a yes or no now
+            s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
+            return self._read_back(slots[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
+        s.offers.append(offer)
         return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
 
     def _read_back(self, slot: Slot, lead: str = wording.SO_THATS) -> Reply:

@@ -19,6 +19,8 @@ from appliance.dialogue.state import Step
 from appliance.dialogue.understand import extract_name, yes_or_no
 
 log = logging.getLogger(__name__)
+# letters said right after a name: ", that's M O O R E", "-K-O-W-A-L-S-K-I"
+LETTERS_NEXT = re.compile(r"\W*(?:(?:that's|that is|it's|spelled|spelt)\W+)*[a-z]\b(?:\W+[a-z]\b)+", re.IGNORECASE)
 # steps where a second misunderstanding hands the caller over (elsewhere the agent keeps asking)
 GIVE_UP_AT = frozenset({Step.INTENT, Step.NAME, Step.DOB, Step.SERVICE, Step.SERVICE_ONE, Step.WHEN, Step.CHOOSE,
                         Step.CONFIRM, Step.WHICH, Step.CONFIRM_CANCEL, Step.FOR_WHOM, Step.SPELL_FIRST, Step.SPELL_NAME,
@@ -115,6 +117,7 @@ class Escalation:
         if not s.caller_name:
             s.message_name = extract_name(text) if re.search(r"\b(my name|this is|it's|it is|i'm|i am)\b",
                                                              text.lower()) else None
+            self._spelled_with_name(text)
         s.callback_number = s.callback_number or parse_phone(text, self.region())  # a date is no local number
         return self._message_next()
 
@@ -122,7 +125,21 @@ class Escalation:
         """Who is leaving the message (asked once: a message is never held back for it)."""
         s = self.call.state
         s.message_name = extract_name(text) or " ".join(text.split()[:4]).strip(" .,")
+        self._spelled_with_name(text)
         return self._message_next()
+
+    def _spelled_with_name(self, text: str) -> None:
+        """Letters said right after the message's name ("Gary Moore, M O O R E") spell its last
+        name: the spelling is not asked for (letters elsewhere, "after 5 p.m.", spell nothing)."""
+        s = self.call.state
+        if not s.message_name:
+            return
+        last = s.message_name.split()[-1].lower()
+        at = text.lower().rfind(last)
+        letters = LETTERS_NEXT.match(text[at + len(last):]) if at >= 0 else None
+        spelled = spelled_word(letters[0]) if letters else None
+        if spelled is not None:
+            s.message_name, s.message_spelled = respelled(s.message_name, spelled), True
 
     def take_message_spelling(self, text: str) -> Reply:
         """The last name of a caller not on file, spelled for the message (a number said with it

@@ -217,7 +217,7 @@ class Dialogue:
 
     def _said(self, reply: Reply) -> Reply:
         s = self.call.state
-        if s.step == Step.DOB and (self.keys_at_first or s.not_understood):
+        if s.step == Step.DOB and reply.action is None and (self.keys_at_first or s.not_understood or s.mismatches):
             reply = dataclasses.replace(reply, text=self.keyed.offered(reply.text, self.identity.day_first()))
         s.last_question = reply.text
         return reply

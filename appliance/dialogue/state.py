@@ -76,9 +76,11 @@ class CallState:
     when: When | None = None
     wishes: list[When] = field(default_factory=list)  # the days and times times were offered for, in this task
     offered: list[Slot] = field(default_factory=list)
+    offers: list[list[tuple[datetime, int]]] = field(default_factory=list)  # each offer's (time, dentist), this task
     declined: list[datetime] = field(default_factory=list)  # times offered that the caller turned down
     chosen: Slot | None = None
-    one_by_one: bool = False  # the times offered are read back one at a time (a choice not heard twice)
+    one_by_one: bool = False  # the times offered are read back one at a time (a choice not heard twice,
+    # or the same times offered again)
     target: Appointment | None = None
     candidates: list[Appointment] = field(default_factory=list)
     pending: tuple[str, str] | None = None  # (intent the LLM read, the caller's words) awaiting a yes
@@ -92,7 +94,7 @@ class CallState:
     message: str | None = None  # a message taken, not yet written (its name and number still asked)
     callback_number: str | None = None  # the number the caller gave for a call back
     message_name: str | None = None  # who left the message, when not known otherwise
-    message_spelled: bool = False  # the caller leaving a message was asked to spell their last name
+    message_spelled: bool = False  # the message's last name was spelled (asked, or said with the name)
     not_understood: int = 0
     mismatches: int = 0  # names and dates of birth that did not match the record
     another_checked: bool = False  # the caller said a second booking of the same service is wanted
@@ -117,7 +119,7 @@ class CallState:
     def next_task(self, intent: str) -> None:
         """One task is over: forget its details, keep who the caller is and what was done."""
         self.intent, self.step, self.target, self.chosen, self.when = intent, Step.INTENT, None, None, None
-        self.offered, self.declined, self.candidates, self.wishes = [], [], [], []
+        self.offered, self.declined, self.candidates, self.wishes, self.offers = [], [], [], [], []
         self.one_by_one, self.birth_parts = False, BirthParts()
         self.service = self.provider = self.service_asked = None
         self.not_understood = 0

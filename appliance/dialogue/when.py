@@ -34,7 +34,7 @@ _DATED = re.compile(rf"\b(?:{_ANY_MONTH} (?:the )?\d{{1,2}}(?:st|nd|rd|th)?|(?:t
                     rf"(?:of )?{_ANY_MONTH})\W*(?:of |in )?(?P<year>\d{{4}})\b")  # a year: see `parse_when`
 _WEEKDAY = r"(?P<weekday>" + "|".join(sorted(WEEKDAY_NAMES, key=len, reverse=True)) + r")s?\b"
 _BOUND_BEFORE = re.compile(r"\b(?:after|from|since|later than|not before|before|until|till|by|no later than|"
-                           r"between|and|to)\s*$")
+                           r"between|and|to),?\s*$")
 _APPROXIMATE = re.compile(r"\b(?:around|about|roughly|approximately|ish)\b|\d ?ish\b|\bor so\b")
 # at the start of an answer (after a yes, a no or a filler at most) that names no other day
 _TUESDAY_HEARD = re.compile(r"^(\W*(?:(?:no|yes|yeah|um|uh|oh|well|next|this|maybe|how about)\W+)*)(?:to the|to be|"
@@ -235,10 +235,10 @@ def _hours(t: str) -> tuple[float, float] | None:
         start, end = _bound(match[1]), _bound(match[2])
         if start is not None and end is not None and start < end:
             return start, end
-    match = re.search(r"\b(?:after|from|since|later than|not before) (.{1,30})", t)
+    match = re.search(r"\b(?:after|from|since|later than|not before),? (.{1,30})", t)
     if match and (hour := _bound(match[1])) is not None:
         return hour, 24.0
-    match = re.search(r"\b(?:before|until|till|by|no later than) (.{1,30})", t)
+    match = re.search(r"\b(?:before|until|till|by|no later than),? (.{1,30})", t)
     if match and (hour := _bound(match[1])) is not None:
         return 0.0, hour
     for part, bounds in PARTS.items():
@@ -248,7 +248,9 @@ def _hours(t: str) -> tuple[float, float] | None:
 
 
 def _bound(said: str) -> float | None:
-    """The hour a bound starts at: '4' -> 16.0, '9 30 am' -> 9.5, 'noon' -> 12.0, 'half past 2'."""
+    """The hour a bound starts at: '4' -> 16.0, '9 30 am' -> 9.5, 'noon' -> 12.0, 'half past 2';
+    'for' alone is four as heard ("after, for")."""
+    said = re.sub(r"^for\b(?=\W*$|\s*(?:pm|p\.m\.|o'clock|in the|or so|ish))", "4", said.strip())
     said = re.split(r",|\band\b|\bto\b|\btill\b|\buntil\b", said)[0].strip()
     if re.match(r"(?:\d{1,2}|noon|midday|lunch|half|quarter)", said) is None:
         return None

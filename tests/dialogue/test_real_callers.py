@@ -84,6 +84,25 @@ def test_a_caller_not_on_file_who_leaves_a_message_spells_the_last_name_once(spe
     assert row["caller_name"] == name
 
 
+@pytest.mark.parametrize("lines", [("I'd like to leave a message.", "It's Anna Wolski, K O W A L S K I. Call me back."),
+                                   ("I'd like to leave a message.", "Please call me back about my bill.",
+                                    "Anna Wolski, K-O-W-A-L-S-K-I.")])
+def test_letters_said_with_a_message_name_spell_it_and_are_not_asked_for_again(lines, tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    replies = talk(dialogue, *lines, "Yes, this number is fine.")
+    assert wording.MESSAGE_SPELL not in replies
+    assert next(db.query("SELECT caller_name FROM messages"))["caller_name"] == "Anna Kowalski"
+
+
+def test_letters_elsewhere_in_a_message_spell_no_name(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    assert talk(dialogue, "I'd like to leave a message.", "It's Tom Poe, call me after 5 p.m. please.")[-1] == (
+        wording.MESSAGE_SPELL)
+    assert dialogue.call.state.message_name == "Tom Poe"
+
+
 @pytest.mark.parametrize("answer, confidence", [("K O W A L S K I.", 0.1), ("No thanks.", 0.9), ("I'm good.", 0.9)])
 def test_unclear_letters_or_a_no_to_the_spelling_leave_the_name_as_heard_and_the_message_goes_on(
         answer, confidence, tmp_path):
@@ -574,6 +593,46 @@ def test_a_date_of_birth_not_heard_can_be_keyed_in_told_once(tmp_path):
     dialogue = new_call(db, UNKNOWN)
     talk(dialogue, "I'd like to book a check-up.", "John Smith.", "797B view", "Sorry, 1975.")
     assert "keypad" not in dialogue.call.state.last_question  # told once
+
+
+@pytest.mark.parametrize("answer, asked", [("A feeling, please.", "filling"), ("Facilings.", "filling"),
+                                           ("I'm not sure.", None)])
+def test_a_service_heard_nearly_at_the_service_question_is_asked_about(answer, asked, tmp_path):
+    # "Could I get in for a feeling sometime next week?": the service was asked again
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    reply = talk(dialogue, "I'd like to book an appointment.", "John Smith.", "November 20, 1975.", answer)[-1]
+    if asked is None:
+        assert reply.startswith("Which would you like")
+        return
+    assert reply == wording.IS_IT_SERVICE.format(service=wording.a(asked)) and dialogue.call.state.service is None
+    talk(dialogue, "Yes.")
+    assert dialogue.call.state.service.name == asked
+
+
+def test_the_same_times_offered_again_are_read_back_one_at_a_time(tmp_path):
+    # "Tonight, Miss Blackwung, please" for "The 9 o'clock one, please", three times: Friday's
+    # times, tonight's, Friday's again, until the caller hung up
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN)
+    offer = talk(dialogue, "I'd like to book a cleaning.", "John Smith.", "November 20, 1975.",
+                 "Friday, around 10 in the morning.")[-1]
+    assert offer.startswith("I have Friday") and "Which would you prefer?" in offer
+    talk(dialogue, "Tonight, Miss Blackwung, please.")
+    again = talk(dialogue, "No, that doesn't work for me. Friday, around 10 in the morning.")[-1]
+    assert again.startswith(f"{wording.ONE_AT_A_TIME} So that's Friday") and again.endswith("Shall I go ahead?")
+    assert talk(dialogue, "No.")[-1].startswith(wording.HOW_ABOUT.split("{")[0].strip())
+
+
+def test_a_date_of_birth_that_did_not_match_is_asked_again_with_the_keypad_offered(tmp_path):
+    # "August 8, 1970" heard twice for "August 8th, 1977": the patient was handed over
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, MARIA)
+    talk(dialogue, "I'd like to cancel my appointment.", "Maria Lopez.", "January first 1990.")
+    assert talk(dialogue, "M A R I A.")[-1] == wording.NO_MATCH
+    again = talk(dialogue, "Maria Lopez.")[-1]
+    assert again.endswith(" Or would you rather key your date of birth in on the keypad: eight digits, "
+                          "month, day and year?") and dialogue.takes_digits()
 
 
 @pytest.mark.parametrize("reading, heard, readable", [

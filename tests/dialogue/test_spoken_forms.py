@@ -127,6 +127,12 @@ def test_a_time_said_in_words_reads_back(hour, minute, part):
     ("tomorrow morning", date(2026, 12, 3), date(2026, 12, 3), (8, 12), None),
     ("any time after four", date(2026, 12, 2), date(2026, 12, 16), (16, 24), None),
     ("after 4 pm", date(2026, 12, 2), date(2026, 12, 16), (16, 24), None),
+    # "four" heard as "for", alone after a bound
+    ("Thursday, anytime, after, for", date(2026, 12, 3), date(2026, 12, 3), (16, 24), None),
+    ("before for pm", date(2026, 12, 2), date(2026, 12, 16), (0, 16), None),
+    ("after, for example, Thursday", date(2026, 12, 3), date(2026, 12, 3), (0, 24), None),
+    ("Friday, I'll come by for, uh, a cleaning", date(2026, 12, 4), date(2026, 12, 4), (0, 24), None),
+    ("Friday, after, 4", date(2026, 12, 4), date(2026, 12, 4), (16, 24), None),
     ("before ten", date(2026, 12, 2), date(2026, 12, 16), (0, 10), None),
     ("between two and four", date(2026, 12, 2), date(2026, 12, 16), (14, 16), None),
     ("after lunch on Friday", date(2026, 12, 4), date(2026, 12, 4), (13.5, 24), None),
