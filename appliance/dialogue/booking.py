@@ -332,8 +332,8 @@ class Booking:
         then" would not be true; turned down again, the caller is handed over); still none: the
         nearest within the horizon (to the time asked for, if one was, its day first: else the
         first); still none: ask again, as a miss (nothing free twice: the
-        caller is handed over, not asked on and on). The same times offered a second time are read
-        back one at a time (a pick not heard sent the caller round). A dentist asked for who does
+        caller is handed over, not asked on and on). The same times offered a third time are read
+        back one at a time (a pick not heard sent the caller round; once back is a caller's wish). A dentist asked for who does
         not do the service is said so, and dropped."""
         s = self.call.state
         s.one_by_one = False
@@ -367,10 +367,10 @@ class Booking:
         if len(slots) == 1:
             return self._read_back(slots[0], wording.ONE_FREE)
         offer = [(slot.starts_at, slot.provider_id) for slot in slots]
-        if offer in s.offers:  # the same times again: the pick was not heard; each is a yes or no now
+        s.offers.append(offer)
+        if s.offers.count(offer) >= 3:  # round in circles (a pick not heard): each time a yes or no now
             s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
             return self._read_back(slots[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
-        s.offers.append(offer)
         return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
 
     def _read_back(self, slot: Slot, lead: str = wording.SO_THATS) -> Reply:

@@ -80,7 +80,7 @@ class CallState:
     declined: list[datetime] = field(default_factory=list)  # times offered that the caller turned down
     chosen: Slot | None = None
     one_by_one: bool = False  # the times offered are read back one at a time (a choice not heard twice,
-    # or the same times offered again)
+    # or the same times offered a third time)
     target: Appointment | None = None
     candidates: list[Appointment] = field(default_factory=list)
     pending: tuple[str, str] | None = None  # (intent the LLM read, the caller's words) awaiting a yes

@@ -610,7 +610,7 @@ def test_a_service_heard_nearly_at_the_service_question_is_asked_about(answer, a
     assert dialogue.call.state.service.name == asked
 
 
-def test_the_same_times_offered_again_are_read_back_one_at_a_time(tmp_path):
+def test_the_same_times_offered_a_third_time_are_read_back_one_at_a_time(tmp_path):
     # "Tonight, Miss Blackwung, please" for "The 9 o'clock one, please", three times: Friday's
     # times, tonight's, Friday's again, until the caller hung up
     db, _ = build_store(tmp_path / "store.db")
@@ -618,6 +618,8 @@ def test_the_same_times_offered_again_are_read_back_one_at_a_time(tmp_path):
     offer = talk(dialogue, "I'd like to book a cleaning.", "John Smith.", "November 20, 1975.",
                  "Friday, around 10 in the morning.")[-1]
     assert offer.startswith("I have Friday") and "Which would you prefer?" in offer
+    talk(dialogue, "Tonight, Miss Blackwung, please.")
+    assert talk(dialogue, "No, that doesn't work for me. Friday, around 10 in the morning.")[-1] == offer
     talk(dialogue, "Tonight, Miss Blackwung, please.")
     again = talk(dialogue, "No, that doesn't work for me. Friday, around 10 in the morning.")[-1]
     assert again.startswith(f"{wording.ONE_AT_A_TIME} So that's Friday") and again.endswith("Shall I go ahead?")
