@@ -147,6 +147,9 @@ class LlmEngine(Protocol):
                   stop: Callable[[], bool] | None = None) -> dict[str, Any]:
         """A reply constrained to `json_schema`, parsed; `EngineError` when cut short."""
 
+    def share_cores(self, sharing: bool) -> None:
+        """Whether other calls' engines run beside the next replies (fewer threads then)."""
+
     def close(self) -> None:
         """Free the model."""
 

@@ -112,6 +112,16 @@ class EngineHub:
         """Queue `fn(*args)` on the worker of `role` without waiting (returns a Future)."""
         return self._pools[role].submit(fn, *args)
 
+    def call_began(self) -> None:
+        """One more call in progress (the model reads on fewer threads beside another's engines)."""
+        if self.reading is not None:
+            self.reading.calls += 1
+
+    def call_ended(self) -> None:
+        """One call fewer in progress."""
+        if self.reading is not None:
+            self.reading.calls -= 1
+
     def lane(self) -> Executor:
         """A worker for one call's dialogue: its decisions, in order, beside other calls'."""
         return self._lanes()

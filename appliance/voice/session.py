@@ -179,10 +179,12 @@ class CallSession:
             self.opened = self.recorder.open(caller.number, caller.name, self.transport.direction,
                                              then=self._bind)
         self.transport.open(self.loop, self)
+        self.hub.call_began()
         self._start_reply(self._greet() if self.answering is None else self._pick_up())
         try:
             await self.ended.wait()
         finally:
+            self.hub.call_ended()
             for task in (self.reply, self.key, self.handing_over):
                 await self._cancel(task)
             self._set_state(AgentState.ENDED)

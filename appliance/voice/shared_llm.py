@@ -29,6 +29,7 @@ class SharedLlm:
         self.stuck_after_s = stuck_after_s
         self._turn = threading.Lock()
         self._held_since: float | None = None  # monotonic: when the reading in progress began
+        self.calls = 0  # calls in progress: with more than one, their engines run beside the model
 
     @property
     def name(self) -> str:
@@ -59,6 +60,7 @@ class SharedLlm:
             left = None if time_budget_s is None else time_budget_s - (self._held_since - started)
             if left is not None and left <= 0:
                 raise EngineError("the language model was busy with another call")
+            self.llm.share_cores(self.calls > 1)
             return self.llm.chat_json(messages, json_schema, max_tokens=max_tokens, time_budget_s=left, stop=stop)
         finally:
             self._held_since = None

@@ -40,6 +40,19 @@ def test_json_schema_output_is_valid(fast_llm):
     assert value["intent"] in INTENT_SCHEMA["properties"]["intent"]["enum"]
 
 
+def test_a_model_sharing_the_cores_reads_on_one_thread(fast_llm):
+    said = [SYSTEM, ChatMessage("user", "I want to cancel my visit.")]
+    enum = INTENT_SCHEMA["properties"]["intent"]["enum"]
+    fast_llm.share_cores(True)
+    try:
+        assert fast_llm.chat_json(said, INTENT_SCHEMA, max_tokens=32)["intent"] in enum
+        assert fast_llm._applied == 1  # noqa: SLF001
+    finally:
+        fast_llm.share_cores(False)
+    fast_llm.chat_json(said, INTENT_SCHEMA, max_tokens=32)
+    assert fast_llm._applied == fast_llm.threads  # noqa: SLF001
+
+
 def test_token_budget_stops_the_reply(fast_llm):
     reply = fast_llm.chat([SYSTEM, ChatMessage("user", "Tell me a long story about teeth.")],
                           max_tokens=5)

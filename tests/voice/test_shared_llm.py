@@ -30,6 +30,9 @@ class SlowLlm:
         self.busy -= 1
         return {"intent": "book"}
 
+    def share_cores(self, sharing: bool) -> None:
+        self.shared = sharing
+
     def close(self) -> None:
         pass
 
@@ -107,3 +110,21 @@ def test_a_reading_that_hangs_marks_the_model_stuck_and_a_hung_decision_its_lane
     assert "llm" not in hub.stuck
     assert asyncio.run(decide(lane, lambda: "goodbye")) == "goodbye"
     hub.close()
+
+
+def test_with_more_than_one_call_in_progress_the_model_reads_sharing_the_cores():
+    llm = SlowLlm()
+    llm.release.set()
+    hub = EngineHub(None, None, None, llm)
+    try:
+        hub.call_began()
+        _reading(hub.reading)
+        assert llm.shared is False
+        hub.call_began()
+        _reading(hub.reading)
+        assert llm.shared is True
+        hub.call_ended()
+        _reading(hub.reading)
+        assert llm.shared is False
+    finally:
+        hub.close()
