@@ -417,6 +417,7 @@ class Dialogue:
         if intent == "goodbye":
             return Reply.say(wording.GOODBYE.format(clinic=self.call.clinic.name), Action("hangup", "goodbye"))
         if intent == "wrong_number":
+            self.call.state.message = None  # words taken as a message from a wrong number are none
             return Reply.say(wording.WRONG_NUMBER.format(clinic=self.call.clinic.name),
                              Action("hangup", "wrong number"))
         return self.escalation.not_understood(wording.WHAT_TO_DO)

@@ -525,11 +525,14 @@ def test_not_okay_is_no_yes(said):
     assert yes_or_no(said) is not True
 
 
-def test_a_wrong_number_said_while_a_message_is_asked_for_ends_the_call_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("lines", [["Can I leave a message?"],
+                                   # "So, I've been Kite Nile from around Hamburg" was taken as the message
+                                   ["Can I leave a message?", "So, I've been Kite Nile from around Hamburg."]])
+def test_a_wrong_number_said_while_a_message_is_taken_ends_the_call_and_writes_nothing(lines, tmp_path):
     db, _ = build_store(tmp_path / "store.db")
     dialogue = new_call(db, UNKNOWN, can_transfer=False)
-    talk(dialogue, "Can I leave a message?")
-    assert dialogue.respond("Oh, I think I dialed the wrong number.", 0.9).action.kind == "hangup"
+    talk(dialogue, *lines)
+    assert dialogue.respond("Oops, wrong number. Bye.", 0.9).action.kind == "hangup"
     dialogue.close()
     assert not list(Database(tmp_path / "store.db").query("SELECT id FROM messages"))
 
