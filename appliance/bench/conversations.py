@@ -506,6 +506,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
         record = calls.start(scenario.caller_number, "")
         lane, dialogue = hub.lane(), None  # the call's own dialogue worker, as on a call
         try:
+            hub.call_began()
             dialogue = await hub.decide(lane, reception.receptionist)
             dialogue.bind_call(record)
             reply = await hub.decide(lane, dialogue.greeting, scenario.caller_number)
@@ -534,6 +535,7 @@ async def _run_engines(base: Config, plan: Plan, workdir: Path,
                 if reply.action is not None and reply.action.kind in ("hangup", "transfer"):
                     break  # a transfer: a person has the caller now (the dialogue offers none when nobody can)
         finally:
+            hub.call_ended()
             if dialogue is not None:
                 await hub.decide(lane, dialogue.close)
             lane.shutdown(wait=False)

@@ -333,8 +333,8 @@ class Booking:
         nearest within the horizon (to the time asked for, if one was, its day first: else the
         first); still none: ask again, as a miss (nothing free twice: the
         caller is handed over, not asked on and on). The same times offered a third time are read
-        back one at a time (a pick not heard sent the caller round; once back is a caller's wish). A dentist asked for who does
-        not do the service is said so, and dropped."""
+        back one at a time (a pick not heard sent the caller round; once back is a caller's
+        wish). A dentist asked for who does not do the service is said so, and dropped."""
         s = self.call.state
         s.one_by_one = False
         if s.when not in s.wishes:

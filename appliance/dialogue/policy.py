@@ -243,8 +243,9 @@ class Dialogue:
         s.low_confidence = 0
         intent = rule_intent(text)
         taking_message = s.step in (Step.MESSAGE, Step.MESSAGE_NAME, Step.MESSAGE_SPELL, Step.CALLBACK, Step.CALLER_ID)
-        if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent in (
-                "human", "wrong_number"):
+        number_asked = s.step in (Step.CALLBACK, Step.CALLER_ID)  # "no, that's the wrong number": the callback's
+        if intent == "emergency" and not (taking_message and s.intent == "emergency") or intent == "human" or (
+                intent == "wrong_number" and not number_asked):
             return self._act_on(text, intent)
         if sounds_angry(text):
             return self.escalation.hand_over("the caller is upset")

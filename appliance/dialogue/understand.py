@@ -39,7 +39,7 @@ RULES: list[tuple[str, str]] = [
               r"manager|put me through|transfer me|connect me (to|with)|"
               r"(speak|talk) (to|with) (the )?(dr|doctor|dentist|hygienist)\b)\b"),
     ("wrong_number", r"\b(wrong number|misdialed|dialed the wrong|"
-                     r"i must have ((dialed|called|rung|got) )?(a|the) (\w+ )?number)\b"),  # "...a long number"
+                     r"i must have ((dialed|called|rung|got) )?(a|the) (wrong|long) number)\b"),  # "long": misheard
     ("reschedule", r"\b(re-? ?schedul\w*|move my|change my (appointment|booking)|move (it|the appointment|that)|"
                    r"different (day|time)|another (day|time)|(push|bring|move) (it|my appointment|my \w+ appointment|my check-?up|"
                    r"my cleaning|my filling)( \w+)? (back|forward|earlier|later)|change (the|my) (day|time|date))\b"),

@@ -179,9 +179,9 @@ class CallSession:
             self.opened = self.recorder.open(caller.number, caller.name, self.transport.direction,
                                              then=self._bind)
         self.transport.open(self.loop, self)
-        self.hub.call_began()
-        self._start_reply(self._greet() if self.answering is None else self._pick_up())
         try:
+            self.hub.call_began()
+            self._start_reply(self._greet() if self.answering is None else self._pick_up())
             await self.ended.wait()
         finally:
             self.hub.call_ended()

@@ -658,3 +658,14 @@ def test_a_date_of_birth_from_a_less_likely_reading_is_checked_with_the_caller(a
     assert dialogue.call.state.date_of_birth is None
     assert talk(dialogue, answer)[0].startswith(then)
     assert dialogue.call.state.date_of_birth == ("1986-03-03" if answer == "Yes." else None)
+
+
+def test_the_wrong_number_at_the_callback_question_is_the_callback_numbers_and_the_message_is_kept(tmp_path):
+    db, _ = build_store(tmp_path / "store.db")
+    dialogue = new_call(db, UNKNOWN, can_transfer=False)
+    talk(dialogue, "Can I leave a message?", "Please call me about my bill.", "Anna Kowalski.", "K O W A L S K I.")
+    reply = dialogue.respond("No, that's the wrong number, call my cell.", 0.9)
+    assert reply.action is None and reply.text == wording.CALLBACK_ASK
+    dialogue.close()
+    texts = [row["text"] for row in Database(tmp_path / "store.db").query("SELECT text FROM messages")]
+    assert len(texts) == 1 and texts[0].startswith("Please call me about my bill.")

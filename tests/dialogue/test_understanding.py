@@ -101,8 +101,9 @@ def test_names(said, name):
     ("Can an I seek to real persons, please?", "human"), ("Let me watch you somebody at the front desk.", "human"),
     ("there's a lot of bleeding it's an emergency", "emergency"), ("sorry wrong number", "wrong_number"),
     ("I was trying to order a pizza. I must have a long number.", "wrong_number"),  # "the wrong number"
-    ("I must have dialed the number wrong", "wrong_number"),
+    ("I must have got the long number", "wrong_number"),
     ("you must have my number on file", None), ("you must have called my number earlier", None),
+    ("I must have a new number now", None),
     ("okay bye", "goodbye"), ("purple monkey", None),
     ("no, just put me through to the office", "human"), ("can I speak with the doctor please", "human"),
     ("I'd like to talk to Dr. Patel about my results", "human"), ("can you transfer me to the front desk", "human"),
