@@ -67,15 +67,16 @@ class When:
         return self.exact is None or (moment.hour, moment.minute) == (self.exact.hour, self.exact.minute)
 
     def merged(self, newer: When) -> When:
-        """A correction ('no, Wednesday') keeps what it does not change."""
+        """A correction ('no, Wednesday') keeps what it does not change; a time said outside the
+        part of the day kept drops it ("Friday at 11" after "tonight")."""
         days = ((newer.first, newer.last, True, None) if newer.named_day
                 else (self.first, self.last, self.named_day, self.not_before))
         hours_changed = (newer.from_hour, newer.to_hour) != (0.0, 24.0)
-        return When(days[0], days[1],
-                    newer.from_hour if hours_changed else self.from_hour,
-                    newer.to_hour if hours_changed else self.to_hour,
-                    newer.exact if newer.exact or hours_changed or newer.named_day else self.exact,
-                    days[2], days[3])
+        hours = (newer.from_hour, newer.to_hour) if hours_changed else (self.from_hour, self.to_hour)
+        exact = newer.exact if newer.exact or hours_changed or newer.named_day else self.exact
+        if exact is not None and not hours[0] <= exact.hour + exact.minute / 60 < hours[1]:
+            hours = (0.0, 24.0)
+        return When(days[0], days[1], *hours, exact, days[2], days[3])
 
 
 def _before(moment: datetime, limit: datetime) -> bool:

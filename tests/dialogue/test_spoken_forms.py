@@ -208,6 +208,14 @@ def test_a_named_day_corrects_the_days_and_drops_the_next_hour_rule():
     assert after.first == after.last == date(2026, 12, 3) and after.not_before is None
 
 
+def test_a_time_said_outside_the_part_of_the_day_kept_drops_it():
+    # "...calling to book tonight" (for "book that"), then "Friday at 11": Friday at 5 pm was offered
+    after = parse_when("I'm calling to book tonight", NOW).merged(parse_when("No. Friday at 11.", NOW))
+    assert (after.first, after.from_hour, after.to_hour, after.exact) == (date(2026, 12, 4), 0.0, 24.0, time(11, 0))
+    kept = parse_when("tomorrow morning", NOW).merged(parse_when("no, at 10", NOW))
+    assert (kept.first, kept.from_hour, kept.to_hour, kept.exact) == (date(2026, 12, 3), 8.0, 12.0, time(10, 0))
+
+
 @FAST
 @given(st.integers(0, 60), st.sampled_from(["", "the "]))
 def test_a_month_and_day_said_in_words_is_that_day(ahead, article):
