@@ -129,7 +129,7 @@ class Booking:
                 return self._ask_service(services[near], "")
             if s.not_understood:  # a new, plainer question: misses count from here
                 s.not_understood = 0
-                return self._ask_service(self.records.services()[0], f"{wording.ONE_AT_A_TIME} ")
+                return self._ask_service(services[0], f"{wording.ONE_AT_A_TIME} ")
             return self.escalation.not_understood(wording.SERVICE_AGAIN.format(services=self._services_said()))
         return self._service_taken(text)
 
@@ -239,8 +239,7 @@ class Booking:
         # nothing turned down: a pick not heard ("Monday, the clock won't"; "Tonight, Miss Blackone,
         # please" for "The 9 o'clock one, please" went back and forth between tonight and Friday)
         if s.not_understood and len(s.offered) > 1:  # asked again, still not read: each time as a yes or no
-            s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
-            return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
+            return self._one_at_a_time()
         return self.escalation.not_understood(wording.CHOICE_AGAIN.format(slots=self._slots_said(s.offered)))
 
     def take_go_ahead(self, text: str) -> Reply:
@@ -369,9 +368,14 @@ class Booking:
         offer = [(slot.starts_at, slot.provider_id) for slot in slots]
         s.offers.append(offer)
         if s.offers.count(offer) >= 3:  # round in circles (a pick not heard): each time a yes or no now
-            s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
-            return self._read_back(slots[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
+            return self._one_at_a_time()
         return Reply.say(wording.OFFER.format(slots=self._slots_said(slots)))
+
+    def _one_at_a_time(self) -> Reply:
+        """The times offered, read back one at a time from the first, each a yes or no."""
+        s = self.call.state
+        s.one_by_one, s.not_understood = True, 0  # a new, plainer question: misses count from here
+        return self._read_back(s.offered[0], f"{wording.ONE_AT_A_TIME} {wording.SO_THATS}")
 
     def _read_back(self, slot: Slot, lead: str = wording.SO_THATS) -> Reply:
         """Say exactly what will be booked; only a yes to this books it."""
